@@ -3,11 +3,13 @@ package syntax
 import "bytes"
 
 // Format prints a tree as nginx.conf text, one directive per line, blocks
-// indented by four spaces. Words are written bare when they can be, and
-// quoted and escaped otherwise, choosing the shortest form, so that Parse
-// of the result gives the same names, arguments and blocks. Error nodes are
-// left out. Format is meant for tests and tools; it does not reproduce the
-// original text (comments and layout are lost).
+// indented by four spaces (up to 32 levels). Words are written bare when
+// they can be, and quoted and escaped otherwise, choosing the shortest
+// form, so that Parse of the result gives the same names, arguments and
+// blocks (words too long for nginx's read buffer excepted: they cannot
+// have come from Parse). Error nodes are left out. Format is meant for
+// tests and tools; it does not reproduce the original text (comments and
+// layout are lost).
 func Format(dirs []*Directive) []byte {
 	var b bytes.Buffer
 	formatList(&b, dirs, 0)
@@ -19,24 +21,49 @@ func formatList(b *bytes.Buffer, dirs []*Directive, depth int) {
 		if d == nil || d.Err != nil {
 			continue
 		}
-		for range depth {
-			b.WriteString("    ")
-		}
-		b.WriteString(Quote(d.Name))
-		for _, a := range d.Args {
-			b.WriteByte(' ')
-			b.WriteString(Quote(a))
+		indent(b, depth)
+		quoted := false // the last word written ended with a closing quote
+		long := false   // ... and a space after it would make it too long
+		for i := 0; i <= len(d.Args); i++ {
+			w := d.Name
+			if i > 0 {
+				w = d.Args[i-1]
+			}
+			s := Quote(w)
+			if bare, ok := bareForm(w); ok && quoted && bare[0] == ')' {
+				// nginx lets a ")" follow a closing quote directly and
+				// starts a new word with it, as in: if ($a = "b")
+				s = bare
+			} else if i > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(s)
+			quoted = s[0] == '"' || s[0] == '\'' // bare forms never start so
+			long = quoted && len(s) >= bufferSize
 		}
 		if !d.HasBlock() {
 			b.WriteString(";\n")
 			continue
 		}
-		b.WriteString(" {\n")
-		formatList(b, d.Block, depth+1)
-		for range depth {
-			b.WriteString("    ")
+		if long {
+			// Only "{" keeps a maximal quoted word within nginx's limit.
+			b.WriteString("{\n")
+		} else {
+			b.WriteString(" {\n")
 		}
+		formatList(b, d.Block, depth+1)
+		indent(b, depth)
 		b.WriteString("}\n")
+	}
+}
+
+// maxIndent caps indentation so that deeply nested trees print in linear
+// size.
+const maxIndent = 32
+
+func indent(b *bytes.Buffer, depth int) {
+	for range min(depth, maxIndent) {
+		b.WriteString("    ")
 	}
 }
 

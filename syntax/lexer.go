@@ -217,9 +217,10 @@ func (lx *lexer) next() tokKind {
 	}
 }
 
-// unescape turns a word's raw bytes into its value: a backslash before
-// '"', '\'' or another backslash is dropped, "\t", "\r" and "\n" become
-// TAB, CR and LF, and any other backslash is kept with the byte after it.
+// unescape turns a word's raw bytes into its value: a backslash before a
+// double quote, a single quote or another backslash is dropped, "\t", "\r"
+// and "\n" become TAB, CR and LF, and any other backslash is kept together
+// with the byte after it.
 func unescape(raw []byte) string {
 	n := 0
 	for _, c := range raw {

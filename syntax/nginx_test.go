@@ -1,0 +1,120 @@
+package syntax
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// nginxBinary is Debian's nginx, used as the reference implementation.
+const nginxBinary = "/usr/sbin/nginx"
+
+// nginxCheck runs "nginx -t" on src written to dir/name and returns nginx's
+// first [emerg] message without its prefix, or "" when nginx accepts the
+// file.
+func nginxCheck(t *testing.T, dir, name string, src []byte) (path, msg string) {
+	t.Helper()
+	if _, err := os.Stat(nginxBinary); err != nil {
+		t.Fatalf("the differential test needs %s (apt-get install nginx-core): %v", nginxBinary, err)
+	}
+	path = filepath.Join(dir, name)
+	if err := os.WriteFile(path, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(nginxBinary, "-t", "-p", dir+"/", "-c", path, "-e", filepath.Join(dir, "error.log"))
+	var stderr bytes.Buffer
+	cmd.Stdout = &stderr
+	cmd.Stderr = &stderr
+	runErr := cmd.Run()
+	out := stderr.String()
+	const prefix = "nginx: [emerg] "
+	i := strings.Index(out, prefix)
+	if i < 0 {
+		if runErr != nil || !strings.Contains(out, "test is successful") {
+			t.Fatalf("nginx -t failed without an [emerg] message (%v):\n%s", runErr, out)
+		}
+		return path, ""
+	}
+	msg = out[i+len(prefix):]
+	// The message may itself hold newlines (raw bytes of the file); it
+	// ends where nginx's closing line begins.
+	if j := strings.Index(msg, "\nnginx: configuration file "); j >= 0 {
+		msg = msg[:j]
+	}
+	return path, msg
+}
+
+// TestNginxDifferential compares Parse's first error with the message
+// nginx prints for every file of testdata/nginx (files named ok_* must be
+// accepted by both).
+func TestNginxDifferential(t *testing.T) {
+	names, err := filepath.Glob(filepath.Join("testdata", "nginx", "*.conf"))
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no corpus in testdata/nginx: %v", err)
+	}
+	sort.Strings(names)
+	dir := t.TempDir()
+	for _, name := range names {
+		base := filepath.Base(name)
+		t.Run(strings.TrimSuffix(base, ".conf"), func(t *testing.T) {
+			src := readTestdata(t, name)
+			path, want := nginxCheck(t, dir, base, src)
+			if strings.HasPrefix(base, "ok_") != (want == "") {
+				t.Errorf("corpus file naming is wrong: nginx says %q", want)
+			}
+			compareWithNginx(t, path, src, want)
+		})
+	}
+}
+
+// TestNginxBufferBoundary sweeps word lengths around nginx's read buffer
+// size, at several offsets in the file, for each kind of word, and checks
+// that Parse fails exactly when nginx does, with the same message.
+func TestNginxBufferBoundary(t *testing.T) {
+	dir := t.TempDir()
+	kinds := []struct {
+		name       string
+		open, shut string
+	}{
+		{"bare", "", ""},
+		{"double", `"`, `"`},
+		{"single", "'", "'"},
+		{"double_space", `"`, `" `},
+		{"comment", "#", "\n"},
+	}
+	for _, off := range []int{0, 3, 4000, 4093, 5000} {
+		// Blank and short comment lines; the word starts at byte off+11.
+		pad := strings.Repeat("#"+strings.Repeat("p", 48)+"\n", off/50) + strings.Repeat(" ", off%50)
+		for _, k := range kinds {
+			for _, n := range []int{bufferSize - 3, bufferSize - 2, bufferSize - 1, bufferSize} {
+				name := fmt.Sprintf("%s_%d_%d.conf", k.name, off, n)
+				t.Run(name, func(t *testing.T) {
+					word := k.open + strings.Repeat("v", n) + k.shut
+					src := "events {}\n" + pad + "env " + word + ";\n"
+					if k.name == "comment" {
+						src = "events {}\n" + pad + word + "env a;\n"
+					}
+					path, want := nginxCheck(t, dir, name, []byte(src))
+					compareWithNginx(t, path, []byte(src), want)
+				})
+			}
+		}
+	}
+}
+
+func compareWithNginx(t *testing.T, path string, src []byte, want string) {
+	t.Helper()
+	_, err := Parse(path, src)
+	got := ""
+	if err != nil {
+		got = err.Error()
+	}
+	if got != want {
+		t.Errorf("Parse error differs from nginx\n got %q\nwant %q", got, want)
+	}
+}
