@@ -1,0 +1,84 @@
+package http1
+
+// Byte classes shared by the parsers. They are built once from readable
+// rules rather than written out as bitmaps.
+
+const (
+	cr = '\r'
+	lf = '\n'
+)
+
+// plainURI marks the bytes of a request target that need no attention
+// from the URI scanners: everything above the space except DEL and the
+// characters that start a special case (fragment, escape, plus, dot,
+// slash, query). Bytes >= 0x80 are plain.
+var plainURI = func() (t [256]bool) {
+	for c := 0x21; c < 256; c++ {
+		t[c] = c != 0x7f
+	}
+	for _, c := range []byte("#%+./?") {
+		t[c] = false
+	}
+	return t
+}()
+
+// nameLower maps a header-name byte to its lowercase form when it is a
+// letter, a digit or '-', and to 0 for every other byte.
+var nameLower = func() (t [256]byte) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = byte(c)
+		t[c-'a'+'A'] = byte(c)
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = byte(c)
+	}
+	t['-'] = '-'
+	return t
+}()
+
+// isCtl reports whether c is a control byte or DEL.
+func isCtl(c byte) bool { return c < 0x20 || c == 0x7f }
+
+// isAlpha reports whether c is an ASCII letter.
+func isAlpha(c byte) bool { c |= 0x20; return c >= 'a' && c <= 'z' }
+
+// isDigit reports whether c is an ASCII digit.
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// hexVal returns the value of the hex digit c and whether c is one.
+func hexVal(c byte) (byte, bool) {
+	if c >= '0' && c <= '9' {
+		return c - '0', true
+	}
+	if l := c | 0x20; l >= 'a' && l <= 'f' {
+		return l - 'a' + 10, true
+	}
+	return 0, false
+}
+
+// lowerASCII folds A-Z to a-z and leaves every other byte alone.
+func lowerASCII(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c | 0x20
+	}
+	return c
+}
+
+// equalFold reports whether a and b are equal when A-Z are folded to a-z
+// (the comparison of nginx's ngx_strncasecmp, without locale rules).
+func equalFold(a, b []byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] && lowerASCII(a[i]) != lowerASCII(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// EqualFold reports whether a and b are equal ignoring ASCII case, the
+// comparison nginx uses for header names, cookie names and argument names.
+// It does not allocate.
+func EqualFold(a, b []byte) bool { return equalFold(a, b) }
