@@ -1,0 +1,29 @@
+// Command sluice is nginx's HTTP upstream machinery rebuilt in Go: it reads
+// nginx.conf and serves HTTP. With no arguments and no conf/nginx.conf under
+// the current directory it serves an embedded default configuration.
+//
+// This file only lists the modules compiled in and hands over to package
+// core, which implements nginx's command line and process lifecycle.
+package main
+
+import (
+	_ "embed"
+	"os"
+
+	"github.com/sluicehq/sluice/core"
+)
+
+//go:embed default.conf
+var defaultConf []byte
+
+func main() {
+	os.Exit(program().Main(os.Args[1:]))
+}
+
+// program lists the modules compiled in, in nginx's module order.
+func program() *core.Program {
+	return &core.Program{
+		Modules:  []*core.Module{},
+		Embedded: defaultConf,
+	}
+}
