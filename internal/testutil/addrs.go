@@ -1,7 +1,9 @@
 package testutil
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"strconv"
 	"syscall"
@@ -119,4 +121,30 @@ func RefusedAddr(t testing.TB) string {
 		t.Fatalf("testutil: refused address: %v", err)
 	}
 	return net.JoinHostPort("127.0.0.1", strconv.Itoa(sa.(*syscall.SockaddrInet4).Port))
+}
+
+// PortListening reports whether some socket in this network namespace
+// listens on TCP port (any local address, IPv4 or IPv6), reading
+// /proc/self/net/tcp and tcp6. Unlike a probe connection it leaves no trace
+// in the listening server's logs.
+func PortListening(port int) (bool, error) {
+	found := false
+	for _, table := range []string{"/proc/self/net/tcp", "/proc/self/net/tcp6"} {
+		socks, err := readTCPTable(table)
+		if err != nil {
+			if table == "/proc/self/net/tcp6" && errors.Is(err, fs.ErrNotExist) {
+				continue // IPv6 disabled
+			}
+			return false, fmt.Errorf("listing listening sockets needs /proc: %w", err)
+		}
+		for _, s := range socks {
+			if s.state != "0A" {
+				continue
+			}
+			if _, p, err := net.SplitHostPort(s.local); err == nil && p == strconv.Itoa(port) {
+				found = true
+			}
+		}
+	}
+	return found, nil
 }

@@ -3,6 +3,7 @@ package testutil
 import (
 	"errors"
 	"net"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -45,6 +46,30 @@ func TestSpecialAddrs(t *testing.T) {
 				}
 				tc.check(t, err)
 			}
+		})
+	}
+}
+
+func TestPortListening(t *testing.T) {
+	b := StartBackend(t, Script{Stall()})
+	refused := RefusedAddr(t)
+	tests := []struct {
+		name string
+		addr string
+		want bool
+	}{
+		{"listening backend", b.Addr(), true},
+		{"bound but not listening", refused, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, p, _ := net.SplitHostPort(tc.addr)
+			port, _ := strconv.Atoi(p)
+			got, err := PortListening(port)
+			if err != nil {
+				t.Fatal(err)
+			}
+			expect(t, "listening", got, tc.want)
 		})
 	}
 }

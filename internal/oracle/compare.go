@@ -1,0 +1,287 @@
+package oracle
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sluicehq/sluice/internal/testutil"
+)
+
+// Comparison says what Compare looks at and how it normalises the answers
+// before comparing them. The status line (protocol, code, reason) is always
+// compared.
+type Comparison struct {
+	// Headers are the header names (case-insensitive) whose values, all of
+	// them in order, must match; a header absent on both sides matches.
+	Headers []string
+	// Normalize maps a lower-case header name to a function applied to each
+	// of its values before comparing (see NormalizeServer, Present).
+	Normalize map[string]func(string) string
+	// IgnoreBody skips the body.
+	IgnoreBody bool
+	// NormalizeBody, if set, is applied to both bodies before comparing
+	// them. When it is set, a Content-Length equal to the side's own body
+	// length compares as "<body length>", so bodies that differ only where
+	// the normaliser looks (e.g. the server name in an error page) match.
+	NormalizeBody func([]byte) []byte
+	// NoBody reads the answers as responses to HEAD.
+	NoBody bool
+	// CloseWait is how long to wait, after the response, for the server to
+	// close the connection; whether it did is compared. A keepalive answer
+	// costs this much time. Zero means one second; negative skips the check.
+	CloseWait time.Duration
+	// Timeout bounds the reading of each response; zero means
+	// testutil.DefaultTimeout.
+	Timeout time.Duration
+	// Labels name the two sides in the diff; empty means "nginx", "sluice".
+	Labels [2]string
+}
+
+// DefaultComparison compares the status line, the body, whether the
+// connection closed, and the headers that carry protocol meaning; Server is
+// compared without name and version, Date only for presence, and the server
+// token in bodies (nginx's error pages) is masked.
+func DefaultComparison() Comparison {
+	return Comparison{
+		Headers: []string{
+			"Server", "Date", "Content-Type", "Content-Length", "Transfer-Encoding",
+			"Connection", "Keep-Alive", "Location", "Refresh", "Set-Cookie",
+			"Cache-Control", "Expires", "WWW-Authenticate", "Allow", "Accept-Ranges",
+			"Content-Range", "Content-Encoding", "Vary", "ETag", "Last-Modified",
+		},
+		Normalize: map[string]func(string) string{
+			"server": NormalizeServer,
+			"date":   Present,
+			"etag":   Present,
+		},
+		NormalizeBody: NormalizeServerTokens,
+	}
+}
+
+// Present maps every value to "<present>", for headers whose presence
+// matters but whose value cannot match (Date, ETag).
+func Present(string) string { return "<present>" }
+
+var serverToken = regexp.MustCompile(`\b(nginx|sluice)(/[0-9][0-9A-Za-z.+-]*)?`)
+
+// NormalizeServer masks the product in a Server value: "nginx" and
+// "sluice" become "<server>", and "nginx/1.22.1" or "sluice/0.1.0" become
+// "<server>/<version>", so server_tokens on and off still compare.
+func NormalizeServer(v string) string {
+	return serverToken.ReplaceAllStringFunc(v, maskToken)
+}
+
+// NormalizeServerTokens masks "nginx", "sluice" and their versions in a body
+// (the footer of nginx's error pages) the way NormalizeServer does.
+func NormalizeServerTokens(body []byte) []byte {
+	return serverToken.ReplaceAllFunc(body, func(b []byte) []byte { return []byte(maskToken(string(b))) })
+}
+
+func maskToken(s string) string {
+	if strings.Contains(s, "/") {
+		return "<server>/<version>"
+	}
+	return "<server>"
+}
+
+// Result is what one server answered to one raw request.
+type Result struct {
+	// Addr is the server's address.
+	Addr string
+	// Resp is the response, possibly partial, or nil if none arrived.
+	Resp *testutil.Response
+	// Err is the error reading it, if any.
+	Err error
+	// Closed says whether the server closed the connection after the
+	// response (within CloseWait); meaningless when CloseWait < 0.
+	Closed bool
+}
+
+// Exchange sends req on a new connection to addr, reads one response and
+// then waits for a close as c says.
+func Exchange(addr string, req []byte, c Comparison) Result {
+	res := Result{Addr: addr}
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = testutil.DefaultTimeout
+	}
+	cl, err := testutil.DialTimeout(addr, timeout)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	defer cl.Close()
+	cl.Timeout = timeout
+	if err := cl.Write(req); err != nil {
+		res.Err = err
+		return res
+	}
+	res.Resp, res.Err = cl.ReadResponseOpts(testutil.ParseOptions{NoBody: c.NoBody})
+	wait := c.CloseWait
+	if wait == 0 {
+		wait = time.Second
+	}
+	switch {
+	case res.Resp != nil && res.Resp.Closed:
+		res.Closed = true
+	case wait > 0:
+		res.Closed, _, _ = cl.WaitClosed(wait)
+	}
+	return res
+}
+
+// Compare sends req to both addresses at once (the oracle's first), and
+// fails the test with a readable diff when the answers differ as c looks
+// at them. It returns both results for further checks.
+func Compare(t testing.TB, req string, oracleAddr, subjectAddr string, c Comparison) (oracle, subject Result) {
+	t.Helper()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); oracle = Exchange(oracleAddr, []byte(req), c) }()
+	go func() { defer wg.Done(); subject = Exchange(subjectAddr, []byte(req), c) }()
+	wg.Wait()
+	if d := c.Diff(oracle, subject); d != "" {
+		t.Errorf("answers differ for request %q:\n%s", req, d)
+	}
+	return oracle, subject
+}
+
+// Diff describes how b differs from a, one line per difference, or returns
+// "" when they match.
+func (c Comparison) Diff(a, b Result) string {
+	la, lb := c.Labels[0], c.Labels[1]
+	if la == "" {
+		la = "nginx"
+	}
+	if lb == "" {
+		lb = "sluice"
+	}
+	var d strings.Builder
+	line := func(what string, va, vb any) {
+		fmt.Fprintf(&d, "  %s:\n    %-7s %v\n    %-7s %v\n", what, la+":", va, lb+":", vb)
+	}
+	if ka, kb := errKind(a.Err), errKind(b.Err); ka != kb {
+		line("error", describeErr(a.Err), describeErr(b.Err))
+	}
+	if (a.Resp == nil) != (b.Resp == nil) {
+		line("response", describeResp(a.Resp), describeResp(b.Resp))
+	}
+	if a.Resp != nil && b.Resp != nil {
+		c.diffResponses(a.Resp, b.Resp, line)
+	}
+	if c.CloseWait >= 0 && a.Closed != b.Closed {
+		line("connection closed after the response", a.Closed, b.Closed)
+	}
+	if d.Len() == 0 {
+		return ""
+	}
+	return fmt.Sprintf("  (%s at %s, %s at %s)\n%s", la, a.Addr, lb, b.Addr, d.String())
+}
+
+func (c Comparison) diffResponses(a, b *testutil.Response, line func(string, any, any)) {
+	if a.StatusLine != b.StatusLine {
+		line("status line", strconv.Quote(a.StatusLine), strconv.Quote(b.StatusLine))
+	}
+	for _, name := range c.Headers {
+		va, vb := c.headerValues(a, name), c.headerValues(b, name)
+		if !slices.Equal(va, vb) {
+			line("header "+name, quoteAll(va), quoteAll(vb))
+		}
+	}
+	if a.Framing != b.Framing {
+		line("body framing", a.Framing, b.Framing)
+	}
+	if a.Complete != b.Complete {
+		line("response complete", a.Complete, b.Complete)
+	}
+	if c.IgnoreBody {
+		return
+	}
+	ba, bb := a.Body, b.Body
+	if c.NormalizeBody != nil {
+		ba, bb = c.NormalizeBody(ba), c.NormalizeBody(bb)
+	}
+	if !bytes.Equal(ba, bb) {
+		line("body", describeBody(ba, bb), describeBody(bb, ba))
+	}
+}
+
+// headerValues returns a header's values normalised for comparison.
+func (c Comparison) headerValues(r *testutil.Response, name string) []string {
+	vals := r.Values(name)
+	norm := c.Normalize[strings.ToLower(name)]
+	for i, v := range vals {
+		switch {
+		case norm != nil:
+			vals[i] = norm(v)
+		case c.NormalizeBody != nil && strings.EqualFold(name, "Content-Length") && v == strconv.Itoa(len(r.Body)):
+			vals[i] = "<body length>"
+		}
+	}
+	return vals
+}
+
+func quoteAll(vs []string) string {
+	if len(vs) == 0 {
+		return "(absent)"
+	}
+	q := make([]string, len(vs))
+	for i, v := range vs {
+		q[i] = strconv.Quote(v)
+	}
+	return strings.Join(q, ", ")
+}
+
+// describeBody shows a body's length and the neighbourhood of its first
+// difference from other.
+func describeBody(b, other []byte) string {
+	i := 0
+	for i < len(b) && i < len(other) && b[i] == other[i] {
+		i++
+	}
+	from := max(0, i-20)
+	to := min(len(b), i+40)
+	return fmt.Sprintf("%d bytes, first difference at %d: ...%q...", len(b), i, b[from:to])
+}
+
+func describeResp(r *testutil.Response) string {
+	if r == nil {
+		return "(no response)"
+	}
+	return strconv.Quote(r.StatusLine)
+}
+
+func describeErr(err error) string {
+	if err == nil {
+		return "(none)"
+	}
+	return err.Error()
+}
+
+// errKind classifies an error so that two servers failing the same way
+// (e.g. both closing without an answer) compare equal despite different
+// wording.
+func errKind(err error) string {
+	var ne net.Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, testutil.ErrTruncated):
+		return "truncated"
+	case errors.Is(err, testutil.ErrMalformed):
+		return "malformed"
+	case errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return "timeout"
+	}
+	return "other: " + err.Error()
+}
