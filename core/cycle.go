@@ -84,7 +84,9 @@ type Cycle struct {
 	Core *Conf
 	// Files are the log files, shared with earlier cycles.
 	Files *errlog.Files
-	// Log is the main error log.
+	// Log is the main error log. It exists from the start of loading (so
+	// that blocks can refer to it) and gets its destinations once the main
+	// level is read.
 	Log *errlog.Log
 	// Dump is every configuration file read, for -T.
 	Dump []conf.DumpFile
@@ -200,7 +202,8 @@ func Load(o *Options, modules []*Module, files *errlog.Files, embedded []byte, p
 		files = errlog.NewFiles()
 	}
 	cy := &Cycle{Options: o, Prefix: prefix, ConfPrefix: confPrefix, ConfFile: confFile,
-		Files: files, modules: append([]*Module{CoreModule}, modules...), confs: map[*Module]any{}}
+		Files: files, modules: append([]*Module{CoreModule}, modules...), confs: map[*Module]any{},
+		Log: errlog.New()}
 
 	owner := map[*conf.Directive]*Module{}
 	var tables [][]conf.Directive
@@ -249,16 +252,17 @@ func Load(o *Options, modules []*Module, files *errlog.Files, embedded []byte, p
 			}
 		}
 	}
-	cy.Log, err = cy.mainLog()
+	sinks, err := cy.mainSinks()
 	if err != nil {
 		return nil, err
 	}
+	cy.Log.SetSinks(sinks...)
 	return cy, nil
 }
 
-// mainLog is the error_log destinations of the main level, or the default
-// one (-e, else stderr) at level error (ngx_log_open_default).
-func (cy *Cycle) mainLog() (*errlog.Log, error) {
+// mainSinks are the error_log destinations of the main level, or the
+// default one (-e, else stderr) at level error (ngx_log_open_default).
+func (cy *Cycle) mainSinks() ([]errlog.Sink, error) {
 	sinks := cy.Core.ErrorLogs
 	hasFile := false
 	for _, s := range sinks {
@@ -271,7 +275,7 @@ func (cy *Cycle) mainLog() (*errlog.Log, error) {
 		}
 		sinks = append(sinks, errlog.Sink{File: f, Level: errlog.Error})
 	}
-	return errlog.New(sinks...), nil
+	return sinks, nil
 }
 
 // defaultLogPath is -e (relative to the prefix), or "" for stderr: sluice

@@ -181,13 +181,21 @@ type Log struct {
 
 // New returns a log writing to the given destinations.
 func New(sinks ...Sink) *Log {
-	l := &Log{sinks: sinks, max: -1}
+	l := &Log{}
+	l.SetSinks(sinks...)
+	return l
+}
+
+// SetSinks replaces the destinations. It is for completing a log that
+// configuration objects already point to (nginx's cycle->new_log), before
+// any request uses it; it is not safe while the log is in use.
+func (l *Log) SetSinks(sinks ...Sink) {
+	l.sinks, l.max = sinks, -1
 	for _, s := range sinks {
 		if s.Level > l.max {
 			l.max = s.Level
 		}
 	}
-	return l
 }
 
 // Default is the log used before any configuration names one: stderr at

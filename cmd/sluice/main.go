@@ -11,6 +11,7 @@ import (
 	"os"
 
 	"github.com/sluicehq/sluice/core"
+	"github.com/sluicehq/sluice/httpd"
 )
 
 //go:embed default.conf
@@ -23,7 +24,9 @@ func main() {
 // program lists the modules compiled in, in nginx's module order.
 func program() *core.Program {
 	return &core.Program{
-		Modules:  []*core.Module{},
+		Modules: []*core.Module{
+			httpd.New(),
+		},
 		Embedded: defaultConf,
 	}
 }

@@ -1,0 +1,345 @@
+package httpd
+
+import (
+	"errors"
+	"io"
+	"os"
+	"time"
+
+	"github.com/sluicehq/sluice/errlog"
+	"github.com/sluicehq/sluice/http1"
+	"github.com/sluicehq/sluice/internal/bytesconv"
+)
+
+// RequestBody is a request body read by ReadBody: in memory when it fits
+// client_body_buffer_size, else in a temp file (ngx_http_request_body_t).
+type RequestBody struct {
+	// Data holds the body when it is in memory.
+	Data []byte
+	// File holds the body when it spilled to disk (or
+	// client_body_in_file_only is on).
+	File *os.File
+	// Size is the body length.
+	Size int64
+	// Complete is set once the whole body was read.
+	Complete bool
+	keep     bool
+}
+
+// release closes and removes the temp file, unless the body was made
+// persistent (client_body_in_file_only on).
+func (b *RequestBody) release() {
+	if b.File != nil {
+		name := b.File.Name()
+		b.File.Close()
+		if !b.keep {
+			os.Remove(name)
+		}
+		b.File = nil
+	}
+}
+
+// bodyString is $request_body: the body when it is in memory.
+func (r *Request) bodyString() (string, bool) {
+	if r.Body == nil || r.Body.File != nil || !r.Body.Complete {
+		return "", false
+	}
+	return bytesconv.String(r.Body.Data), true
+}
+
+// testExpect answers "Expect: 100-continue" (ngx_http_test_expect).
+func (r *Request) testExpect() Status {
+	if r.ExpectTested || r.In.Expect < 0 || r.HTTPVersion < 1001 {
+		return OK
+	}
+	r.ExpectTested = true
+	if !equalFold(r.In.Get(r.In.Expect), "100-continue") {
+		return OK
+	}
+	r.conn.setWriteDeadline(r.Loc.core.SendTimeout.Get())
+	if _, err := r.conn.nc.Write([]byte("HTTP/1.1 100 Continue\r\n\r\n")); err != nil {
+		r.conn.failed = true
+		return Error
+	}
+	return OK
+}
+
+// bodySource yields the decoded request body: first the bytes already in
+// the header buffer, then reads from the socket, under client_body_timeout.
+type bodySource struct {
+	r       *Request
+	rest    int64 // Content-Length bytes left, -1 for chunked
+	chunked http1.Chunked
+	raw     []byte // undecoded bytes (chunked)
+	done    bool
+	total   int64
+}
+
+func (r *Request) newBodySource() *bodySource {
+	s := &bodySource{r: r, rest: r.In.ContentLengthN}
+	if r.In.Chunked {
+		s.rest = -1
+	}
+	return s
+}
+
+var (
+	errBodyTooLarge = errors.New("body too large")
+	errBodyInvalid  = errors.New("invalid chunked body")
+)
+
+// read returns the next decoded body bytes (valid until the next call), or
+// io.EOF at the end of the body.
+func (s *bodySource) read(tmp []byte) ([]byte, error) {
+	r, c := s.r, s.r.conn
+	if s.done {
+		return nil, io.EOF
+	}
+	if s.rest >= 0 {
+		if s.rest == 0 {
+			s.done = true
+			return nil, io.EOF
+		}
+		if c.pos < c.last {
+			n := int64(c.last - c.pos)
+			if n > s.rest {
+				n = s.rest
+			}
+			b := c.in[c.pos : c.pos+int(n)]
+			c.pos += int(n)
+			s.rest -= n
+			s.total += n
+			return b, nil
+		}
+		want := int64(len(tmp))
+		if want > s.rest {
+			want = s.rest
+		}
+		n, err := s.recv(tmp[:want])
+		if err != nil {
+			return nil, err
+		}
+		s.rest -= int64(n)
+		s.total += int64(n)
+		r.RequestLength += int64(n)
+		return tmp[:n], nil
+	}
+	for {
+		if len(s.raw) == 0 {
+			if c.pos < c.last {
+				s.raw = c.in[c.pos:c.last]
+				c.pos = c.last
+			} else {
+				n, err := s.recv(tmp)
+				if err != nil {
+					return nil, err
+				}
+				r.RequestLength += int64(n)
+				s.raw = tmp[:n]
+			}
+			s.chunked.Pos = 0
+		}
+		switch s.chunked.Parse(s.raw) {
+		case http1.OK:
+			data := s.raw[s.chunked.DataStart:s.chunked.DataEnd]
+			if max := r.Loc.core.ClientMaxBodySize.Get(); max != 0 && s.total+int64(len(data)) > max {
+				r.logf(errlog.Error, nil, "client intended to send too large chunked body: %d+%d bytes", s.total, len(data))
+				r.LingeringClose = true
+				return nil, errBodyTooLarge
+			}
+			s.total += int64(len(data))
+			if len(data) > 0 {
+				return data, nil
+			}
+		case http1.Done:
+			s.done = true
+			if rest := len(s.raw) - s.chunked.Pos; rest > 0 {
+				// bytes after the body belong to the next request
+				if &s.raw[0] == &c.in[0] || c.last >= rest {
+					c.pos = c.last - rest
+				}
+			}
+			return nil, io.EOF
+		case http1.NeedMore:
+			s.raw = nil
+		default:
+			r.logf(errlog.Error, nil, "client sent invalid chunked body")
+			return nil, errBodyInvalid
+		}
+	}
+}
+
+var errClientClosed = errors.New("client closed")
+
+func (s *bodySource) recv(b []byte) (int, error) {
+	r, c := s.r, s.r.conn
+	if d := r.Loc.core.ClientBodyTimeout.Get(); d > 0 {
+		c.nc.SetReadDeadline(time.Now().Add(d))
+	}
+	n, err := c.nc.Read(b)
+	if n > 0 {
+		return n, nil
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		c.timedOut = true
+		r.logf(errlog.Info, errTimedOut, "client timed out")
+		return 0, err
+	}
+	c.failed = true
+	if err == nil || errors.Is(err, io.EOF) {
+		r.logf(errlog.Info, nil, "client prematurely closed connection")
+		return 0, errClientClosed
+	}
+	r.logf(errlog.Info, err, "recv() failed")
+	return 0, err
+}
+
+// bodyError maps a body read failure to the status nginx finalizes with.
+func bodyError(err error) Status {
+	switch {
+	case errors.Is(err, errBodyTooLarge):
+		return 413
+	case errors.Is(err, errBodyInvalid):
+		return 400
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return 408
+	}
+	return 400
+}
+
+// ReadBody reads the whole request body into r.Body
+// (ngx_http_read_client_request_body): in memory up to
+// client_body_buffer_size, else into a temp file under
+// client_body_temp_path. It returns OK, or the status to finalize with.
+func (r *Request) ReadBody() Status {
+	if r.Body != nil || r.DiscardBody {
+		return OK
+	}
+	r.Body = &RequestBody{}
+	if r.In.ContentLengthN <= 0 && !r.In.Chunked {
+		r.Body.Complete = true
+		if r.Loc.core.ClientBodyInFileOnly.Get() != BodyFileOff {
+			if st := r.bodyToFile(); st != OK {
+				return st
+			}
+		}
+		return OK
+	}
+	if st := r.testExpect(); st != OK {
+		return st
+	}
+	cl := r.Loc.core
+	r.readingBody = true
+	defer func() { r.readingBody = false }()
+	src := r.newBodySource()
+	limit := cl.ClientBodyBufferSize.Get()
+	inFile := cl.ClientBodyInFileOnly.Get() != BodyFileOff
+	if inFile {
+		if st := r.bodyToFile(); st != OK {
+			return st
+		}
+	}
+	tmp := make([]byte, 16384)
+	for {
+		b, err := src.read(tmp)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return bodyError(err)
+		}
+		if r.Body.File == nil && int64(len(r.Body.Data)+len(b)) > limit {
+			if st := r.bodyToFile(); st != OK {
+				return st
+			}
+		}
+		if r.Body.File != nil {
+			if _, err := r.Body.File.Write(b); err != nil {
+				r.logf(errlog.Crit, err, "write() \"%s\" failed", r.Body.File.Name())
+				return 500
+			}
+		} else {
+			r.Body.Data = append(r.Body.Data, b...)
+		}
+		r.Body.Size += int64(len(b))
+	}
+	r.Body.Complete = true
+	r.bodyDiscarded = true
+	if r.In.Chunked {
+		r.In.ContentLengthN = r.Body.Size
+	}
+	return OK
+}
+
+// bodyToFile moves the body read so far into a new temp file.
+func (r *Request) bodyToFile() Status {
+	cl := r.Loc.core
+	dir := cl.ClientBodyTempPath.Get()
+	f, err := os.CreateTemp(dir, "body")
+	if err != nil {
+		if mkerr := os.MkdirAll(dir, 0700); mkerr == nil {
+			f, err = os.CreateTemp(dir, "body")
+		}
+	}
+	if err != nil {
+		r.logf(errlog.Crit, err, "open() \"%s\" failed", dir)
+		return 500
+	}
+	lv := errlog.Warn
+	if cl.ClientBodyInFileOnly.Get() != BodyFileOff {
+		lv = errlog.Notice
+		r.Body.keep = cl.ClientBodyInFileOnly.Get() == BodyFileOn
+	}
+	r.logf(lv, nil, "a client request body is buffered to a temporary file %s", f.Name())
+	if len(r.Body.Data) > 0 {
+		if _, err := f.Write(r.Body.Data); err != nil {
+			r.logf(errlog.Crit, err, "write() \"%s\" failed", f.Name())
+			f.Close()
+			os.Remove(f.Name())
+			return 500
+		}
+		r.Body.Data = nil
+	}
+	r.Body.File = f
+	return OK
+}
+
+// DiscardRequestBody reads and drops the request body so the connection
+// can serve the next request (ngx_http_discard_request_body). It returns
+// OK, or Error when the body could not be discarded (the connection then
+// closes).
+func (r *Request) DiscardRequestBody() Status {
+	if r.Main != r || r.DiscardBody || r.Body != nil || r.bodyDiscarded {
+		return OK
+	}
+	if r.In.ContentLengthN <= 0 && !r.In.Chunked {
+		r.bodyDiscarded = true
+		return OK
+	}
+	if st := r.testExpect(); st != OK {
+		return Error
+	}
+	r.DiscardBody = true
+	src := r.newBodySource()
+	var tmp [4096]byte
+	// Drop what is already here; the rest is read when the response is done
+	// (discardRest), so the client is not made to wait.
+	c := r.conn
+	deadline := time.Now().Add(r.Loc.core.LingeringTimeout.Get())
+	for {
+		if c.pos == c.last && time.Now().After(deadline) {
+			return Error
+		}
+		_, err := src.read(tmp[:])
+		if err == io.EOF {
+			r.bodyDiscarded = true
+			return OK
+		}
+		if err != nil {
+			if errors.Is(err, errBodyTooLarge) {
+				continue
+			}
+			return Error
+		}
+	}
+}

@@ -1,0 +1,334 @@
+package httpd
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/sluicehq/sluice/errlog"
+	"github.com/sluicehq/sluice/internal/buf"
+)
+
+var connSerial atomic.Uint64
+
+// errTimedOut renders as nginx's "(110: Connection timed out)".
+var errTimedOut = syscall.ETIMEDOUT
+
+// conn is one client connection and its goroutine.
+type conn struct {
+	cf     *Config
+	addr   *addrConf
+	nc     net.Conn
+	raw    syscall.RawConn
+	number uint64
+	start  time.Time
+
+	requests   int
+	remoteAddr string
+	remotePort string
+	localIP    string
+	localPort  int
+
+	// in is the header buffer: unread bytes are in[pos:last]. It is
+	// released while the connection is idle.
+	in        []byte
+	pos, last int
+	// large are the large header buffers in use by the current request;
+	// retired are earlier header buffers that headers already parsed still
+	// point into. Both are released when the request ends.
+	large   [][]byte
+	retired [][]byte
+
+	req Request
+
+	head        []byte
+	headPending bool
+	iov         [][]byte
+	chain       Chain
+	chunked     Chain
+	chunkHead   []byte
+	trailer     []byte
+
+	failed     bool
+	timedOut   bool
+	closeAfter bool
+	eof        bool
+
+	mu        sync.Mutex
+	idle      bool
+	drainFlag bool
+	peekBuf   [1]byte
+	peekFn    func(fd uintptr) bool
+	peekErr   error
+}
+
+// serve runs one accepted connection to its end.
+func (cf *Config) serve(nc net.Conn, a *addrConf) {
+	c := &conn{cf: cf, addr: a.forConn(nc), nc: nc, number: connSerial.Add(1), start: time.Now()}
+	if !cf.track(c) {
+		nc.Close()
+		return
+	}
+	defer cf.untrack(c)
+	c.init()
+	defer c.close()
+	defer func() {
+		if p := recover(); p != nil {
+			cf.Cycle.Log.Logf(errlog.Alert, nil, nil, "panic while serving connection *%d: %v", c.number, p)
+		}
+	}()
+	c.loop()
+}
+
+func (c *conn) init() {
+	if sc, ok := c.nc.(syscall.Conn); ok {
+		c.raw, _ = sc.SyscallConn()
+	}
+	switch a := c.nc.RemoteAddr().(type) {
+	case *net.TCPAddr:
+		c.remoteAddr = a.IP.String()
+		c.remotePort = strconv.Itoa(a.Port)
+	default:
+		c.remoteAddr = "unix:"
+	}
+	switch a := c.nc.LocalAddr().(type) {
+	case *net.TCPAddr:
+		c.localIP = a.IP.String()
+		c.localPort = a.Port
+	}
+	c.peekFn = func(fd uintptr) bool {
+		n, _, err := syscall.Recvfrom(int(fd), c.peekBuf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		if err == syscall.EAGAIN {
+			return false
+		}
+		c.peekErr = err
+		if n == 0 && err == nil {
+			c.eof = true
+		}
+		return true
+	}
+}
+
+// LogConn implements errlog.Context for connection-level lines.
+func (c *conn) LogConn() uint64 { return c.number }
+
+// AppendLogContext implements errlog.Context: ", client: A, server: B".
+func (c *conn) AppendLogContext(b []byte) []byte {
+	b = append(b, ", client: "...)
+	b = append(b, c.remoteAddr...)
+	b = append(b, ", server: "...)
+	return append(b, c.addr.listen.addrText()...)
+}
+
+func (c *conn) localHost() string {
+	if c.localIP == "" {
+		return "localhost"
+	}
+	if len(c.localIP) > 0 && containsColon(c.localIP) {
+		return "[" + c.localIP + "]"
+	}
+	return c.localIP
+}
+
+func containsColon(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == ':' {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *conn) setWriteDeadline(d time.Duration) {
+	if d > 0 {
+		c.nc.SetWriteDeadline(time.Now().Add(d))
+	} else {
+		c.nc.SetWriteDeadline(time.Time{})
+	}
+}
+
+// draining reports whether the configuration is retiring.
+func (c *conn) draining() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.drainFlag
+}
+
+// drain asks the connection to finish its request and close; an idle one
+// is woken to close at once.
+func (c *conn) drain() {
+	c.mu.Lock()
+	c.drainFlag = true
+	if c.idle {
+		c.nc.SetReadDeadline(time.Now())
+	}
+	c.mu.Unlock()
+}
+
+// abort closes the connection under whatever it is doing.
+func (c *conn) abort() { c.nc.Close() }
+
+func (c *conn) setIdle(idle bool) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if idle && c.drainFlag {
+		return false
+	}
+	c.idle = idle
+	return true
+}
+
+func (c *conn) close() {
+	c.releaseBuffers()
+	c.nc.Close()
+}
+
+// releaseBuffers returns header buffers to the pool, keeping unread
+// (pipelined) bytes.
+func (c *conn) releaseBuffers() {
+	for _, b := range c.retired {
+		if !sameBuffer(b, c.in) {
+			buf.Put(b)
+		}
+	}
+	c.retired = c.retired[:0]
+	for _, b := range c.large {
+		if !sameBuffer(b, c.in) {
+			buf.Put(b)
+		}
+	}
+	c.large = c.large[:0]
+	if c.in != nil && c.pos == c.last {
+		buf.Put(c.in)
+		c.in, c.pos, c.last = nil, 0, 0
+	}
+}
+
+// loop serves requests until the connection closes.
+func (c *conn) loop() {
+	srv := c.addr.def
+	cs := srv.CoreSrv()
+	timeout := cs.ClientHeaderTimeout.Get()
+	for {
+		if c.pos == c.last {
+			if !c.waitData(timeout) {
+				return
+			}
+		}
+		c.requests++
+		r := &c.req
+		c.newRequest(r)
+		r.readAndProcess()
+		c.finishRequest(r)
+		if !r.Keepalive || c.closeAfter || c.failed {
+			c.closeConnection(r)
+			return
+		}
+		cl := r.Loc.core
+		timeout = cl.KeepaliveTimeout.Get()
+		c.releaseBuffers()
+		r.clear()
+	}
+}
+
+// waitData waits, holding no buffer, until the client sends something,
+// then reads it into a header buffer. It returns false when the connection
+// should close (timeout, EOF, error, draining).
+func (c *conn) waitData(timeout time.Duration) bool {
+	if !c.setIdle(true) {
+		return false
+	}
+	defer c.setIdle(false)
+	if timeout > 0 {
+		c.nc.SetReadDeadline(time.Now().Add(timeout))
+	}
+	if c.raw != nil {
+		c.peekErr, c.eof = nil, false
+		if err := c.raw.Read(c.peekFn); err != nil {
+			if c.requests == 0 && errors.Is(err, os.ErrDeadlineExceeded) && !c.draining() {
+				c.cf.Cycle.Log.Logf(errlog.Info, c, errTimedOut, "client timed out")
+			}
+			return false
+		}
+		if c.eof || c.peekErr != nil {
+			if c.requests > 0 {
+				c.cf.Cycle.Log.Logf(errlog.Info, c, c.peekErr, "client %s closed keepalive connection", c.remoteAddr)
+			}
+			return false
+		}
+	}
+	if c.draining() {
+		return false
+	}
+	size := int(c.addr.def.CoreSrv().ClientHeaderBufferSize.Get())
+	if c.in == nil {
+		c.in = buf.Get(size)
+	}
+	c.pos, c.last = 0, 0
+	n, err := c.nc.Read(c.in)
+	if n == 0 || err != nil {
+		if err != nil && !errors.Is(err, io.EOF) && c.requests == 0 {
+			c.cf.Cycle.Log.Logf(errlog.Info, c, err, "recv() failed")
+		}
+		return false
+	}
+	c.last = n
+	return true
+}
+
+// closeConnection ends the connection after a request, with a lingering
+// close when nginx would do one (ngx_http_finalize_connection).
+func (c *conn) closeConnection(r *Request) {
+	if c.failed || c.timedOut {
+		if c.timedOut && r.Loc != nil && r.Loc.core.ResetTimedout.Get() {
+			if tc, ok := c.nc.(*net.TCPConn); ok {
+				tc.SetLinger(0)
+			}
+		}
+		return
+	}
+	cl := r.Loc.core
+	mode := cl.LingeringClose.Get()
+	if mode == LingeringAlways || (mode == LingeringOn && (r.LingeringClose || c.pos < c.last || r.Pipeline)) {
+		c.lingeringClose(cl)
+	}
+}
+
+// lingeringClose shuts the write side and reads what the client still
+// sends, for lingering_time at most, so that the client sees the response
+// rather than a reset (ngx_http_set_lingering_close).
+func (c *conn) lingeringClose(cl *CoreLocConf) {
+	tc, ok := c.nc.(interface{ CloseWrite() error })
+	if !ok {
+		return
+	}
+	if err := tc.CloseWrite(); err != nil {
+		return
+	}
+	end := time.Now().Add(cl.LingeringTime.Get())
+	var b [4096]byte
+	for {
+		now := time.Now()
+		if !now.Before(end) {
+			return
+		}
+		d := cl.LingeringTimeout.Get()
+		if rem := end.Sub(now); rem < d {
+			d = rem
+		}
+		c.nc.SetReadDeadline(now.Add(d))
+		if _, err := c.nc.Read(b[:]); err != nil {
+			return
+		}
+	}
+}
+
+func sameBuffer(a, b []byte) bool {
+	return cap(a) > 0 && cap(b) > 0 && &a[:cap(a)][0] == &b[:cap(b)][0]
+}

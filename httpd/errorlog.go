@@ -1,0 +1,70 @@
+package httpd
+
+// Request error-log context: what nginx's ngx_http_log_error_handler
+// appends to every line logged for a request.
+
+// UpstreamLogger is implemented by the value in Request.Upstream so that
+// log lines name the upstream being talked to: ", upstream: "...".
+type UpstreamLogger interface {
+	// LogUpstream returns the schema, peer and URI, e.g.
+	// "http://127.0.0.1:8081/path", or "" when no peer is chosen yet.
+	LogUpstream() string
+}
+
+// LogConn implements errlog.Context.
+func (r *Request) LogConn() uint64 { return r.conn.number }
+
+// SetAction sets what the request is doing, printed as " while ACTION" in
+// error lines ("reading response header from upstream"); "" clears it.
+func (r *Request) SetAction(a string) { r.action = a }
+
+// AppendLogContext implements errlog.Context.
+func (r *Request) AppendLogContext(b []byte) []byte {
+	if r.action != "" {
+		b = append(b, " while "...)
+		b = append(b, r.action...)
+	}
+	b = append(b, ", client: "...)
+	b = append(b, r.conn.remoteAddr...)
+	b = append(b, ", server: "...)
+	if r.Srv != nil {
+		b = append(b, r.CoreSrv().ServerName...)
+	}
+	if line := r.logRequestLine(); line != "" {
+		b = append(b, ", request: \""...)
+		b = append(b, line...)
+		b = append(b, '"')
+	}
+	if r.Main != nil && r.Main != r {
+		b = append(b, ", subrequest: \""...)
+		b = append(b, r.URI...)
+		b = append(b, '"')
+	}
+	if u, ok := r.Upstream.(UpstreamLogger); ok {
+		if s := u.LogUpstream(); s != "" {
+			b = append(b, ", upstream: \""...)
+			b = append(b, s...)
+			b = append(b, '"')
+		}
+	}
+	if r.In.Host >= 0 {
+		b = append(b, ", host: \""...)
+		b = append(b, r.In.Get(r.In.Host)...)
+		b = append(b, '"')
+	}
+	if r.In.Referer >= 0 {
+		b = append(b, ", referrer: \""...)
+		b = append(b, r.In.Get(r.In.Referer)...)
+		b = append(b, '"')
+	}
+	return b
+}
+
+// logRequestLine is the request line, or what was received of it when the
+// line is incomplete.
+func (r *Request) logRequestLine() string {
+	if r.RequestLine != "" {
+		return r.RequestLine
+	}
+	return r.partialLine
+}

@@ -1,0 +1,136 @@
+package httpd
+
+import (
+	"time"
+	"unsafe"
+
+	"github.com/sluicehq/sluice/errlog"
+)
+
+// newRequest prepares the connection's request object for the next
+// request (ngx_http_create_request).
+func (c *conn) newRequest(r *Request) {
+	srv := c.addr.def
+	r.Config = c.cf
+	r.Srv = srv
+	r.Loc = srv.Loc
+	r.Main = r
+	r.conn = c
+	r.log = srv.Loc.core.ErrorLog
+	r.Start = time.Now()
+	r.URIChanges = 11
+	r.In.reset()
+	r.Out.reset()
+	r.phase = 0
+	r.validLocation = true
+	r.Pipeline = c.requests > 1 && c.pos > 0
+}
+
+// clear resets a finished request, keeping its storage for the next one.
+func (r *Request) clear() {
+	in, out, vars, scratch, caps, ctx, cleanup := r.In, r.Out, r.vars[:0], r.scratch[:0], r.captures[:0], r.ctx[:0], r.cleanup[:0]
+	for i := range vars[:cap(vars)] {
+		vars[:cap(vars)][i] = varValue{}
+	}
+	*r = Request{}
+	r.In, r.Out, r.vars, r.scratch, r.captures, r.ctx, r.cleanup = in, out, vars, scratch, caps, ctx, cleanup
+	r.In.List = r.In.List[:0]
+	r.Out.List = r.Out.List[:0]
+	r.Out.Trailers = r.Out.Trailers[:0]
+}
+
+// readAndProcess reads the request head and runs the request
+// (ngx_http_process_request_line/headers, ngx_http_process_request).
+func (r *Request) readAndProcess() {
+	rc := r.readHead()
+	if rc == Done {
+		return
+	}
+	if rc != OK {
+		r.Finalize(rc)
+		return
+	}
+	if r.HTTPVersion < 1000 || r.processRequestHeader() == OK {
+		r.handler()
+		return
+	}
+}
+
+// handler starts the phases for a fresh or redirected request
+// (ngx_http_handler).
+func (r *Request) handler() {
+	r.action = ""
+	if !r.Internal {
+		if r.MethodBit != MethodCONNECT {
+			switch r.In.ConnectionType {
+			case 0:
+				r.Keepalive = r.HTTPVersion > 1000
+			case ConnClose:
+				r.Keepalive = false
+			case ConnKeepAlive:
+				r.Keepalive = true
+			}
+		}
+		r.LingeringClose = r.In.ContentLengthN > 0 || r.In.Chunked
+		r.phase = 0
+	} else {
+		r.phase = r.Config.phases.serverRewrite
+	}
+	r.validLocation = true
+	r.runPhases()
+}
+
+// finishRequest completes a request: a response head not yet written goes
+// out, an unread body is discarded, the log phase runs, cleanups run
+// (ngx_http_finalize_connection, ngx_http_free_request).
+func (c *conn) finishRequest(r *Request) {
+	if !c.failed && r.HeaderSent && c.headPending {
+		r.flushHead()
+	}
+	if r.HeaderSent && !c.failed && r.Chunked && !r.lastSent && !r.HeaderOnly && r.done && !c.closeAfter {
+		// a handler ended without the last chunk: the response is cut
+		c.closeAfter = true
+	}
+	if !c.failed && !c.closeAfter && r.Keepalive {
+		if r.readingBody || (r.Body == nil && (r.In.ContentLengthN > 0 || r.In.Chunked) && !r.bodyDiscarded) {
+			if r.DiscardRequestBody() != OK || !r.bodyDiscarded {
+				r.Keepalive = false
+			}
+		}
+	}
+	if c.eof {
+		r.Keepalive = false
+	}
+	for i := len(r.cleanup) - 1; i >= 0; i-- {
+		r.cleanup[i]()
+	}
+	r.cleanup = r.cleanup[:0]
+	if !r.Logged {
+		r.Logged = true
+		r.action = "logging request"
+		for _, h := range r.Config.phases.handlers[LogPhase] {
+			h(r)
+		}
+		r.action = ""
+	}
+	if r.Body != nil {
+		r.Body.release()
+	}
+	if c.timedOut {
+		r.Keepalive = false
+	}
+}
+
+// unsafeBytes views a string's bytes without copying; they must not be
+// modified.
+func unsafeBytes(s string) []byte {
+	if s == "" {
+		return nil
+	}
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
+
+// logf logs at lv with the request's context.
+func (r *Request) logf(lv errlog.Level, err error, format string, args ...any) {
+	r.Log().Logf(lv, r, err, format, args...)
+}

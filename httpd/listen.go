@@ -1,0 +1,359 @@
+package httpd
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/sluicehq/sluice/conf"
+	"github.com/sluicehq/sluice/core"
+)
+
+// Listen is one "listen" directive of a server.
+type Listen struct {
+	// Network is "tcp" or "unix"; Host is the IP ("" for the wildcard),
+	// Port the port; Path the unix socket path.
+	Network    string
+	Host       string
+	Port       int
+	Path       string
+	Default    bool
+	Bind       bool
+	Backlog    int
+	RcvBuf     int
+	SndBuf     int
+	Deferred   bool
+	ReusePort  bool
+	IPv6Only   bool
+	KeepAlive  bool
+	ProxyProto bool
+	text       string
+	file       string
+	line       int
+}
+
+// addrText is nginx's text for the address ("127.0.0.1:8080", "*:80",
+// "unix:/path", "[::1]:80").
+func (l *Listen) addrText() string {
+	switch {
+	case l.Network == "unix":
+		return "unix:" + l.Path
+	case l.Host == "":
+		return "0.0.0.0:" + strconv.Itoa(l.Port)
+	default:
+		return net.JoinHostPort(l.Host, strconv.Itoa(l.Port))
+	}
+}
+
+func (l *Listen) wildcard() bool { return l.Network == "tcp" && (l.Host == "" || l.Host == "::") }
+
+// key identifies the address a listen names.
+func (l *Listen) key() string {
+	if l.Network == "unix" {
+		return "unix:" + l.Path
+	}
+	return net.JoinHostPort(l.Host, strconv.Itoa(l.Port))
+}
+
+func defaultListen() *Listen {
+	port := 8000
+	if os.Getuid() == 0 {
+		port = 80
+	}
+	return &Listen{Network: "tcp", Port: port, Backlog: 511}
+}
+
+// setListen is the "listen" directive (ngx_http_core_listen).
+func setListen(c *conf.Cmd) error {
+	_, s, _ := BlockOf(c)
+	addr := c.Arg(0)
+	ls, err := parseListenAddr(addr)
+	if err != nil {
+		return c.Errorf("%s in \"%s\" of the \"listen\" directive", err, addr)
+	}
+	for _, l := range ls {
+		l.Backlog = 511
+		l.IPv6Only = true
+		l.text, l.file, l.line = addr, c.File, c.Line
+	}
+	for _, a := range c.Args[1:] {
+		for _, l := range ls {
+			if err := listenOption(c, l, a); err != nil {
+				return err
+			}
+		}
+	}
+	s.Listens = append(s.Listens, ls...)
+	return nil
+}
+
+func listenOption(c *conf.Cmd, l *Listen, a string) error {
+	v, hasV := "", false
+	if i := strings.IndexByte(a, '='); i >= 0 {
+		v, hasV = a[i+1:], true
+	}
+	switch {
+	case a == "default_server" || a == "default":
+		l.Default = true
+	case a == "bind":
+		l.Bind = true
+	case strings.HasPrefix(a, "backlog="):
+		n, ok := conf.Atoi(v)
+		if !ok || n == 0 || n > 1<<31-1 {
+			return c.Errorf("invalid backlog \"%s\"", a)
+		}
+		l.Backlog, l.Bind = int(n), true
+	case strings.HasPrefix(a, "rcvbuf="):
+		n, ok := conf.ParseSize(v)
+		if !ok {
+			return c.Errorf("invalid rcvbuf \"%s\"", a)
+		}
+		l.RcvBuf, l.Bind = int(n), true
+	case strings.HasPrefix(a, "sndbuf="):
+		n, ok := conf.ParseSize(v)
+		if !ok {
+			return c.Errorf("invalid sndbuf \"%s\"", a)
+		}
+		l.SndBuf, l.Bind = int(n), true
+	case a == "deferred":
+		l.Deferred, l.Bind = true, true
+	case strings.HasPrefix(a, "accept_filter="):
+		c.Warnf("accept filters \"%s\" are not supported on this platform, ignored", a)
+	case strings.HasPrefix(a, "ipv6only=o"):
+		switch a[len("ipv6only=o"):] {
+		case "n":
+			l.IPv6Only = true
+		case "ff":
+			l.IPv6Only = false
+		default:
+			return c.Errorf("invalid ipv6only flags \"%s\"", a[len("ipv6only="):])
+		}
+		l.Bind = true
+	case a == "reuseport":
+		l.ReusePort, l.Bind = true, true
+	case strings.HasPrefix(a, "so_keepalive="):
+		l.KeepAlive, l.Bind = v != "off", true
+	case a == "proxy_protocol":
+		l.ProxyProto = true
+	case a == "ssl":
+		return c.Errorf("the \"ssl\" parameter requires ngx_http_ssl_module")
+	case a == "http2":
+		return c.Errorf("the \"http2\" parameter requires ngx_http_v2_module")
+	case a == "quic":
+		return c.Errorf("the \"quic\" parameter requires ngx_http_v3_module")
+	case strings.HasPrefix(a, "fastopen=") || strings.HasPrefix(a, "setfib="):
+		l.Bind = true
+	case a == "multipath":
+		l.Bind = true
+	default:
+		_ = hasV
+		return c.Errorf("invalid parameter \"%s\"", a)
+	}
+	return nil
+}
+
+// parseListenAddr parses the address of "listen" as ngx_parse_url does in
+// listen mode: "port", "*:port", "host[:port]", "[v6][:port]", "unix:path".
+// A host name may resolve to several addresses.
+func parseListenAddr(s string) ([]*Listen, error) {
+	if strings.HasPrefix(s, "unix:") {
+		p := s[5:]
+		if p == "" {
+			return nil, fmt.Errorf("no path in the unix domain socket")
+		}
+		return []*Listen{{Network: "unix", Path: p}}, nil
+	}
+	host, portText := "", ""
+	switch {
+	case strings.HasPrefix(s, "["):
+		end := strings.IndexByte(s, ']')
+		if end < 0 {
+			return nil, fmt.Errorf("invalid host")
+		}
+		host = s[1:end]
+		rest := s[end+1:]
+		if rest != "" {
+			if rest[0] != ':' {
+				return nil, fmt.Errorf("invalid host")
+			}
+			portText = rest[1:]
+		}
+		if net.ParseIP(host) == nil || !strings.Contains(host, ":") {
+			return nil, fmt.Errorf("invalid IPv6 address")
+		}
+	default:
+		if i := strings.LastIndexByte(s, ':'); i >= 0 {
+			host, portText = s[:i], s[i+1:]
+		} else if _, ok := conf.Atoi(s); ok {
+			portText = s
+		} else {
+			host = s
+		}
+	}
+	port := 80
+	if portText != "" {
+		n, ok := conf.Atoi(portText)
+		if !ok || n > 65535 {
+			return nil, fmt.Errorf("invalid port")
+		}
+		port = int(n)
+	} else if host == "" {
+		return nil, fmt.Errorf("no host")
+	}
+	if host == "*" || host == "" {
+		return []*Listen{{Network: "tcp", Port: port}}, nil
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		h := ip.String()
+		if ip.To4() == nil && ip.IsUnspecified() {
+			h = "::"
+		}
+		return []*Listen{{Network: "tcp", Host: h, Port: port}}, nil
+	}
+	ips, err := net.LookupIP(host)
+	if err != nil || len(ips) == 0 {
+		return nil, fmt.Errorf("host not found")
+	}
+	var out []*Listen
+	seen := map[string]bool{}
+	for _, ip := range ips {
+		if seen[ip.String()] {
+			continue
+		}
+		seen[ip.String()] = true
+		out = append(out, &Listen{Network: "tcp", Host: ip.String(), Port: port})
+	}
+	return out, nil
+}
+
+// addrConf is one address servers listen on: its default server and the
+// name table to choose among its servers (ngx_http_addr_conf_t with its
+// virtual names).
+type addrConf struct {
+	listen  *Listen
+	def     *Server
+	names   *nameTable
+	servers []*Server
+	socket  *core.Socket
+	// specific maps local IPs to their own conf when a wildcard socket
+	// serves addresses configured without "bind".
+	specific map[string]*addrConf
+}
+
+// buildAddrs groups the servers' listens into sockets and name tables
+// (ngx_http_optimize_servers).
+func (cf *Config) buildAddrs() error {
+	byKey := map[string]*addrConf{}
+	var order []*addrConf
+	for _, s := range cf.Servers {
+		for _, l := range s.Listens {
+			a := byKey[l.key()]
+			if a == nil {
+				a = &addrConf{listen: l}
+				byKey[l.key()] = a
+				order = append(order, a)
+			} else {
+				if l.Bind && a.listen.Bind && (l != a.listen) {
+					return &conf.Error{File: l.file, Line: l.line, Msg: "duplicate listen options for " + l.addrText()}
+				}
+				if l.Bind && !a.listen.Bind {
+					l.Default = l.Default || a.listen.Default
+					a.listen = l
+				}
+			}
+			for _, o := range a.servers {
+				if o == s {
+					return &conf.Error{File: l.file, Line: l.line, Msg: "a duplicate listen " + l.addrText()}
+				}
+			}
+			if l.Default {
+				if a.def != nil && a.defExplicit() {
+					return &conf.Error{File: l.file, Line: l.line, Msg: "a duplicate default server for " + l.addrText()}
+				}
+				a.def = s
+			}
+			a.servers = append(a.servers, s)
+		}
+	}
+	for _, a := range order {
+		if a.def == nil {
+			a.def = a.servers[0]
+		}
+		a.names = buildNames(cf, a)
+	}
+	// Addresses of a port that has a wildcard listen are served by the
+	// wildcard socket unless they asked for their own (bind and options).
+	wild := map[string]*addrConf{}
+	for _, a := range order {
+		if a.listen.wildcard() {
+			wild[strconv.Itoa(a.listen.Port)+"|"+familyOf(a.listen.Host)] = a
+		}
+	}
+	for _, a := range order {
+		l := a.listen
+		if l.Network == "tcp" && !l.wildcard() && !l.Bind {
+			if w := wild[strconv.Itoa(l.Port)+"|"+familyOf(l.Host)]; w != nil && l.Port != 0 {
+				if w.specific == nil {
+					w.specific = map[string]*addrConf{}
+				}
+				w.specific[l.Host] = a
+				continue
+			}
+		}
+		cf.addrs = append(cf.addrs, a)
+	}
+	for _, a := range cf.addrs {
+		l := a.listen
+		address := l.Path
+		if l.Network == "tcp" {
+			h := l.Host
+			if h == "" {
+				h = "0.0.0.0"
+			}
+			address = net.JoinHostPort(h, strconv.Itoa(l.Port))
+		}
+		ac := a
+		a.socket = &core.Socket{Network: l.Network, Address: address, Backlog: l.Backlog,
+			ReusePort: l.ReusePort, RcvBuf: l.RcvBuf, SndBuf: l.SndBuf,
+			IPv6Only: l.IPv6Only && strings.Contains(l.Host, ":"), DeferredAccept: l.Deferred,
+			Handle: func(c net.Conn) { cf.serve(c, ac) }}
+		cf.sockets = append(cf.sockets, a.socket)
+	}
+	return nil
+}
+
+func (a *addrConf) defExplicit() bool {
+	for _, s := range a.servers {
+		if s == a.def {
+			for _, l := range s.Listens {
+				if l.key() == a.listen.key() && l.Default {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func familyOf(host string) string {
+	if strings.Contains(host, ":") {
+		return "6"
+	}
+	return "4"
+}
+
+// forConn picks the address conf of a connection accepted on a's socket:
+// a specific address served by a wildcard socket has its own servers.
+func (a *addrConf) forConn(c net.Conn) *addrConf {
+	if a.specific == nil {
+		return a
+	}
+	if ta, ok := c.LocalAddr().(*net.TCPAddr); ok {
+		if s := a.specific[ta.IP.String()]; s != nil {
+			return s
+		}
+	}
+	return a
+}

@@ -1,0 +1,543 @@
+package httpd
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/sluicehq/sluice/core"
+	"github.com/sluicehq/sluice/errlog"
+)
+
+// Piece is part of a response body: bytes in memory, or a region of a file.
+type Piece struct {
+	Data []byte
+	File *os.File
+	Off  int64
+	N    int64
+}
+
+// Len is the piece's size.
+func (p *Piece) Len() int64 {
+	if p.File != nil {
+		return p.N
+	}
+	return int64(len(p.Data))
+}
+
+// Chain is a batch of body pieces handed to the output filters.
+//
+// Ownership rule: output is synchronous. The bytes of a chain belong to the
+// caller; once Request.Output returns they have been written to the client
+// (or copied by a filter that keeps them), so the caller may reuse them.
+type Chain struct {
+	Pieces []Piece
+	// Last marks the end of the response body.
+	Last bool
+	// Flush asks for the pieces to be sent now rather than batched.
+	Flush bool
+}
+
+// Reset empties the chain, keeping its storage.
+func (c *Chain) Reset() {
+	c.Pieces = c.Pieces[:0]
+	c.Last, c.Flush = false, false
+}
+
+// Append adds bytes.
+func (c *Chain) Append(b []byte) {
+	if len(b) > 0 {
+		c.Pieces = append(c.Pieces, Piece{Data: b})
+	}
+}
+
+// AppendString adds a string's bytes (not copied; the string is immutable).
+func (c *Chain) AppendString(s string) {
+	if s != "" {
+		c.Pieces = append(c.Pieces, Piece{Data: unsafeBytes(s)})
+	}
+}
+
+// AppendFile adds a file region.
+func (c *Chain) AppendFile(f *os.File, off, n int64) {
+	if n > 0 {
+		c.Pieces = append(c.Pieces, Piece{File: f, Off: off, N: n})
+	}
+}
+
+// Size is the total size of the pieces.
+func (c *Chain) Size() int64 {
+	var n int64
+	for i := range c.Pieces {
+		n += c.Pieces[i].Len()
+	}
+	return n
+}
+
+// statusLines are nginx's reason phrases; codes missing here are sent as
+// "NNN " with no reason, as nginx does.
+var statusLines = map[int]string{
+	200: "200 OK", 201: "201 Created", 202: "202 Accepted", 204: "204 No Content", 206: "206 Partial Content",
+	301: "301 Moved Permanently", 302: "302 Moved Temporarily", 303: "303 See Other", 304: "304 Not Modified",
+	307: "307 Temporary Redirect", 308: "308 Permanent Redirect",
+	400: "400 Bad Request", 401: "401 Unauthorized", 402: "402 Payment Required", 403: "403 Forbidden",
+	404: "404 Not Found", 405: "405 Not Allowed", 406: "406 Not Acceptable", 407: "407 Proxy Authentication Required",
+	408: "408 Request Time-out", 409: "409 Conflict", 410: "410 Gone", 411: "411 Length Required",
+	412: "412 Precondition Failed", 413: "413 Request Entity Too Large", 414: "414 Request-URI Too Large",
+	415: "415 Unsupported Media Type", 416: "416 Requested Range Not Satisfiable", 421: "421 Misdirected Request",
+	429: "429 Too Many Requests",
+	500: "500 Internal Server Error", 501: "501 Not Implemented", 502: "502 Bad Gateway",
+	503: "503 Service Temporarily Unavailable", 504: "504 Gateway Time-out", 505: "505 HTTP Version Not Supported",
+	507: "507 Insufficient Storage",
+}
+
+// StatusLine returns nginx's status line text for code ("404 Not Found"),
+// or "" when nginx has none.
+func StatusLine(code int) string { return statusLines[code] }
+
+// httpDate caches the current time in HTTP format, refreshed once a
+// second (nginx's ngx_cached_http_time).
+var httpDate atomic.Pointer[cachedDate]
+
+type cachedDate struct {
+	sec  int64
+	text string
+}
+
+// HTTPDate returns the current time as "Mon, 28 Sep 1970 06:00:00 GMT".
+func HTTPDate() string {
+	now := time.Now()
+	if d := httpDate.Load(); d != nil && d.sec == now.Unix() {
+		return d.text
+	}
+	d := &cachedDate{sec: now.Unix(), text: now.UTC().Format(http1Time)}
+	httpDate.Store(d)
+	return d.text
+}
+
+const http1Time = "Mon, 02 Jan 2006 15:04:05 GMT"
+
+// FormatHTTPTime formats a Unix time as an HTTP date.
+func FormatHTTPTime(t int64) string { return time.Unix(t, 0).UTC().Format(http1Time) }
+
+// SendHeader runs the header filters and queues the response head
+// (ngx_http_send_header). It is sent with the first body bytes or when the
+// request ends.
+func (r *Request) SendHeader() Status {
+	if r.HeaderSent {
+		r.Log().Logf(errlog.Alert, r, nil, "header already sent")
+		return Error
+	}
+	if r.ErrStatus != 0 {
+		r.Out.Status = r.ErrStatus
+		r.Out.StatusLine = ""
+	}
+	for _, f := range r.Config.filters.header {
+		if rc := f.f(r); rc != OK {
+			return rc
+		}
+	}
+	r.chunkedHeader()
+	return r.writeHeader()
+}
+
+// chunkedHeader decides the body framing (ngx_http_chunked_header_filter).
+func (r *Request) chunkedHeader() {
+	s := r.Out.Status
+	if s == 304 || s == 204 || s < 200 || r.Main != r || r.MethodBit == MethodHEAD ||
+		(r.MethodBit == MethodCONNECT && s < 300) {
+		return
+	}
+	trailers := len(r.Out.Trailers) > 0
+	if r.Out.ContentLengthN == -1 || trailers {
+		if r.HTTPVersion >= 1001 && r.Loc.core.ChunkedEncoding.Get() {
+			if trailers {
+				r.Out.ClearContentLength()
+			}
+			r.Chunked = true
+		} else if r.Out.ContentLengthN == -1 {
+			r.Keepalive = false
+		}
+	}
+}
+
+// writeHeader serialises the response head (ngx_http_header_filter).
+func (r *Request) writeHeader() Status {
+	if r.HeaderSent {
+		return OK
+	}
+	r.HeaderSent = true
+	if r.Main != r {
+		return OK
+	}
+	if r.HTTPVersion < 1000 {
+		return OK
+	}
+	if r.MethodBit == MethodHEAD {
+		r.HeaderOnly = true
+	}
+	out := &r.Out
+	if out.LastModifiedTime != -1 && out.Status != 200 && out.Status != 206 && out.Status != 304 {
+		out.LastModifiedTime = -1
+		out.Delete(out.LastModified)
+		out.LastModified = -1
+	}
+	if r.Keepalive && r.conn.draining() {
+		r.Keepalive = false
+	}
+	b := r.conn.head[:0]
+	b = append(b, "HTTP/1.1 "...)
+	if out.StatusLine != "" {
+		b = append(b, out.StatusLine...)
+	} else {
+		s := out.Status
+		switch {
+		case s == 204:
+			r.HeaderOnly = true
+			out.ContentType, out.ContentTypeLen = "", 0
+			out.LastModifiedTime = -1
+			out.Delete(out.LastModified)
+			out.LastModified = -1
+			out.Delete(out.ContentLength)
+			out.ContentLength = -1
+			out.ContentLengthN = -1
+		case s == 304:
+			r.HeaderOnly = true
+		}
+		if line := statusLines[s]; line != "" {
+			b = append(b, line...)
+		} else {
+			if s < 100 {
+				b = append(b, '0')
+			}
+			b = strconv.AppendInt(b, int64(s), 10)
+			b = append(b, ' ')
+		}
+	}
+	b = append(b, "\r\n"...)
+	cl := r.Loc.core
+	if out.Server < 0 {
+		switch cl.ServerTokens.Get() {
+		case TokensOff:
+			b = append(b, "Server: sluice\r\n"...)
+		default:
+			b = append(b, "Server: sluice/"+core.Version+"\r\n"...)
+		}
+	}
+	if out.Date < 0 {
+		b = append(b, "Date: "...)
+		b = append(b, HTTPDate()...)
+		b = append(b, "\r\n"...)
+	}
+	if out.ContentType != "" {
+		b = append(b, "Content-Type: "...)
+		b = append(b, out.ContentType...)
+		if out.ContentTypeLen == len(out.ContentType) && out.Charset != "" {
+			b = append(b, "; charset="...)
+			b = append(b, out.Charset...)
+		}
+		b = append(b, "\r\n"...)
+	}
+	if out.ContentLength < 0 && out.ContentLengthN >= 0 {
+		b = append(b, "Content-Length: "...)
+		b = strconv.AppendInt(b, out.ContentLengthN, 10)
+		b = append(b, "\r\n"...)
+	}
+	if out.LastModified < 0 && out.LastModifiedTime != -1 {
+		b = append(b, "Last-Modified: "...)
+		b = append(b, FormatHTTPTime(out.LastModifiedTime)...)
+		b = append(b, "\r\n"...)
+	}
+	if loc := out.Get(out.Location); loc != "" && loc[0] == '/' && cl.AbsoluteRedirect.Get() {
+		out.List[out.Location].Deleted = true
+		b = append(b, "Location: http://"...)
+		b = r.appendRedirectHost(b)
+		b = append(b, loc...)
+		b = append(b, "\r\n"...)
+	}
+	if r.Chunked {
+		b = append(b, "Transfer-Encoding: chunked\r\n"...)
+	}
+	switch {
+	case out.Status == 101:
+		b = append(b, "Connection: upgrade\r\n"...)
+	case r.Keepalive:
+		b = append(b, "Connection: keep-alive\r\n"...)
+		if kh := cl.KeepaliveHeader.Get(); kh != 0 {
+			b = append(b, "Keep-Alive: timeout="...)
+			b = strconv.AppendInt(b, kh, 10)
+			b = append(b, "\r\n"...)
+		}
+	default:
+		b = append(b, "Connection: close\r\n"...)
+	}
+	for i := range out.List {
+		h := &out.List[i]
+		if h.Deleted {
+			continue
+		}
+		b = append(b, h.Key...)
+		b = append(b, ": "...)
+		b = append(b, h.Value...)
+		b = append(b, "\r\n"...)
+	}
+	b = append(b, "\r\n"...)
+	r.conn.head = b
+	r.HeaderSize = int64(len(b))
+	r.conn.headPending = true
+	if r.HeaderOnly {
+		return r.flushHead()
+	}
+	return OK
+}
+
+// appendRedirectHost appends the host[:port] of an absolute redirect.
+func (r *Request) appendRedirectHost(b []byte) []byte {
+	cl := r.Loc.core
+	switch {
+	case cl.ServerNameInRedir.Get():
+		b = append(b, r.CoreSrv().ServerName...)
+	case r.In.Server != "":
+		b = append(b, r.In.Server...)
+	default:
+		b = append(b, r.conn.localHost()...)
+	}
+	if cl.PortInRedirect.Get() {
+		if p := r.conn.localPort; p != 80 && p != 0 {
+			b = append(b, ':')
+			b = strconv.AppendInt(b, int64(p), 10)
+		}
+	}
+	return b
+}
+
+// Output runs the body filters over c and writes the result
+// (ngx_http_output_filter). It returns OK, or Error when the client
+// connection failed.
+func (r *Request) Output(c *Chain) Status {
+	if r.conn.failed {
+		return Error
+	}
+	for _, f := range r.Config.filters.body {
+		if rc := f.f(r, c); rc != OK {
+			return rc
+		}
+	}
+	if r.HeaderOnly {
+		c.Pieces = c.Pieces[:0]
+	}
+	if r.Chunked {
+		r.chunkBody(c)
+	}
+	return r.write(c)
+}
+
+// chunkBody frames pieces as one chunk, and ends the body on the last
+// (ngx_http_chunked_body_filter).
+func (r *Request) chunkBody(c *Chain) {
+	size := c.Size()
+	cc := &r.conn.chunked
+	cc.Reset()
+	if size > 0 {
+		r.conn.chunkHead = strconv.AppendInt(r.conn.chunkHead[:0], size, 16)
+		r.conn.chunkHead = append(r.conn.chunkHead, "\r\n"...)
+		cc.Pieces = append(cc.Pieces, Piece{Data: r.conn.chunkHead})
+		cc.Pieces = append(cc.Pieces, c.Pieces...)
+		cc.Pieces = append(cc.Pieces, Piece{Data: crlf})
+	}
+	if c.Last {
+		if len(r.Out.Trailers) == 0 {
+			cc.Pieces = append(cc.Pieces, Piece{Data: lastChunk})
+		} else {
+			t := append(r.conn.trailer[:0], "0\r\n"...)
+			for _, h := range r.Out.Trailers {
+				if h.Deleted {
+					continue
+				}
+				t = append(t, h.Key...)
+				t = append(t, ": "...)
+				t = append(t, h.Value...)
+				t = append(t, "\r\n"...)
+			}
+			t = append(t, "\r\n"...)
+			r.conn.trailer = t
+			cc.Pieces = append(cc.Pieces, Piece{Data: t})
+		}
+	}
+	c.Pieces = append(c.Pieces[:0], cc.Pieces...)
+}
+
+var (
+	crlf      = []byte("\r\n")
+	lastChunk = []byte("0\r\n\r\n")
+)
+
+// flushHead writes a queued response head on its own.
+func (r *Request) flushHead() Status {
+	if !r.conn.headPending {
+		return OK
+	}
+	return r.write(&Chain{})
+}
+
+// write sends the queued head and the chain's pieces (the write filter),
+// honouring send_timeout and limit_rate.
+func (r *Request) write(c *Chain) Status {
+	cn := r.conn
+	if cn.failed {
+		return Error
+	}
+	bufs := cn.iov[:0]
+	if cn.headPending {
+		bufs = append(bufs, cn.head)
+		cn.headPending = false
+	}
+	timeout := r.Loc.core.SendTimeout.Get()
+	for i := range c.Pieces {
+		p := &c.Pieces[i]
+		if p.File == nil {
+			if len(p.Data) > 0 {
+				bufs = append(bufs, p.Data)
+			}
+			continue
+		}
+		if len(bufs) > 0 {
+			if !r.writeBufs(bufs, timeout) {
+				return Error
+			}
+			bufs = bufs[:0]
+		}
+		if !r.writeFile(p, timeout) {
+			return Error
+		}
+	}
+	if len(bufs) > 0 && !r.writeBufs(bufs, timeout) {
+		return Error
+	}
+	cn.iov = bufs[:0]
+	return OK
+}
+
+func (r *Request) writeBufs(bufs [][]byte, timeout time.Duration) bool {
+	cn := r.conn
+	if r.LimitRate > 0 {
+		for _, b := range bufs {
+			if !r.writeLimited(b, timeout) {
+				return false
+			}
+		}
+		return true
+	}
+	var total int64
+	for _, b := range bufs {
+		total += int64(len(b))
+	}
+	cn.setWriteDeadline(timeout)
+	nb := net.Buffers(bufs)
+	n, err := nb.WriteTo(cn.nc)
+	r.BytesSent += n
+	if err != nil || n != total {
+		r.writeFailed(err)
+		return false
+	}
+	return true
+}
+
+// writeLimited writes b at the request's limit_rate.
+func (r *Request) writeLimited(b []byte, timeout time.Duration) bool {
+	cn := r.conn
+	for len(b) > 0 {
+		chunk := len(b)
+		if r.BytesSent >= r.LimitRateAfter {
+			elapsed := time.Since(r.rateStart())
+			allowed := int64(elapsed.Seconds()*float64(r.LimitRate)) + r.LimitRateAfter - r.BytesSent
+			if allowed <= 0 {
+				wait := time.Duration(float64(-allowed+1)/float64(r.LimitRate)*float64(time.Second)) + time.Millisecond
+				if wait > time.Second {
+					wait = time.Second
+				}
+				time.Sleep(wait)
+				continue
+			}
+			if int64(chunk) > allowed {
+				chunk = int(allowed)
+			}
+		} else if rem := r.LimitRateAfter - r.BytesSent; int64(chunk) > rem {
+			chunk = int(rem)
+		}
+		cn.setWriteDeadline(timeout)
+		n, err := cn.nc.Write(b[:chunk])
+		r.BytesSent += int64(n)
+		if err != nil {
+			r.writeFailed(err)
+			return false
+		}
+		b = b[n:]
+	}
+	return true
+}
+
+func (r *Request) rateStart() time.Time {
+	if r.rateFrom.IsZero() {
+		r.rateFrom = time.Now()
+	}
+	return r.rateFrom
+}
+
+func (r *Request) writeFile(p *Piece, timeout time.Duration) bool {
+	cn := r.conn
+	if _, err := p.File.Seek(p.Off, io.SeekStart); err != nil {
+		r.Log().Logf(errlog.Crit, r, err, "lseek() \"%s\" failed", p.File.Name())
+		cn.failed = true
+		return false
+	}
+	if r.LimitRate > 0 {
+		buf := make([]byte, 32768)
+		left := p.N
+		for left > 0 {
+			n, err := p.File.Read(buf[:min(int64(len(buf)), left)])
+			if n > 0 && !r.writeLimited(buf[:n], timeout) {
+				return false
+			}
+			if err != nil {
+				if n == 0 {
+					r.Log().Logf(errlog.Crit, r, err, "read() \"%s\" failed", p.File.Name())
+					cn.failed = true
+					return false
+				}
+			}
+			left -= int64(n)
+		}
+		return true
+	}
+	cn.setWriteDeadline(timeout)
+	n, err := io.Copy(cn.nc, io.LimitReader(p.File, p.N))
+	r.BytesSent += n
+	if err != nil || n != p.N {
+		if err == nil {
+			err = io.ErrUnexpectedEOF
+		}
+		r.writeFailed(err)
+		return false
+	}
+	return true
+}
+
+// writeFailed records a failed write to the client, logged as nginx does.
+func (r *Request) writeFailed(err error) {
+	cn := r.conn
+	cn.failed = true
+	r.Keepalive = false
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		cn.timedOut = true
+		r.Log().Logf(errlog.Info, r, errTimedOut, "client timed out")
+		return
+	}
+	if err != nil {
+		r.Log().Logf(errlog.Info, r, err, "writev() failed")
+	}
+}
