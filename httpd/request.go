@@ -67,7 +67,7 @@ type HeadersIn struct {
 	// ConnectionType: 0 none, ConnClose or ConnKeepAlive.
 	ConnectionType uint8
 	// KeepAliveN is the Keep-Alive header value in seconds, -1 if absent.
-	KeepAliveN int64
+	KeepAliveN                                           int64
 	MSIE, MSIE6, Opera, Gecko, Chrome, Safari, Konqueror bool
 }
 
