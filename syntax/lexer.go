@@ -1,5 +1,7 @@
 package syntax
 
+import "strings"
+
 // This file holds the tokenizer. It reproduces, byte for byte, what nginx's
 // configuration reader accepts and rejects, including where it stops and
 // which line it blames. The structure is a plain state machine over the
@@ -48,12 +50,12 @@ const (
 
 // lexer reads directives' words from src.
 type lexer struct {
-	src   []byte
-	pos   int  // next byte to read
-	line  int  // nginx's line counter: 1 plus the LFs read so far
-	param bool // -g text: different end-of-input wording, no buffer limit
+	src   string // words are substrings of it unless they hold escapes
+	pos   int    // next byte to read
+	line  int    // nginx's line counter: 1 plus the LFs read so far
+	param bool   // -g text: different end-of-input wording, no buffer limit
 
-	words  []string // words of the directive read by the last next call
+	words  []string // words read by the last next call; reused by the next one
 	errMsg string   // message of the last tokError
 }
 
@@ -75,7 +77,7 @@ func unexpected(c byte) string {
 // next reads up to and including the next ";", "{" or "}" and reports what
 // it found. The words read are left in lx.words.
 func (lx *lexer) next() tokKind {
-	lx.words = nil
+	lx.words = lx.words[:0]
 	st := stBetween
 	start := lx.pos // where the current word (or comment) began
 	startLine := lx.line
@@ -221,15 +223,9 @@ func (lx *lexer) next() tokKind {
 // double quote, a single quote or another backslash is dropped, "\t", "\r"
 // and "\n" become TAB, CR and LF, and any other backslash is kept together
 // with the byte after it.
-func unescape(raw []byte) string {
-	n := 0
-	for _, c := range raw {
-		if c == '\\' {
-			n++
-		}
-	}
-	if n == 0 {
-		return string(raw)
+func unescape(raw string) string {
+	if strings.IndexByte(raw, '\\') < 0 {
+		return raw
 	}
 	out := make([]byte, 0, len(raw))
 	for i := 0; i < len(raw); i++ {

@@ -3,10 +3,12 @@ package syntax
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -116,5 +118,49 @@ func compareWithNginx(t *testing.T, path string, src []byte, want string) {
 	}
 	if got != want {
 		t.Errorf("Parse error differs from nginx\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestNginxRandom feeds nginx and Parse short random texts over the
+// bytes that matter to the lexer. nginx applies each directive as soon as
+// it is read, and none of the names that can be generated exists, so its
+// first message is either `unknown directive` for the first directive
+// Parse completed (which checks the directive's line as well) or, when
+// Parse completed none, the syntax error Parse found.
+func TestNginxRandom(t *testing.T) {
+	const alphabet = "aat  \n\n;{}\"'\\$#)\r\tx"
+	rng := rand.New(rand.NewPCG(1, 2))
+	dir := t.TempDir()
+	kinds := map[string]int{}
+	for i := range 300 {
+		b := make([]byte, 1+rng.IntN(24))
+		for j := range b {
+			b[j] = alphabet[rng.IntN(len(alphabet))]
+		}
+		src := append([]byte("events {}\n"), b...)
+		name := fmt.Sprintf("random_%03d.conf", i)
+		path, got := nginxCheck(t, dir, name, src)
+		tree, err := Parse(path, src)
+		want := ""
+		switch {
+		case len(tree) > 1 && tree[1].Err == nil:
+			kinds["directive"]++
+		case err != nil:
+			kinds["syntax error"]++
+		default:
+			kinds["empty"]++
+		}
+		if len(tree) > 1 && tree[1].Err == nil {
+			want = `unknown directive "` + tree[1].Name + `" in ` + path + ":" + strconv.Itoa(tree[1].Line)
+		} else if err != nil {
+			want = err.Error()
+		}
+		if got != want {
+			t.Errorf("%s %q:\nnginx %q\nParse %q (tree %s)", name, b, got, want, render(tree))
+		}
+	}
+	t.Logf("cases: %v", kinds)
+	if kinds["directive"] < 30 || kinds["syntax error"] < 30 {
+		t.Errorf("random corpus lacks variety: %v", kinds)
 	}
 }

@@ -14,7 +14,7 @@ package syntax
 // file is the main one or included: a "}" there is `unexpected "}"`, and
 // the end of the text closes nothing.
 func Parse(file string, src []byte) ([]*Directive, error) {
-	p := parser{lx: lexer{src: src, line: 1}, file: file}
+	p := parser{lx: lexer{src: string(src), line: 1}, file: file}
 	return p.run()
 }
 
@@ -25,7 +25,7 @@ func Parse(file string, src []byte) ([]*Directive, error) {
 // refused with "block directives are not supported in -g option", and
 // there is no limit on a word's length.
 func ParseParam(src string) ([]*Directive, error) {
-	p := parser{lx: lexer{src: []byte(src), param: true}}
+	p := parser{lx: lexer{src: src, param: true}}
 	return p.run()
 }
 
@@ -100,7 +100,7 @@ func (p *parser) directive() *Directive {
 	w := p.lx.words
 	d := &Directive{Name: w[0], File: p.file, Line: p.line()}
 	if len(w) > 1 {
-		d.Args = w[1:len(w):len(w)]
+		d.Args = append([]string(nil), w[1:]...)
 	}
 	return d
 }
