@@ -25,6 +25,7 @@ type Listeners struct {
 
 type listener struct {
 	ln      net.Listener
+	adopted bool // no accept loop yet
 	handle  atomic.Pointer[func(net.Conn)]
 	log     atomic.Pointer[errlog.Log]
 	closing atomic.Bool
@@ -32,6 +33,20 @@ type listener struct {
 
 // NewListeners returns an empty set.
 func NewListeners() *Listeners { return &Listeners{m: map[string]*listener{}} }
+
+// Adopt registers an already listening socket (inherited, or opened by a
+// test on port 0) under its address, so that a configuration naming that
+// address uses it instead of binding again. Its accept loop starts when a
+// configuration takes it.
+func (ls *Listeners) Adopt(network string, ln net.Listener) {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	s := &Socket{Network: network, Address: ln.Addr().String()}
+	if network == "unix" {
+		s.Address = ln.Addr().String()
+	}
+	ls.m[s.Key()] = &listener{ln: ln, adopted: true}
+}
 
 // Bind makes every socket of cy listen, reusing sockets already open, and
 // records each one's actual address in Socket.Addr. On failure nothing
@@ -56,13 +71,17 @@ func (ls *Listeners) Bind(cy *Cycle) (activate func(), err error) {
 				ln, err := listen(s)
 				if err != nil {
 					for _, o := range opened {
-						o.ln.Close()
+						if !o.adopted {
+							o.ln.Close()
+						}
 					}
 					return nil, err
 				}
 				l = &listener{ln: ln}
 				opened = append(opened, l)
-			} else if l.ln != nil {
+			} else if l.adopted {
+				opened = append(opened, l)
+			} else {
 				applyBacklog(l.ln, s)
 			}
 			s.Addr = l.ln.Addr()
@@ -82,6 +101,7 @@ func (ls *Listeners) Bind(cy *Cycle) (activate func(), err error) {
 			b.l.log.Store(cy.Log)
 		}
 		for _, o := range opened {
+			o.adopted = false
 			ls.wg.Add(1)
 			go ls.accept(o)
 		}

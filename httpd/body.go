@@ -73,6 +73,10 @@ type bodySource struct {
 	raw     []byte // undecoded bytes (chunked)
 	done    bool
 	total   int64
+	// quiet suppresses timeout logging (discarding after the response).
+	quiet bool
+	// deadline, when set, replaces client_body_timeout for reads.
+	deadline time.Time
 }
 
 func (r *Request) newBodySource() *bodySource {
@@ -173,7 +177,9 @@ var errClientClosed = errors.New("client closed")
 
 func (s *bodySource) recv(b []byte) (int, error) {
 	r, c := s.r, s.r.conn
-	if d := r.Loc.core.ClientBodyTimeout.Get(); d > 0 {
+	if !s.deadline.IsZero() {
+		c.nc.SetReadDeadline(s.deadline)
+	} else if d := r.Loc.core.ClientBodyTimeout.Get(); d > 0 {
 		c.nc.SetReadDeadline(time.Now().Add(d))
 	}
 	n, err := c.nc.Read(b)
@@ -181,8 +187,10 @@ func (s *bodySource) recv(b []byte) (int, error) {
 		return n, nil
 	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
-		c.timedOut = true
-		r.logf(errlog.Info, errTimedOut, "client timed out")
+		if !s.quiet && !r.DiscardBody {
+			c.timedOut = true
+			r.logf(errlog.Info, errTimedOut, "client timed out")
+		}
 		return 0, err
 	}
 	c.failed = true
@@ -304,10 +312,11 @@ func (r *Request) bodyToFile() Status {
 	return OK
 }
 
-// DiscardRequestBody reads and drops the request body so the connection
-// can serve the next request (ngx_http_discard_request_body). It returns
-// OK, or Error when the body could not be discarded (the connection then
-// closes).
+// DiscardRequestBody drops the request body so the connection can serve
+// the next request (ngx_http_discard_request_body). It never waits: what
+// has arrived is dropped now, the rest after the response (see
+// finishDiscard). It returns OK, or Error when the body cannot be
+// discarded (the connection then closes).
 func (r *Request) DiscardRequestBody() Status {
 	if r.Main != r || r.DiscardBody || r.Body != nil || r.bodyDiscarded {
 		return OK
@@ -320,26 +329,75 @@ func (r *Request) DiscardRequestBody() Status {
 		return Error
 	}
 	r.DiscardBody = true
-	src := r.newBodySource()
+	r.discard = r.newBodySource()
+	if st := r.discardAvailable(); st != OK {
+		return st
+	}
+	return OK
+}
+
+// discardAvailable drops the body bytes already received, without waiting.
+func (r *Request) discardAvailable() Status {
+	src, c := r.discard, r.conn
 	var tmp [4096]byte
-	// Drop what is already here; the rest is read when the response is done
-	// (discardRest), so the client is not made to wait.
-	c := r.conn
-	deadline := time.Now().Add(r.Loc.core.LingeringTimeout.Get())
+	src.deadline = time.Now() // only what the socket already holds
+	defer func() { src.deadline = time.Time{} }()
 	for {
-		if c.pos == c.last && time.Now().After(deadline) {
-			return Error
-		}
 		_, err := src.read(tmp[:])
-		if err == io.EOF {
+		c.nc.SetReadDeadline(time.Time{})
+		switch {
+		case err == io.EOF:
 			r.bodyDiscarded = true
 			return OK
-		}
-		if err != nil {
-			if errors.Is(err, errBodyTooLarge) {
-				continue
-			}
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			c.timedOut, c.failed = false, false
+			return OK
+		case errors.Is(err, errBodyTooLarge):
+			continue
+		case err != nil:
 			return Error
 		}
 	}
+}
+
+// finishDiscard reads and drops the rest of a body being discarded, each
+// read bounded by lingering_timeout and the whole by lingering_time
+// (ngx_http_discarded_request_body_handler). false means the connection
+// must close.
+func (r *Request) finishDiscard() bool {
+	if r.bodyDiscarded {
+		return true
+	}
+	if r.discard == nil {
+		if r.DiscardRequestBody() != OK {
+			return false
+		}
+		if r.bodyDiscarded {
+			return true
+		}
+	}
+	cl, c := r.Loc.core, r.conn
+	end := time.Now().Add(cl.LingeringTime.Get())
+	var tmp [4096]byte
+	for time.Now().Before(end) {
+		d := cl.LingeringTimeout.Get()
+		if rem := time.Until(end); rem < d {
+			d = rem
+		}
+		r.discard.deadline = time.Now().Add(d)
+		r.discard.quiet = true
+		_, err := r.discard.read(tmp[:])
+		switch {
+		case err == io.EOF:
+			c.nc.SetReadDeadline(time.Time{})
+			r.bodyDiscarded = true
+			return true
+		case errors.Is(err, errBodyTooLarge):
+			continue
+		case err != nil:
+			c.timedOut = false
+			return false
+		}
+	}
+	return false
 }

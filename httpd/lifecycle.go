@@ -19,6 +19,7 @@ func (c *conn) newRequest(r *Request) {
 	r.log = srv.Loc.core.ErrorLog
 	r.Start = time.Now()
 	r.URIChanges = 11
+	r.HTTPVersion = 1000
 	r.In.reset()
 	r.Out.reset()
 	r.phase = 0
@@ -50,10 +51,13 @@ func (r *Request) readAndProcess() {
 		r.Finalize(rc)
 		return
 	}
-	if r.HTTPVersion < 1000 || r.processRequestHeader() == OK {
-		r.handler()
-		return
+	if r.HTTPVersion >= 1000 {
+		if st := r.processRequestHeader(); st != OK {
+			r.Finalize(st)
+			return
+		}
 	}
+	r.handler()
 }
 
 // handler starts the phases for a fresh or redirected request
@@ -91,11 +95,9 @@ func (c *conn) finishRequest(r *Request) {
 		// a handler ended without the last chunk: the response is cut
 		c.closeAfter = true
 	}
-	if !c.failed && !c.closeAfter && r.Keepalive {
-		if r.readingBody || (r.Body == nil && (r.In.ContentLengthN > 0 || r.In.Chunked) && !r.bodyDiscarded) {
-			if r.DiscardRequestBody() != OK || !r.bodyDiscarded {
-				r.Keepalive = false
-			}
+	if !c.failed && !c.closeAfter && r.Keepalive && (r.In.ContentLengthN > 0 || r.In.Chunked) && (r.Body == nil || !r.Body.Complete) {
+		if !r.finishDiscard() {
+			r.Keepalive = false
 		}
 	}
 	if c.eof {

@@ -33,6 +33,9 @@ func (r *Request) readHead() Status {
 			break
 		}
 		if res != http1.NeedMore {
+			if rl.Version >= 1000 {
+				r.HTTPVersion = rl.Version
+			}
 			r.partialLine = r.lineSoFar(rl.RequestStart)
 			r.logf(errlog.Info, nil, "%s", res.LogText())
 			return Status(res.Status())

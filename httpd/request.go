@@ -354,6 +354,7 @@ type Request struct {
 	// readingBody is set while the body is being read.
 	readingBody   bool
 	bodyDiscarded bool
+	discard       *bodySource
 }
 
 // Conn returns the client connection.

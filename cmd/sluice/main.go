@@ -11,7 +11,7 @@ import (
 	"os"
 
 	"github.com/sluicehq/sluice/core"
-	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/modules"
 )
 
 //go:embed default.conf
@@ -21,12 +21,12 @@ func main() {
 	os.Exit(program().Main(os.Args[1:]))
 }
 
-// program lists the modules compiled in, in nginx's module order.
+// program is sluice: the modules of package modules and the embedded
+// default configuration.
 func program() *core.Program {
 	return &core.Program{
-		Modules: []*core.Module{
-			httpd.New(),
-		},
-		Embedded: defaultConf,
+		Modules:     modules.All(),
+		Implemented: modules.Implemented,
+		Embedded:    defaultConf,
 	}
 }

@@ -1,0 +1,25 @@
+// Package modules lists the modules compiled into sluice, in nginx's
+// module order. cmd/sluice and the in-process test server use the same
+// list, so tests exercise what ships.
+package modules
+
+import (
+	"github.com/sluicehq/sluice/core"
+	"github.com/sluicehq/sluice/httpd"
+)
+
+// HTTP returns the HTTP modules (the core HTTP module is implicit and
+// always first). Phase handlers of one phase run in reverse order of this
+// list, as in nginx.
+func HTTP() []*httpd.Module {
+	return []*httpd.Module{}
+}
+
+// All returns the top-level modules.
+func All() []*core.Module {
+	return []*core.Module{httpd.New(HTTP()...)}
+}
+
+// Implemented names the nginx modules sluice implements, as nginx's
+// configure script names them ("http_proxy"), for -V.
+var Implemented = []string{}
