@@ -101,8 +101,10 @@ func StartBackendFunc(t testing.TB, script func(i int) Script) *Backend {
 	go b.acceptLoop()
 	t.Cleanup(func() {
 		b.Close()
-		for _, err := range b.Errors() {
-			t.Logf("testutil: backend %s: %v", b.Addr(), err)
+		if t.Failed() {
+			for _, err := range b.Errors() {
+				t.Logf("testutil: backend %s: %v", b.Addr(), err)
+			}
 		}
 	})
 	return b
