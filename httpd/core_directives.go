@@ -342,10 +342,12 @@ func setLimitExcept(c *conf.Cmd) error {
 		allowed |= MethodHEAD
 	}
 	l.LimitExcept = ^allowed
-	cf, srv, parent := BlockOf(c)
-	n := parent.newChild(LocLimitExcept, parent.Name, c)
+	n, err := ReadBlock(c, LocLimitExcept)
+	if err != nil {
+		return err
+	}
 	l.LimitExceptLoc = n
-	return c.Loader.Walk(cf.scope(conf.HTTPLmt, &block{cf: cf, srv: srv, loc: n}, c.Scope), c.Block)
+	return nil
 }
 
 // setErrorLog is error_log at http, server or location level.

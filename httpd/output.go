@@ -330,6 +330,9 @@ func (r *Request) Output(c *Chain) Status {
 	if r.HeaderOnly {
 		c.Pieces = c.Pieces[:0]
 	}
+	if c.Last {
+		r.lastSent = true
+	}
 	if r.Chunked {
 		r.chunkBody(c)
 	}
