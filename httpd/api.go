@@ -49,3 +49,11 @@ func (r *Request) Failed() bool { return r.conn.failed }
 // MarkLast records that the last body piece went out (handlers that write
 // bodies themselves call Output with a Last chain, which sets it).
 func (r *Request) MarkLast() { r.lastSent = true }
+
+// CoreLocOf returns the core module's location conf of the block a
+// directive is read in, for directives that install a content handler
+// (clcf->handler) or inspect the location.
+func CoreLocOf(c *conf.Cmd) *CoreLocConf {
+	_, _, l := BlockOf(c)
+	return l.core
+}
