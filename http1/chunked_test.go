@@ -38,8 +38,9 @@ func feedChunkedFresh(in []byte, ends []int, keep bool) chunkedOutcome {
 	c := Chunked{KeepTrailers: keep}
 	var out chunkedOutcome
 	res := NeedMore
-	base := 0
+	base, next := 0, 0
 	for _, end := range ends {
+		base = next
 		buf := in[base:end]
 		c.Pos = 0
 		for res = c.Parse(buf); res == OK; res = c.Parse(buf) {
@@ -48,7 +49,7 @@ func feedChunkedFresh(in []byte, ends []int, keep bool) chunkedOutcome {
 		if res != NeedMore {
 			break
 		}
-		base = end
+		next = end
 	}
 	out.res = res
 	out.pos = base + c.Pos
