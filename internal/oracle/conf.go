@@ -14,6 +14,12 @@ var (
 	anyPlaceholder  = regexp.MustCompile(`%%[A-Za-z0-9_]+%%`)
 )
 
+// ModulesDir is where Debian keeps nginx's dynamic modules (stream, mail,
+// geoip, image_filter, xslt, perl). They are not loaded unless the
+// configuration says so, and a relative load_module path would resolve
+// against the test's prefix: write "load_module %%MODULES%%/ngx_stream_module.so;".
+const ModulesDir = "/usr/lib/nginx/modules"
+
 // tempPathDirectives are the http-level temp paths whose compiled-in
 // defaults on Debian point into /var/lib/nginx; Start moves them into the
 // prefix unless the configuration sets them at http level.
@@ -59,8 +65,9 @@ func prepareConf(conf, prefix string, allocPort func() (int, error), root bool, 
 		return strconv.Itoa(p.ports[idx])
 	})
 	text = strings.ReplaceAll(text, "%%PREFIX%%", prefix)
+	text = strings.ReplaceAll(text, "%%MODULES%%", ModulesDir)
 	if left := anyPlaceholder.FindString(text); left != "" {
-		return p, fmt.Errorf("oracle: unknown placeholder %s (known: %%%%PORT_n%%%%, %%%%PREFIX%%%%)", left)
+		return p, fmt.Errorf("oracle: unknown placeholder %s (known: %%%%PORT_n%%%%, %%%%PREFIX%%%%, %%%%MODULES%%%%)", left)
 	}
 
 	facts, err := factsOf(text)
@@ -102,9 +109,8 @@ func prepareConf(conf, prefix string, allocPort func() (int, error), root bool, 
 	if _, ok := facts.main["user"]; !ok && root {
 		head = append(head, "user root;")
 	}
-	if _, ok := facts.main["events"]; !ok {
-		head = append(head, "events {}")
-	}
+	// events goes last: load_module must come before any block.
+	_, hasEvents := facts.main["events"]
 
 	p.accessLog = filepath.Join(prefix, "access.log")
 	if facts.http != nil {
@@ -125,6 +131,9 @@ func prepareConf(conf, prefix string, allocPort func() (int, error), root bool, 
 	}
 	if len(head) > 0 {
 		text = "# added by the oracle\n" + strings.Join(head, "\n") + "\n# end of additions\n\n" + text
+	}
+	if !hasEvents {
+		text += "\n# added by the oracle\nevents {}\n"
 	}
 	p.text = text
 

@@ -63,6 +63,11 @@ func TestPrepareConf(t *testing.T) {
 			listen: nil,
 		},
 		{
+			name: "modules placeholder",
+			conf: "load_module %%MODULES%%/ngx_stream_module.so; events {}",
+			has:  []string{"load_module /usr/lib/nginx/modules/ngx_stream_module.so;"},
+		},
+		{
 			name:    "daemon on refused",
 			conf:    "daemon on; events {}",
 			wantErr: "daemon on",

@@ -75,7 +75,9 @@ func Start(t testing.TB, confText string) *Nginx {
 //
 // Placeholders in confText: %%PORT_0%%, %%PORT_1%% ... become free loopback
 // ports (write "listen 127.0.0.1:%%PORT_0%%;" — a bare port would listen on
-// every address), and %%PREFIX%% becomes the prefix directory.
+// every address), %%PREFIX%% becomes the prefix directory, and %%MODULES%%
+// becomes ModulesDir (for load_module). Debian's nginx knows no MIME types
+// unless told: "include /etc/nginx/mime.types;" where types matter.
 //
 // What Start adds, only where the configuration does not say it already:
 // at main level "daemon off;" (so the process started is the master, and

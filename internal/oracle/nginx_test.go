@@ -234,6 +234,17 @@ func TestStartFailures(t *testing.T) {
 	}
 }
 
+func TestNginxStreamModule(t *testing.T) {
+	b := testutil.StartBackend(t, testutil.Script{testutil.ReadHead(), testutil.Write(testutil.HTTPResponse(200, "via stream")), testutil.Close()})
+	n := Start(t, fmt.Sprintf(`
+load_module %%%%MODULES%%%%/ngx_stream_module.so;
+stream { server { listen 127.0.0.1:%%%%PORT_0%%%%; proxy_pass %s; } }`, b.Addr()))
+	r := testutil.RoundTrip(t, n.Addr(0), "GET / HTTP/1.0\r\n\r\n")
+	if string(r.Body) != "via stream" {
+		t.Fatalf("body %q through the stream proxy", r.Body)
+	}
+}
+
 func TestStartWithTimeouts(t *testing.T) {
 	n := StartWith(t, "http { server { listen 127.0.0.1:%%PORT_0%%; } }",
 		Options{StartTimeout: 20 * time.Second, StopTimeout: 20 * time.Second, LogLevel: "debug"})

@@ -200,7 +200,8 @@ func (b *Backend) Requests() []Request {
 }
 
 // Errors returns the errors scripts ended with (not counting ErrStop nor
-// errors caused by Close).
+// errors caused by Close). StartBackend also logs them at cleanup when the
+// test has failed.
 func (b *Backend) Errors() []error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
