@@ -82,9 +82,10 @@ func Start(t testing.TB, confText string) *Nginx {
 // What Start adds, only where the configuration does not say it already:
 // at main level "daemon off;" (so the process started is the master, and
 // master_process stays on as in production), "pid PREFIX/nginx.pid;",
-// "error_log PREFIX/error.log info;", "events {}", and "user root;" when the
-// test runs as root (workers would otherwise run as nobody and could not
-// enter the test's 0700 temp directories to serve or buffer files); at http
+// "error_log PREFIX/error.log info;", "user root;" when the test runs as
+// root (workers would otherwise run as nobody and could not enter the
+// test's 0700 temp directories to serve or buffer files), and "events {}" at
+// the end (load_module lines must precede every block); at http
 // level "access_log PREFIX/access.log;" and the five *_temp_path directives
 // pointing into the prefix (Debian compiles in /var/lib/nginx). worker_processes
 // keeps nginx's default of 1. Includes are not followed when looking.
