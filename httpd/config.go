@@ -65,13 +65,13 @@ type Server struct {
 func (s *Server) Config() *Config { return s.cfg }
 
 // Conf returns module m's server conf.
-func (s *Server) Conf(m *Module) any { return s.confs.get(m) }
+func (s *Server) Conf(m Keyed) any { return s.confs.get(m) }
 
 // CoreSrv returns the core module's server conf.
 func (s *Server) CoreSrv() *CoreSrvConf { return s.confs.get(s.cfg.modules[0]).(*CoreSrvConf) }
 
 // MainConf returns module m's main conf.
-func (cf *Config) MainConf(m *Module) any { return cf.main.get(m) }
+func (cf *Config) MainConf(m Keyed) any { return cf.main.get(m) }
 
 // block is the Scope.Data of every block inside http: where confs of each
 // level go for the directives read there.

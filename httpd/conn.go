@@ -258,7 +258,7 @@ func (c *conn) waitData(timeout time.Duration) bool {
 		}
 		if c.eof || c.peekErr != nil {
 			if c.requests > 0 {
-				c.cf.Cycle.Log.Logf(errlog.Info, c, c.peekErr, "client %s closed keepalive connection", c.remoteAddr)
+				c.cf.Cycle.Log.Logf(errlog.Info, connOnly(c.number), c.peekErr, "client %s closed keepalive connection", c.remoteAddr)
 			}
 			return false
 		}
@@ -332,3 +332,11 @@ func (c *conn) lingeringClose(cl *CoreLocConf) {
 func sameBuffer(a, b []byte) bool {
 	return cap(a) > 0 && cap(b) > 0 && &a[:cap(a)][0] == &b[:cap(b)][0]
 }
+
+// connOnly is a log context with the connection number and no trailing
+// details (nginx logs some lines with its log handler unset).
+type connOnly uint64
+
+func (c connOnly) LogConn() uint64 { return uint64(c) }
+
+func (c connOnly) AppendLogContext(b []byte) []byte { return b }

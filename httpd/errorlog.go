@@ -1,5 +1,7 @@
 package httpd
 
+import "github.com/sluicehq/sluice/errlog"
+
 // Request error-log context: what nginx's ngx_http_log_error_handler
 // appends to every line logged for a request.
 
@@ -19,10 +21,12 @@ func (r *Request) LogConn() uint64 { return r.conn.number }
 func (r *Request) SetAction(a string) { r.action = a }
 
 // AppendLogContext implements errlog.Context.
-func (r *Request) AppendLogContext(b []byte) []byte {
-	if r.action != "" {
+func (r *Request) AppendLogContext(b []byte) []byte { return r.appendLogContext(b, r.action) }
+
+func (r *Request) appendLogContext(b []byte, action string) []byte {
+	if action != "" {
 		b = append(b, " while "...)
-		b = append(b, r.action...)
+		b = append(b, action...)
 	}
 	b = append(b, ", client: "...)
 	b = append(b, r.conn.remoteAddr...)
@@ -68,3 +72,20 @@ func (r *Request) logRequestLine() string {
 	}
 	return r.partialLine
 }
+
+// actionCtx is a request's log context with a fixed action, for lines
+// logged from another goroutine (the upstream pipe's reader) while the
+// request's own goroutine changes its action.
+type actionCtx struct {
+	r      *Request
+	action string
+}
+
+func (a actionCtx) LogConn() uint64 { return a.r.conn.number }
+
+func (a actionCtx) AppendLogContext(b []byte) []byte { return a.r.appendLogContext(b, a.action) }
+
+// WithAction returns the request's log context with the given action
+// ("reading upstream"); safe to use from another goroutine as long as the
+// request's head and configuration do not change meanwhile.
+func (r *Request) WithAction(action string) errlog.Context { return actionCtx{r, action} }

@@ -60,7 +60,7 @@ type Location struct {
 }
 
 // Conf returns module m's conf at this location.
-func (l *Location) Conf(m *Module) any { return l.confs.get(m) }
+func (l *Location) Conf(m Keyed) any { return l.confs.get(m) }
 
 // Core returns the core module's location conf.
 func (l *Location) Core() *CoreLocConf { return l.core }

@@ -44,9 +44,36 @@ type Module struct {
 	Preconfiguration  func(cf *Config) error
 	Postconfiguration func(cf *Config) error
 
+	// Handle, when set, is the module's identity for conf and context
+	// lookups. A module whose handlers look up its own conf declares
+	// `var self httpd.Handle`, sets Handle: &self, and passes &self to
+	// LocConf/SrvConf/MainConf/Ctx: referring to the Module value from code
+	// its own Directives reach would be an initialization cycle in Go.
+	Handle *Handle
+
+	own Handle
+}
+
+// Handle identifies a module in per-level conf slices and request
+// contexts. Its zero value is ready; IDs are assigned on first use.
+type Handle struct {
 	once sync.Once
 	id   int
 }
+
+// ID returns the handle's index, assigned once per process.
+func (h *Handle) ID() int {
+	h.once.Do(func() {
+		idMu.Lock()
+		h.id = nextID
+		nextID++
+		idMu.Unlock()
+	})
+	return h.id
+}
+
+// Keyed is a module or its Handle: anything with a module index.
+type Keyed interface{ ID() int }
 
 var (
 	idMu   sync.Mutex
@@ -56,26 +83,23 @@ var (
 // ID is the module's index into per-level conf and per-request context
 // slices; assigned once per process on first use.
 func (m *Module) ID() int {
-	m.once.Do(func() {
-		idMu.Lock()
-		m.id = nextID
-		nextID++
-		idMu.Unlock()
-	})
-	return m.id
+	if m.Handle != nil {
+		return m.Handle.ID()
+	}
+	return m.own.ID()
 }
 
 // confs holds one conf object per module, indexed by Module.ID.
 type confs []any
 
-func (c *confs) get(m *Module) any {
+func (c *confs) get(m Keyed) any {
 	if id := m.ID(); id < len(*c) {
 		return (*c)[id]
 	}
 	return nil
 }
 
-func (c *confs) set(m *Module, v any) {
+func (c *confs) set(m Keyed, v any) {
 	id := m.ID()
 	for len(*c) <= id {
 		*c = append(*c, nil)
@@ -84,29 +108,29 @@ func (c *confs) set(m *Module, v any) {
 }
 
 // LocConf returns module m's location conf for request r, typed.
-func LocConf[T any](r *Request, m *Module) *T {
+func LocConf[T any](r *Request, m Keyed) *T {
 	v, _ := r.Loc.confs.get(m).(*T)
 	return v
 }
 
 // SrvConf returns module m's server conf for request r, typed.
-func SrvConf[T any](r *Request, m *Module) *T {
+func SrvConf[T any](r *Request, m Keyed) *T {
 	v, _ := r.Srv.confs.get(m).(*T)
 	return v
 }
 
 // MainConf returns module m's main conf for request r, typed.
-func MainConf[T any](r *Request, m *Module) *T {
+func MainConf[T any](r *Request, m Keyed) *T {
 	v, _ := r.Config.main.get(m).(*T)
 	return v
 }
 
 // Ctx returns module m's per-request context (nginx's
 // ngx_http_get_module_ctx), or nil.
-func Ctx[T any](r *Request, m *Module) *T {
+func Ctx[T any](r *Request, m Keyed) *T {
 	v, _ := r.ctx.get(m).(*T)
 	return v
 }
 
 // SetCtx stores module m's per-request context (ngx_http_set_ctx).
-func SetCtx[T any](r *Request, m *Module, v *T) { r.ctx.set(m, v) }
+func SetCtx[T any](r *Request, m Keyed, v *T) { r.ctx.set(m, v) }

@@ -316,7 +316,10 @@ type Request struct {
 	// Upstream is free for the upstream framework (the current
 	// ngx_http_upstream_t), so that log lines and variables can find it.
 	Upstream any
-	// UpstreamStates accumulates per-attempt upstream states for $upstream_*.
+	// UpstreamStates is free for the upstream framework to record every
+	// attempt for the $upstream_* variables; unlike module contexts it
+	// survives internal redirects.
+	UpstreamStates any
 
 	// LimitRate is the response rate limit in bytes per second (0: none).
 	LimitRate int64

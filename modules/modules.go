@@ -6,13 +6,18 @@ package modules
 import (
 	"github.com/sluicehq/sluice/core"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/modules/mytest"
+	"github.com/sluicehq/sluice/upstream"
 )
 
 // HTTP returns the HTTP modules (the core HTTP module is implicit and
 // always first). Phase handlers of one phase run in reverse order of this
 // list, as in nginx.
 func HTTP() []*httpd.Module {
-	return []*httpd.Module{}
+	return []*httpd.Module{
+		upstream.Module,
+		mytest.Module,
+	}
 }
 
 // All returns the top-level modules.

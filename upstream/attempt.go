@@ -1,0 +1,237 @@
+package upstream
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/sluicehq/sluice/errlog"
+	"github.com/sluicehq/sluice/internal/buf"
+)
+
+var errTimedOut = syscall.ETIMEDOUT
+
+// attempt tries one peer: pick, connect, send the request, read and parse
+// the response head. It returns 0 on a complete head, else the failure
+// class for next.
+func (u *Upstream) attempt() uint32 {
+	r := u.R
+	r.SetAction("connecting to upstream")
+	peer, err := u.picker.Pick()
+	if err != nil {
+		r.Log().Logf(errlog.Error, r, nil, "no live upstreams")
+		u.Peer = nil
+		u.state = u.ctx.newState(nil)
+		u.state.Peer = u.Target.Name()
+		u.state.Status = 502
+		return FtNoLive
+	}
+	u.Peer = peer
+	u.state = u.ctx.newState(peer)
+
+	if ft := u.connect(); ft != 0 {
+		return ft
+	}
+	u.state.ConnectTime = time.Since(u.state.start)
+	if u.Buffer == nil {
+		u.Buffer = buf.Get(int(u.Conf.BufferSize.Get()))
+	}
+	if ft := u.send(); ft != 0 {
+		return ft
+	}
+	return u.readHeader()
+}
+
+// connect gets a connection to u.Peer: an idle one from the keepalive
+// pool, or a new one within connect_timeout
+// (ngx_event_connect_peer).
+func (u *Upstream) connect() uint32 {
+	r := u.R
+	if c := u.Target.Keepalive().Get(u.Peer); c != nil {
+		u.conn = c
+		return 0
+	}
+	d := net.Dialer{Timeout: u.Conf.ConnectTimeout.Get()}
+	if x := u.Conf.Bind.Get(); x != nil {
+		addr := x.Eval(r)
+		if ip := net.ParseIP(addr); ip != nil {
+			d.LocalAddr = &net.TCPAddr{IP: ip}
+		} else if addr != "" {
+			r.Log().Logf(errlog.Error, r, nil, "invalid local address \"%s\"", addr)
+			return FtError
+		}
+	}
+	if u.Conf.SocketKeepalive.Get() {
+		d.KeepAlive = 0
+	} else {
+		d.KeepAlive = -1
+	}
+	var nc net.Conn
+	var err error
+	if dl, ok := u.Target.(Dialer); ok {
+		nc, err = dl.Dial(u.Peer.Network, u.Peer.Address, d.Timeout)
+	} else {
+		nc, err = d.Dial(u.Peer.Network, u.Peer.Address)
+	}
+	if err != nil {
+		if isTimeout(err) {
+			return FtTimeout
+		}
+		r.Log().Logf(errlog.Error, r, syscallErr(err), "connect() failed")
+		return FtError
+	}
+	if tc, ok := nc.(*net.TCPConn); ok {
+		tc.SetNoDelay(true)
+	}
+	u.conn = &Conn{Conn: nc, Start: time.Now()}
+	return 0
+}
+
+// send writes the request within send_timeout between writes
+// (ngx_http_upstream_send_request).
+func (u *Upstream) send() uint32 {
+	r := u.R
+	r.SetAction("sending request to upstream")
+	c := u.conn
+	timeout := u.Conf.SendTimeout.Get()
+	for i := range u.Request.Pieces {
+		p := &u.Request.Pieces[i]
+		var err error
+		if p.File != nil {
+			err = c.sendFile(p.File, p.Off, p.N, timeout)
+		} else {
+			err = c.write(p.Data, timeout)
+		}
+		if err != nil {
+			u.sent = u.sent || c.sent > 0
+			if isTimeout(err) {
+				return FtTimeout
+			}
+			if c.Cached && c.sent == 0 {
+				// a kept-alive connection the peer closed: nginx retries
+				r.Log().Logf(errlog.Error, r, syscallErr(err), "writev() failed")
+				return FtError
+			}
+			r.Log().Logf(errlog.Error, r, syscallErr(err), "writev() failed")
+			return FtError
+		}
+		u.sent = true
+	}
+	if sb, ok := u.Proto.(BodySender); ok {
+		if err := sb.SendBody(u, func(b []byte) error { return c.write(b, timeout) }); err != nil {
+			if isTimeout(err) {
+				return FtTimeout
+			}
+			r.Log().Logf(errlog.Error, r, syscallErr(err), "writev() failed")
+			return FtError
+		}
+	}
+	u.sentAll = true
+	return 0
+}
+
+// BodySender is implemented by protocols that stream the request body
+// after the head (request_buffering off); write sends within send_timeout.
+type BodySender interface {
+	SendBody(u *Upstream, write func([]byte) error) error
+}
+
+// readHeader reads the response head into Buffer and lets the protocol
+// parse it (ngx_http_upstream_process_header).
+func (u *Upstream) readHeader() uint32 {
+	r := u.R
+	r.SetAction("reading response header from upstream")
+	c := u.conn
+	timeout := u.Conf.ReadTimeout.Get()
+	u.Pos, u.Last = 0, 0
+	for {
+		if timeout > 0 {
+			c.SetReadDeadline(time.Now().Add(timeout))
+		}
+		n, err := c.Read(u.Buffer[u.Last:])
+		if n > 0 {
+			u.Last += n
+			u.state.BytesReceived += int64(n)
+			u.received = true
+			switch u.Proto.ProcessHeader(u) {
+			case NeedMore:
+				if u.Last == len(u.Buffer) {
+					r.Log().Logf(errlog.Error, r, nil, "upstream sent too big header")
+					return FtInvalidHeader
+				}
+				continue
+			case HeaderDone:
+				u.state.HeaderTime = time.Since(u.state.start)
+				return 0
+			case Invalid:
+				return FtInvalidHeader
+			default:
+				u.finalizeLater = 500
+				return ftInternal
+			}
+		}
+		switch {
+		case isTimeout(err):
+			return FtTimeout
+		case err == nil || errors.Is(err, io.EOF):
+			r.Log().Logf(errlog.Error, r, nil, "upstream prematurely closed connection")
+			return FtError
+		default:
+			r.Log().Logf(errlog.Error, r, syscallErr(err), "recv() failed")
+			return FtError
+		}
+	}
+}
+
+// ftInternal is an attempt failure that must not be retried (a protocol
+// error on our side).
+const ftInternal uint32 = 0x20000000
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}
+
+// syscallErr digs the errno out of a net error for nginx-style
+// "(111: Connection refused)".
+func syscallErr(err error) error {
+	var en syscall.Errno
+	if errors.As(err, &en) {
+		return en
+	}
+	return err
+}
+
+// write sends b within timeout per write call, counting bytes sent.
+func (c *Conn) write(b []byte, timeout time.Duration) error {
+	for len(b) > 0 {
+		if timeout > 0 {
+			c.SetWriteDeadline(time.Now().Add(timeout))
+		}
+		n, err := c.Conn.Write(b)
+		c.sent += int64(n)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+func (c *Conn) sendFile(f *os.File, off, n int64, timeout time.Duration) error {
+	if _, err := f.Seek(off, io.SeekStart); err != nil {
+		return err
+	}
+	if timeout > 0 {
+		c.SetWriteDeadline(time.Now().Add(timeout))
+	}
+	w, err := io.Copy(c.Conn, io.LimitReader(f, n))
+	c.sent += w
+	if err == nil && w != n {
+		err = io.ErrUnexpectedEOF
+	}
+	return err
+}

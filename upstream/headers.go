@@ -1,0 +1,372 @@
+package upstream
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sluicehq/sluice/errlog"
+	"github.com/sluicehq/sluice/http1"
+	"github.com/sluicehq/sluice/httpd"
+)
+
+// respond processes a complete response head and sends the response
+// (ngx_http_upstream_process_header's tail, ngx_http_upstream_send_response).
+func (u *Upstream) respond() httpd.Status {
+	r := u.R
+	status := u.HeadersIn.StatusN
+	if status >= 300 {
+		if st, handled := u.testNext(); handled {
+			return st
+		}
+		if st, handled := u.interceptErrors(); handled {
+			return st
+		}
+	}
+	if st, done := u.processHeaders(); done {
+		return st
+	}
+	rc := r.SendHeader()
+	if rc == httpd.Error || rc > 0 {
+		return u.finalize(int(rc))
+	}
+	u.headerSent = true
+	if u.Upgrade {
+		return u.tunnel()
+	}
+	if r.HeaderOnly && !u.Buffering {
+		return u.finalize(0)
+	}
+	return u.relayBody()
+}
+
+// testNext tries the next peer for statuses listed in next_upstream
+// (ngx_http_upstream_test_next).
+func (u *Upstream) testNext() (httpd.Status, bool) {
+	r := u.R
+	var mask uint32
+	switch u.HeadersIn.StatusN {
+	case 500:
+		mask = FtHTTP500
+	case 502:
+		mask = FtHTTP502
+	case 503:
+		mask = FtHTTP503
+	case 504:
+		mask = FtHTTP504
+	case 403:
+		mask = FtHTTP403
+	case 404:
+		mask = FtHTTP404
+	case 429:
+		mask = FtHTTP429
+	default:
+		return 0, false
+	}
+	m := mask
+	if u.sent && r.MethodBit&(httpd.MethodPOST|httpd.MethodLOCK|httpd.MethodPATCH) != 0 {
+		m |= FtNonIdempotent
+	}
+	timeout := u.Conf.NextUpstreamTimeout.Get()
+	if u.tries > 1 && u.Conf.NextUpstream.Get()&m == m && !(u.sent && u.RequestBodyNoBuffering) &&
+		!(timeout > 0 && time.Since(u.start) >= timeout) {
+		u.state.Status = u.HeadersIn.StatusN
+		st, retry := u.next(mask)
+		if !retry {
+			return st, true
+		}
+		for {
+			ft := u.attempt()
+			if ft == 0 {
+				return u.respond(), true
+			}
+			if st, retry := u.next(ft); !retry {
+				return st, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// interceptErrors hands 300+ answers to error_page when
+// intercept_errors is on (ngx_http_upstream_intercept_errors).
+func (u *Upstream) interceptErrors() (httpd.Status, bool) {
+	r := u.R
+	if !u.Conf.InterceptErrors.Get() {
+		return 0, false
+	}
+	pages := r.CoreLoc().ErrorPages
+	if !pages.IsSet() {
+		return 0, false
+	}
+	status := u.HeadersIn.StatusN
+	for _, ep := range pages.Get() {
+		for _, code := range ep.Codes {
+			if code != status {
+				continue
+			}
+			if status == 401 {
+				for _, h := range u.HeadersIn.List {
+					if !h.Deleted && equalFold(h.Key, "WWW-Authenticate") {
+						r.Out.WWWAuthenticate = r.Out.Add(h.Key, h.Value)
+					}
+				}
+			}
+			u.state.Status = status
+			u.closeConnNoKeep()
+			return u.finalize(status), true
+		}
+	}
+	return 0, false
+}
+
+func (u *Upstream) closeConnNoKeep() {
+	u.Keepalive = false
+}
+
+// processHeaders copies the upstream head to the client response with
+// nginx's per-header rules (ngx_http_upstream_process_headers). done means
+// the request went elsewhere (X-Accel-Redirect) or failed.
+func (u *Upstream) processHeaders() (httpd.Status, bool) {
+	r := u.R
+	in := &u.HeadersIn
+	ign := u.Conf.IgnoreHeaders.Get()
+	u.state.Status = in.StatusN
+	if xar, ok := in.Value("X-Accel-Redirect"); ok && ign&IgnXAccelRedirect == 0 {
+		u.Keepalive = u.Keepalive && u.Length == 0
+		u.finalize(declined)
+		for _, h := range in.List {
+			if h.Deleted {
+				continue
+			}
+			// the headers nginx keeps across the redirect
+			switch strings.ToLower(h.Key) {
+			case "content-type", "set-cookie", "content-disposition", "cache-control", "expires", "accept-ranges":
+				if u.Conf.Hidden[strings.ToLower(h.Key)] {
+					continue
+				}
+				u.copyHeader(h)
+			}
+		}
+		u.ctx.last = u
+		r.Upstream = nil
+		if strings.HasPrefix(xar, "@") {
+			return r.NamedLocation(xar), true
+		}
+		path, args, ok := http1.ParseUnsafeURI(nil, []byte(xar))
+		if !ok {
+			return 404, true
+		}
+		if r.MethodBit != httpd.MethodHEAD {
+			r.MethodBit, r.Method = httpd.MethodGET, "GET"
+		}
+		return r.InternalRedirect(string(path), string(args)), true
+	}
+	for i := range in.List {
+		h := &in.List[i]
+		if h.Deleted {
+			continue
+		}
+		low := lowerName(h.Key)
+		if u.Conf.Hidden[low] {
+			continue
+		}
+		if err := u.copyByName(low, h, ign); err != nil {
+			r.Log().Logf(errlog.Error, r, err, "processing upstream header failed")
+			return u.finalize(500), true
+		}
+	}
+	if u.OwnServerDate {
+		// a passed Server or Date the upstream did not send is absent, not
+		// replaced by sluice's own
+		if r.Out.Server < 0 && !u.Conf.Hidden["server"] {
+			r.Out.Server = r.Out.Add("Server", "")
+			r.Out.Delete(r.Out.Server)
+		}
+		if r.Out.Date < 0 && !u.Conf.Hidden["date"] {
+			r.Out.Date = r.Out.Add("Date", "")
+			r.Out.Delete(r.Out.Date)
+		}
+	}
+	r.Out.Status = in.StatusN
+	r.Out.StatusLine = in.StatusLine
+	r.Out.ContentLengthN = in.ContentLengthN
+	r.DisableNotModified = true
+	if u.Conf.ForceRanges.Get() {
+		r.AllowRanges, r.SingleRange = true, true
+	}
+	u.ctx.last = u
+	return 0, false
+}
+
+// copyByName applies the copy rule of one header (the copy_handler of
+// ngx_http_upstream_headers_in).
+func (u *Upstream) copyByName(low string, h *httpd.Header, ign uint32) error {
+	r := u.R
+	out := &r.Out
+	switch low {
+	case "content-length", "connection", "keep-alive", "transfer-encoding":
+		return nil
+	case "content-type":
+		out.ContentType = h.Value
+		out.ContentTypeLen = len(h.Value)
+		if i := strings.IndexByte(h.Value, ';'); i >= 0 {
+			out.ContentTypeLen = len(strings.TrimRight(h.Value[:i], " \t"))
+		}
+		return nil
+	case "last-modified":
+		out.LastModified = out.Add(h.Key, h.Value)
+		if t, err := http.ParseTime(h.Value); err == nil {
+			out.LastModifiedTime = t.Unix()
+		}
+		return nil
+	case "date":
+		out.Date = out.Add(h.Key, h.Value)
+	case "server":
+		out.Server = out.Add(h.Key, h.Value)
+	case "etag":
+		out.ETag = out.Add(h.Key, h.Value)
+	case "location", "refresh":
+		// As ngx_http_upstream_rewrite_location/refresh: a value the
+		// module rewrote becomes the Location proper (made absolute by the
+		// header writer when relative); an untouched relative Location stays
+		// an ordinary header so that it is not made absolute.
+		hh := *h
+		rewritten := false
+		if rw, ok := u.Proto.(RedirectRewriter); ok && hh.Value != "" {
+			prefix := 0
+			if low == "refresh" {
+				i := strings.Index(strings.ToLower(hh.Value), "url=")
+				if i >= 0 {
+					prefix = i + 4
+				}
+			}
+			if low == "location" || prefix > 0 {
+				changed, err := rw.RewriteRedirect(u, &hh, prefix)
+				if err != nil {
+					return err
+				}
+				rewritten = changed
+			}
+		}
+		if hh.Deleted {
+			return nil
+		}
+		i := out.Add(hh.Key, hh.Value)
+		if low == "location" {
+			if rewritten || (hh.Value != "" && hh.Value[0] != '/') {
+				out.Location = i
+			}
+		} else {
+			out.Refresh = i
+		}
+		return nil
+	case "set-cookie":
+		hh := *h
+		if cr, ok := u.Proto.(CookieRewriter); ok {
+			if err := cr.RewriteCookie(u, &hh); err != nil {
+				return err
+			}
+		}
+		if !hh.Deleted {
+			out.Add(hh.Key, hh.Value)
+		}
+		return nil
+	case "accept-ranges":
+		if u.Conf.ForceRanges.Get() {
+			return nil
+		}
+		out.AcceptRanges = out.Add(h.Key, h.Value)
+		return nil
+	case "content-range":
+		out.ContentRange = out.Add(h.Key, h.Value)
+		return nil
+	case "content-encoding":
+		out.ContentEncoding = out.Add(h.Key, h.Value)
+		return nil
+	case "cache-control":
+		i := out.Add(h.Key, h.Value)
+		if out.CacheControl < 0 {
+			out.CacheControl = i
+		}
+		return nil
+	case "expires":
+		out.Expires = out.Add(h.Key, h.Value)
+		return nil
+	case "link":
+		i := out.Add(h.Key, h.Value)
+		if out.Link < 0 {
+			out.Link = i
+		}
+		return nil
+	case "www-authenticate":
+		i := out.Add(h.Key, h.Value)
+		if out.WWWAuthenticate < 0 {
+			out.WWWAuthenticate = i
+		}
+		return nil
+	case "x-accel-limit-rate":
+		if ign&IgnXAccelLimitRate == 0 {
+			if n, ok := parseDecimal(h.Value); ok {
+				r.LimitRate = n
+			}
+		}
+		out.Add(h.Key, h.Value)
+		return nil
+	case "x-accel-buffering":
+		if ign&IgnXAccelBuffering == 0 {
+			switch strings.ToLower(h.Value) {
+			case "yes":
+				u.Buffering = true
+			case "no":
+				u.Buffering = false
+			}
+		}
+		out.Add(h.Key, h.Value)
+		return nil
+	case "x-accel-charset":
+		if ign&IgnXAccelCharset == 0 && h.Value != "off" {
+			out.Charset = h.Value
+		}
+		out.Add(h.Key, h.Value)
+		return nil
+	default:
+		out.Add(h.Key, h.Value)
+		return nil
+	}
+	return nil
+}
+
+func (u *Upstream) copyHeader(h httpd.Header) {
+	low := lowerName(h.Key)
+	u.copyByName(low, &h, u.Conf.IgnoreHeaders.Get())
+}
+
+func lowerName(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 'A' && s[i] <= 'Z' {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}
+
+func parseDecimal(s string) (int64, bool) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil && n >= 0
+}
+
+// passTrailers copies the upstream's trailers to the response when
+// pass_trailers is on (ngx_http_upstream_process_trailers).
+func (u *Upstream) passTrailers() {
+	if !u.Conf.PassTrailers.Get() {
+		return
+	}
+	for _, h := range u.HeadersIn.Trailers {
+		if h.Deleted || u.Conf.Hidden[lowerName(h.Key)] {
+			continue
+		}
+		u.R.Out.Trailers = append(u.R.Out.Trailers, h)
+	}
+}

@@ -1,0 +1,144 @@
+package upstream
+
+import (
+	"net"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Pool caches idle upstream connections per peer address (nginx's
+// ngx_http_upstream_keepalive_module): at most Max idle connections per
+// worker, each reused for at most Requests requests and Time in all, closed
+// after Timeout idle.
+type Pool struct {
+	// Max is the number of idle connections kept ("keepalive N").
+	Max int
+	// Requests, Time and Timeout are keepalive_requests (default 1000),
+	// keepalive_time (1h) and keepalive_timeout (60s).
+	Requests int
+	Time     time.Duration
+	Timeout  time.Duration
+
+	mu   sync.Mutex
+	idle []*idleConn // most recently used last
+}
+
+type idleConn struct {
+	key   string
+	conn  *Conn
+	since time.Time
+}
+
+// Conn is an upstream connection with the counters keepalive needs.
+type Conn struct {
+	net.Conn
+	// Requests is how many requests the connection carried.
+	Requests int
+	// Start is when it was established.
+	Start time.Time
+	// Cached is set when the connection came from the pool.
+	Cached bool
+
+	sent int64
+}
+
+// NewPool returns a pool keeping max idle connections, with nginx's
+// defaults for the other limits.
+func NewPool(max int) *Pool {
+	return &Pool{Max: max, Requests: 1000, Time: time.Hour, Timeout: 60 * time.Second}
+}
+
+// Get returns an idle connection to the peer, or nil. A connection that the
+// peer closed while idle is discarded.
+func (p *Pool) Get(peer *Peer) *Conn {
+	if p == nil {
+		return nil
+	}
+	key := peer.Network + "|" + peer.Address
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	for i := len(p.idle) - 1; i >= 0; i-- {
+		ic := p.idle[i]
+		if ic.key != key {
+			continue
+		}
+		p.idle = append(p.idle[:i], p.idle[i+1:]...)
+		if now.Sub(ic.since) >= p.Timeout || !alive(ic.conn) {
+			ic.conn.Close()
+			continue
+		}
+		ic.conn.Cached = true
+		return ic.conn
+	}
+	return nil
+}
+
+// Put offers a connection that just completed a response for reuse; it is
+// closed instead when the limits say so. The oldest idle connection is
+// closed when the pool is full.
+func (p *Pool) Put(peer *Peer, c *Conn) {
+	if p == nil || p.Max <= 0 {
+		c.Close()
+		return
+	}
+	if c.Requests >= p.Requests || time.Since(c.Start) >= p.Time {
+		c.Close()
+		return
+	}
+	c.SetDeadline(time.Time{})
+	p.mu.Lock()
+	if len(p.idle) >= p.Max {
+		old := p.idle[0]
+		p.idle = p.idle[1:]
+		old.conn.Close()
+	}
+	p.idle = append(p.idle, &idleConn{key: peer.Network + "|" + peer.Address, conn: c, since: time.Now()})
+	p.mu.Unlock()
+}
+
+// Close closes every idle connection (when the configuration retires).
+func (p *Pool) Close() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, ic := range p.idle {
+		ic.conn.Close()
+	}
+	p.idle = nil
+}
+
+// Idle returns the number of idle connections held.
+func (p *Pool) Idle() int {
+	if p == nil {
+		return 0
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.idle)
+}
+
+// alive peeks at an idle connection without consuming data: a closed or
+// reset connection, or one with unexpected data, is not reusable (nginx
+// closes a cached connection on any read event).
+func alive(c *Conn) bool {
+	sc, ok := c.Conn.(syscall.Conn)
+	if !ok {
+		return true
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	ok = false
+	var buf [1]byte
+	rc.Read(func(fd uintptr) bool {
+		n, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		ok = n < 0 || err == syscall.EAGAIN
+		return true
+	})
+	return ok
+}

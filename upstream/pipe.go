@@ -1,0 +1,393 @@
+package upstream
+
+import (
+	"errors"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/sluicehq/sluice/errlog"
+	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/buf"
+)
+
+// The buffered mode (nginx's event pipe). A reader goroutine reads the
+// upstream as fast as it sends, into up to bufs.num memory buffers of
+// bufs.size; when they are all waiting for a slow client, further body
+// goes to a temp file under temp_path, written in temp_file_write_size
+// pieces, up to max_temp_file_size (then the reader waits). The request's
+// goroutine writes to the client in order, batches bounded by
+// busy_buffers_size. The upstream connection is released as soon as its
+// body is read, long before a slow client has it all.
+
+type segment struct {
+	data []byte // a memory buffer (returned to the pool when sent)
+	off  int64  // or a region of the temp file
+	n    int64
+	mem  bool
+}
+
+type pipe struct {
+	u  *Upstream
+	mu sync.Mutex
+	// cond wakes the writer when data or the end arrives, and the reader
+	// when memory or file room frees up.
+	cond     *sync.Cond
+	segs     []segment
+	memUsed  int
+	fileSize int64 // bytes written to the temp file so far
+	fileSent int64
+	done     bool
+	rc       int // finalize code once done: 0 complete, else an error status
+	aborted  bool
+	wf, rf   *os.File
+	tmpName  string
+	warned   bool
+}
+
+func (u *Upstream) relayBuffered() httpd.Status {
+	p := &pipe{u: u}
+	p.cond = sync.NewCond(&p.mu)
+	defer p.cleanup()
+
+	// body bytes that came with the head
+	if pre := u.preread(); len(pre) > 0 {
+		u.state.ResponseLength += int64(len(pre))
+		if err := u.filter(pre); err != nil {
+			p.finish(502)
+		} else {
+			for _, b := range u.Out {
+				if !p.add(b) {
+					break
+				}
+			}
+		}
+	}
+	if u.bodyComplete() {
+		p.finish(0)
+	} else if !p.done {
+		go p.read()
+	}
+	rc := p.write()
+	return u.finalize(rc)
+}
+
+// add queues decoded body bytes (copied into pipe buffers). false means
+// the pipe was aborted.
+func (p *pipe) add(b []byte) bool {
+	u := p.u
+	bufs := u.Conf.Bufs.Get()
+	for len(b) > 0 {
+		p.mu.Lock()
+		for !p.aborted && p.memUsed >= bufs.Num && !p.fileRoom() {
+			p.cond.Wait()
+		}
+		if p.aborted {
+			p.mu.Unlock()
+			return false
+		}
+		// append to the last memory buffer when it has room
+		if n := len(p.segs); n > 0 && p.segs[n-1].mem && len(p.segs[n-1].data) < cap(p.segs[n-1].data) {
+			s := &p.segs[n-1]
+			k := copy(s.data[len(s.data):cap(s.data)], b)
+			s.data = s.data[:len(s.data)+k]
+			b = b[k:]
+			p.cond.Broadcast()
+			p.mu.Unlock()
+			continue
+		}
+		if p.memUsed < bufs.Num {
+			mb := buf.Get(int(bufs.Size))[:0]
+			k := copy(mb[:cap(mb)], b)
+			p.segs = append(p.segs, segment{data: mb[:k], mem: true})
+			p.memUsed++
+			b = b[k:]
+			p.cond.Broadcast()
+			p.mu.Unlock()
+			continue
+		}
+		// memory is full: spill to the temp file
+		p.mu.Unlock()
+		k, err := p.spill(b)
+		if err != nil {
+			p.finish(500)
+			return false
+		}
+		b = b[k:]
+	}
+	return true
+}
+
+// fileRoom reports whether the temp file may grow (called with mu held).
+func (p *pipe) fileRoom() bool {
+	max := p.u.Conf.MaxTempSize()
+	return max > 0 && p.fileSize < max
+}
+
+// spill writes up to temp_file_write_size of b to the temp file.
+func (p *pipe) spill(b []byte) (int, error) {
+	u := p.u
+	if p.wf == nil {
+		dir := u.Conf.TempPath.Get()
+		f, err := os.CreateTemp(dir, "")
+		if err != nil {
+			if os.MkdirAll(dir, 0700) == nil {
+				f, err = os.CreateTemp(dir, "")
+			}
+		}
+		if err != nil {
+			u.Logf(errlog.Crit, err, "open() \"%s\" failed", dir)
+			return 0, err
+		}
+		rf, err := os.Open(f.Name())
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+			return 0, err
+		}
+		p.mu.Lock()
+		p.wf, p.rf, p.tmpName = f, rf, f.Name()
+		p.mu.Unlock()
+		if !p.warned {
+			p.warned = true
+			u.Logf(errlog.Warn, nil, "an upstream response is buffered to a temporary file %s", f.Name())
+		}
+	}
+	n := len(b)
+	if w := int(u.Conf.TempWriteSize()); n > w {
+		n = w
+	}
+	p.mu.Lock()
+	if rem := u.Conf.MaxTempSize() - p.fileSize; int64(n) > rem {
+		n = int(rem)
+	}
+	off := p.fileSize
+	p.mu.Unlock()
+	if n <= 0 {
+		return 0, nil
+	}
+	if _, err := p.wf.WriteAt(b[:n], off); err != nil {
+		u.Logf(errlog.Crit, err, "write() \"%s\" failed", p.tmpName)
+		return 0, err
+	}
+	p.mu.Lock()
+	p.fileSize += int64(n)
+	if k := len(p.segs); k > 0 && !p.segs[k-1].mem && p.segs[k-1].off+p.segs[k-1].n == off {
+		p.segs[k-1].n += int64(n)
+	} else {
+		p.segs = append(p.segs, segment{off: off, n: int64(n)})
+	}
+	p.cond.Broadcast()
+	p.mu.Unlock()
+	return n, nil
+}
+
+// read is the reader goroutine: upstream → pipe, then the upstream
+// connection is released.
+func (p *pipe) read() {
+	u := p.u
+	u.log = u.R.WithAction("reading upstream")
+	c := u.conn
+	b := buf.Get(int(u.Conf.BufferSize.Get()))
+	defer buf.Put(b)
+	timeout := u.Conf.ReadTimeout.Get()
+	var limit int64
+	if x := u.Conf.LimitRate.Get(); x != nil {
+		if n, ok := parseDecimalSize(x.Eval(u.R)); ok {
+			limit = n
+		}
+	}
+	start := time.Now()
+	var got int64
+	for !u.bodyComplete() {
+		if limit > 0 {
+			if ahead := time.Duration(float64(got)/float64(limit)*float64(time.Second)) - time.Since(start); ahead > 0 {
+				time.Sleep(ahead)
+			}
+		}
+		if timeout > 0 {
+			c.SetReadDeadline(time.Now().Add(timeout))
+		}
+		n, err := c.Read(b)
+		if n > 0 {
+			got += int64(n)
+			p.mu.Lock()
+			u.state.BytesReceived += int64(n)
+			u.state.ResponseLength += int64(n)
+			p.mu.Unlock()
+			if ferr := u.filter(b[:n]); ferr != nil {
+				p.finish(502)
+				return
+			}
+			for _, o := range u.Out {
+				if !p.add(o) {
+					return
+				}
+			}
+			continue
+		}
+		if rc := u.readFailed(err); rc >= 0 {
+			p.finish(rc)
+			return
+		}
+	}
+	p.finish(0)
+}
+
+// finish records the end of the upstream body and releases the upstream
+// connection at once: back to the keepalive pool when the body is complete.
+func (p *pipe) finish(rc int) {
+	u := p.u
+	p.mu.Lock()
+	if p.done {
+		p.mu.Unlock()
+		return
+	}
+	p.done = true
+	p.rc = rc
+	u.log = nil
+	if s := u.state; s != nil && s.ResponseTime < 0 {
+		s.ResponseTime = time.Since(s.start)
+		if u.conn != nil {
+			s.BytesSent = u.conn.sent
+		}
+	}
+	c := u.conn
+	u.conn = nil
+	keep := rc == 0 && u.Keepalive && u.Length == 0 && u.Target.Keepalive() != nil
+	peer := u.Peer
+	p.cond.Broadcast()
+	p.mu.Unlock()
+	if c != nil {
+		if keep {
+			c.Requests++
+			u.Target.Keepalive().Put(peer, c)
+		} else {
+			c.Close()
+		}
+	}
+}
+
+// write is the request goroutine's side: pipe → client, in order.
+func (p *pipe) write() int {
+	u := p.u
+	r := u.R
+	busy := int(u.Conf.BusyBuffers())
+	chain := &httpd.Chain{}
+	var sent []segment
+	for {
+		p.mu.Lock()
+		for len(p.segs) == 0 && !p.done {
+			p.cond.Wait()
+		}
+		if len(p.segs) == 0 && p.done {
+			rc := p.rc
+			p.mu.Unlock()
+			return rc
+		}
+		// take a batch up to busy_buffers_size
+		chain.Reset()
+		sent = sent[:0]
+		size := 0
+		for len(p.segs) > 0 && (size == 0 || size < busy) {
+			s := p.segs[0]
+			if !s.mem {
+				// file data is sent as one region; the reader may still be
+				// appending after it
+				chain.AppendFile(p.rf, s.off, s.n)
+				size += int(s.n)
+				p.segs = p.segs[1:]
+				sent = append(sent, s)
+				continue
+			}
+			if len(p.segs) == 1 && !p.done && len(s.data) < cap(s.data) {
+				// the reader is still filling it; send what is there
+				if len(s.data) == 0 {
+					break
+				}
+				chain.Append(append([]byte(nil), s.data...))
+				size += len(s.data)
+				p.segs[0].data = s.data[:0]
+				break
+			}
+			chain.Append(s.data)
+			size += len(s.data)
+			p.segs = p.segs[1:]
+			sent = append(sent, s)
+		}
+		p.mu.Unlock()
+		if len(chain.Pieces) == 0 {
+			time.Sleep(time.Millisecond)
+			continue
+		}
+		r.SetAction("sending to client")
+		if r.Output(chain) != httpd.OK {
+			p.abort()
+			if u.Conf.IgnoreClientAbort.Get() {
+				return 0
+			}
+			return httpd.StatusClientClosedRequest
+		}
+		p.mu.Lock()
+		for _, s := range sent {
+			if s.mem {
+				buf.Put(s.data[:cap(s.data)])
+				p.memUsed--
+			} else {
+				p.fileSent += s.n
+			}
+		}
+		p.cond.Broadcast()
+		p.mu.Unlock()
+	}
+}
+
+// abort stops the reader after a client failure.
+func (p *pipe) abort() {
+	p.mu.Lock()
+	p.aborted = true
+	c := p.u.conn
+	p.cond.Broadcast()
+	p.mu.Unlock()
+	if c != nil {
+		c.SetReadDeadline(time.Now())
+	}
+	p.mu.Lock()
+	for !p.done {
+		p.cond.Wait()
+	}
+	p.mu.Unlock()
+}
+
+// cleanup removes the temp file and returns memory buffers.
+func (p *pipe) cleanup() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, s := range p.segs {
+		if s.mem {
+			buf.Put(s.data[:cap(s.data)])
+		}
+	}
+	p.segs = nil
+	if p.wf != nil {
+		p.wf.Close()
+		p.rf.Close()
+		if err := os.Remove(p.tmpName); err != nil && !errors.Is(err, os.ErrNotExist) {
+			p.u.Logf(errlog.Crit, err, "unlink() \"%s\" failed", p.tmpName)
+		}
+	}
+}
+
+func parseDecimalSize(s string) (int64, bool) {
+	scale := int64(1)
+	if s != "" {
+		switch s[len(s)-1] {
+		case 'k', 'K':
+			scale, s = 1024, s[:len(s)-1]
+		case 'm', 'M':
+			scale, s = 1<<20, s[:len(s)-1]
+		}
+	}
+	n, ok := parseDecimal(s)
+	return n * scale, ok
+}

@@ -1,0 +1,79 @@
+package upstream
+
+import (
+	"github.com/sluicehq/sluice/httpd"
+)
+
+// Protocol is what an upstream module implements (create_request and
+// process_header). It does no I/O.
+type Protocol interface {
+	// CreateRequest fills u.Request with what to send upstream
+	// (create_request). It is called once; Reinit prepares retries.
+	CreateRequest(u *Upstream) error
+	// ProcessHeader parses the response head from u.Buffer[u.Pos:u.Last],
+	// advancing u.Pos over what it consumed, and fills u.HeadersIn
+	// (process_header). It is called every time new bytes arrive.
+	ProcessHeader(u *Upstream) HeaderResult
+}
+
+// HeaderResult is ProcessHeader's answer.
+type HeaderResult uint8
+
+// The answers of ProcessHeader.
+const (
+	// NeedMore: the head is not complete yet (NGX_AGAIN). With a full
+	// buffer it is "upstream sent too big header".
+	NeedMore HeaderResult = iota
+	// HeaderDone: the head is complete; body bytes, if any, start at u.Pos.
+	HeaderDone
+	// Invalid: the upstream sent something that is not a valid head
+	// (NGX_HTTP_UPSTREAM_INVALID_HEADER). The protocol logs why; the
+	// framework tries the next upstream or answers 502.
+	Invalid
+	// Failed: an internal error (NGX_ERROR); the request ends with 500.
+	Failed
+)
+
+// BodyFilter is implemented by protocols whose body has framing to decode
+// (chunked, memcached's END), or that consume the body themselves
+// (input_filter_init and input_filter).
+type BodyFilter interface {
+	// InitBody is called once the head was processed, before any body
+	// bytes (input_filter_init). u.Length holds the expected body length
+	// (-1 unknown).
+	InitBody(u *Upstream) error
+	// FilterBody receives raw body bytes as they arrive and appends the
+	// decoded pieces to u.Out (slices of raw are fine: they stay valid
+	// until the next call). It sets u.Length to 0 once the body is complete,
+	// and sets u.Keepalive when the connection may be reused. An error ends
+	// the exchange: the response is cut, as nginx does.
+	FilterBody(u *Upstream, raw []byte) error
+}
+
+// Reiniter is implemented by protocols with per-attempt state to reset
+// before a retry on the next peer (reinit_request).
+type Reiniter interface {
+	Reinit(u *Upstream) error
+}
+
+// Finalizer is implemented by protocols that need to know when the
+// exchange ends (finalize_request). Finalize is called exactly once per
+// Run, with the status the request is finalized with (0 for a complete
+// response).
+type Finalizer interface {
+	Finalize(u *Upstream, status int)
+}
+
+// RedirectRewriter rewrites Location and Refresh headers of the response
+// (rewrite_redirect). prefix is the length of the part before the URL
+// ("5; url=" for Refresh, 0 for Location). It returns false to keep the
+// header unchanged.
+type RedirectRewriter interface {
+	RewriteRedirect(u *Upstream, h *httpd.Header, prefix int) (ok bool, err error)
+}
+
+// CookieRewriter rewrites Set-Cookie headers of the response
+// (rewrite_cookie).
+type CookieRewriter interface {
+	RewriteCookie(u *Upstream, h *httpd.Header) error
+}

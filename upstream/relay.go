@@ -1,0 +1,226 @@
+package upstream
+
+import (
+	"errors"
+	"io"
+	"net"
+	"time"
+
+	"github.com/sluicehq/sluice/errlog"
+	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/buf"
+)
+
+// errBody is a body the protocol's filter rejected (logged by the filter).
+var errBody = errors.New("invalid upstream body")
+
+// filterInit prepares body decoding.
+func (u *Upstream) filterInit() error {
+	if bf, ok := u.Proto.(BodyFilter); ok {
+		return bf.InitBody(u)
+	}
+	return nil
+}
+
+// filter decodes raw body bytes into u.Out: the protocol's filter, or the
+// default one that counts down Length (nginx's non-buffered and pipe copy
+// filters).
+func (u *Upstream) filter(raw []byte) error {
+	u.Out = u.Out[:0]
+	if bf, ok := u.Proto.(BodyFilter); ok {
+		return bf.FilterBody(u, raw)
+	}
+	if u.Length == 0 {
+		if len(raw) > 0 {
+			u.Logf(errlog.Warn, nil, "upstream sent more data than specified in \"Content-Length\" header")
+			u.Keepalive = false
+		}
+		return nil
+	}
+	if u.Length > 0 && int64(len(raw)) > u.Length {
+		u.Logf(errlog.Warn, nil, "upstream sent more data than specified in \"Content-Length\" header")
+		raw = raw[:u.Length]
+		u.Keepalive = false
+	}
+	if len(raw) > 0 {
+		u.Out = append(u.Out, raw)
+	}
+	if u.Length > 0 {
+		u.Length -= int64(len(raw))
+	}
+	return nil
+}
+
+// bodyComplete reports whether the body is known to be complete.
+func (u *Upstream) bodyComplete() bool { return u.Length == 0 }
+
+// relayBody sends the response body in the configured mode.
+func (u *Upstream) relayBody() httpd.Status {
+	r := u.R
+	if err := u.filterInit(); err != nil {
+		return u.finalize(int(httpd.Error))
+	}
+	if r.Body != nil && r.Body.File != nil {
+		// nginx closes the request body temp file once the response starts
+	}
+	if !u.Buffering {
+		r.LimitRate = 0
+		return u.relayUnbuffered()
+	}
+	return u.relayBuffered()
+}
+
+// preread returns the body bytes that came with the head.
+func (u *Upstream) preread() []byte {
+	if u.Pos < u.Last {
+		return u.Buffer[u.Pos:u.Last]
+	}
+	return nil
+}
+
+// relayUnbuffered relays the body as it arrives through one buffer
+// (ngx_http_upstream_process_non_buffered_request).
+func (u *Upstream) relayUnbuffered() httpd.Status {
+	r := u.R
+	c := u.conn
+	if u.bodyBuf == nil {
+		u.bodyBuf = buf.Get(int(u.Conf.BufferSize.Get()))
+	}
+	chain := &httpd.Chain{}
+	send := func(raw []byte) int {
+		u.state.ResponseLength += int64(len(raw))
+		if err := u.filter(raw); err != nil {
+			return int(httpd.Error)
+		}
+		chain.Reset()
+		for _, p := range u.Out {
+			chain.Append(p)
+		}
+		chain.Flush = true
+		if len(chain.Pieces) > 0 {
+			r.SetAction("sending to client")
+			if r.Output(chain) != httpd.OK {
+				return httpd.StatusClientClosedRequest
+			}
+		}
+		return 0
+	}
+	if pre := u.preread(); len(pre) > 0 {
+		if rc := send(pre); rc != 0 {
+			return u.finalize(rc)
+		}
+	} else if r.Output(&httpd.Chain{Flush: true}) != httpd.OK {
+		return u.finalize(httpd.StatusClientClosedRequest)
+	}
+	timeout := u.Conf.ReadTimeout.Get()
+	for !u.bodyComplete() {
+		r.SetAction("reading upstream")
+		if timeout > 0 {
+			c.SetReadDeadline(time.Now().Add(timeout))
+		}
+		n, err := c.Read(u.bodyBuf)
+		if n > 0 {
+			u.state.BytesReceived += int64(n)
+			if rc := send(u.bodyBuf[:n]); rc != 0 {
+				return u.finalize(rc)
+			}
+			continue
+		}
+		if rc := u.readFailed(err); rc >= 0 {
+			return u.finalize(rc)
+		}
+	}
+	return u.finalize(0)
+}
+
+// readFailed handles an upstream read error while reading the body; it
+// returns the finalize code, or -1 when the body ended normally
+// (close-delimited).
+func (u *Upstream) readFailed(err error) int {
+	switch {
+	case isTimeout(err):
+		u.Logf(errlog.Error, errTimedOut, "upstream timed out")
+		return 504
+	case err == nil || errors.Is(err, io.EOF):
+		if u.Length == -1 {
+			if _, ok := u.Proto.(BodyFilter); !ok {
+				u.Length = 0
+				u.Keepalive = false
+				return 0
+			}
+		}
+		u.Logf(errlog.Error, nil, "upstream prematurely closed connection")
+		return 502
+	default:
+		u.Logf(errlog.Error, syscallErr(err), "recv() failed")
+		return 502
+	}
+}
+
+// tunnel relays both ways after 101 Switching Protocols
+// (ngx_http_upstream_upgrade): each direction bounded by the read and
+// send timeouts, until either side closes.
+func (u *Upstream) tunnel() httpd.Status {
+	r := u.R
+	r.SetAction("proxying upgraded connection")
+	client := r.Conn()
+	up := u.conn
+	if pre := u.preread(); len(pre) > 0 {
+		if err := writeAll(client, pre, u.R.CoreLoc().SendTimeout.Get()); err != nil {
+			return u.finalize(httpd.StatusClientClosedRequest)
+		}
+	}
+	readTimeout := u.Conf.ReadTimeout.Get()
+	sendTimeout := u.Conf.SendTimeout.Get()
+	done := make(chan error, 2)
+	pump := func(dst, src net.Conn, rt, wt time.Duration) {
+		b := buf.Get(int(u.Conf.BufferSize.Get()))
+		defer buf.Put(b)
+		for {
+			if rt > 0 {
+				src.SetReadDeadline(time.Now().Add(rt))
+			}
+			n, err := src.Read(b)
+			if n > 0 {
+				if werr := writeAll(dst, b[:n], wt); werr != nil {
+					done <- werr
+					return
+				}
+			}
+			if err != nil {
+				done <- err
+				return
+			}
+		}
+	}
+	go pump(up, client, readTimeout, sendTimeout)
+	go pump(client, up, readTimeout, r.CoreLoc().SendTimeout.Get())
+	err := <-done
+	if isTimeout(err) {
+		u.Logf(errlog.Error, errTimedOut, "upstream timed out")
+	}
+	// wake the other direction
+	up.SetDeadline(time.Now())
+	client.SetDeadline(time.Now())
+	<-done
+	client.SetDeadline(time.Time{})
+	r.Keepalive = false
+	u.Keepalive = false
+	u.upgraded = true
+	u.finalize(0)
+	return httpd.Error
+}
+
+func writeAll(c net.Conn, b []byte, timeout time.Duration) error {
+	for len(b) > 0 {
+		if timeout > 0 {
+			c.SetWriteDeadline(time.Now().Add(timeout))
+		}
+		n, err := c.Write(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}

@@ -1,0 +1,355 @@
+package upstream
+
+import (
+	"time"
+
+	"github.com/sluicehq/sluice/errlog"
+	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/buf"
+)
+
+// Upstream is one request's exchange with upstream servers
+// (ngx_http_upstream_t). The protocol reads and writes the exported
+// fields; the framework owns the rest.
+type Upstream struct {
+	// R is the client request.
+	R *httpd.Request
+	// Conf is the location's upstream configuration.
+	Conf *Conf
+	// Proto is the module's per-request protocol.
+	Proto Protocol
+	// Target is where the request goes.
+	Target Target
+
+	// Request is what CreateRequest built: the bytes (and file regions)
+	// to send, in order.
+	Request httpd.Chain
+	// Schema and URI name the upstream request in log lines:
+	// `upstream: "http://127.0.0.1:8081/path"` is Schema + peer + URI.
+	Schema, URI string
+
+	// Buffer receives the response head (buffer_size); ProcessHeader
+	// parses Buffer[Pos:Last] and advances Pos.
+	Buffer    []byte
+	Pos, Last int
+	// HeadersIn is the parsed response head.
+	HeadersIn HeadersIn
+
+	// Length is what remains of the response body: set by the protocol
+	// from the head (-1 when unknown, read until close), counted down by
+	// the default body filter; 0 means complete.
+	Length int64
+	// Out collects decoded body pieces from FilterBody.
+	Out [][]byte
+	// Keepalive tells whether the upstream connection can be reused once
+	// the body is complete (set by the protocol).
+	Keepalive bool
+	// Upgrade is set by the protocol for a 101 Switching Protocols answer.
+	Upgrade bool
+	// Buffering is the effective buffering mode (proxy_buffering, or the
+	// X-Accel-Buffering header).
+	Buffering bool
+	// OwnServerDate makes the response carry only the upstream's Server and
+	// Date headers, none when it sent none (nginx's proxy and the seeds'
+	// mytest add empty ones so that nginx adds none).
+	OwnServerDate bool
+	// RequestBodyNoBuffering is set when the request body is streamed to the
+	// upstream (request_buffering off): a failed attempt cannot be retried
+	// once sending started.
+	RequestBodyNoBuffering bool
+
+	// Peer is the peer of the current attempt.
+	Peer *Peer
+
+	picker     Picker
+	tries      int
+	start      time.Time
+	conn       *Conn
+	state      *State
+	sent       bool // some of the request was sent
+	sentAll    bool
+	headerSent bool
+	received   bool
+	finalized  bool
+	ctx        *reqCtx
+	bodyBuf    []byte
+	// log is the context of upstream log lines: the request, or a fixed
+	// action while the pipe's reader runs.
+	log errlog.Context
+	// finalizeLater is the status for an ftInternal failure.
+	finalizeLater int
+	upgraded      bool
+}
+
+// HeadersIn is the response head as the protocol parsed it
+// (ngx_http_upstream_headers_in_t).
+type HeadersIn struct {
+	// StatusN is the status code; StatusLine the status text after the
+	// version ("200 OK"), empty for HTTP/0.9-style answers.
+	StatusN    int
+	StatusLine string
+	// List is every header line in order (names keep their case).
+	List []httpd.Header
+	// Trailers are the trailer fields of a chunked body.
+	Trailers []httpd.Header
+	// ContentLengthN is the body length from Content-Length, -1 when absent.
+	ContentLengthN int64
+	// Chunked is set for "Transfer-Encoding: chunked".
+	Chunked bool
+	// ConnectionClose is set for "Connection: close".
+	ConnectionClose bool
+	// LastModifiedTime is the parsed Last-Modified, -1 when absent.
+	LastModifiedTime int64
+}
+
+// Add appends a header line without interpreting it; protocols use
+// Upstream.AddHeader instead.
+func (h *HeadersIn) Add(key, value string) {
+	h.List = append(h.List, httpd.Header{Key: key, Value: value})
+}
+
+// Value returns the first header named name (case-insensitively).
+func (h *HeadersIn) Value(name string) (string, bool) {
+	for i := range h.List {
+		if !h.List[i].Deleted && equalFold(h.List[i].Key, name) {
+			return h.List[i].Value, true
+		}
+	}
+	return "", false
+}
+
+func (h *HeadersIn) reset() {
+	*h = HeadersIn{List: h.List[:0], Trailers: h.Trailers[:0], ContentLengthN: -1, LastModifiedTime: -1}
+}
+
+// Logf logs with the request's context; protocols use it from FilterBody,
+// which may run on the pipe's reader goroutine.
+func (u *Upstream) Logf(lv errlog.Level, err error, format string, args ...any) {
+	ctx := u.log
+	if ctx == nil {
+		ctx = u.R
+	}
+	u.R.Log().Logf(lv, ctx, err, format, args...)
+}
+
+// LogUpstream implements httpd.UpstreamLogger: `upstream: "..."` in log lines.
+func (u *Upstream) LogUpstream() string {
+	if u.Peer == nil {
+		return ""
+	}
+	sep := ""
+	if u.Peer.Network == "unix" && u.URI != "" {
+		sep = ":"
+	}
+	return u.Schema + u.Peer.Name + sep + u.URI
+}
+
+// Run carries the request to the target with the given protocol and
+// answers the client (ngx_http_upstream_init through
+// ngx_http_upstream_finalize_request). It returns the status the content
+// phase finalizes the request with: Done once the response went out (or
+// the request moved elsewhere), an HTTP status (502, 504...) when nothing
+// was sent.
+func Run(r *httpd.Request, c *Conf, t Target, p Protocol) (st httpd.Status) {
+	u := &Upstream{R: r, Conf: c, Proto: p, Target: t, Length: -1, Buffering: c.Buffering.Get()}
+	u.HeadersIn.reset()
+	u.ctx = requestCtx(r)
+	r.Upstream = u
+	defer func() {
+		if v := recover(); v != nil {
+			r.Log().Logf(errlog.Alert, r, nil, "upstream module panic: %v", v)
+			st = u.finalize(500)
+		}
+		u.release()
+	}()
+	if err := p.CreateRequest(u); err != nil {
+		r.Log().Logf(errlog.Error, r, err, "creating the upstream request failed")
+		return u.finalize(500)
+	}
+	u.picker = t.Picker(r)
+	u.tries = u.picker.Tries()
+	if n := c.NextUpstreamTries.Get(); n > 0 && u.tries > n {
+		u.tries = n
+	}
+	u.start = time.Now()
+	for {
+		ft := u.attempt()
+		if ft == 0 {
+			break
+		}
+		if st, retry := u.next(ft); !retry {
+			return st
+		}
+	}
+	return u.respond()
+}
+
+// release returns buffers and closes what is left.
+func (u *Upstream) release() {
+	if u.conn != nil {
+		u.conn.Close()
+		u.conn = nil
+	}
+	if u.bodyBuf != nil {
+		buf.Put(u.bodyBuf)
+		u.bodyBuf = nil
+	}
+	// u.Buffer backs header strings still in r.Out: it is released when the
+	// request ends.
+	if u.Buffer != nil {
+		b := u.Buffer
+		u.Buffer = nil
+		u.R.AddCleanup(func() { buf.Put(b) })
+	}
+}
+
+// next decides what follows a failed attempt (ngx_http_upstream_next):
+// another peer, or the final status.
+func (u *Upstream) next(ft uint32) (httpd.Status, bool) {
+	r := u.R
+	if ft == ftInternal {
+		u.closeConn()
+		return u.finalize(u.finalizeLater), false
+	}
+	if u.Peer != nil {
+		ps := PeerFailed
+		if ft == FtHTTP403 || ft == FtHTTP404 {
+			ps = PeerNext
+		}
+		u.picker.Done(u.Peer, ps)
+		u.tries--
+	}
+	if ft == FtTimeout {
+		r.Log().Logf(errlog.Error, r, errTimedOut, "upstream timed out")
+	}
+	if u.conn != nil && u.conn.Cached && ft == FtError {
+		u.tries++
+	}
+	status := ftStatus(ft)
+	if r.Failed() {
+		u.closeConn()
+		return u.finalize(httpd.StatusClientClosedRequest), false
+	}
+	if u.state != nil {
+		u.state.Status = status
+	}
+	if u.sent && r.MethodBit&(httpd.MethodPOST|httpd.MethodLOCK|httpd.MethodPATCH) != 0 {
+		ft |= FtNonIdempotent
+	}
+	timeout := u.Conf.NextUpstreamTimeout.Get()
+	if u.tries <= 0 || u.Conf.NextUpstream.Get()&ft != ft ||
+		(u.sent && u.RequestBodyNoBuffering) ||
+		(timeout > 0 && time.Since(u.start) >= timeout) {
+		u.closeConn()
+		return u.finalize(status), false
+	}
+	u.closeConn()
+	if re, ok := u.Proto.(Reiniter); ok {
+		if err := re.Reinit(u); err != nil {
+			return u.finalize(500), false
+		}
+	}
+	u.reinit()
+	return 0, true
+}
+
+// reinit resets the per-attempt state before the next peer
+// (ngx_http_upstream_reinit).
+func (u *Upstream) reinit() {
+	u.HeadersIn.reset()
+	u.Pos, u.Last = 0, 0
+	u.Length = -1
+	u.Out = u.Out[:0]
+	u.Keepalive = false
+	u.Upgrade = false
+	u.sent, u.sentAll, u.received = false, false, false
+	u.Buffering = u.Conf.Buffering.Get()
+	u.R.Out.List = u.R.Out.List[:0]
+}
+
+func ftStatus(ft uint32) int {
+	switch ft {
+	case FtTimeout, FtHTTP504:
+		return 504
+	case FtHTTP500:
+		return 500
+	case FtHTTP503:
+		return 503
+	case FtHTTP403:
+		return 403
+	case FtHTTP404:
+		return 404
+	case FtHTTP429:
+		return 429
+	}
+	return 502
+}
+
+func (u *Upstream) closeConn() {
+	if u.conn != nil {
+		if u.state != nil {
+			u.state.BytesSent = u.conn.sent
+		}
+		u.conn.Close()
+		u.conn = nil
+	}
+}
+
+// finalize ends the exchange with rc (ngx_http_upstream_finalize_request):
+// the protocol's Finalize runs exactly once, the peer is released, the
+// connection goes back to the keepalive pool when the response was
+// complete. It returns what the content phase finalizes the request with.
+func (u *Upstream) finalize(rc int) httpd.Status {
+	r := u.R
+	if u.finalized {
+		return httpd.Done
+	}
+	u.finalized = true
+	if s := u.state; s != nil && s.ResponseTime < 0 {
+		s.ResponseTime = time.Since(s.start)
+		if u.conn != nil {
+			s.BytesSent = u.conn.sent
+		}
+	}
+	if f, ok := u.Proto.(Finalizer); ok {
+		f.Finalize(u, rc)
+	}
+	if u.Peer != nil {
+		u.picker.Done(u.Peer, PeerOK)
+	}
+	if u.conn != nil {
+		if rc == 0 && u.Keepalive && u.Length == 0 && u.Target.Keepalive() != nil {
+			u.conn.Requests++
+			u.Target.Keepalive().Put(u.Peer, u.conn)
+		} else {
+			u.conn.Close()
+		}
+		u.conn = nil
+	}
+	u.Peer = nil
+	r.SetAction("sending to client")
+	if rc == declined {
+		return httpd.Done
+	}
+	if !u.headerSent || rc == 408 || rc == httpd.StatusClientClosedRequest {
+		if rc == 0 {
+			return httpd.OK
+		}
+		return httpd.Status(rc)
+	}
+	if rc != 0 {
+		// the response is cut: the client must see a broken connection,
+		// never a truncated body passed off as complete
+		r.Keepalive = false
+		return httpd.Error
+	}
+	if r.HeaderOnly || r.Failed() || u.upgraded {
+		return httpd.OK
+	}
+	u.passTrailers()
+	return r.Output(&httpd.Chain{Last: true})
+}
+
+// declined is finalize's code for "the request continues elsewhere"
+// (X-Accel-Redirect): nothing is sent.
+const declined = -1

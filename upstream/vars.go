@@ -1,0 +1,220 @@
+package upstream
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/bytesconv"
+)
+
+// State is one attempt's record for the $upstream_* variables
+// (ngx_http_upstream_state_t).
+type State struct {
+	// Peer is the address tried ("127.0.0.1:8081"), or the group name when
+	// no peer was live.
+	Peer          string
+	Status        int
+	ConnectTime   time.Duration
+	HeaderTime    time.Duration
+	ResponseTime  time.Duration
+	BytesReceived int64
+	BytesSent     int64
+	// ResponseLength is the body length received.
+	ResponseLength int64
+	// groupBreak marks the first state of a new upstream group after an
+	// internal redirect (joined with " : " instead of ", ").
+	groupBreak bool
+	start      time.Time
+	noPeer     bool
+}
+
+// reqCtx is the per-request upstream record kept across internal
+// redirects (so $upstream_addr lists every group contacted).
+type reqCtx struct {
+	states       []*State
+	last         *Upstream
+	pendingBreak bool
+}
+
+// Module defines the $upstream_* variables; list it among the HTTP modules.
+var Module = &httpd.Module{
+	Name:             "upstream",
+	Preconfiguration: addVariables,
+}
+
+func stateOf(r *httpd.Request) *reqCtx {
+	ctx, _ := r.Main.UpstreamStates.(*reqCtx)
+	return ctx
+}
+
+func requestCtx(r *httpd.Request) *reqCtx {
+	ctx, _ := r.Main.UpstreamStates.(*reqCtx)
+	if ctx == nil {
+		ctx = &reqCtx{}
+		r.Main.UpstreamStates = ctx
+	}
+	if len(ctx.states) > 0 {
+		ctx.pendingBreak = true
+	}
+	return ctx
+}
+
+func (c *reqCtx) newState(p *Peer) *State {
+	s := &State{start: time.Now(), ResponseTime: -1, ConnectTime: -1, HeaderTime: -1}
+	if p != nil {
+		s.Peer = p.Name
+	} else {
+		s.noPeer = true
+	}
+	if c.pendingBreak {
+		s.groupBreak = true
+		c.pendingBreak = false
+	}
+	c.states = append(c.states, s)
+	return s
+}
+
+func addVariables(cf *httpd.Config) error {
+	state := func(name string, f func(b []byte, s *State) []byte) {
+		cf.AddVariable(&httpd.Variable{Name: name, Flags: httpd.VarNoCacheable, Get: func(r *httpd.Request, _ string, _ int) (string, bool) {
+			ctx := stateOf(r)
+			if ctx == nil || len(ctx.states) == 0 {
+				return "", false
+			}
+			b := (*r.Scratch())
+			start := len(b)
+			for i, s := range ctx.states {
+				if i > 0 {
+					if s.groupBreak {
+						b = append(b, " : "...)
+					} else {
+						b = append(b, ", "...)
+					}
+				}
+				b = f(b, s)
+			}
+			*r.Scratch() = b
+			return bytesconv.String(b[start:]), true
+		}})
+	}
+	appendTime := func(b []byte, d time.Duration) []byte {
+		if d < 0 {
+			return append(b, '-')
+		}
+		ms := d.Milliseconds()
+		b = strconv.AppendInt(b, ms/1000, 10)
+		b = append(b, '.')
+		f := ms % 1000
+		if f < 100 {
+			b = append(b, '0')
+		}
+		if f < 10 {
+			b = append(b, '0')
+		}
+		return strconv.AppendInt(b, f, 10)
+	}
+	state("upstream_addr", func(b []byte, s *State) []byte { return append(b, s.Peer...) })
+	state("upstream_status", func(b []byte, s *State) []byte {
+		if s.Status == 0 {
+			return append(b, '-')
+		}
+		return strconv.AppendInt(b, int64(s.Status), 10)
+	})
+	state("upstream_connect_time", func(b []byte, s *State) []byte { return appendTime(b, s.ConnectTime) })
+	state("upstream_header_time", func(b []byte, s *State) []byte { return appendTime(b, s.HeaderTime) })
+	state("upstream_response_time", func(b []byte, s *State) []byte { return appendTime(b, s.ResponseTime) })
+	state("upstream_response_length", func(b []byte, s *State) []byte { return strconv.AppendInt(b, s.ResponseLength, 10) })
+	state("upstream_bytes_received", func(b []byte, s *State) []byte { return strconv.AppendInt(b, s.BytesReceived, 10) })
+	state("upstream_bytes_sent", func(b []byte, s *State) []byte { return strconv.AppendInt(b, s.BytesSent, 10) })
+	prefix := func(name string, get func(u *Upstream, key string) (string, bool)) {
+		cf.AddVariable(&httpd.Variable{Name: name, Flags: httpd.VarPrefix | httpd.VarNoCacheable, Get: func(r *httpd.Request, full string, _ int) (string, bool) {
+			u, _ := r.Upstream.(*Upstream)
+			if u == nil {
+				if ctx := stateOf(r); ctx != nil {
+					u = ctx.last
+				}
+			}
+			if u == nil {
+				return "", false
+			}
+			return get(u, full[len(name):])
+		}})
+	}
+	prefix("upstream_http_", func(u *Upstream, key string) (string, bool) {
+		return joinMatching(u.R, u.HeadersIn.List, key)
+	})
+	prefix("upstream_trailer_", func(u *Upstream, key string) (string, bool) {
+		return joinMatching(u.R, u.HeadersIn.Trailers, key)
+	})
+	prefix("upstream_cookie_", func(u *Upstream, key string) (string, bool) {
+		for _, h := range u.HeadersIn.List {
+			if h.Deleted || !equalFold(h.Key, "set-cookie") {
+				continue
+			}
+			name, rest, _ := strings.Cut(h.Value, "=")
+			if strings.TrimSpace(name) == key {
+				v, _, _ := strings.Cut(rest, ";")
+				return v, true
+			}
+		}
+		return "", false
+	})
+	return nil
+}
+
+// joinMatching finds headers whose name matches a variable suffix
+// (lowercase, "-" as "_") and joins several with ", ".
+func joinMatching(r *httpd.Request, list []httpd.Header, v string) (string, bool) {
+	first, n := -1, 0
+	for i := range list {
+		if !list[i].Deleted && nameMatches(list[i].Key, v) {
+			if first < 0 {
+				first = i
+			}
+			n++
+		}
+	}
+	switch n {
+	case 0:
+		return "", false
+	case 1:
+		return list[first].Value, true
+	}
+	b := *r.Scratch()
+	start := len(b)
+	k := 0
+	for i := range list {
+		if !list[i].Deleted && nameMatches(list[i].Key, v) {
+			if k > 0 {
+				b = append(b, ", "...)
+			}
+			b = append(b, list[i].Value...)
+			k++
+		}
+	}
+	*r.Scratch() = b
+	return bytesconv.String(b[start:]), true
+}
+
+func nameMatches(key, v string) bool {
+	if len(key) != len(v) {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		ch := key[i]
+		switch {
+		case ch >= 'A' && ch <= 'Z':
+			ch |= 0x20
+		case ch == '-':
+			ch = '_'
+		}
+		if ch != v[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func equalFold(a, b string) bool { return strings.EqualFold(a, b) }
