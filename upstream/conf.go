@@ -217,12 +217,12 @@ func (c *Conf) MaxTempSize() int64 { return c.maxTemp }
 func Directives[C any](prefix string, acc func(*C) *Conf, only ...string) []conf.Directive {
 	msl := conf.HTTPMain | conf.HTTPSrv | conf.HTTPLoc
 	type spec struct {
-		name    string
-		args    conf.Arity
-		ctx     conf.Context
-		syntax  string
-		def     string
-		set     func(*conf.Cmd) error
+		name   string
+		args   conf.Arity
+		ctx    conf.Context
+		syntax string
+		def    string
+		set    func(*conf.Cmd) error
 	}
 	fl := func(f func(*Conf) *conf.Flag) func(*conf.Cmd) error {
 		return conf.SetFlag(func(c *C) *conf.Flag { return f(acc(c)) })
