@@ -166,6 +166,10 @@ func (fs *Files) Retain(keep map[*File]bool) {
 	}
 }
 
+// CloseAll closes every file (the process is stopping, or a test server
+// is done with its configuration).
+func (fs *Files) CloseAll() { fs.Retain(nil) }
+
 // Sink is one destination of a Log with the most verbose level it records.
 type Sink struct {
 	File  *File

@@ -162,5 +162,6 @@ func drain(cy *core.Cycle, d time.Duration) {
 func (s *Server) stop() {
 	s.ls.Close()
 	drain(s.cycle, 10*time.Second)
+	s.cycle.Files.CloseAll()
 }
 
