@@ -3,10 +3,10 @@ package upstream_test
 import (
 	"fmt"
 	"net"
-	"syscall"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 

@@ -164,4 +164,3 @@ func (s *Server) stop() {
 	drain(s.cycle, 10*time.Second)
 	s.cycle.Files.CloseAll()
 }
-
