@@ -114,6 +114,12 @@ func TestChunked(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := []byte(tt.in)
+			checkSplits(t, len(in), func(ends []int) chunkedOutcome {
+				return feedChunkedGrowing(in, ends, tt.keep)
+			})
+			checkSplits(t, len(in), func(ends []int) chunkedOutcome {
+				return feedChunkedFresh(in, ends, tt.keep)
+			})
 			out := feedChunkedGrowing(in, []int{len(in)}, tt.keep)
 			want := chunkedOutcome{tt.data, tt.res, tt.pos}
 			if out != want {

@@ -72,6 +72,15 @@ func TestHeaderLine(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := []byte(tt.in)
+			checkSplits(t, len(in), func(ends []int) HeaderParser {
+				h := HeaderParser{AllowUnderscores: tt.underscores, Upstream: tt.upstream}
+				for _, e := range ends {
+					if h.Parse(in[:e]) != NeedMore {
+						break
+					}
+				}
+				return h
+			})
 			h := HeaderParser{AllowUnderscores: tt.underscores, Upstream: tt.upstream}
 			res := h.Parse(in)
 			if res != tt.res {

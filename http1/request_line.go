@@ -571,3 +571,34 @@ func (p *RequestLine) done(i int) Result {
 	}
 	return OK
 }
+
+// PathEnd returns where the path of the request target ends: before the
+// '?' when there is a query, else URIEnd. For a target that needs no
+// normalisation (none of ComplexURI, QuotedURI, EmptyPathInURI is set)
+// buf[URIStart:PathEnd()] is nginx's $uri; otherwise ParseComplexURI
+// produces it.
+func (p *RequestLine) PathEnd() int {
+	if p.ArgsStart >= 0 {
+		return p.ArgsStart - 1
+	}
+	return p.URIEnd
+}
+
+// Args returns the offsets of the query (nginx's $args) as nginx sets them
+// for a target that needs no normalisation, or -1, -1 when there is no
+// query or it is empty.
+func (p *RequestLine) Args() (start, end int) {
+	if p.ArgsStart >= 0 && p.URIEnd > p.ArgsStart {
+		return p.ArgsStart, p.URIEnd
+	}
+	return -1, -1
+}
+
+// Ext returns the offsets of the extension of the last path segment
+// (nginx's $exten) for a target that needs no normalisation, or -1, -1.
+func (p *RequestLine) Ext() (start, end int) {
+	if p.ExtStart < 0 {
+		return -1, -1
+	}
+	return p.ExtStart, p.PathEnd()
+}

@@ -46,13 +46,7 @@ func viewRequestLine(buf []byte, p *RequestLine) rlView {
 	if p.ArgsStart >= 0 {
 		v.args = string(buf[p.ArgsStart:p.URIEnd])
 	}
-	if p.ExtStart >= 0 {
-		end := p.URIEnd
-		if p.ArgsStart >= 0 {
-			end = p.ArgsStart - 1
-		}
-		v.ext = string(buf[p.ExtStart:end])
-	}
+	v.ext = seg(buf, p.ExtStart, p.PathEnd())
 	for _, f := range []struct {
 		on bool
 		c  string
@@ -177,6 +171,15 @@ func TestRequestLine(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := []byte(tt.in)
+			checkSplits(t, len(in), func(ends []int) RequestLine {
+				var p RequestLine
+				for _, e := range ends {
+					if p.Parse(in[:e]) != NeedMore {
+						break
+					}
+				}
+				return p
+			})
 			var p RequestLine
 			res := p.Parse(in)
 			if res != tt.res {
@@ -199,6 +202,32 @@ func TestRequestLine(t *testing.T) {
 			}
 			if p.Pos != len(in) {
 				t.Errorf("Pos = %d, want %d", p.Pos, len(in))
+			}
+		})
+	}
+}
+
+func TestRequestLineParts(t *testing.T) {
+	tests := []struct {
+		name, in, path, args, ext string
+	}{
+		{"plain", "GET /a/b.txt HTTP/1.1\r\n", "/a/b.txt", "-", "txt"},
+		{"query", "GET /a.php?x=1 HTTP/1.1\r\n", "/a.php", "x=1", "php"},
+		{"empty query", "GET /a? HTTP/1.1\r\n", "/a", "-", "-"},
+		{"dot in query only", "GET /a?b.c HTTP/1.1\r\n", "/a", "b.c", "-"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var p RequestLine
+			in := []byte(tt.in)
+			if res := p.Parse(in); res != OK {
+				t.Fatal(res)
+			}
+			as, ae := p.Args()
+			es, ee := p.Ext()
+			path, args, ext := seg(in, p.URIStart, p.PathEnd()), seg(in, as, ae), seg(in, es, ee)
+			if path != tt.path || args != tt.args || ext != tt.ext {
+				t.Errorf("path %q args %q ext %q, want %q %q %q", path, args, ext, tt.path, tt.args, tt.ext)
 			}
 		})
 	}

@@ -56,6 +56,15 @@ func TestStatusLine(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := []byte(tt.in)
+			checkSplits(t, len(in), func(ends []int) StatusLine {
+				var s StatusLine
+				for _, e := range ends {
+					if s.Parse(in[:e]) != NeedMore {
+						break
+					}
+				}
+				return s
+			})
 			var s StatusLine
 			res := s.Parse(in)
 			if res != tt.res {
