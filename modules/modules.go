@@ -7,6 +7,7 @@ import (
 	"github.com/sluicehq/sluice/core"
 	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/modules/mytest"
+	"github.com/sluicehq/sluice/modules/rewrite"
 	"github.com/sluicehq/sluice/upstream"
 )
 
@@ -16,6 +17,7 @@ import (
 func HTTP() []*httpd.Module {
 	return []*httpd.Module{
 		upstream.Module,
+		rewrite.Module,
 		mytest.Module,
 	}
 }
@@ -27,4 +29,6 @@ func All() []*core.Module {
 
 // Implemented names the nginx modules sluice implements, as nginx's
 // configure script names them ("http_proxy"), for -V.
-var Implemented = []string{}
+var Implemented = []string{
+	"http_rewrite",
+}

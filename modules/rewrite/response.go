@@ -1,0 +1,50 @@
+package rewrite
+
+import (
+	"strings"
+
+	"github.com/sluicehq/sluice/httpd"
+)
+
+// sendResponse answers with status and text (ngx_http_send_response): a
+// redirect status gets text as its Location and the special response; any
+// other status sends text as the body, typed by the URI's extension or
+// default_type.
+func sendResponse(r *httpd.Request, status int, text string) httpd.Status {
+	if rc := r.DiscardRequestBody(); rc != httpd.OK {
+		return rc
+	}
+	r.Out.Status = status
+	switch status {
+	case 301, 302, 303, 307, 308:
+		r.Out.SetLocation(text)
+		return httpd.Status(status)
+	}
+	r.Out.ContentLengthN = int64(len(text))
+	setContentType(r)
+	rc := r.SendHeader()
+	if rc == httpd.Error || rc > httpd.OK || r.HeaderOnly {
+		return rc
+	}
+	var c httpd.Chain
+	c.AppendString(text)
+	c.Last = r.Main == r
+	return r.Output(&c)
+}
+
+// setContentType types the response by the URI's extension, else with
+// default_type, unless a type is set already (ngx_http_set_content_type).
+func setContentType(r *httpd.Request) {
+	if r.Out.ContentType != "" {
+		return
+	}
+	cl := r.CoreLoc()
+	if r.Exten != "" {
+		if t, ok := cl.Types[strings.ToLower(r.Exten)]; ok {
+			r.Out.ContentType, r.Out.ContentTypeLen = t, len(t)
+			return
+		}
+	}
+	t := cl.DefaultType.Get()
+	r.Out.ContentType, r.Out.ContentTypeLen = t, len(t)
+}
