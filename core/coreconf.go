@@ -146,7 +146,7 @@ func setWorkerProcesses(c *conf.Cmd) error {
 	}
 	n, ok := conf.Atoi(c.Arg(0))
 	if !ok || n > 1<<20 {
-		return fmt.Errorf("invalid value \"%s\"", c.Arg(0))
+		return conf.ErrInvalidValue
 	}
 	cf.WorkerProcesses.Set(int(n))
 	return nil
