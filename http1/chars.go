@@ -36,6 +36,10 @@ var nameLower = func() (t [256]byte) {
 	return t
 }()
 
+// valueStop marks the bytes that end a run of header-value bytes: space,
+// CR, LF and NUL.
+var valueStop = [256]bool{' ': true, cr: true, lf: true, 0: true}
+
 // isCtl reports whether c is a control byte or DEL.
 func isCtl(c byte) bool { return c < 0x20 || c == 0x7f }
 

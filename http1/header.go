@@ -245,7 +245,7 @@ func (h *HeaderParser) Parse(buf []byte) Result {
 
 		case hValue:
 			// Skip ordinary value bytes in one go.
-			for c != ' ' && c != cr && c != lf && c != 0 {
+			for !valueStop[c] {
 				i++
 				if i == n {
 					h.Pos = i
