@@ -79,17 +79,11 @@ func (e *engine) fail() {
 
 // match runs a rewrite or "if" regex on line, logging the outcome when
 // rewrite_log is on (the regex part of ngx_http_script_regex_start_code).
-// A regex without captures leaves the captures of an earlier match in
-// place, as nginx does; a failed match clears them.
+// Whether it matches or not, the captures of an earlier match are gone
+// afterwards, as in nginx (even a regex without captures empties them).
 func (e *engine) match(re *httpd.Regex, line string) bool {
 	r := e.r
-	var ok bool
-	if re.Captures() == 0 {
-		ok = re.MatchString(line)
-	} else {
-		ok = r.RegexExec(re, line)
-	}
-	if !ok {
+	if !r.RegexExec(re, line) {
 		if e.log {
 			r.Log().Logf(errlog.Notice, r, nil, "\"%s\" does not match \"%s\"", re.Source(), line)
 		}
