@@ -348,6 +348,7 @@ func (r *Request) discardAvailable() Status {
 		switch {
 		case err == io.EOF:
 			r.bodyDiscarded = true
+			r.In.ContentLengthN = 0
 			return OK
 		case errors.Is(err, os.ErrDeadlineExceeded):
 			c.timedOut, c.failed = false, false
@@ -391,6 +392,7 @@ func (r *Request) finishDiscard() bool {
 		case err == io.EOF:
 			c.nc.SetReadDeadline(time.Time{})
 			r.bodyDiscarded = true
+			r.In.ContentLengthN = 0
 			return true
 		case errors.Is(err, errBodyTooLarge):
 			continue

@@ -293,6 +293,14 @@ func (c *conn) closeConnection(r *Request) {
 		}
 		return
 	}
+	if r.DiscardBody && !r.bodyDiscarded {
+		// as nginx: keep reading (and dropping) the body the client is
+		// still sending before closing, so it sees the response rather than
+		// a reset
+		if !r.finishDiscard() {
+			return
+		}
+	}
 	cl := r.Loc.core
 	mode := cl.LingeringClose.Get()
 	if mode == LingeringAlways || (mode == LingeringOn && (r.LingeringClose || c.pos < c.last || r.Pipeline)) {
