@@ -16,10 +16,10 @@ import (
 // nginxBinary is Debian's nginx, used as the reference implementation.
 const nginxBinary = "/usr/sbin/nginx"
 
-// nginxCheck runs "nginx -t" on src written to dir/name and returns nginx's
-// first [emerg] message without its prefix, or "" when nginx accepts the
-// file.
-func nginxCheck(t *testing.T, dir, name string, src []byte) (path, msg string) {
+// nginxCheck runs "nginx -t" on src written to dir/name, with extra
+// arguments, and returns nginx's first [emerg] message without its prefix,
+// or "" when nginx accepts the configuration.
+func nginxCheck(t *testing.T, dir, name string, src []byte, extra ...string) (path, msg string) {
 	t.Helper()
 	if _, err := os.Stat(nginxBinary); err != nil {
 		t.Fatalf("the differential test needs %s (apt-get install nginx-core): %v", nginxBinary, err)
@@ -28,7 +28,8 @@ func nginxCheck(t *testing.T, dir, name string, src []byte) (path, msg string) {
 	if err := os.WriteFile(path, src, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(nginxBinary, "-t", "-p", dir+"/", "-c", path, "-e", filepath.Join(dir, "error.log"))
+	args := append([]string{"-t", "-p", dir + "/", "-c", path, "-e", filepath.Join(dir, "error.log")}, extra...)
+	cmd := exec.Command(nginxBinary, args...)
 	var stderr bytes.Buffer
 	cmd.Stdout = &stderr
 	cmd.Stderr = &stderr
@@ -162,5 +163,37 @@ func TestNginxRandom(t *testing.T) {
 	t.Logf("cases: %v", kinds)
 	if kinds["directive"] < 30 || kinds["syntax error"] < 30 {
 		t.Errorf("random corpus lacks variety: %v", kinds)
+	}
+}
+
+// TestNginxParamDifferential compares ParseParam with nginx's -g option.
+func TestNginxParamDifferential(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct{ name, param string }{
+		{"valid", "daemon off; master_process off;"},
+		{"eof in directive", "daemon off"},
+		{"eof after newline", "daemon off;\ndaemon off\n"},
+		{"eof in quote", "daemon 'off"},
+		{"eof in comment", "daemon off # x"},
+		{"close", "}"},
+		{"semicolon", ";"},
+		{"open", "{"},
+		{"char after quote", `daemon "off"x;`},
+		{"block", "daemon off; events {}"},
+		{"block after quote", `daemon "off"{`},
+		{"long word has no limit", "env " + strings.Repeat("v", 3*bufferSize) + ";"},
+		{"long quoted word has no limit", `env "` + strings.Repeat("v", 3*bufferSize) + `";`},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, want := nginxCheck(t, dir, fmt.Sprintf("param_%02d.conf", i), []byte("events {}\n"), "-g", tc.param)
+			got := ""
+			if _, err := ParseParam(tc.param); err != nil {
+				got = err.Error()
+			}
+			if got != want {
+				t.Errorf("ParseParam(%.40q) error differs from nginx\n got %q\nwant %q", tc.param, got, want)
+			}
+		})
 	}
 }
