@@ -125,6 +125,9 @@ func (h *HeadersIn) reset() {
 // Logf logs with the request's context; protocols use it from FilterBody,
 // which may run on the pipe's reader goroutine.
 func (u *Upstream) Logf(lv errlog.Level, err error, format string, args ...any) {
+	if u.R == nil {
+		return // a bare Upstream in a protocol unit test
+	}
 	ctx := u.log
 	if ctx == nil {
 		ctx = u.R
@@ -353,3 +356,23 @@ func (u *Upstream) finalize(rc int) httpd.Status {
 // declined is finalize's code for "the request continues elsewhere"
 // (X-Accel-Redirect): nothing is sent.
 const declined = -1
+
+// Bare returns an Upstream with an empty head buffer of the given size and
+// no request, for unit tests that feed bytes to a protocol: append bytes to
+// Buffer[:Last] and call ProcessHeader, as the framework does on each read.
+func Bare(bufferSize int) *Upstream {
+	u := &Upstream{Buffer: make([]byte, bufferSize), Length: -1}
+	u.HeadersIn.reset()
+	return u
+}
+
+// Feed appends b to the head buffer as if it had just been read, and
+// reports false when it does not fit (the framework's "upstream sent too
+// big header").
+func (u *Upstream) Feed(b []byte) bool {
+	if u.Last+len(b) > len(u.Buffer) {
+		return false
+	}
+	u.Last += copy(u.Buffer[u.Last:], b)
+	return true
+}

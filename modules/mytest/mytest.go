@@ -142,7 +142,7 @@ func (p *protocol) CreateRequest(u *upstream.Upstream) error {
 // (process_header, switching stages like the notes do).
 func (p *protocol) ProcessHeader(u *upstream.Upstream) upstream.HeaderResult {
 	if !p.inLines {
-		p.status.Pos = u.Pos
+		// the parsers resume where they stopped: their Pos is theirs
 		switch p.status.Parse(u.Buffer[:u.Last]) {
 		case http1.NeedMore:
 			return upstream.NeedMore
@@ -157,12 +157,12 @@ func (p *protocol) ProcessHeader(u *upstream.Upstream) upstream.HeaderResult {
 		u.HeadersIn.StatusN = p.status.Code
 		u.HeadersIn.StatusLine = bytesconv.String(u.Buffer[p.status.Start:p.status.End])
 		u.Pos = p.status.Pos
+		p.header.Pos = u.Pos
 		p.inLines = true
 		p.header.AllowUnderscores = true
 		p.header.Upstream = true
 	}
 	// the rest of the bytes may already hold header lines
-	p.header.Pos = u.Pos
 	for {
 		switch p.header.Parse(u.Buffer[:u.Last]) {
 		case http1.OK:

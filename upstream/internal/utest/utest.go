@@ -143,7 +143,7 @@ func (p *proto) Reinit(u *upstream.Upstream) error {
 
 func (p *proto) ProcessHeader(u *upstream.Upstream) upstream.HeaderResult {
 	if !p.inLines {
-		p.status.Pos = u.Pos
+		// the parsers resume where they stopped: their Pos is theirs
 		switch p.status.Parse(u.Buffer[:u.Last]) {
 		case http1.NeedMore:
 			return upstream.NeedMore
@@ -155,10 +155,10 @@ func (p *proto) ProcessHeader(u *upstream.Upstream) upstream.HeaderResult {
 		u.HeadersIn.StatusN = p.status.Code
 		u.HeadersIn.StatusLine = bytesconv.String(u.Buffer[p.status.Start:p.status.End])
 		u.Pos = p.status.Pos
+		p.header.Pos = u.Pos
 		p.inLines = true
 		p.header.AllowUnderscores, p.header.Upstream = true, true
 	}
-	p.header.Pos = u.Pos
 	for {
 		switch p.header.Parse(u.Buffer[:u.Last]) {
 		case http1.OK:
