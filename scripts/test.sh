@@ -261,7 +261,7 @@ for target in "${TARGETS[@]}"; do
 	pkg=${target% *}
 	name=${target#* }
 	printf -- '--- fuzz %s %s\n' "$pkg" "$name"
-	if ! go test -run='^$' -fuzz="^${name}\$" -fuzztime="$FUZZTIME" "$pkg" >"$LOG_DIR/fuzz.log" 2>&1; then
+	if ! go test -run='^$' -fuzz="^${name}\$" -fuzztime="$FUZZTIME" -fuzzminimizetime=5s "$pkg" >"$LOG_DIR/fuzz.log" 2>&1; then
 		cat "$LOG_DIR/fuzz.log"
 		FUZZ_FAILED+=("$pkg.$name")
 	else
