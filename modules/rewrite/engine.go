@@ -37,7 +37,9 @@ type engine struct {
 	tmp *[]byte
 }
 
-var tmpPool = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+// engines are reused across requests, with their value buffers, so a
+// request costs no allocation here.
+var engines = sync.Pool{New: func() any { return &engine{tmp: new([]byte)} }}
 
 // runCode runs the statements of the block in effect for r
 // (ngx_http_rewrite_handler).
@@ -46,19 +48,22 @@ func runCode(r *httpd.Request) httpd.Status {
 	if lc == nil || len(lc.code) == 0 {
 		return httpd.Declined
 	}
-	e := engine{
+	e := engines.Get().(*engine)
+	*e = engine{
 		r:      r,
 		log:    lc.Log.Get() || r.Log().Enabled(errlog.Debug),
 		quote:  true,
 		status: httpd.Declined,
 		reset:  httpd.MainConf[mainConf](r, &self).reset,
-		tmp:    tmpPool.Get().(*[]byte),
+		tmp:    e.tmp,
 	}
 	e.run(lc.code)
+	status := e.status
+	e.r, e.reset = nil, nil
 	if cap(*e.tmp) <= 64<<10 {
-		tmpPool.Put(e.tmp)
+		engines.Put(e)
 	}
-	return e.status
+	return status
 }
 
 // run executes statements until one stops the run.

@@ -2,6 +2,7 @@ package rewrite
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/sluicehq/sluice/httpd"
 )
@@ -26,11 +27,18 @@ func sendResponse(r *httpd.Request, status int, text string) httpd.Status {
 	if rc == httpd.Error || rc > httpd.OK || r.HeaderOnly {
 		return rc
 	}
-	var c httpd.Chain
+	c := chains.Get().(*httpd.Chain)
+	c.Reset()
 	c.AppendString(text)
 	c.Last = r.Main == r
-	return r.Output(&c)
+	rc = r.Output(c)
+	// output is synchronous: the chain is free again
+	c.Reset()
+	chains.Put(c)
+	return rc
 }
+
+var chains = sync.Pool{New: func() any { return new(httpd.Chain) }}
 
 // setContentType types the response by the URI's extension, else with
 // default_type, unless a type is set already (ngx_http_set_content_type).

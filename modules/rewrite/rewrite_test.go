@@ -370,3 +370,43 @@ http {
 		t.Errorf("error log lacks the uninitialized warning:\n%s", log)
 	}
 }
+
+func TestServerLevelAndSet(t *testing.T) {
+	s := servertest.Start(t, `
+error_log %%PREFIX%%/error.log info;
+events {}
+http {
+    server {
+        listen 127.0.0.1:%%PORT_A%%;
+        server_name localhost;
+        rewrite_log on;
+
+        rewrite ^/old/(.*)$ /new/$1;
+        if ($arg_stop) { return 418; }
+        if ($arg_brk) { rewrite ^ /brk break; }
+        set $from "server";
+
+        location /new/ { return 200 "new:$uri from:$from"; }
+        location /brk { return 200 "brk:$uri"; }
+        location /args { set $args "a=1&b=2"; return 200 "$args|$arg_b|$is_args"; }
+        location /http { set $http_x_test "mine"; return 200 "[$http_x_test]"; }
+        location /httpother { return 200 "[$http_x_test]"; }
+        location /quiet {
+            uninitialized_variable_warn off;
+            return 200 "[$never]";
+        }
+        location /neverset { set $never 1; }
+    }
+}
+`)
+	runExchanges(t, s, []exchange{
+		{name: "server rewrite then location", req: "/old/x", status: 200, body: "new:/new/x from:server",
+			inLog: `"^/old/(.*)$" matches "/old/x"`},
+		{name: "server if return", req: "/new/y?stop=1", status: 418},
+		{name: "server break skips the rest", req: "/x?brk=1", status: 200, body: "brk:/brk"},
+		{name: "set args", req: "/args?z=9", status: 200, body: "a=1&b=2|2|?"},
+		{name: "weak variable set here", req: "GET /http HTTP/1.0\r\nX-Test: header\r\n\r\n", status: 200, body: "[mine]"},
+		{name: "weak variable is the header elsewhere", req: "GET /httpother HTTP/1.0\r\nX-Test: header\r\n\r\n", status: 200, body: "[header]"},
+		{name: "no warning when off", req: "/quiet", status: 200, body: "[]", notInLog: `"never"`},
+	})
+}
