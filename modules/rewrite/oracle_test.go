@@ -225,6 +225,9 @@ var oracleRequests = []string{
 	"GET /ret/text HTTP/1.1\r\nHost: localhost\r\n\r\n",
 	"GET /ret/404 HTTP/1.1\r\nHost: localhost\r\n\r\n",
 	"GET /ret/302text HTTP/1.1\r\nHost: localhost\r\n\r\n",
+	"POST /ret/text HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+	"POST /ret/405 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4\r\n\r\nbody",
+	"POST /r/simple HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4\r\n\r\nbody",
 	"1:/srv/old/x?q=1", "1:/srv/plain?s=1", "1:/srv/plain?b=1", "1:/srv/old/y?b=1",
 	"1:/srv/plain", "1:/srv/plain?r=1", "1:/srv/again", "1:/nowhere",
 }
