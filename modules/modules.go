@@ -7,6 +7,7 @@ import (
 	"github.com/sluicehq/sluice/core"
 	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/modules/mytest"
+	"github.com/sluicehq/sluice/modules/proxy"
 	"github.com/sluicehq/sluice/modules/rewrite"
 	"github.com/sluicehq/sluice/upstream"
 )
@@ -18,6 +19,7 @@ func HTTP() []*httpd.Module {
 	return []*httpd.Module{
 		upstream.Module,
 		rewrite.Module,
+		proxy.Module,
 		mytest.Module,
 	}
 }
@@ -31,4 +33,5 @@ func All() []*core.Module {
 // configure script names them ("http_proxy"), for -V.
 var Implemented = []string{
 	"http_rewrite",
+	"http_proxy",
 }
