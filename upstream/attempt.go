@@ -19,17 +19,17 @@ var errTimedOut = syscall.ETIMEDOUT
 // class for next.
 func (u *Upstream) attempt() uint32 {
 	r := u.R
-	r.SetAction("connecting to upstream")
+	u.setAction("connecting to upstream")
 	peer, err := u.picker.Pick()
 	if err != nil {
 		r.Log().Logf(errlog.Error, r, nil, "no live upstreams")
-		u.Peer = nil
+		u.setPeer(nil)
 		u.state = u.ctx.newState(nil)
 		u.state.Peer = u.Target.Name()
 		u.state.Status = 502
 		return FtNoLive
 	}
-	u.Peer = peer
+	u.setPeer(peer)
 	u.state = u.ctx.newState(peer)
 
 	if ft := u.connect(); ft != 0 {
@@ -51,7 +51,7 @@ func (u *Upstream) attempt() uint32 {
 func (u *Upstream) connect() uint32 {
 	r := u.R
 	if c := u.Target.Keepalive().Get(u.Peer); c != nil {
-		u.conn = c
+		u.setConn(c)
 		return 0
 	}
 	d := net.Dialer{Timeout: u.Conf.ConnectTimeout.Get()}
@@ -86,7 +86,7 @@ func (u *Upstream) connect() uint32 {
 	if tc, ok := nc.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
 	}
-	u.conn = &Conn{Conn: nc, Start: time.Now()}
+	u.setConn(&Conn{Conn: nc, Start: time.Now()})
 	return 0
 }
 
@@ -94,7 +94,7 @@ func (u *Upstream) connect() uint32 {
 // (ngx_http_upstream_send_request).
 func (u *Upstream) send() uint32 {
 	r := u.R
-	r.SetAction("sending request to upstream")
+	u.setAction("sending request to upstream")
 	c := u.conn
 	timeout := u.Conf.SendTimeout.Get()
 	for i := range u.Request.Pieces {
@@ -143,7 +143,7 @@ type BodySender interface {
 // parse it (ngx_http_upstream_process_header).
 func (u *Upstream) readHeader() uint32 {
 	r := u.R
-	r.SetAction("reading response header from upstream")
+	u.setAction("reading response header from upstream")
 	c := u.conn
 	timeout := u.Conf.ReadTimeout.Get()
 	u.Pos, u.Last = 0, 0
@@ -234,4 +234,15 @@ func (c *Conn) sendFile(f *os.File, off, n int64, timeout time.Duration) error {
 		err = io.ErrUnexpectedEOF
 	}
 	return err
+}
+
+// setConn installs the attempt's connection; an exchange already
+// interrupted by a client abort gets it interrupted at once.
+func (u *Upstream) setConn(c *Conn) {
+	u.mu.Lock()
+	u.conn = c
+	if u.interrupted {
+		c.SetDeadline(time.Now())
+	}
+	u.mu.Unlock()
 }

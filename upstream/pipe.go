@@ -252,8 +252,7 @@ func (p *pipe) finish(rc int) {
 			s.BytesSent = u.conn.sent
 		}
 	}
-	c := u.conn
-	u.conn = nil
+	c := u.takeConn()
 	keep := rc == 0 && u.Keepalive && u.Length == 0 && u.Target.Keepalive() != nil
 	peer := u.Peer
 	p.cond.Broadcast()
@@ -320,7 +319,7 @@ func (p *pipe) write() int {
 			time.Sleep(time.Millisecond)
 			continue
 		}
-		r.SetAction("sending to client")
+		u.setAction("sending to client")
 		if r.Output(chain) != httpd.OK {
 			p.abort()
 			if u.Conf.IgnoreClientAbort.Get() {
@@ -346,12 +345,9 @@ func (p *pipe) write() int {
 func (p *pipe) abort() {
 	p.mu.Lock()
 	p.aborted = true
-	c := p.u.conn
 	p.cond.Broadcast()
 	p.mu.Unlock()
-	if c != nil {
-		c.SetReadDeadline(time.Now())
-	}
+	p.u.interrupt()
 	p.mu.Lock()
 	for !p.done {
 		p.cond.Wait()

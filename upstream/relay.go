@@ -98,7 +98,7 @@ func (u *Upstream) relayUnbuffered() httpd.Status {
 		}
 		chain.Flush = true
 		if len(chain.Pieces) > 0 {
-			r.SetAction("sending to client")
+			u.setAction("sending to client")
 			if r.Output(chain) != httpd.OK {
 				return httpd.StatusClientClosedRequest
 			}
@@ -114,7 +114,7 @@ func (u *Upstream) relayUnbuffered() httpd.Status {
 	}
 	timeout := u.Conf.ReadTimeout.Get()
 	for !u.bodyComplete() {
-		r.SetAction("reading upstream")
+		u.setAction("reading upstream")
 		if timeout > 0 {
 			c.SetReadDeadline(time.Now().Add(timeout))
 		}
@@ -137,6 +137,9 @@ func (u *Upstream) relayUnbuffered() httpd.Status {
 // returns the finalize code, or -1 when the body ended normally
 // (close-delimited).
 func (u *Upstream) readFailed(err error) int {
+	if u.watch.aborted() || u.isInterrupted() {
+		return httpd.StatusClientClosedRequest
+	}
 	switch {
 	case isTimeout(err):
 		u.Logf(errlog.Error, errTimedOut, "upstream timed out")
@@ -162,7 +165,7 @@ func (u *Upstream) readFailed(err error) int {
 // send timeouts, until either side closes.
 func (u *Upstream) tunnel() httpd.Status {
 	r := u.R
-	r.SetAction("proxying upgraded connection")
+	u.setAction("proxying upgraded connection")
 	client := r.Conn()
 	up := u.conn
 	if pre := u.preread(); len(pre) > 0 {

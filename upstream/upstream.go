@@ -1,6 +1,7 @@
 package upstream
 
 import (
+	"sync"
 	"time"
 
 	"github.com/sluicehq/sluice/errlog"
@@ -79,6 +80,12 @@ type Upstream struct {
 	// finalizeLater is the status for an ftInternal failure.
 	finalizeLater int
 	upgraded      bool
+
+	// mu guards conn and interrupted against the client watch.
+	mu          sync.Mutex
+	interrupted bool
+	watch       *clientWatch
+	action      string
 }
 
 // HeadersIn is the response head as the protocol parsed it
@@ -137,14 +144,17 @@ func (u *Upstream) Logf(lv errlog.Level, err error, format string, args ...any) 
 
 // LogUpstream implements httpd.UpstreamLogger: `upstream: "..."` in log lines.
 func (u *Upstream) LogUpstream() string {
-	if u.Peer == nil {
+	u.mu.Lock()
+	p := u.Peer
+	u.mu.Unlock()
+	if p == nil {
 		return ""
 	}
 	sep := ""
-	if u.Peer.Network == "unix" && u.URI != "" {
+	if p.Network == "unix" && u.URI != "" {
 		sep = ":"
 	}
-	return u.Schema + u.Peer.Name + sep + u.URI
+	return u.Schema + p.Name + sep + u.URI
 }
 
 // Run carries the request to the target with the given protocol and
@@ -169,6 +179,8 @@ func Run(r *httpd.Request, c *Conf, t Target, p Protocol) (st httpd.Status) {
 		r.Log().Logf(errlog.Error, r, err, "creating the upstream request failed")
 		return u.finalize(500)
 	}
+	u.watch = u.watchClient()
+	defer u.watch.end()
 	u.picker = t.Picker(r)
 	u.tries = u.picker.Tries()
 	if n := c.NextUpstreamTries.Get(); n > 0 && u.tries > n {
@@ -189,9 +201,8 @@ func Run(r *httpd.Request, c *Conf, t Target, p Protocol) (st httpd.Status) {
 
 // release returns buffers and closes what is left.
 func (u *Upstream) release() {
-	if u.conn != nil {
-		u.conn.Close()
-		u.conn = nil
+	if c := u.takeConn(); c != nil {
+		c.Close()
 	}
 	if u.bodyBuf != nil {
 		buf.Put(u.bodyBuf)
@@ -222,6 +233,11 @@ func (u *Upstream) next(ft uint32) (httpd.Status, bool) {
 		u.picker.Done(u.Peer, ps)
 		u.tries--
 	}
+	if u.watch.aborted() {
+		// the client went away: nothing to retry for
+		u.closeConn()
+		return u.finalize(httpd.StatusClientClosedRequest), false
+	}
 	if ft == FtTimeout {
 		r.Log().Logf(errlog.Error, r, errTimedOut, "upstream timed out")
 	}
@@ -229,7 +245,7 @@ func (u *Upstream) next(ft uint32) (httpd.Status, bool) {
 		u.tries++
 	}
 	status := ftStatus(ft)
-	if r.Failed() {
+	if r.Failed() || u.watch.aborted() {
 		u.closeConn()
 		return u.finalize(httpd.StatusClientClosedRequest), false
 	}
@@ -289,13 +305,21 @@ func ftStatus(ft uint32) int {
 }
 
 func (u *Upstream) closeConn() {
-	if u.conn != nil {
+	if c := u.takeConn(); c != nil {
 		if u.state != nil {
-			u.state.BytesSent = u.conn.sent
+			u.state.BytesSent = c.sent
 		}
-		u.conn.Close()
-		u.conn = nil
+		c.Close()
 	}
+}
+
+// takeConn removes the attempt's connection from the Upstream.
+func (u *Upstream) takeConn() *Conn {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	c := u.conn
+	u.conn = nil
+	return c
 }
 
 // finalize ends the exchange with rc (ngx_http_upstream_finalize_request):
@@ -320,17 +344,16 @@ func (u *Upstream) finalize(rc int) httpd.Status {
 	if u.Peer != nil {
 		u.picker.Done(u.Peer, PeerOK)
 	}
-	if u.conn != nil {
-		if rc == 0 && u.Keepalive && u.Length == 0 && u.Target.Keepalive() != nil {
-			u.conn.Requests++
-			u.Target.Keepalive().Put(u.Peer, u.conn)
+	if c := u.takeConn(); c != nil {
+		if rc == 0 && u.Keepalive && u.Length == 0 && u.Target.Keepalive() != nil && !u.interrupted {
+			c.Requests++
+			u.Target.Keepalive().Put(u.Peer, c)
 		} else {
-			u.conn.Close()
+			c.Close()
 		}
-		u.conn = nil
 	}
-	u.Peer = nil
-	r.SetAction("sending to client")
+	u.setPeer(nil)
+	u.setAction("sending to client")
 	if rc == declined {
 		return httpd.Done
 	}

@@ -316,3 +316,46 @@ func TestBufferedSlowClientSpillsAndReleasesUpstream(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+func TestClientAbort(t *testing.T) {
+	tests := []struct {
+		name   string
+		ignore bool
+	}{{"abort", false}, {"ignore_client_abort", true}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			testutil.CheckLeaks(t)
+			release := make(chan struct{})
+			b := testutil.StartBackend(t, testutil.Script{testutil.ReadHead(), testutil.Hold(release),
+				testutil.Write(testutil.HTTPResponse(200, "late")), testutil.Drain()})
+			extra := ""
+			if tc.ignore {
+				extra = "utest_ignore_client_abort on;"
+			}
+			s := start(t, "utest_pass "+b.Addr()+"; "+extra)
+			c := testutil.Dial(t, s.Addr("A"))
+			c.WriteString("GET /p HTTP/1.0\r\n\r\n")
+			if !b.WaitRequests(1, 5*time.Second) {
+				t.Fatal("request never reached the backend")
+			}
+			c.Close()
+			wantLog(t, s, "client prematurely closed connection while reading response header from upstream")
+			var rec *utest.Record
+			if !tc.ignore {
+				// finalized with 499 while the backend still holds its answer
+				rec = record(t)
+			}
+			close(release)
+			if tc.ignore {
+				rec = record(t)
+			}
+			want := 499
+			if tc.ignore {
+				want = 0
+			}
+			if rec.Finalizes != 1 || rec.FinalStatus != want {
+				t.Errorf("finalize %d times with %d, want once with %d", rec.Finalizes, rec.FinalStatus, want)
+			}
+		})
+	}
+}
