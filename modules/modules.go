@@ -6,6 +6,7 @@ package modules
 import (
 	"github.com/sluicehq/sluice/core"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/modules/memcached"
 	"github.com/sluicehq/sluice/modules/mytest"
 	"github.com/sluicehq/sluice/modules/proxy"
 	"github.com/sluicehq/sluice/modules/rewrite"
@@ -20,6 +21,7 @@ func HTTP() []*httpd.Module {
 		upstream.Module,
 		rewrite.Module,
 		proxy.Module,
+		memcached.Module,
 		mytest.Module,
 	}
 }
@@ -34,4 +36,5 @@ func All() []*core.Module {
 var Implemented = []string{
 	"http_rewrite",
 	"http_proxy",
+	"http_memcached",
 }

@@ -1,0 +1,83 @@
+package memcached
+
+import (
+	"strings"
+
+	"github.com/sluicehq/sluice/conf"
+	"github.com/sluicehq/sluice/errlog"
+	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/upstream"
+)
+
+// setPass is memcached_pass: it chooses the target, installs the content
+// handler (clcf->handler) and looks up $memcached_key.
+func setPass(c *conf.Cmd) error {
+	lc := c.Conf.(*LocConf)
+	if lc.pass.IsSet() {
+		return conf.ErrDuplicate
+	}
+	t, err := passTarget(c, c.Arg(0))
+	if err != nil {
+		return err
+	}
+	lc.pass.Set(c.Arg(0))
+	lc.target = t
+
+	clcf := httpd.CoreLocOf(c)
+	clcf.Handler = handler
+	if l := clcf.Loc(); l != nil && strings.HasSuffix(l.Name, "/") {
+		l.AutoRedirect = true
+	}
+	lc.keyIndex = httpd.ConfigOf(c).VariableIndex("memcached_key")
+	lc.keySet = true
+	return nil
+}
+
+// handler is the content handler (ngx_http_memcached_handler).
+func handler(r *httpd.Request) httpd.Status {
+	if r.MethodBit&(httpd.MethodGET|httpd.MethodHEAD) == 0 {
+		return 405
+	}
+	if st := r.DiscardRequestBody(); st != httpd.OK {
+		return st
+	}
+	lc := httpd.LocConf[LocConf](r, &self)
+	setContentType(r)
+
+	// nginx reads the key in create_request; reading it here keeps the
+	// framework from adding a second log line to nginx's one.
+	key, ok := r.Var(lc.keyIndex)
+	if !ok || key == "" {
+		r.Log().Logf(errlog.Error, r, nil, "the \"$memcached_key\" variable is not set")
+		return 500
+	}
+	p := newProtocol(key, uint64(lc.GzipFlag.Get()))
+	return upstream.Run(r, &lc.Upstream, lc.target, p)
+}
+
+// setContentType types the response by the URI's extension, else with
+// default_type (ngx_http_set_content_type).
+func setContentType(r *httpd.Request) {
+	if r.Out.ContentType != "" {
+		return
+	}
+	cl := r.CoreLoc()
+	if r.Exten != "" {
+		if t, ok := cl.Types[lower(r.Exten)]; ok {
+			r.Out.ContentType, r.Out.ContentTypeLen = t, len(t)
+			return
+		}
+	}
+	t := cl.DefaultType.Get()
+	r.Out.ContentType, r.Out.ContentTypeLen = t, len(t)
+}
+
+// lower lowercases s, without allocating when it is lowercase already.
+func lower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}
