@@ -57,3 +57,88 @@ func CoreLocOf(c *conf.Cmd) *CoreLocConf {
 	_, _, l := BlockOf(c)
 	return l.core
 }
+
+// ResetCaptures forgets the captures of the last regex match ($1..$9).
+func (r *Request) ResetCaptures() {
+	r.captures = r.captures[:0]
+	r.capturesSubject = ""
+}
+
+// SetURI changes the request's URI and recomputes its extension
+// (ngx_http_set_exten).
+func (r *Request) SetURI(uri string) {
+	r.URI = uri
+	r.setExten()
+}
+
+// SetContentType sets the response Content-Type from the URI's extension
+// and the types of the location, else default_type
+// (ngx_http_set_content_type). An already set type is kept.
+func (r *Request) SetContentType() {
+	if r.Out.ContentType != "" {
+		return
+	}
+	cl := r.Loc.core
+	if r.Exten != "" {
+		ext := r.Exten
+		for i := 0; i < len(ext); i++ {
+			if ext[i] >= 'A' && ext[i] <= 'Z' {
+				ext = toLower(ext)
+				break
+			}
+		}
+		if t, ok := cl.Types[ext]; ok {
+			r.Out.ContentType, r.Out.ContentTypeLen = t, len(t)
+			return
+		}
+	}
+	t := cl.DefaultType.Get()
+	r.Out.ContentType, r.Out.ContentTypeLen = t, len(t)
+}
+
+func toLower(s string) string {
+	b := make([]byte, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[i] = c
+	}
+	return string(b)
+}
+
+// SendResponse answers with status and a body, as nginx's
+// ngx_http_send_response used by "return": the request body is discarded
+// first, then text is evaluated; for 301, 302, 303, 307 and 308 text is the
+// Location and the special page is sent. contentType "" means the type from
+// the URI (SetContentType).
+func (r *Request) SendResponse(status int, contentType string, text *Complex) Status {
+	if st := r.DiscardRequestBody(); st != OK {
+		return st
+	}
+	r.Out.Status = status
+	val := ""
+	if text != nil {
+		val = text.Eval(r)
+	}
+	switch status {
+	case 301, 302, 303, 307, 308:
+		r.Out.SetLocation(val)
+		return Status(status)
+	}
+	r.Out.ContentLengthN = int64(len(val))
+	if contentType != "" {
+		r.Out.ContentType, r.Out.ContentTypeLen = contentType, len(contentType)
+	} else {
+		r.SetContentType()
+	}
+	if rc := r.SendHeader(); rc == Error || rc > OK || r.HeaderOnly {
+		return rc
+	}
+	c := &r.conn.chain
+	c.Reset()
+	c.AppendString(val)
+	c.Last = r.Main == r
+	return r.Output(c)
+}

@@ -41,7 +41,7 @@ func (cf *Config) Compile(c *conf.Cmd, s string) (*Complex, error) {
 			continue
 		}
 		i++
-		if i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		if i < len(s) && s[i] >= '1' && s[i] <= '9' {
 			flush()
 			x.parts = append(x.parts, cpart{varIdx: -1, capture: int(s[i] - '0')})
 			i++
@@ -63,7 +63,7 @@ func (cf *Config) Compile(c *conf.Cmd, s string) (*Complex, error) {
 			i++
 		}
 		if name == "" {
-			return nil, c.Errorf("invalid variable name in \"%s\"", s)
+			return nil, c.Errorf("invalid variable name")
 		}
 		flush()
 		x.parts = append(x.parts, cpart{varIdx: cf.VariableIndex(name), capture: -1})

@@ -7,8 +7,11 @@ package httpd
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
+	"os"
+	"time"
 )
 
 // ValidLocation reports whether the URI still matches the location it was
@@ -25,16 +28,21 @@ type BodyStream struct {
 	r    *Request
 	src  *bodySource
 	tmp  []byte
+	pre  []byte // read before the stream started
 	done bool
 	// Size is the number of decoded body bytes read so far.
 	Size int64
 }
 
 // StreamBody starts reading the request body without buffering it,
-// answering "Expect: 100-continue" first. It returns a nil stream when the
-// request has no body (or the body was already read or discarded), and a
-// status other than OK when the request must end. Whatever the module does
-// not read is drained after the response, as a discarded body is.
+// answering "Expect: 100-continue" first. As nginx does, it first takes
+// what the client already sent (up to client_body_buffer_size) without
+// waiting: when that is the whole body, the body is stored in r.Body as
+// ReadBody would have stored it and the stream is nil (the module then
+// proceeds as with a buffered body). A nil stream also means the request
+// has no body, or it was read or discarded already. A status other than OK
+// means the request must end with it. Whatever the module does not read
+// from the stream is drained after the response, as a discarded body is.
 func (r *Request) StreamBody(bufSize int) (*BodyStream, Status) {
 	if r.Body != nil || r.DiscardBody || r.bodyDiscarded || r.discard != nil ||
 		(r.In.ContentLengthN <= 0 && !r.In.Chunked) {
@@ -47,10 +55,52 @@ func (r *Request) StreamBody(bufSize int) (*BodyStream, Status) {
 		bufSize = 16384
 	}
 	src := r.newBodySource()
+	s := &BodyStream{r: r, src: src, tmp: make([]byte, bufSize)}
+
+	// what is here already, without waiting
+	c := r.conn
+	limit := r.Loc.core.ClientBodyBufferSize.Get()
+	var pre []byte
+	complete := false
+	src.deadline, src.quiet = time.Now(), true
+	for int64(len(pre)) < limit {
+		b, err := src.read(s.tmp)
+		if err == io.EOF {
+			complete = true
+			break
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			c.timedOut, c.failed = false, false
+			break
+		}
+		if err != nil {
+			c.nc.SetReadDeadline(time.Time{})
+			r.Keepalive = false
+			return nil, bodyError(err)
+		}
+		pre = append(pre, b...)
+	}
+	src.deadline, src.quiet = time.Time{}, false
+	c.nc.SetReadDeadline(time.Time{})
+	if complete {
+		r.Body = &RequestBody{Data: pre, Size: int64(len(pre)), Complete: true}
+		r.bodyDiscarded = true
+		if r.In.Chunked {
+			r.In.ContentLengthN = r.Body.Size
+		}
+		if r.Loc.core.ClientBodyInFileOnly.Get() != BodyFileOff {
+			if st := r.bodyToFile(); st != OK {
+				return nil, st
+			}
+		}
+		return nil, OK
+	}
 	// the connection's end-of-request handling drains the rest from the
 	// same source (finishDiscard)
 	r.discard = src
-	return &BodyStream{r: r, src: src, tmp: make([]byte, bufSize)}, OK
+	s.pre = pre
+	s.Size = int64(len(pre))
+	return s, OK
 }
 
 // Read returns the next decoded body bytes (valid until the next call),
@@ -60,6 +110,11 @@ func (r *Request) StreamBody(bufSize int) (*BodyStream, Status) {
 func (s *BodyStream) Read() ([]byte, error) {
 	if s.done {
 		return nil, io.EOF
+	}
+	if len(s.pre) > 0 {
+		b := s.pre
+		s.pre = nil
+		return b, nil
 	}
 	r := s.r
 	r.readingBody = true

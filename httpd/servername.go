@@ -30,6 +30,10 @@ type nameTable struct {
 func setServerName(c *conf.Cmd) error {
 	cf, s, _ := BlockOf(c)
 	for _, a := range c.Args {
+		if a == "" {
+			s.Names = append(s.Names, &serverName{srv: s})
+			continue
+		}
 		if (a[0] == '*' && (len(a) < 3 || a[1] != '.')) || (a[0] == '.' && len(a) < 2) {
 			return c.Errorf("server name \"%s\" is invalid", a)
 		}

@@ -67,6 +67,8 @@ func newVarRegistry() *varRegistry {
 // both definitions are changeable (nginx's ngx_http_add_variable).
 func (cf *Config) AddVariable(v *Variable) (*Variable, error) {
 	vr := cf.vars
+	// variable names are case-insensitive, as in nginx
+	v.Name = strings.ToLower(v.Name)
 	if v.Flags&VarPrefix != 0 {
 		for _, p := range vr.prefixes {
 			if p.Name == v.Name {
@@ -98,6 +100,7 @@ func (cf *Config) LookupVariable(name string) *Variable {
 }
 
 func (vr *varRegistry) lookup(name string) *Variable {
+	name = strings.ToLower(name)
 	if v := vr.defs[name]; v != nil {
 		return v
 	}
@@ -115,6 +118,7 @@ func (vr *varRegistry) lookup(name string) *Variable {
 // "unknown "name" variable").
 func (cf *Config) VariableIndex(name string) int {
 	vr := cf.vars
+	name = strings.ToLower(name)
 	if i, ok := vr.byName[name]; ok {
 		return i
 	}
@@ -203,6 +207,7 @@ func (r *Request) FlushVar(i int) {
 
 // VarByName evaluates a variable that may not be indexed.
 func (r *Request) VarByName(name string) (string, bool) {
+	name = strings.ToLower(name)
 	if i, ok := r.Config.vars.byName[name]; ok {
 		return r.Var(i)
 	}

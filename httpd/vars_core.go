@@ -58,9 +58,6 @@ func (vr *varRegistry) addCore() {
 		return r.CoreSrv().ServerName, true
 	}, 0)
 	add("binary_remote_addr", func(r *Request, _ string, _ int) (string, bool) {
-		if ta, ok := r.conn.nc.RemoteAddr().(interface{ String() string }); ok {
-			_ = ta
-		}
 		return r.conn.binaryRemoteAddr(), true
 	}, 0)
 	add("remote_addr", func(r *Request, _ string, _ int) (string, bool) { return r.conn.remoteAddr, true }, 0)
@@ -101,7 +98,7 @@ func (vr *varRegistry) addCore() {
 			return "?", true
 		}
 		return "", true
-	}, 0)
+	}, VarNoCacheable)
 	add("request_filename", func(r *Request, _ string, _ int) (string, bool) {
 		p, ok := r.MapURIToPath("")
 		return p, ok
