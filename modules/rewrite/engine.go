@@ -224,7 +224,9 @@ type returnStmt struct {
 
 func (s *returnStmt) exec(e *engine) {
 	if s.code < 400 || s.text.src != "" {
-		e.status = sendResponse(e.r, s.code, s.text.eval(e.r, e.tmp, false))
+		// the text is evaluated after the body is discarded, as nginx
+		// does (a discarded chunked body makes $content_length 0)
+		e.status = sendResponse(e.r, s.code, func() string { return s.text.eval(e.r, e.tmp, false) })
 	} else {
 		e.status = httpd.Status(s.code)
 	}

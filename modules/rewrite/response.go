@@ -11,10 +11,11 @@ import (
 // redirect status gets text as its Location and the special response; any
 // other status sends text as the body, typed by the URI's extension or
 // default_type.
-func sendResponse(r *httpd.Request, status int, text string) httpd.Status {
+func sendResponse(r *httpd.Request, status int, eval func() string) httpd.Status {
 	if rc := r.DiscardRequestBody(); rc != httpd.OK {
 		return rc
 	}
+	text := eval()
 	r.Out.Status = status
 	switch status {
 	case 301, 302, 303, 307, 308:
