@@ -21,6 +21,11 @@ type Listeners struct {
 	mu sync.Mutex
 	m  map[string]*listener
 	wg sync.WaitGroup
+	// active counts open client connections; limit is worker_connections
+	// of the current configuration (nginx's connection_n, which the
+	// listening sockets also use up).
+	active atomic.Int64
+	limit  atomic.Int64
 }
 
 type listener struct {
@@ -100,6 +105,9 @@ func (ls *Listeners) Bind(cy *Cycle) (activate func(), err error) {
 			b.l.handle.Store(&h)
 			b.l.log.Store(cy.Log)
 		}
+		if n := cy.Core.WorkerConns.Get(); n > 0 {
+			ls.limit.Store(int64(n))
+		}
 		for _, o := range opened {
 			o.adopted = false
 			ls.wg.Add(1)
@@ -114,6 +122,9 @@ func (ls *Listeners) Bind(cy *Cycle) (activate func(), err error) {
 		}
 	}, nil
 }
+
+// Active returns the number of open client connections.
+func (ls *Listeners) Active() int64 { return ls.active.Load() }
 
 // Close closes every listening socket (no new connections) and waits for
 // the accept loops to end.
@@ -154,7 +165,21 @@ func (ls *Listeners) accept(l *listener) {
 			c.Close()
 			continue
 		}
-		go (*h)(c)
+		if lim := ls.limit.Load(); lim > 0 {
+			ls.mu.Lock()
+			nl := int64(len(ls.m))
+			ls.mu.Unlock()
+			if ls.active.Load()+nl >= lim {
+				l.log.Load().Logf(errlog.Alert, nil, nil, "%d worker_connections are not enough", lim)
+				c.Close()
+				continue
+			}
+		}
+		ls.active.Add(1)
+		go func() {
+			defer ls.active.Add(-1)
+			(*h)(c)
+		}()
 	}
 }
 

@@ -383,3 +383,34 @@ func TestBindFailure(t *testing.T) {
 		t.Errorf("no %q in:\n%s%s", want, log, errb.String())
 	}
 }
+
+func TestWorkerConnections(t *testing.T) {
+	dir := t.TempDir()
+	p := freePort(t)
+	conf := fmt.Sprintf("daemon off;\npid %s/sluice.pid;\nerror_log %s/error.log info;\nevents { worker_connections 3; }\nhttp {\n    server {\n        listen 127.0.0.1:%d;\n    }\n}\n", dir, dir, p)
+	os.MkdirAll(filepath.Join(dir, "logs"), 0755)
+	d := startDaemon(t, dir, writeConf(t, dir, "nginx.conf", conf))
+	// one listener + two idle clients use the three connections
+	var held []net.Conn
+	for i := 0; i < 2; i++ {
+		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		held = append(held, c)
+	}
+	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, _ := c.Read(make([]byte, 1)); n != 0 {
+		t.Fatal("an extra connection was served")
+	}
+	d.waitLog("[alert]")
+	d.waitLog("3 worker_connections are not enough")
+	d.signal(syscall.SIGTERM)
+	d.cmd.Wait()
+}
