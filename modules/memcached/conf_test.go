@@ -1,0 +1,74 @@
+package memcached_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sluicehq/sluice/core"
+	"github.com/sluicehq/sluice/modules"
+)
+
+// loadConf loads a configuration from text and returns the error, with
+// the file's path replaced by "FILE" ("" when it loads).
+func loadConf(t *testing.T, text string) string {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(path, []byte(text), 0644); err != nil {
+		t.Fatal(err)
+	}
+	o, err := core.ParseOptions([]string{"-p", dir + "/", "-c", path, "-e", "error.log"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err = core.Load(o, modules.All(), nil, nil, nil); err == nil {
+		return ""
+	}
+	return strings.ReplaceAll(err.Error(), path, "FILE")
+}
+
+// inServer puts statements at line 4 of a configuration, at server level.
+func inServer(stmts string) string {
+	return "events {}\nhttp {\n    server {\n" + stmts + "\n    }\n}\n"
+}
+
+// TestConfErrors checks nginx's wording, as nginx 1.22.1's "nginx -t" words
+// these configurations.
+func TestConfErrors(t *testing.T) {
+	loc := func(s string) string { return inServer("location / { set $memcached_key $uri; " + s + " }") }
+	tests := []struct {
+		name, conf, want string
+	}{
+		{"duplicate pass", loc(`memcached_pass 127.0.0.1:1; memcached_pass 127.0.0.1:2;`),
+			`"memcached_pass" directive is duplicate in FILE:4`},
+		{"pass at server level", inServer(`memcached_pass 127.0.0.1:1;`),
+			`"memcached_pass" directive is not allowed here in FILE:4`},
+		{"pass without argument", loc(`memcached_pass;`),
+			`invalid number of arguments in "memcached_pass" directive in FILE:4`},
+		{"no port", loc(`memcached_pass 127.0.0.1;`), `no port in upstream "127.0.0.1" in FILE:4`},
+		{"invalid port", loc(`memcached_pass 127.0.0.1:abc;`), `invalid port in upstream "127.0.0.1:abc" in FILE:4`},
+		{"port zero", loc(`memcached_pass 127.0.0.1:0;`), `invalid port in upstream "127.0.0.1:0" in FILE:4`},
+		{"port too big", loc(`memcached_pass 127.0.0.1:99999;`), `invalid port in upstream "127.0.0.1:99999" in FILE:4`},
+		{"unix without path", loc(`memcached_pass unix:;`), `no path in the unix domain socket in upstream "unix:" in FILE:4`},
+		{"proxy's next_upstream value", loc(`memcached_next_upstream http_500;`), `invalid value "http_500" in FILE:4`},
+		{"gzip flag not a number", loc(`memcached_gzip_flag abc;`), `"memcached_gzip_flag" directive invalid number in FILE:4`},
+		{"buffer size", loc(`memcached_buffer_size 1x;`), `"memcached_buffer_size" directive invalid value in FILE:4`},
+		{"key never set", inServer(`location / { memcached_pass 127.0.0.1:1; }`), `unknown "memcached_key" variable`},
+		{"proxy-only directive", loc(`memcached_buffering off;`), `unknown directive "memcached_buffering" in FILE:4`},
+		{"valid", loc(`memcached_pass 127.0.0.1:1; memcached_next_upstream error timeout invalid_response not_found;
+			memcached_gzip_flag 2; memcached_connect_timeout 1s; memcached_send_timeout 1s; memcached_read_timeout 1s;
+			memcached_buffer_size 64k; memcached_next_upstream_tries 2; memcached_next_upstream_timeout 5s;
+			memcached_socket_keepalive on; memcached_bind 127.0.0.1;`), ``},
+		{"valid unix", loc(`memcached_pass unix:/tmp/memcached.sock;`), ``},
+		{"valid in if", inServer(`location / { set $memcached_key $uri; if ($arg_a) { memcached_pass 127.0.0.1:1; } }`), ``},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := loadConf(t, tc.conf); got != tc.want {
+				t.Errorf("error\n%s\nwant\n%s", got, tc.want)
+			}
+		})
+	}
+}
