@@ -1,0 +1,112 @@
+package static
+
+import (
+	"errors"
+	"os"
+	"syscall"
+
+	"github.com/sluicehq/sluice/errlog"
+	"github.com/sluicehq/sluice/http1"
+	"github.com/sluicehq/sluice/httpd"
+)
+
+// Module is the static module. It has no directives; it adds its handler
+// to the content phase.
+var Module = &httpd.Module{
+	Name: "static",
+	Postconfiguration: func(cf *httpd.Config) error {
+		cf.AddHandler(httpd.Content, handler)
+		return nil
+	},
+}
+
+// handler serves the file the URI maps to (ngx_http_static_handler).
+func handler(r *httpd.Request) httpd.Status {
+	if r.MethodBit&(httpd.MethodGET|httpd.MethodHEAD|httpd.MethodPOST) == 0 {
+		return 405
+	}
+	if r.URI == "" || r.URI[len(r.URI)-1] == '/' {
+		return httpd.Declined
+	}
+	path, ok := r.MapURIToPath("")
+	if !ok {
+		return 500
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return openFailed(r, path, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		r.Log().Logf(errlog.Crit, r, err, "fstat() \"%s\" failed", path)
+		return 500
+	}
+	if fi.IsDir() {
+		r.Out.SetLocation(dirLocation(r))
+		return 301
+	}
+	if !fi.Mode().IsRegular() {
+		r.Log().Logf(errlog.Crit, r, nil, "\"%s\" is not a regular file", path)
+		return 404
+	}
+	if r.MethodBit == httpd.MethodPOST {
+		return 405
+	}
+	if rc := r.DiscardRequestBody(); rc != httpd.OK {
+		return rc
+	}
+	r.SetAction("sending response to client")
+	out := &r.Out
+	out.Status = 200
+	out.ContentLengthN = fi.Size()
+	out.LastModifiedTime = fi.ModTime().Unix()
+	SetETag(r)
+	SetContentType(r)
+	r.AllowRanges = true
+	if rc := r.SendHeader(); rc == httpd.Error || rc > httpd.OK || r.HeaderOnly {
+		return rc
+	}
+	var c httpd.Chain
+	var pieces [1]httpd.Piece
+	c.Pieces = pieces[:0]
+	c.AppendFile(f, 0, fi.Size())
+	c.Last = r.Main == r
+	return r.Output(&c)
+}
+
+// openFailed maps a failed open to nginx's answer and log line: 404 for
+// a missing path (logged unless log_not_found is off), 403 for a denied
+// one, 500 otherwise (at crit level).
+func openFailed(r *httpd.Request, path string, err error) httpd.Status {
+	var errno syscall.Errno
+	if !errors.As(err, &errno) {
+		r.Log().Logf(errlog.Crit, r, err, "open() \"%s\" failed", path)
+		return 500
+	}
+	level, rc := errlog.Error, httpd.Status(404)
+	switch errno {
+	case syscall.ENOENT, syscall.ENOTDIR, syscall.ENAMETOOLONG:
+	case syscall.EACCES, syscall.EMLINK, syscall.ELOOP:
+		rc = 403
+	default:
+		level, rc = errlog.Crit, 500
+	}
+	if rc != 404 || r.CoreLoc().LogNotFound.Get() {
+		r.Log().Logf(level, r, errno, "open() \"%s\" failed", path)
+	}
+	return rc
+}
+
+// dirLocation is the redirect target for a directory: the URI, escaped,
+// with a slash added, and the arguments.
+func dirLocation(r *httpd.Request) string {
+	b := make([]byte, 0, len(r.URI)+2+len(r.Args))
+	b = http1.Escape(b, []byte(r.URI), http1.EscapeURI)
+	b = append(b, '/')
+	if r.Args != "" {
+		b = append(b, '?')
+		b = append(b, r.Args...)
+	}
+	return string(b)
+}
