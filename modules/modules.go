@@ -6,10 +6,15 @@ package modules
 import (
 	"github.com/sluicehq/sluice/core"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/modules/autoindex"
+	"github.com/sluicehq/sluice/modules/index"
 	"github.com/sluicehq/sluice/modules/memcached"
 	"github.com/sluicehq/sluice/modules/mytest"
+	"github.com/sluicehq/sluice/modules/notmodified"
 	"github.com/sluicehq/sluice/modules/proxy"
+	"github.com/sluicehq/sluice/modules/rangefilter"
 	"github.com/sluicehq/sluice/modules/rewrite"
+	"github.com/sluicehq/sluice/modules/static"
 	"github.com/sluicehq/sluice/upstream"
 )
 
@@ -19,10 +24,15 @@ import (
 func HTTP() []*httpd.Module {
 	return []*httpd.Module{
 		upstream.Module,
+		static.Module,
+		autoindex.Module,
+		index.Module,
 		rewrite.Module,
 		proxy.Module,
 		memcached.Module,
 		mytest.Module,
+		rangefilter.Module,
+		notmodified.Module,
 	}
 }
 
@@ -34,6 +44,7 @@ func All() []*core.Module {
 // Implemented names the nginx modules sluice implements, as nginx's
 // configure script names them ("http_proxy"), for -V.
 var Implemented = []string{
+	"http_autoindex",
 	"http_rewrite",
 	"http_proxy",
 	"http_memcached",
