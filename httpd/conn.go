@@ -50,6 +50,7 @@ type conn struct {
 	head        []byte
 	headPending bool
 	iov         [][]byte
+	nb          net.Buffers
 	chain       Chain
 	chunked     Chain
 	chunkHead   []byte

@@ -1,6 +1,7 @@
 package httpd_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -23,6 +24,9 @@ http {
 
 func TestCoreAnswers(t *testing.T) {
 	s := servertest.Start(t, basicConf)
+	if err := os.MkdirAll(s.Prefix()+"html/dir", 0755); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name   string
 		req    string
@@ -31,7 +35,7 @@ func TestCoreAnswers(t *testing.T) {
 		inBody string
 		inLog  string
 	}{
-		{name: "no handler", req: "GET /x HTTP/1.0\r\n\r\n", status: 404, inLog: "no handler found"},
+		{name: "no file", req: "GET /x HTTP/1.0\r\n\r\n", status: 404, inLog: "html/x\" failed (2: No such file or directory)"},
 		{name: "directory forbidden", req: "GET /dir/ HTTP/1.0\r\n\r\n", status: 403, inLog: "directory index of"},
 		{name: "internal location", req: "GET /exact HTTP/1.0\r\n\r\n", status: 404},
 		{name: "bad request line", req: "GET\r\n\r\n", status: 400, closed: true, inBody: "400 Bad Request"},

@@ -3,7 +3,6 @@ package httpd
 import (
 	"errors"
 	"io"
-	"net"
 	"os"
 	"strconv"
 	"sync/atomic"
@@ -440,8 +439,19 @@ func (r *Request) writeBufs(bufs [][]byte, timeout time.Duration) bool {
 		total += int64(len(b))
 	}
 	cn.setWriteDeadline(timeout)
-	nb := net.Buffers(bufs)
-	n, err := nb.WriteTo(cn.nc)
+	var n int64
+	var err error
+	if len(bufs) == 1 {
+		var k int
+		k, err = cn.nc.Write(bufs[0])
+		n = int64(k)
+	} else {
+		// a field of the connection, so WriteTo's pointer receiver does not
+		// make it escape per call; it shares bufs' array (WriteTo consumes
+		// its own slice header only)
+		cn.nb = bufs
+		n, err = cn.nb.WriteTo(cn.nc)
+	}
 	r.BytesSent += n
 	if err != nil || n != total {
 		r.writeFailed(err)

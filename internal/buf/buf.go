@@ -19,6 +19,11 @@ const (
 
 var pools [maxShift - minShift + 1]sync.Pool
 
+// holders recycles the *[]byte boxes pools store, so that neither Get nor
+// Put allocates in steady state: Get empties a box into holders, Put fills
+// one from there.
+var holders sync.Pool
+
 // class returns the pool index for a buffer of at least size bytes, or -1
 // when size is outside the pooled range.
 func class(size int) int {
@@ -39,7 +44,10 @@ func Get(size int) []byte {
 		return make([]byte, size)
 	}
 	if p, _ := pools[c].Get().(*[]byte); p != nil {
-		return (*p)[:size]
+		b := (*p)[:size]
+		*p = nil
+		holders.Put(p)
+		return b
 	}
 	return make([]byte, size, 1<<(c+minShift))
 }
@@ -54,6 +62,10 @@ func Put(b []byte) {
 	if k < 0 || k >= len(pools) {
 		return
 	}
-	b = b[:c]
-	pools[k].Put(&b)
+	p, _ := holders.Get().(*[]byte)
+	if p == nil {
+		p = new([]byte)
+	}
+	*p = b[:c]
+	pools[k].Put(p)
 }
