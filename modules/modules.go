@@ -16,6 +16,7 @@ import (
 	"github.com/sluicehq/sluice/modules/rewrite"
 	"github.com/sluicehq/sluice/modules/static"
 	"github.com/sluicehq/sluice/upstream"
+	"github.com/sluicehq/sluice/upstream/balancer"
 )
 
 // HTTP returns the HTTP modules (the core HTTP module is implicit and
@@ -24,12 +25,19 @@ import (
 func HTTP() []*httpd.Module {
 	return []*httpd.Module{
 		upstream.Module,
+		balancer.Module,
 		static.Module,
 		autoindex.Module,
 		index.Module,
 		rewrite.Module,
 		proxy.Module,
 		memcached.Module,
+		balancer.HashModule,
+		balancer.IPHashModule,
+		balancer.LeastConnModule,
+		balancer.RandomModule,
+		balancer.KeepaliveModule,
+		balancer.ZoneModule,
 		mytest.Module,
 		rangefilter.Module,
 		notmodified.Module,
@@ -48,4 +56,10 @@ var Implemented = []string{
 	"http_rewrite",
 	"http_proxy",
 	"http_memcached",
+	"http_upstream_hash",
+	"http_upstream_ip_hash",
+	"http_upstream_least_conn",
+	"http_upstream_random",
+	"http_upstream_keepalive",
+	"http_upstream_zone",
 }

@@ -107,7 +107,7 @@ func (s *peerSet) buildRanges() {
 // It returns false when there is no primary peer.
 func (g *Group) buildPeers(servers []*Server) bool {
 	primary := newPeerSet(servers, false)
-	if len(primary.peers) == 0 && g.res == nil {
+	if len(primary.peers) == 0 && !hasPrimaryResolve(servers) {
 		return false
 	}
 	backup := newPeerSet(servers, true)
@@ -118,6 +118,17 @@ func (g *Group) buildPeers(servers []*Server) bool {
 	}
 	g.primary = primary
 	return true
+}
+
+// hasPrimaryResolve reports whether a primary server is resolved at run
+// time (such a server counts as a server before it has addresses).
+func hasPrimaryResolve(servers []*Server) bool {
+	for _, s := range servers {
+		if s.Resolve && !s.Backup {
+			return true
+		}
+	}
+	return false
 }
 
 // PeerStats is a snapshot of one peer for a status page.
