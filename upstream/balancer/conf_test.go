@@ -165,6 +165,7 @@ func TestConfErrorsMatchNginx(t *testing.T) {
 			continue
 		}
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			path := filepath.Join(dir, "nginx.conf")
 			text := strings.ReplaceAll(tt.conf, "bt_pass ", "proxy_pass http://")

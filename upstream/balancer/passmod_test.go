@@ -61,7 +61,6 @@ func setBTPass(c *conf.Cmd) error {
 
 func btHandler(r *httpd.Request) httpd.Status {
 	lc := httpd.LocConf[btLoc](r, &btSelf)
-	r.DiscardBody = true
 	return upstream.Run(r, &lc.U, lc.target, &btProto{})
 }
 
