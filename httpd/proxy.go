@@ -11,7 +11,10 @@ import (
 	"io"
 	"net"
 	"os"
+	"syscall"
 	"time"
+
+	"github.com/sluicehq/sluice/errlog"
 )
 
 // ValidLocation reports whether the URI still matches the location it was
@@ -54,85 +57,159 @@ func (r *Request) StreamBody(bufSize int) (*BodyStream, Status) {
 	if bufSize <= 0 {
 		bufSize = 16384
 	}
-	src := r.newBodySource()
-	s := &BodyStream{r: r, src: src, tmp: make([]byte, bufSize)}
-
-	// what is here already, without waiting
-	c := r.conn
+	s := &BodyStream{r: r, src: r.newBodySource(), tmp: make([]byte, bufSize)}
 	limit := r.Loc.core.ClientBodyBufferSize.Get()
 	var pre []byte
-	complete := false
-	src.deadline, src.quiet = time.Now(), true
 	for int64(len(pre)) < limit {
-		b, err := src.read(s.tmp)
+		b, err := s.next(false)
 		if err == io.EOF {
-			complete = true
-			break
-		}
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			c.timedOut, c.failed = false, false
-			break
+			// the whole body was here: as a buffered body
+			r.Body = &RequestBody{Data: pre, Size: int64(len(pre)), Complete: true}
+			if r.In.Chunked {
+				r.In.ContentLengthN = r.Body.Size
+			}
+			if r.Loc.core.ClientBodyInFileOnly.Get() != BodyFileOff {
+				if st := r.bodyToFile(); st != OK {
+					return nil, st
+				}
+			}
+			return nil, OK
 		}
 		if err != nil {
-			c.nc.SetReadDeadline(time.Time{})
-			r.Keepalive = false
 			return nil, bodyError(err)
+		}
+		if b == nil {
+			break
 		}
 		pre = append(pre, b...)
 	}
-	src.deadline, src.quiet = time.Time{}, false
-	c.nc.SetReadDeadline(time.Time{})
-	if complete {
-		r.Body = &RequestBody{Data: pre, Size: int64(len(pre)), Complete: true}
-		r.bodyDiscarded = true
-		if r.In.Chunked {
-			r.In.ContentLengthN = r.Body.Size
-		}
-		if r.Loc.core.ClientBodyInFileOnly.Get() != BodyFileOff {
-			if st := r.bodyToFile(); st != OK {
-				return nil, st
-			}
-		}
-		return nil, OK
-	}
 	// the connection's end-of-request handling drains the rest from the
 	// same source (finishDiscard)
-	r.discard = src
+	r.discard = s.src
 	s.pre = pre
 	s.Size = int64(len(pre))
 	return s, OK
 }
 
-// Read returns the next decoded body bytes (valid until the next call),
-// or io.EOF once the body is complete. Any other error means the client
-// failed (timeout, reset, invalid chunked body, body too large); the
-// connection is then not kept alive.
-func (s *BodyStream) Read() ([]byte, error) {
-	if s.done {
-		return nil, io.EOF
+// errNothingYet is next's "no bytes without waiting".
+var errNothingYet = errors.New("nothing received yet")
+
+// next returns the next decoded body bytes, io.EOF at the end of the
+// body, or (nil, nil) when wait is false and nothing more has arrived.
+// Bytes already received are decoded first; the socket is read no further
+// than the body can still need (a chunked body's minimal rest), so that a
+// pipelined request after the body stays unread.
+func (s *BodyStream) next(wait bool) ([]byte, error) {
+	src, r := s.src, s.r
+	c := r.conn
+	for {
+		if src.done {
+			return nil, io.EOF
+		}
+		if c.pos < c.last || len(src.raw) > 0 || src.rest == 0 {
+			// a past deadline makes read stop where it would wait
+			src.deadline, src.quiet = time.Now(), true
+			b, err := src.read(s.tmp)
+			src.deadline, src.quiet = time.Time{}, false
+			c.nc.SetReadDeadline(time.Time{})
+			switch {
+			case err == nil:
+				return b, nil
+			case err == io.EOF:
+				return nil, io.EOF
+			case !errors.Is(err, os.ErrDeadlineExceeded):
+				return nil, s.fail(err)
+			}
+			c.timedOut = false
+		}
+		need := src.rest
+		if need < 0 {
+			if need = src.chunked.Length; need <= 0 {
+				need = 5
+			}
+		}
+		buf := s.tmp
+		if int64(len(buf)) > need {
+			buf = buf[:need]
+		}
+		var n int
+		var err error
+		if wait {
+			n, err = src.recv(buf)
+			if err != nil {
+				return nil, s.fail(err)
+			}
+		} else {
+			n, err = recvNow(c.nc, buf)
+			if err != nil {
+				c.failed = true
+				if err == io.EOF {
+					r.logf(errlog.Info, nil, "client prematurely closed connection")
+					err = errClientClosed
+				} else {
+					r.logf(errlog.Info, err, "recv() failed")
+				}
+				return nil, s.fail(err)
+			}
+			if n == 0 {
+				return nil, nil
+			}
+		}
+		r.RequestLength += int64(n)
+		if src.rest >= 0 {
+			src.rest -= int64(n)
+			src.total += int64(n)
+			return buf[:n], nil
+		}
+		src.raw = buf[:n]
+		src.chunked.Pos = 0
 	}
+}
+
+// fail ends the stream after a client error.
+func (s *BodyStream) fail(err error) error {
+	s.done = true
+	s.r.Keepalive = false
+	s.r.DiscardBody = true
+	return err
+}
+
+// Read returns the next decoded body bytes (valid until the next call),
+// waiting for them within client_body_timeout, or io.EOF once the body is
+// complete. Any other error means the client failed (timeout, reset,
+// invalid chunked body, body too large; BodyError maps it to nginx's
+// status); the connection is then not kept alive.
+func (s *BodyStream) Read() ([]byte, error) {
 	if len(s.pre) > 0 {
 		b := s.pre
 		s.pre = nil
 		return b, nil
 	}
-	r := s.r
-	r.readingBody = true
-	b, err := s.src.read(s.tmp)
-	r.readingBody = false
+	if s.done {
+		return nil, io.EOF
+	}
+	s.r.readingBody = true
+	b, err := s.next(true)
+	s.r.readingBody = false
 	if err == io.EOF {
 		s.done = true
-		r.bodyDiscarded = true
+		s.r.bodyDiscarded = true
 		return nil, io.EOF
 	}
 	if err != nil {
-		s.done = true
-		r.Keepalive = false
-		r.DiscardBody = true
 		return nil, err
 	}
 	s.Size += int64(len(b))
 	return b, nil
+}
+
+// TakePreread returns the body bytes read before the stream started (nil
+// when none); Read does not return them again. Modules send them with the
+// request head, as nginx does.
+func (s *BodyStream) TakePreread() []byte {
+	b := s.pre
+	s.pre = nil
+	return b
 }
 
 // Complete reports whether the whole body was read.
@@ -151,6 +228,36 @@ func (s *BodyStream) Stop() {
 // BodyError maps a BodyStream read error to the status nginx finalizes a
 // request with when reading its body fails (413, 400, 408...).
 func BodyError(err error) Status { return bodyError(err) }
+
+// recvNow reads what the socket holds without waiting: 0 bytes and no
+// error when nothing is there, io.EOF when the peer closed.
+func recvNow(nc net.Conn, b []byte) (int, error) {
+	sc, ok := nc.(syscall.Conn)
+	if !ok || len(b) == 0 {
+		return 0, nil
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	var rerr error
+	err = rc.Read(func(fd uintptr) bool {
+		n, _, rerr = syscall.Recvfrom(int(fd), b, syscall.MSG_DONTWAIT)
+		return true
+	})
+	switch {
+	case err != nil:
+		return 0, err
+	case rerr == syscall.EAGAIN || rerr == syscall.EWOULDBLOCK || rerr == syscall.EINTR:
+		return 0, nil
+	case rerr != nil:
+		return 0, rerr
+	case n <= 0:
+		return 0, io.EOF
+	}
+	return n, nil
+}
 
 // LookupIP resolves name with the resolver's DNS servers, asking for the
 // address families the resolver allows (ipv4=, ipv6=).

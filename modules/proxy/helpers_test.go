@@ -54,4 +54,3 @@ func lastRequest(t *testing.T, b *testutil.Backend, n int) testutil.Request {
 	reqs := b.Requests()
 	return reqs[n-1]
 }
-

@@ -69,11 +69,8 @@ type LocConf struct {
 	hashMax, hashBucket conf.Num
 }
 
-// mainConf is the proxy module's http-level state: every proxy_pass target
-// of the configuration, for run-time lookups of names that are known
-// upstreams (nginx looks names up in its list of upstreams first).
+// mainConf is the proxy module's http-level state.
 type mainConf struct {
-	passes []*passConf
 	// cores are the core confs of the blocks with their own proxy_pass,
 	// for the limit_except handler rule.
 	cores []*httpd.CoreLocConf

@@ -2,8 +2,9 @@ package proxy
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/upstream"
+	"github.com/sluicehq/sluice/upstream/balancer"
 )
 
 // passConf is one proxy_pass (the URL part of ngx_http_proxy_loc_conf_t
@@ -23,12 +25,9 @@ type passConf struct {
 	// location is the location's name whose prefix the URI part
 	// replaces ("" in regex and named locations, if and limit_except).
 	location string
-	// target is where requests go.
+	// target is where requests go: an upstream{} group, or the implicit
+	// group of the host and port.
 	target upstream.Target
-	// host, port and noPort key the target for run-time lookups.
-	host   string
-	port   int
-	noPort bool
 }
 
 // proxyVars are what $proxy_host, $proxy_port and the request line need
@@ -40,101 +39,23 @@ type proxyVars struct {
 	uri        string // the URI part of proxy_pass, "" when none
 }
 
-// parsedURL is a proxy_pass URL after the schema (ngx_url_t with
-// uri_part set).
-type parsedURL struct {
-	host     string // "example.com", "[::1]", or the unix socket path
-	port     int
-	portText string
-	noPort   bool
-	uri      string
-	unix     bool
-}
-
-// parseURL splits "host[:port][/uri]", "[v6][:port][/uri]" or
-// "unix:/path[:uri]" (ngx_parse_url with uri_part). The error text is
-// nginx's u->err.
-func parseURL(s string, defaultPort int) (parsedURL, string) {
-	var u parsedURL
-	if len(s) >= 5 && strings.EqualFold(s[:5], "unix:") {
-		path := s[5:]
-		if i := strings.IndexByte(path, ':'); i >= 0 {
-			u.uri = path[i+1:]
-			path = path[:i]
-		}
-		if path == "" {
-			return u, "no path in the unix domain socket"
-		}
-		if len(path)+1 > 108 {
-			return u, "too long path in the unix domain socket"
-		}
-		u.host, u.unix, u.noPort = path, true, true
-		return u, ""
-	}
-	host, last := s, len(s)
-	start := 0
-	if strings.HasPrefix(s, "[") {
-		end := strings.IndexByte(s, ']')
-		if end < 0 {
-			return u, "invalid host"
-		}
-		start = end + 1
-	}
-	rest := host[start:]
-	port := strings.IndexByte(rest, ':')
-	if port >= 0 {
-		port += start
-	}
-	uri := strings.IndexByte(rest, '/')
-	args := strings.IndexByte(rest, '?')
-	if args >= 0 && (uri < 0 || args < uri) {
-		uri = args
-	}
-	if uri >= 0 {
-		uri += start
-		u.uri = s[uri:]
-		last = uri
-		if uri < port {
-			port = -1
-		}
-	}
-	if start > 0 && port >= 0 && port != start {
-		return u, "invalid host"
-	}
-	if port >= 0 {
-		text := s[port+1 : last]
-		n, err := strconv.Atoi(text)
-		if err != nil || n < 1 || n > 65535 || strings.TrimLeft(text, "0123456789") != "" {
-			return u, "invalid port"
-		}
-		u.port, u.portText = n, text
-		last = port
-	} else {
-		u.noPort = true
-		u.port = defaultPort
-	}
-	if last == 0 {
-		return u, "no host"
-	}
-	u.host = s[:last]
-	return u, ""
-}
-
-// varsOf computes $proxy_host, $proxy_port and the URI part
-// (ngx_http_proxy_set_vars).
-func varsOf(u parsedURL, schema string, defaultPort int) proxyVars {
-	v := proxyVars{schema: schema, uri: u.uri}
-	if u.unix {
+// varsOf computes $proxy_host, $proxy_port and the URI part from a parsed
+// proxy_pass URL (ngx_http_proxy_set_vars): the Host header is the host
+// and port as written, without a default port.
+func varsOf(u *balancer.URL, schema string, defaultPort int) proxyVars {
+	v := proxyVars{schema: schema, uri: u.URI}
+	if u.Unix {
 		v.hostHeader = "localhost"
 		return v
 	}
-	if u.noPort || u.port == defaultPort {
-		v.hostHeader = u.host
+	if u.NoPort || u.Port == defaultPort {
+		v.hostHeader = u.Host
 		v.port = strconv.Itoa(defaultPort)
-	} else {
-		v.hostHeader = u.host + ":" + u.portText
-		v.port = u.portText
+		return v
 	}
+	hostPort := u.Text[:len(u.Text)-len(u.URI)]
+	v.hostHeader = hostPort
+	v.port = hostPort[min(len(u.Host)+1, len(hostPort)):]
 	return v
 }
 
@@ -183,12 +104,11 @@ func setPass(c *conf.Cmd) error {
 		}
 		return c.Errorf("invalid URL prefix")
 	}
-	u, msg := parseURL(rest, defPort)
-	if msg != "" {
-		return c.Errorf("%s in upstream \"%s\"", msg, rest)
+	g, u, err := balancer.Add(c, rest, balancer.URLOptions{DefaultPort: defPort, URIPart: true})
+	if err != nil {
+		return err
 	}
 	pc.vars = varsOf(u, schema, defPort)
-	pc.host, pc.port, pc.noPort = u.host, u.port, u.noPort
 	switch loc.Kind {
 	case httpd.LocRegex, httpd.LocNamed, httpd.LocIf, httpd.LocLimitExcept:
 		if pc.vars.uri != "" {
@@ -198,36 +118,8 @@ func setPass(c *conf.Cmd) error {
 	default:
 		pc.location = loc.Name
 	}
-	t, err := staticTarget(u, rest)
-	if err != nil {
-		return c.Errorf("%s", err)
-	}
-	pc.target = t
-	mc.passes = append(mc.passes, pc)
+	pc.target = g
 	return nil
-}
-
-// staticTarget resolves a literal proxy_pass address when the
-// configuration is loaded (an implicit upstream in nginx's terms).
-func staticTarget(u parsedURL, text string) (upstream.Target, error) {
-	if u.unix {
-		name := "unix:" + u.host
-		return upstream.NewAddresses(name, []*upstream.Peer{{Name: name, Network: "unix", Address: u.host, Server: name}}), nil
-	}
-	hostPort := net.JoinHostPort(strings.Trim(u.host, "[]"), strconv.Itoa(u.port))
-	t, err := upstream.ParseAddress(hostPort, u.port)
-	if err != nil {
-		return nil, fmt.Errorf("host not found in upstream \"%s\"", hostOf(text))
-	}
-	return upstream.NewAddresses(u.host, t.Peers()), nil
-}
-
-// hostOf is the host[:port] part of a proxy_pass URL without the URI.
-func hostOf(rest string) string {
-	if i := strings.IndexAny(rest, "/?"); i >= 0 {
-		return rest[:i]
-	}
-	return rest
 }
 
 // evalPass computes where a proxy_pass with variables goes for this
@@ -242,40 +134,35 @@ func evalPass(r *httpd.Request, pc *passConf, ctx *reqCtx) bool {
 		r.Log().Logf(errlog.Error, r, nil, "invalid URL prefix in \"%s\"", url)
 		return false
 	}
-	u, msg := parseURL(rest, defPort)
-	if msg != "" {
-		r.Log().Logf(errlog.Error, r, nil, "%s in upstream \"%s\"", msg, rest)
+	u, err := balancer.ParseURL(rest, balancer.URLOptions{DefaultPort: defPort, URIPart: true, NoResolve: true})
+	if err != nil {
+		r.Log().Logf(errlog.Error, r, nil, "%s in upstream \"%s\"", err, rest)
 		return false
 	}
-	if strings.HasPrefix(u.uri, "?") {
-		u.uri = "/" + u.uri
+	if strings.HasPrefix(u.URI, "?") {
+		u.URI = "/" + u.URI
 	}
 	ctx.vars = varsOf(u, schema, defPort)
-	ctx.dynHost, ctx.dynPort, ctx.dynNoPort, ctx.dynUnix = u.host, u.port, u.noPort, u.unix
+	ctx.url = u
 	return true
 }
 
-// dynamicTarget finds the target of an evaluated proxy_pass: an address
-// literal, a known upstream, or a name resolved now with the location's
-// resolver. It returns 0 and the target, or the status to end with.
+// dynamicTarget finds the target of an evaluated proxy_pass
+// (ngx_http_upstream_init_request): an address literal, a known upstream
+// (explicit or implicit), or a name resolved now with the location's
+// resolver. It returns the target, or the status to end with.
 func dynamicTarget(r *httpd.Request, ctx *reqCtx) (upstream.Target, httpd.Status) {
-	host, port := ctx.dynHost, ctx.dynPort
-	if ctx.dynUnix {
-		name := "unix:" + host
-		return upstream.NewAddresses(name, []*upstream.Peer{{Name: name, Network: "unix", Address: host, Server: name}}), 0
+	u := ctx.url
+	if len(u.Addrs) > 0 {
+		return balancer.NewResolved(u.Host, u.Addrs[:1]), 0
 	}
-	bare := strings.Trim(host, "[]")
-	if ip := net.ParseIP(bare); ip != nil {
-		addr := net.JoinHostPort(ip.String(), strconv.Itoa(port))
-		return upstream.NewAddresses(addr, []*upstream.Peer{{Name: addr, Network: "tcp", Address: addr, Server: addr}}), 0
-	}
-	if t := knownTarget(r, host, port, ctx.dynNoPort); t != nil {
-		return t, 0
+	if g := balancer.Find(r, u.Host, u.Port, u.NoPort); g != nil {
+		return g, 0
 	}
 	cl := r.CoreLoc()
 	res := cl.Resolver.Get()
 	if res == nil || len(res.Servers) == 0 {
-		r.Log().Logf(errlog.Error, r, nil, "no resolver defined to resolve %s", host)
+		r.Log().Logf(errlog.Error, r, nil, "no resolver defined to resolve %s", u.Host)
 		return nil, 502
 	}
 	rctx := context.Background()
@@ -284,41 +171,24 @@ func dynamicTarget(r *httpd.Request, ctx *reqCtx) (upstream.Target, httpd.Status
 		rctx, cancel = context.WithTimeout(rctx, d)
 		defer cancel()
 	}
-	ips, err := res.LookupIP(rctx, host)
+	ips, err := res.LookupIP(rctx, u.Host)
 	if err != nil || len(ips) == 0 {
 		code, text := 3, "Host not found"
-		if rctx.Err() != nil {
+		var de *net.DNSError
+		switch {
+		case rctx.Err() != nil:
 			code, text = 110, "Operation timed out"
-		} else if de, ok := err.(*net.DNSError); ok && !de.IsNotFound {
+		case errors.As(err, &de) && !de.IsNotFound:
 			code, text = 2, "Server failure"
 		}
-		r.Log().Logf(errlog.Error, r, nil, "%s could not be resolved (%d: %s)", host, code, text)
+		r.Log().Logf(errlog.Error, r, nil, "%s could not be resolved (%d: %s)", u.Host, code, text)
 		return nil, 502
 	}
-	peers := make([]*upstream.Peer, 0, len(ips))
+	addrs := make([]balancer.Addr, 0, len(ips))
 	for _, ip := range ips {
-		addr := net.JoinHostPort(ip.String(), strconv.Itoa(port))
-		peers = append(peers, &upstream.Peer{Name: addr, Network: "tcp", Address: addr, Server: host})
-	}
-	return upstream.NewAddresses(host, peers), 0
-}
-
-// knownTarget looks a run-time host up among the configuration's
-// upstreams, as nginx's ngx_http_upstream_init_request does: a target with
-// the same host and port (or any port when the URL gave none and the
-// target has none).
-func knownTarget(r *httpd.Request, host string, port int, noPort bool) upstream.Target {
-	mc := httpd.MainConf[mainConf](r, &self)
-	if mc == nil {
-		return nil
-	}
-	for _, pc := range mc.passes {
-		if pc.target == nil || !strings.EqualFold(pc.host, host) {
-			continue
-		}
-		if pc.port == port || (pc.noPort && noPort) {
-			return pc.target
+		if a, ok := netip.AddrFromSlice(ip); ok {
+			addrs = append(addrs, balancer.AddrOf(a.Unmap(), u.Port))
 		}
 	}
-	return nil
+	return balancer.NewResolved(u.Host, addrs), 0
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/sluicehq/sluice/http1"
 	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/upstream"
+	"github.com/sluicehq/sluice/upstream/balancer"
 )
 
 // reqCtx is the proxy module's per-request context (ngx_http_proxy_ctx_t):
@@ -21,11 +22,8 @@ type reqCtx struct {
 	internalBodyLength int64
 	internalChunked    bool
 
-	// the parts of an evaluated proxy_pass with variables
-	dynHost   string
-	dynPort   int
-	dynNoPort bool
-	dynUnix   bool
+	// url is an evaluated proxy_pass with variables.
+	url *balancer.URL
 
 	// store is proxy_store's state; up the exchange, once it has a head.
 	store *storeState
@@ -171,6 +169,13 @@ func (p *proto) CreateRequest(u *upstream.Upstream) error {
 	switch {
 	case p.stream != nil:
 		u.RequestBodyNoBuffering = true
+		if pre := p.stream.TakePreread(); len(pre) > 0 {
+			if ctx.internalChunked {
+				u.Request.Append(chunkFrame(nil, pre))
+			} else {
+				u.Request.Append(pre)
+			}
+		}
 	case !hasBody && lc.U.PassRequestBody.Get() && r.Body != nil:
 		if r.Body.File != nil {
 			u.Request.AppendFile(r.Body.File, 0, r.Body.Size)
@@ -244,14 +249,19 @@ func (p *proto) SendBody(u *upstream.Upstream, write func([]byte) error) error {
 			}
 			continue
 		}
-		frame = strconv.AppendInt(frame[:0], int64(len(b)), 16)
-		frame = append(frame, "\r\n"...)
-		frame = append(frame, b...)
-		frame = append(frame, "\r\n"...)
+		frame = chunkFrame(frame[:0], b)
 		if err := write(frame); err != nil {
 			return err
 		}
 	}
+}
+
+// chunkFrame appends b as one chunk of the chunked coding.
+func chunkFrame(dst, b []byte) []byte {
+	dst = strconv.AppendInt(dst, int64(len(b)), 16)
+	dst = append(dst, "\r\n"...)
+	dst = append(dst, b...)
+	return append(dst, "\r\n"...)
 }
 
 // Finalize ends a body stream the exchange no longer reads

@@ -113,7 +113,10 @@ func (p *proto) http09(u *upstream.Upstream) upstream.HeaderResult {
 	if u.Pos < 0 || u.Pos > u.Last {
 		u.Pos = 0
 	}
-	u.R.HTTPVersion = 9
+	if u.R != nil {
+		// no header for the client either: the bytes go out as they are
+		u.R.HTTPVersion = 9
+	}
 	in := &u.HeadersIn
 	in.StatusN = 200
 	in.ConnectionClose = true
@@ -161,7 +164,7 @@ func (p *proto) headerDone(u *upstream.Upstream) {
 	}
 	if in.StatusN == 101 {
 		u.Keepalive = false
-		if u.R.In.Upgrade >= 0 {
+		if u.R != nil && u.R.In.Upgrade >= 0 {
 			u.Upgrade = true
 		}
 	}
