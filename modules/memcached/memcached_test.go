@@ -13,15 +13,23 @@ import (
 // "MEMD" in it is replaced by the memcached address.
 func serve(t *testing.T, memdAddr, body string) *servertest.Server {
 	t.Helper()
+	return serveWith(t, "", strings.ReplaceAll(body, "MEMD", memdAddr))
+}
+
+// serveWith starts sluice with httpLevel at http level (upstream blocks)
+// and one server whose body is the given text.
+func serveWith(t *testing.T, httpLevel, body string) *servertest.Server {
+	t.Helper()
 	conf := `
 daemon off;
 error_log %%PREFIX%%/error.log debug;
 events {}
 http {
+` + httpLevel + `
     server {
         listen 127.0.0.1:%%PORT_A%%;
         server_name localhost;
-` + strings.ReplaceAll(body, "MEMD", memdAddr) + `
+` + body + `
     }
 }
 `

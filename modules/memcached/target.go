@@ -1,28 +1,20 @@
 package memcached
 
 import (
-	"net"
-	"strings"
-
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/upstream"
+	"github.com/sluicehq/sluice/upstream/balancer"
 )
 
-// passTarget turns memcached_pass's argument into a target: a literal
-// host:port (every address the host resolves to, in round robin) or a unix
-// socket. A memcached address has no default port, as in nginx.
+// passTarget turns memcached_pass's argument into a target, as nginx's
+// ngx_http_upstream_add does: the upstream{} group of that name (also one
+// declared further down), else an implicit group for host:port whose
+// servers are the host's addresses, resolved at the end of the http block.
+// A memcached address has no default port and no URI part.
 func passTarget(c *conf.Cmd, text string) (upstream.Target, error) {
-	if !strings.HasPrefix(text, "unix:") {
-		if _, _, err := net.SplitHostPort(text); err != nil {
-			return nil, c.Errorf("no port in upstream \"%s\"", text)
-		}
-	}
-	t, err := upstream.ParseAddress(text, 0)
+	g, _, err := balancer.Add(c, text, balancer.URLOptions{})
 	if err != nil {
-		// ParseAddress words it `invalid port in "x"`; nginx names the
-		// implicit upstream
-		msg := strings.TrimSuffix(err.Error(), " in \""+text+"\"")
-		return nil, c.Errorf("%s in upstream \"%s\"", msg, text)
+		return nil, err
 	}
-	return t, nil
+	return g, nil
 }
