@@ -37,11 +37,10 @@ func (p *picker) getHash(now int64) *peer {
 	if p.mtries > maxHashTries || len(set.peers) < 2 || p.key == "" {
 		return p.getRoundRobin(now)
 	}
-	var buf [20]byte
 	for {
 		var h uint32
 		if p.rehash > 0 {
-			h = crc32.Update(0, crc32.IEEETable, strconv.AppendInt(buf[:0], int64(p.rehash), 10))
+			h = crc32.Update(0, crc32.IEEETable, strconv.AppendInt(p.num[:0], int64(p.rehash), 10))
 		}
 		h = crc32.Update(h, crc32.IEEETable, bytesconv.Bytes(p.key))
 		p.hash += (h >> 16) & 0x7fff

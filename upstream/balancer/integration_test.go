@@ -91,6 +91,24 @@ func TestThroughFramework(t *testing.T) {
 			t.Errorf("got %v", got)
 		}
 	})
+	t.Run("run-time lookup", func(t *testing.T) {
+		s := start(t, `events {} http {
+			upstream u { server `+a.Addr()+`; }
+			server { listen 127.0.0.1:%%PORT_A%%;
+				location /implicit { bt_pass `+b.Addr()+`; }
+				location / { bt_find $arg_to; }
+			}
+		}`)
+		tests := []struct{ to, want string }{
+			{"u", a.Addr()}, {"U", a.Addr()}, {b.Addr(), b.Addr()}, {"u:80", "status 502"},
+			{"unknown.invalid", "status 502"},
+		}
+		for _, tt := range tests {
+			if got := counts(t, s.Addr("A"), "/?to="+tt.to, 1); got[tt.want] != 1 {
+				t.Errorf("to=%s: %v, want %s", tt.to, got, tt.want)
+			}
+		}
+	})
 	t.Run("backup after a refused primary", func(t *testing.T) {
 		refused := testutil.RefusedAddr(t)
 		s := start(t, `events {} http {

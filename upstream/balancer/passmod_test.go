@@ -32,6 +32,7 @@ var btModule = &httpd.Module{
 	Handle: &btSelf,
 	Directives: append([]conf.Directive{
 		{Name: "bt_pass", Context: conf.HTTPLoc, Args: conf.Take1, Set: setBTPass},
+		{Name: "bt_find", Context: conf.HTTPLoc, Args: conf.Take1, Set: setBTFind},
 	}, upstream.Directives("bt_", func(c *btLoc) *upstream.Conf { return &c.U })...),
 	CreateLoc: func(*httpd.Config) any { return &btLoc{} },
 	MergeLoc: func(cf *httpd.Config, parent, child any) error {
@@ -46,6 +47,36 @@ var btModule = &httpd.Module{
 type btLoc struct {
 	U      upstream.Conf
 	target *balancer.Group
+	find   *httpd.Complex
+}
+
+// setBTFind is bt_pass with variables: the group is looked up per request
+// (balancer.Find), a literal address gets a one-off target.
+func setBTFind(c *conf.Cmd) error {
+	lc := c.Conf.(*btLoc)
+	x, err := httpd.ConfigOf(c).Compile(c, c.Arg(0))
+	if err != nil {
+		return err
+	}
+	lc.find = x
+	httpd.CoreLocOf(c).Handler = btFindHandler
+	return nil
+}
+
+func btFindHandler(r *httpd.Request) httpd.Status {
+	lc := httpd.LocConf[btLoc](r, &btSelf)
+	u, err := balancer.ParseURL(lc.find.Eval(r), balancer.URLOptions{DefaultPort: 80, URIPart: true, NoResolve: true})
+	if err != nil {
+		return 500
+	}
+	g := balancer.Find(r, u.Host, u.Port, u.NoPort)
+	if g == nil {
+		if len(u.Addrs) == 0 {
+			return 502
+		}
+		g = balancer.NewResolved(u.Host, u.Addrs)
+	}
+	return upstream.Run(r, &lc.U, g, &btProto{})
 }
 
 func setBTPass(c *conf.Cmd) error {

@@ -31,6 +31,8 @@ type picker struct {
 	key    string
 	addr   [16]byte
 	alen   int
+	// num holds the rehash number as text (kept here: it would escape)
+	num [20]byte
 }
 
 var _ upstream.Picker = (*picker)(nil)
