@@ -136,7 +136,7 @@ func (r *Request) SendResponse(status int, contentType string, text *Complex) St
 	if rc := r.SendHeader(); rc == Error || rc > OK || r.HeaderOnly {
 		return rc
 	}
-	c := &r.conn.chain
+	c := &r.conn.act.chain
 	c.Reset()
 	c.AppendString(val)
 	c.Last = r.Main == r

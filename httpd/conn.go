@@ -45,16 +45,14 @@ type conn struct {
 	large   [][]byte
 	retired [][]byte
 
-	req Request
-
-	head        []byte
-	headPending bool
-	iov         [][]byte
-	nb          net.Buffers
-	chain       Chain
-	chunked     Chain
-	chunkHead   []byte
-	trailer     []byte
+	// act is the per-request state, present only while a request is being
+	// read or served: an idle connection returns it to a pool.
+	act *active
+	// waitTimeout bounds the wait for the next request: client_header_timeout
+	// for the first, keepalive_timeout after.
+	waitTimeout time.Duration
+	parkKey     uint64
+	finished    bool
 
 	failed     bool
 	timedOut   bool
@@ -63,28 +61,41 @@ type conn struct {
 
 	mu        sync.Mutex
 	idle      bool
+	parked    bool
 	drainFlag bool
 	peekBuf   [1]byte
 	peekFn    func(fd uintptr) bool
 	peekErr   error
 }
 
-// serve runs one accepted connection to its end.
+// active is what a connection needs only while it serves a request: the
+// request itself and the output state. Pooled, so that an idle keepalive
+// connection holds neither.
+type active struct {
+	req         Request
+	head        []byte
+	headPending bool
+	iov         [][]byte
+	nb          net.Buffers
+	chain       Chain
+	chunked     Chain
+	chunkHead   []byte
+	trailer     []byte
+}
+
+var activePool = sync.Pool{New: func() any { return new(active) }}
+
+// serve runs an accepted connection; it returns when the connection closes
+// or is parked (idle, waiting for its next request without a goroutine).
 func (cf *Config) serve(nc net.Conn, a *addrConf) {
 	c := &conn{cf: cf, addr: a.forConn(nc), nc: nc, number: connSerial.Add(1), start: time.Now()}
 	if !cf.track(c) {
 		nc.Close()
 		return
 	}
-	defer cf.untrack(c)
 	c.init()
-	defer c.close()
-	defer func() {
-		if p := recover(); p != nil {
-			cf.Cycle.Log.Logf(errlog.Alert, nil, nil, "panic while serving connection *%d: %v", c.number, p)
-		}
-	}()
-	c.loop()
+	c.waitTimeout = c.addr.def.CoreSrv().ClientHeaderTimeout.Get()
+	c.run()
 }
 
 func (c *conn) init() {
@@ -169,11 +180,24 @@ func (c *conn) drain() {
 	if c.idle {
 		c.nc.SetReadDeadline(time.Now())
 	}
+	parked := c.parked
 	c.mu.Unlock()
+	if parked && parker().remove(c) {
+		go c.finish()
+	}
 }
 
 // abort closes the connection under whatever it is doing.
-func (c *conn) abort() { c.nc.Close() }
+func (c *conn) abort() {
+	c.mu.Lock()
+	parked := c.parked
+	c.mu.Unlock()
+	if parked && parker().remove(c) {
+		go c.finish()
+		return
+	}
+	c.nc.Close()
+}
 
 func (c *conn) setIdle(idle bool) bool {
 	c.mu.Lock()
@@ -183,11 +207,6 @@ func (c *conn) setIdle(idle bool) bool {
 	}
 	c.idle = idle
 	return true
-}
-
-func (c *conn) close() {
-	c.releaseBuffers()
-	c.nc.Close()
 }
 
 // releaseBuffers returns header buffers to the pool, keeping unread
@@ -211,31 +230,213 @@ func (c *conn) releaseBuffers() {
 	}
 }
 
-// loop serves requests until the connection closes.
-func (c *conn) loop() {
-	srv := c.addr.def
-	cs := srv.CoreSrv()
-	timeout := cs.ClientHeaderTimeout.Get()
+// run serves requests until the connection closes or goes idle; an idle
+// connection is parked and run starts again on a new goroutine (resume)
+// when the client sends more.
+func (c *conn) run() {
+	defer func() {
+		if p := recover(); p != nil {
+			c.cf.Cycle.Log.Logf(errlog.Alert, nil, nil, "panic while serving connection *%d: %v", c.number, p)
+			c.finish()
+		}
+	}()
 	for {
 		if c.pos == c.last {
-			if !c.waitData(timeout) {
+			if c.act != nil {
+				activePool.Put(c.act)
+				c.act = nil
+			}
+			switch c.idleWait() {
+			case waitParked:
+				return
+			case waitClose:
+				c.finish()
 				return
 			}
 		}
 		c.requests++
-		r := &c.req
+		if c.act == nil {
+			c.act = activePool.Get().(*active)
+		}
+		r := &c.act.req
 		c.newRequest(r)
 		r.readAndProcess()
 		c.finishRequest(r)
 		if !r.Keepalive || c.closeAfter || c.failed {
 			c.closeConnection(r)
+			r.clear()
+			c.finish()
 			return
 		}
-		cl := r.Loc.core
-		timeout = cl.KeepaliveTimeout.Get()
+		c.waitTimeout = r.Loc.core.KeepaliveTimeout.Get()
 		c.releaseBuffers()
 		r.clear()
 	}
+}
+
+// finish closes the connection for good: buffers back to their pools, the
+// socket closed, the configuration told.
+func (c *conn) finish() {
+	c.mu.Lock()
+	if c.finished {
+		c.mu.Unlock()
+		return
+	}
+	c.finished = true
+	c.mu.Unlock()
+	c.releaseBuffers()
+	if c.in != nil {
+		buf.Put(c.in)
+		c.in = nil
+	}
+	if c.act != nil {
+		c.act.req.clear()
+		activePool.Put(c.act)
+		c.act = nil
+	}
+	c.nc.Close()
+	c.cf.untrack(c)
+}
+
+type waitResult uint8
+
+const (
+	waitData waitResult = iota
+	waitParked
+	waitClose
+)
+
+// lingerIdle is how long an idle connection keeps its goroutine before it
+// is parked: a client on a busy keepalive connection usually sends its next
+// request within it, and parking costs two epoll_ctl calls.
+const lingerIdle = 2 * time.Millisecond
+
+// idleWait waits for the next request's first bytes: briefly on the
+// goroutine, then parked.
+func (c *conn) idleWait() waitResult {
+	if c.raw == nil {
+		if !c.waitData(c.waitTimeout) {
+			return waitClose
+		}
+		return waitData
+	}
+	short := lingerIdle
+	if c.waitTimeout > 0 && c.waitTimeout < short {
+		short = c.waitTimeout
+	}
+	switch c.peekFor(short) {
+	case peekData:
+		if !c.readIn() {
+			return waitClose
+		}
+		return waitData
+	case peekClosed:
+		return waitClose
+	}
+	if c.waitTimeout > 0 && c.waitTimeout <= short {
+		c.timedOutIdle()
+		return waitClose
+	}
+	if err := c.park(c.waitTimeout - short); err != nil {
+		// no parking (e.g. out of epoll resources): wait on the goroutine
+		if !c.waitData(c.waitTimeout - short) {
+			return waitClose
+		}
+		return waitData
+	}
+	return waitParked
+}
+
+type peekResult uint8
+
+const (
+	peekData peekResult = iota
+	peekNothing
+	peekClosed
+)
+
+// peekFor waits up to d for the client to send something, consuming
+// nothing.
+func (c *conn) peekFor(d time.Duration) peekResult {
+	if !c.setIdle(true) {
+		return peekClosed
+	}
+	defer c.setIdle(false)
+	c.nc.SetReadDeadline(time.Now().Add(d))
+	c.peekErr, c.eof = nil, false
+	err := c.raw.Read(c.peekFn)
+	c.nc.SetReadDeadline(time.Time{})
+	if c.draining() {
+		return peekClosed
+	}
+	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return peekNothing
+		}
+		return peekClosed
+	}
+	if c.eof || c.peekErr != nil {
+		c.logClosedIdle(c.peekErr)
+		return peekClosed
+	}
+	return peekData
+}
+
+func (c *conn) logClosedIdle(err error) {
+	if c.requests > 0 {
+		c.cf.Cycle.Log.Logf(errlog.Info, connOnly(c.number), err, "client %s closed keepalive connection", c.remoteAddr)
+	}
+}
+
+func (c *conn) timedOutIdle() {
+	if c.requests == 0 && !c.draining() {
+		c.cf.Cycle.Log.Logf(errlog.Info, c, errTimedOut, "client timed out")
+	}
+}
+
+// resume continues a parked connection whose client sent something.
+func (c *conn) resume() {
+	c.mu.Lock()
+	c.parked = false
+	drain := c.drainFlag
+	c.mu.Unlock()
+	if drain || !c.readIn() {
+		c.finish()
+		return
+	}
+	c.run()
+}
+
+// expire ends a parked connection whose wait timed out.
+func (c *conn) expire() {
+	c.mu.Lock()
+	c.parked = false
+	c.mu.Unlock()
+	c.timedOutIdle()
+	c.finish()
+}
+
+// readIn reads what the client sent into a fresh header buffer.
+func (c *conn) readIn() bool {
+	size := int(c.addr.def.CoreSrv().ClientHeaderBufferSize.Get())
+	if c.in == nil {
+		c.in = buf.Get(size)
+	}
+	c.pos, c.last = 0, 0
+	n, err := c.nc.Read(c.in)
+	if n == 0 || err != nil {
+		switch {
+		case err == nil || errors.Is(err, io.EOF):
+			c.logClosedIdle(nil)
+		case c.requests == 0:
+			c.cf.Cycle.Log.Logf(errlog.Info, c, err, "recv() failed")
+		default:
+			c.logClosedIdle(err)
+		}
+		return false
+	}
+	c.last = n
+	return true
 }
 
 // waitData waits, holding no buffer, until the client sends something,
@@ -248,39 +449,25 @@ func (c *conn) waitData(timeout time.Duration) bool {
 	defer c.setIdle(false)
 	if timeout > 0 {
 		c.nc.SetReadDeadline(time.Now().Add(timeout))
+		defer c.nc.SetReadDeadline(time.Time{})
 	}
 	if c.raw != nil {
 		c.peekErr, c.eof = nil, false
 		if err := c.raw.Read(c.peekFn); err != nil {
-			if c.requests == 0 && errors.Is(err, os.ErrDeadlineExceeded) && !c.draining() {
-				c.cf.Cycle.Log.Logf(errlog.Info, c, errTimedOut, "client timed out")
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				c.timedOutIdle()
 			}
 			return false
 		}
 		if c.eof || c.peekErr != nil {
-			if c.requests > 0 {
-				c.cf.Cycle.Log.Logf(errlog.Info, connOnly(c.number), c.peekErr, "client %s closed keepalive connection", c.remoteAddr)
-			}
+			c.logClosedIdle(c.peekErr)
 			return false
 		}
 	}
 	if c.draining() {
 		return false
 	}
-	size := int(c.addr.def.CoreSrv().ClientHeaderBufferSize.Get())
-	if c.in == nil {
-		c.in = buf.Get(size)
-	}
-	c.pos, c.last = 0, 0
-	n, err := c.nc.Read(c.in)
-	if n == 0 || err != nil {
-		if err != nil && !errors.Is(err, io.EOF) && c.requests == 0 {
-			c.cf.Cycle.Log.Logf(errlog.Info, c, err, "recv() failed")
-		}
-		return false
-	}
-	c.last = n
-	return true
+	return c.readIn()
 }
 
 // closeConnection ends the connection after a request, with a lingering

@@ -268,7 +268,7 @@ func (r *Request) sendSpecial(code int) Status {
 	if page == "" {
 		return r.Output(&Chain{Last: true})
 	}
-	c := &r.conn.chain
+	c := &r.conn.act.chain
 	c.Reset()
 	c.AppendString(page)
 	c.AppendString(tail)
@@ -299,7 +299,7 @@ func (r *Request) sendRefresh() Status {
 	if rc := r.SendHeader(); rc == Error || r.HeaderOnly {
 		return rc
 	}
-	c := &r.conn.chain
+	c := &r.conn.act.chain
 	c.Reset()
 	c.AppendString(body)
 	c.Last = true

@@ -88,7 +88,7 @@ func (r *Request) handler() {
 // out, an unread body is discarded, the log phase runs, cleanups run
 // (ngx_http_finalize_connection, ngx_http_free_request).
 func (c *conn) finishRequest(r *Request) {
-	if !c.failed && r.HeaderSent && c.headPending {
+	if !c.failed && r.HeaderSent && c.act.headPending {
 		r.flushHead()
 	}
 	if r.HeaderSent && !c.failed && r.Chunked && !r.lastSent && !r.HeaderOnly && r.done && !c.closeAfter {

@@ -188,7 +188,7 @@ func (r *Request) writeHeader() Status {
 	if r.Keepalive && r.conn.draining() {
 		r.Keepalive = false
 	}
-	b := r.conn.head[:0]
+	b := r.conn.act.head[:0]
 	b = append(b, "HTTP/1.1 "...)
 	if out.StatusLine != "" {
 		b = append(b, out.StatusLine...)
@@ -285,9 +285,9 @@ func (r *Request) writeHeader() Status {
 		b = append(b, "\r\n"...)
 	}
 	b = append(b, "\r\n"...)
-	r.conn.head = b
+	r.conn.act.head = b
 	r.HeaderSize = int64(len(b))
-	r.conn.headPending = true
+	r.conn.act.headPending = true
 	if r.HeaderOnly {
 		return r.flushHead()
 	}
@@ -342,12 +342,12 @@ func (r *Request) Output(c *Chain) Status {
 // (ngx_http_chunked_body_filter).
 func (r *Request) chunkBody(c *Chain) {
 	size := c.Size()
-	cc := &r.conn.chunked
+	cc := &r.conn.act.chunked
 	cc.Reset()
 	if size > 0 {
-		r.conn.chunkHead = strconv.AppendInt(r.conn.chunkHead[:0], size, 16)
-		r.conn.chunkHead = append(r.conn.chunkHead, "\r\n"...)
-		cc.Pieces = append(cc.Pieces, Piece{Data: r.conn.chunkHead})
+		r.conn.act.chunkHead = strconv.AppendInt(r.conn.act.chunkHead[:0], size, 16)
+		r.conn.act.chunkHead = append(r.conn.act.chunkHead, "\r\n"...)
+		cc.Pieces = append(cc.Pieces, Piece{Data: r.conn.act.chunkHead})
 		cc.Pieces = append(cc.Pieces, c.Pieces...)
 		cc.Pieces = append(cc.Pieces, Piece{Data: crlf})
 	}
@@ -355,7 +355,7 @@ func (r *Request) chunkBody(c *Chain) {
 		if len(r.Out.Trailers) == 0 {
 			cc.Pieces = append(cc.Pieces, Piece{Data: lastChunk})
 		} else {
-			t := append(r.conn.trailer[:0], "0\r\n"...)
+			t := append(r.conn.act.trailer[:0], "0\r\n"...)
 			for _, h := range r.Out.Trailers {
 				if h.Deleted {
 					continue
@@ -366,7 +366,7 @@ func (r *Request) chunkBody(c *Chain) {
 				t = append(t, "\r\n"...)
 			}
 			t = append(t, "\r\n"...)
-			r.conn.trailer = t
+			r.conn.act.trailer = t
 			cc.Pieces = append(cc.Pieces, Piece{Data: t})
 		}
 	}
@@ -380,7 +380,7 @@ var (
 
 // flushHead writes a queued response head on its own.
 func (r *Request) flushHead() Status {
-	if !r.conn.headPending {
+	if !r.conn.act.headPending {
 		return OK
 	}
 	return r.write(&Chain{})
@@ -393,10 +393,10 @@ func (r *Request) write(c *Chain) Status {
 	if cn.failed {
 		return Error
 	}
-	bufs := cn.iov[:0]
-	if cn.headPending {
-		bufs = append(bufs, cn.head)
-		cn.headPending = false
+	bufs := cn.act.iov[:0]
+	if cn.act.headPending {
+		bufs = append(bufs, cn.act.head)
+		cn.act.headPending = false
 	}
 	timeout := r.Loc.core.SendTimeout.Get()
 	for i := range c.Pieces {
@@ -420,7 +420,7 @@ func (r *Request) write(c *Chain) Status {
 	if len(bufs) > 0 && !r.writeBufs(bufs, timeout) {
 		return Error
 	}
-	cn.iov = bufs[:0]
+	cn.act.iov = bufs[:0]
 	return OK
 }
 
@@ -449,8 +449,8 @@ func (r *Request) writeBufs(bufs [][]byte, timeout time.Duration) bool {
 		// a field of the connection, so WriteTo's pointer receiver does not
 		// make it escape per call; it shares bufs' array (WriteTo consumes
 		// its own slice header only)
-		cn.nb = bufs
-		n, err = cn.nb.WriteTo(cn.nc)
+		cn.act.nb = bufs
+		n, err = cn.act.nb.WriteTo(cn.nc)
 	}
 	r.BytesSent += n
 	if err != nil || n != total {

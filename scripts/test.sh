@@ -12,7 +12,8 @@
 # Then, in order, stopping at the first failing step:
 #   1. gofmt -l            must list nothing
 #   2. go vet ./...
-#   3. go test -race -count=1 [extra flags] $PKGS
+#   3. go test -race -count=1 [extra flags] $PKGS, then the allocation tests
+#      (-run Allocs) again without the race detector
 #   4. a fuzz pass: every Fuzz target in the repository (found with
 #      go test -list '^Fuzz' ./...) runs for $FUZZTIME; all targets run, and
 #      the step fails if any failed (a failing input is saved by go test under
@@ -224,6 +225,17 @@ if [ "$TEST_RC" -ne 0 ]; then
 	fail "go test failed"
 fi
 note "go test" "ok ($counts)"
+
+# Allocation tests cannot run under the race detector (sync.Pool drops
+# items on purpose there): run them once more without it.
+step "go test -count=1 -run Allocs (no race detector) $PKGS"
+# shellcheck disable=SC2086
+if ! go test -count=1 -run 'Allocs' $PKGS >"$LOG_DIR/allocs.log" 2>&1; then
+	cat "$LOG_DIR/allocs.log"
+	note "allocs" "FAIL"
+	fail "allocation tests failed"
+fi
+note "allocs" "ok"
 
 # ---------------------------------------------------------------- 4. fuzz
 

@@ -61,6 +61,9 @@ var ignoredCreators = []string{
 	"created by testing.",
 	"created by os/signal.",
 	"created by runtime.",
+	// sluice's process-wide park set for idle connections (httpd/park.go),
+	// started once, like the runtime's network poller
+	"httpd.(*parkSet).loop",
 }
 
 // ignorableGoroutine reports whether a goroutine that was not at the baseline

@@ -325,8 +325,8 @@ http {
 	s := servertest.Start(t, conf)
 	runExchanges(t, s, []exchange{
 		{name: "var", req: "/?c=1", status: 204},
-		{name: "false", req: "/?c=0", status: 403},
-		{name: "empty", req: "/?c=", status: 403},
+		{name: "false", req: "/?c=0", status: 404},
+		{name: "empty", req: "/?c=", status: 404},
 		{name: "spaces", req: "/sp?c=1", status: 204},
 		{name: "equal", req: "/eq?c=1", status: 204},
 		{name: "equal false", req: "/eq?c=2", status: 404},
