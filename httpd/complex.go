@@ -113,17 +113,29 @@ func (x *Complex) Eval(r *Request) string {
 	if s, ok := x.Literal(); ok {
 		return s
 	}
-	start := len(r.scratch)
+	// Values first: a variable may itself be built in scratch memory (a
+	// header joined from several lines), which must not interleave with
+	// the result being built.
+	var small [8]string
+	vals := small[:0]
 	for _, p := range x.parts {
+		var v string
 		switch {
 		case p.varIdx >= 0:
-			v, _ := r.Var(p.varIdx)
-			r.scratch = append(r.scratch, v...)
+			v, _ = r.Var(p.varIdx)
 		case p.capture >= 0:
-			r.scratch = r.appendCapture(r.scratch, p.capture)
+			v = r.Capture(p.capture)
 		default:
-			r.scratch = append(r.scratch, p.lit...)
+			v = p.lit
 		}
+		vals = append(vals, v)
+	}
+	if len(vals) == 1 {
+		return vals[0]
+	}
+	start := len(r.scratch)
+	for _, v := range vals {
+		r.scratch = append(r.scratch, v...)
 	}
 	return bytesconv.String(r.scratch[start:len(r.scratch):len(r.scratch)])
 }

@@ -122,15 +122,26 @@ func (s *BodyStream) next(wait bool) ([]byte, error) {
 			}
 			c.timedOut = false
 		}
-		need := src.rest
-		if need < 0 {
-			if need = src.chunked.Length; need <= 0 {
+		buf := s.tmp
+		if src.rest >= 0 {
+			if int64(len(buf)) > src.rest {
+				buf = buf[:src.rest]
+			}
+		} else if c.last < len(c.in) {
+			// chunked: read into the connection's buffer after what it
+			// holds, as much as is there (nginx reads up to
+			// large_client_header_buffers at a time); bytes after the
+			// body stay there for the pipelined request that follows
+			buf = c.in[c.last:]
+		} else {
+			// no room: read no more than the body can still need
+			need := src.chunked.Length
+			if need <= 0 {
 				need = 5
 			}
-		}
-		buf := s.tmp
-		if int64(len(buf)) > need {
-			buf = buf[:need]
+			if int64(len(buf)) > need {
+				buf = buf[:need]
+			}
 		}
 		var n int
 		var err error
@@ -160,6 +171,10 @@ func (s *BodyStream) next(wait bool) ([]byte, error) {
 			src.rest -= int64(n)
 			src.total += int64(n)
 			return buf[:n], nil
+		}
+		if len(buf) > 0 && len(c.in) > c.last && &buf[0] == &c.in[c.last] {
+			c.last += n
+			continue
 		}
 		src.raw = buf[:n]
 		src.chunked.Pos = 0
@@ -191,6 +206,27 @@ func (s *BodyStream) Read() ([]byte, error) {
 	s.r.readingBody = true
 	b, err := s.next(true)
 	s.r.readingBody = false
+	if err == io.EOF {
+		s.done = true
+		s.r.bodyDiscarded = true
+		return nil, io.EOF
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.Size += int64(len(b))
+	return b, nil
+}
+
+// ReadMore returns more decoded body bytes only if they can be had without
+// waiting (nil when none), so that a module can pass on in one piece all
+// that arrived together, as nginx does. The bytes are valid until the next
+// call of Read or ReadMore; io.EOF ends the body as with Read.
+func (s *BodyStream) ReadMore() ([]byte, error) {
+	if s.done {
+		return nil, io.EOF
+	}
+	b, err := s.next(false)
 	if err == io.EOF {
 		s.done = true
 		s.r.bodyDiscarded = true

@@ -102,7 +102,3 @@ func (r *Request) Capture(n int) string {
 
 // NCaptures is the number of captures of the last match, $0 included.
 func (r *Request) NCaptures() int { return len(r.captures) / 2 }
-
-func (r *Request) appendCapture(b []byte, n int) []byte {
-	return append(b, r.Capture(n)...)
-}
