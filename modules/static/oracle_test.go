@@ -322,4 +322,3 @@ func requestLogLines(log, prefix string) []string {
 	sort.Strings(lines)
 	return lines
 }
-
