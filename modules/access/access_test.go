@@ -142,7 +142,9 @@ func TestOracleRules(t *testing.T) {
 	}
 }
 
-func forbidden(log string) int { return strings.Count(log, "] access forbidden by rule") + strings.Count(log, " access forbidden by rule, client: ") }
+func forbidden(log string) int {
+	return strings.Count(log, "] access forbidden by rule") + strings.Count(log, " access forbidden by rule, client: ")
+}
 
 // inLocation puts a statement at line 6, inside a location.
 func inLocation(stmt string) string {
