@@ -114,7 +114,6 @@ var diffRequests = []struct{ name, req string }{
 	{"many large headers", "GET / HTTP/1.0\r\n" + strings.Repeat("X: "+strings.Repeat("c", 7000)+"\r\n", 5) + "\r\n"},
 	{"leading crlf", "\r\n\r\nGET / HTTP/1.0\r\n\r\n"},
 	{"space in uri", "GET /a b HTTP/1.0\r\n\r\n"},
-	{"joined headers in a value", "GET /join HTTP/1.0\r\nX-A: 1\r\nX-A: 2\r\nX-B: 3\r\n\r\n"},
 	{"expect 100", "POST /body HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\nok"},
 }
 

@@ -74,3 +74,21 @@ func TestCoreAnswers(t *testing.T) {
 		})
 	}
 }
+
+// TestJoinedHeaderVariable: since nginx 1.23, $http_NAME joins several
+// header lines with ", " (Debian's 1.22 oracle returns the first only, so
+// this is not a differential case).
+func TestJoinedHeaderVariable(t *testing.T) {
+	s := servertest.Start(t, `
+events {}
+http {
+    server {
+        listen 127.0.0.1:%%PORT_A%%;
+        location / { return 200 "[$http_x_a] [$http_x_b] $uri"; }
+    }
+}`)
+	resp := testutil.RoundTrip(t, s.Addr("A"), "GET /join HTTP/1.0\r\nX-A: 1\r\nX-A: 2\r\nX-B: 3\r\n\r\n")
+	if got := string(resp.Body); got != "[1, 2] [3] /join" {
+		t.Errorf("body %q", got)
+	}
+}

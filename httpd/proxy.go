@@ -83,8 +83,7 @@ func (r *Request) StreamBody(bufSize int) (*BodyStream, Status) {
 		}
 		pre = append(pre, b...)
 	}
-	// the connection's end-of-request handling drains the rest from the
-	// same source (finishDiscard)
+	// nothing else may start reading the body meanwhile
 	r.discard = s.src
 	s.pre = pre
 	s.Size = int64(len(pre))
@@ -183,10 +182,23 @@ func (s *BodyStream) next(wait bool) ([]byte, error) {
 
 // fail ends the stream after a client error.
 func (s *BodyStream) fail(err error) error {
-	s.done = true
-	s.r.Keepalive = false
-	s.r.DiscardBody = true
+	s.abandon()
 	return err
+}
+
+// abandon ends the stream before the end of the body: as nginx does when
+// a request ends while its body is still being read, the connection is
+// not kept alive and closes with a lingering close (which drains what the
+// client still sends); nothing else tries to read the body.
+func (s *BodyStream) abandon() {
+	s.done = true
+	r := s.r
+	r.Keepalive = false
+	r.LingeringClose = true
+	r.discard = nil
+	if r.Body == nil {
+		r.Body = &RequestBody{}
+	}
 }
 
 // Read returns the next decoded body bytes (valid until the next call),
@@ -251,14 +263,13 @@ func (s *BodyStream) TakePreread() []byte {
 // Complete reports whether the whole body was read.
 func (s *BodyStream) Complete() bool { return s.done && s.r.bodyDiscarded }
 
-// Stop ends the module's reading: the rest of the body, if any, is
-// discarded after the response as nginx discards an unread body.
+// Stop ends the module's reading. When the body was not read to its end,
+// the connection closes after the response (lingering), as nginx does.
 func (s *BodyStream) Stop() {
 	if s.done {
 		return
 	}
-	s.done = true
-	s.r.DiscardBody = true
+	s.abandon()
 }
 
 // BodyError maps a BodyStream read error to the status nginx finalizes a
