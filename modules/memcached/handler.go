@@ -52,7 +52,9 @@ func handler(r *httpd.Request) httpd.Status {
 		return 500
 	}
 	p := newProtocol(key, uint64(lc.GzipFlag.Get()))
-	return upstream.Run(r, &lc.Upstream, lc.target, p)
+	st := upstream.Run(r, &lc.Upstream, lc.target, p)
+	p.free() // Run is over with it: nothing runs in the background
+	return st
 }
 
 // setContentType types the response by the URI's extension, else with

@@ -18,11 +18,15 @@ func serve(t *testing.T, memdAddr, body string) *servertest.Server {
 
 // serveWith starts sluice with httpLevel at http level (upstream blocks)
 // and one server whose body is the given text.
-func serveWith(t *testing.T, httpLevel, body string) *servertest.Server {
+func serveWith(t testing.TB, httpLevel, body string) *servertest.Server {
 	t.Helper()
+	level := "debug"
+	if _, bench := t.(*testing.B); bench {
+		level = "error"
+	}
 	conf := `
 daemon off;
-error_log %%PREFIX%%/error.log debug;
+error_log %%PREFIX%%/error.log DEBUGLEVEL;
 events {}
 http {
 ` + httpLevel + `
@@ -33,7 +37,7 @@ http {
     }
 }
 `
-	return servertest.Start(t, conf)
+	return servertest.Start(t, strings.Replace(conf, "DEBUGLEVEL", level, 1))
 }
 
 // roundTrip sends one request on a new connection and reads the answer.

@@ -2,6 +2,7 @@ package memcached
 
 import (
 	"bytes"
+	"sync"
 
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/http1"
@@ -27,6 +28,11 @@ type protocol struct {
 	gzip bool
 	// rest is how many bytes of the trailer are still expected.
 	rest int64
+
+	// req and out are reused backing arrays: the request bytes, and the
+	// pieces FilterBody hands on (a pooled protocol costs no allocation).
+	req []byte
+	out [2][]byte
 }
 
 var (
@@ -36,20 +42,34 @@ var (
 	_ upstream.Finalizer  = (*protocol)(nil)
 )
 
-// newProtocol escapes the raw key as nginx's NGX_ESCAPE_MEMCACHED does
-// (controls, space and '%' become %XX).
+var protocols = sync.Pool{New: func() any { return new(protocol) }}
+
+// newProtocol returns a protocol for the raw key, escaped as nginx's
+// NGX_ESCAPE_MEMCACHED does (controls, space and '%' become %XX). Give it
+// back with free once the exchange is over.
 func newProtocol(rawKey string, gzipFlag uint64) *protocol {
-	raw := bytesconv.Bytes(rawKey)
-	key := make([]byte, 0, len(raw)+2*http1.EscapeCount(raw, http1.EscapeMemcached))
-	return &protocol{key: http1.Escape(key, raw, http1.EscapeMemcached), gzipFlag: gzipFlag}
+	p := protocols.Get().(*protocol)
+	p.key = http1.Escape(p.key[:0], bytesconv.Bytes(rawKey), http1.EscapeMemcached)
+	p.gzipFlag, p.gzip, p.rest = gzipFlag, false, 0
+	return p
+}
+
+// free returns p to the pool; nothing may use it afterwards (the request
+// bytes it built included).
+func (p *protocol) free() {
+	if cap(p.key) > 1<<10 {
+		p.key, p.req = nil, nil // do not keep a huge key's buffers
+	}
+	p.out = [2][]byte{}
+	protocols.Put(p)
 }
 
 // CreateRequest builds "get KEY\r\n" (create_request).
 func (p *protocol) CreateRequest(u *upstream.Upstream) error {
-	b := make([]byte, 0, len("get \r\n")+len(p.key))
-	b = append(b, "get "...)
+	b := append(p.req[:0], "get "...)
 	b = append(b, p.key...)
 	b = append(b, "\r\n"...)
+	p.req = b
 	u.Request.Append(b)
 	u.Schema = "memcached://"
 	if debug(u) {
@@ -177,6 +197,7 @@ func decimal(b []byte) (uint64, bool) {
 // InitBody sets how many bytes remain: the value and its trailer for a
 // hit, nothing for a miss (input_filter_init).
 func (p *protocol) InitBody(u *upstream.Upstream) error {
+	u.Out = p.out[:0]
 	if u.HeadersIn.StatusN == 404 {
 		u.Length = 0
 		return nil
