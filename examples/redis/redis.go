@@ -18,6 +18,9 @@
 //	Syntax:  redis_pass address;
 //	Context: location, if in location
 //
+// The address is host[:port] (default port 6379), unix:/path, or the name
+// of an upstream{} group (with "keepalive N" for connection reuse).
+//
 //	Syntax:  redis_key string;
 //	Default: redis_key $uri;
 //	Context: http, server, location
@@ -33,6 +36,7 @@ import (
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/upstream"
+	"github.com/sluicehq/sluice/upstream/balancer"
 )
 
 // self is the module's identity for conf lookups from the handler.
@@ -44,7 +48,7 @@ var Module = &httpd.Module{
 	Handle: &self,
 	Directives: append([]conf.Directive{
 		{Name: "redis_pass", Context: conf.HTTPLoc | conf.HTTPLif, Args: conf.Take1, Set: setPass,
-			Syntax: "redis_pass address;", Doc: "Sets the Redis server (host:port or unix:/path)."},
+			Syntax: "redis_pass address;", Doc: "Sets the Redis server (host[:port], unix:/path) or upstream group."},
 		{Name: "redis_key", Context: conf.HTTPMain | conf.HTTPSrv | conf.HTTPLoc, Args: conf.Take1, Set: setKey,
 			Syntax: "redis_key string;", Default: "redis_key $uri;", Doc: "Sets the key, with variables."},
 	}, upstream.Directives("redis_", func(lc *LocConf) *upstream.Conf { return &lc.Upstream },
@@ -69,11 +73,13 @@ func setPass(c *conf.Cmd) error {
 	if lc.target != nil {
 		return conf.ErrDuplicate
 	}
-	t, err := upstream.ParseAddress(c.Arg(0), 6379)
+	// an upstream{} group of that name, else host[:port] (default 6379);
+	// groups bring balancing and the keepalive pool
+	g, _, err := balancer.Add(c, c.Arg(0), balancer.URLOptions{DefaultPort: 6379})
 	if err != nil {
-		return c.Errorf("%s in \"redis_pass\" directive", err)
+		return err
 	}
-	lc.target = t
+	lc.target = g
 	httpd.CoreLocOf(c).Handler = handler // like clcf->handler = ...
 	return nil
 }

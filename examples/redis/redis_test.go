@@ -3,6 +3,7 @@ package redis_test
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -127,10 +128,18 @@ daemon off;
 error_log %%PREFIX%%/error.log info;
 events {}
 http {
+    upstream kept {
+        server `+addr+`;
+        keepalive 2;
+    }
     server {
         listen 127.0.0.1:%%PORT_A%%;
         location / {
             redis_pass `+addr+`;
+        }
+        location /kept/ {
+            redis_pass kept;
+            redis_key /hello;
         }
         location /arg {
             redis_pass `+addr+`;
@@ -170,4 +179,51 @@ http {
 			}
 		})
 	}
+	t.Run("keepalive", func(t *testing.T) {
+		// requests on one client connection run in order, so each finds
+		// the upstream connection back in the pool (see docs/modules.md,
+		// "Known gaps", for clients that reconnect for every request)
+		client := testutil.Dial(t, s.Addr("A"))
+		defer client.Close()
+		before := connectionsReceived(t, c)
+		for range 10 {
+			if err := client.WriteString("GET /kept/ HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+				t.Fatal(err)
+			}
+			resp, err := client.ReadResponse()
+			if err != nil || resp.StatusCode != 200 || string(resp.Body) != "world" {
+				t.Fatalf("response %v, error %v", resp, err)
+			}
+		}
+		if n := connectionsReceived(t, c) - before; n != 1 {
+			t.Errorf("%d upstream connections for 10 requests through a keepalive group, want 1", n)
+		}
+	})
+}
+
+// connectionsReceived is Redis's count of accepted connections.
+func connectionsReceived(t *testing.T, c net.Conn) int {
+	t.Helper()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Write([]byte("*2\r\n$4\r\nINFO\r\n$5\r\nstats\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	rd := bufio.NewReader(c)
+	head, err := rd.ReadString('\n')
+	if err != nil || !strings.HasPrefix(head, "$") {
+		t.Fatalf("INFO: %q %v", head, err)
+	}
+	n, _ := strconv.Atoi(strings.TrimSpace(head[1:]))
+	body := make([]byte, n+2)
+	if _, err := io.ReadFull(rd, body); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(body), "\r\n") {
+		if v, ok := strings.CutPrefix(l, "total_connections_received:"); ok {
+			k, _ := strconv.Atoi(v)
+			return k
+		}
+	}
+	t.Fatalf("INFO stats lacks total_connections_received:\n%s", body)
+	return 0
 }
