@@ -161,27 +161,26 @@ func (p *proto) CreateRequest(u *upstream.Upstream) error {
 		}
 	}
 	b = append(b, "\r\n"...)
-	if hasBody {
-		b = append(b, body...)
-	}
-	u.Request.Append(b)
-
+	// the head and what of the body is in memory go in one write, as
+	// nginx's writev sends them
 	switch {
+	case hasBody:
+		b = append(b, body...)
 	case p.stream != nil:
 		u.RequestBodyNoBuffering = true
 		if pre := p.stream.TakePreread(); len(pre) > 0 {
 			if ctx.internalChunked {
-				u.Request.Append(chunkFrame(nil, pre))
+				b = chunkFrame(b, pre)
 			} else {
-				u.Request.Append(pre)
+				b = append(b, pre...)
 			}
 		}
-	case !hasBody && lc.U.PassRequestBody.Get() && r.Body != nil:
-		if r.Body.File != nil {
-			u.Request.AppendFile(r.Body.File, 0, r.Body.Size)
-		} else {
-			u.Request.Append(r.Body.Data)
-		}
+	case lc.U.PassRequestBody.Get() && r.Body != nil && r.Body.File == nil:
+		b = append(b, r.Body.Data...)
+	}
+	u.Request.Append(b)
+	if !hasBody && p.stream == nil && lc.U.PassRequestBody.Get() && r.Body != nil && r.Body.File != nil {
+		u.Request.AppendFile(r.Body.File, 0, r.Body.Size)
 	}
 	u.Schema = ctx.vars.schema
 	u.URI = uri
@@ -243,15 +242,37 @@ func (p *proto) SendBody(u *upstream.Upstream, write func([]byte) error) error {
 		if err != nil {
 			return err
 		}
-		if !p.ctx.internalChunked {
-			if err := write(b); err != nil {
+		// what arrived with it goes in the same write (one chunk)
+		data := append(frame[:0], b...)
+		last := false
+		for {
+			more, err := s.ReadMore()
+			if err == io.EOF {
+				last = true
+				break
+			}
+			if err != nil {
 				return err
 			}
-			continue
+			if more == nil {
+				break
+			}
+			data = append(data, more...)
 		}
-		frame = chunkFrame(frame[:0], b)
-		if err := write(frame); err != nil {
+		if p.ctx.internalChunked {
+			framed := chunkFrame(nil, data)
+			if last {
+				framed = append(framed, "0\r\n\r\n"...)
+			}
+			if err := write(framed); err != nil {
+				return err
+			}
+		} else if err := write(data); err != nil {
 			return err
+		}
+		frame = data
+		if last {
+			return nil
 		}
 	}
 }
