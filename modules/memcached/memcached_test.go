@@ -1,6 +1,8 @@
 package memcached_test
 
 import (
+	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -172,4 +174,43 @@ func TestRealMemcached(t *testing.T) {
 	waitLog(t, s, `key: "/notfound" was not found by memcached while reading response header from upstream, client: 127.0.0.1, server: localhost, request: "GET /notfound HTTP/1.0", upstream: "memcached://`+m.addr+`"`)
 	waitLog(t, s, `[error] `)
 	waitLog(t, s, `the "$memcached_key" variable is not set, client: 127.0.0.1, server: localhost, request: "GET /nokey HTTP/1.0"`)
+}
+
+// TestMemcachedDies kills memcached while sluice relays a value too big
+// for the socket buffers: the client must see the response cut (the
+// connection closed before Content-Length bytes), never a short body passed
+// off as complete.
+func TestMemcachedDies(t *testing.T) {
+	m := startMemcached(t)
+	value := strings.Repeat("0123456789abcdef", 3<<20) // 48 MiB
+	m.set(t, "/huge", 0, value)
+	s := serve(t, m.addr, `
+        location / {
+            set $memcached_key $uri;
+            memcached_pass MEMD;
+        }
+`)
+	c := testutil.Dial(t, s.Addr("A"))
+	defer c.Close()
+	if err := c.WriteString(get("/huge")); err != nil {
+		t.Fatal(err)
+	}
+	// the head and some of the value: sluice is relaying; then the crash
+	head := make([]byte, 4096)
+	if _, err := io.ReadFull(c.Conn(), head); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(head), "HTTP/1.1 200 OK\r\n") || !strings.Contains(string(head), fmt.Sprintf("Content-Length: %d\r\n", len(value))) {
+		t.Fatalf("head %q", head[:200])
+	}
+	m.kill(t)
+	rest, err := c.ReadUntilClose()
+	if err != nil {
+		t.Fatalf("reading after the crash: %v", err)
+	}
+	got := len(head) + len(rest)
+	if got >= len(value) {
+		t.Fatalf("received %d bytes, the whole value and head (%d) despite the crash", got, len(value))
+	}
+	waitLog(t, s, "upstream prematurely closed connection while reading upstream")
 }

@@ -19,6 +19,7 @@ import (
 type memd struct {
 	addr string
 	port int
+	proc *os.Process
 
 	mu sync.Mutex
 	c  net.Conn
@@ -27,7 +28,7 @@ type memd struct {
 
 // startMemcached runs memcached on a free loopback port (TCP only, one
 // worker thread so that its connection counters are exact, items up to
-// 16m) and kills it at cleanup. It fails the test when memcached is not
+// 64m) and kills it at cleanup. It fails the test when memcached is not
 // installed.
 func startMemcached(t testing.TB) *memd {
 	t.Helper()
@@ -38,7 +39,7 @@ func startMemcached(t testing.TB) *memd {
 	for attempt := 0; attempt < 5; attempt++ {
 		port := freePort(t)
 		args := []string{"-l", "127.0.0.1", "-p", strconv.Itoa(port), "-U", "0", "-t", "1",
-			"-m", "64", "-I", "16m", "-vv"}
+			"-m", "128", "-I", "64m", "-vv"}
 		if os.Geteuid() == 0 {
 			args = append(args, "-u", "nobody")
 		}
@@ -84,7 +85,7 @@ func startMemcached(t testing.TB) *memd {
 			}
 			cmd.Wait()
 		})
-		m := &memd{addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), port: port}
+		m := &memd{addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), port: port, proc: cmd.Process}
 		c, err := net.DialTimeout("tcp", m.addr, 5*time.Second)
 		if err != nil {
 			t.Fatalf("connecting to memcached: %v", err)
@@ -164,3 +165,11 @@ func (m *memd) totalConnections(t testing.TB) int { return m.stat(t, "total_conn
 // currConnections is the number of connections open now (this client's
 // included).
 func (m *memd) currConnections(t testing.TB) int { return m.stat(t, "curr_connections") }
+
+// kill kills memcached at once (SIGKILL), as a crash would.
+func (m *memd) kill(t testing.TB) {
+	t.Helper()
+	if err := m.proc.Kill(); err != nil {
+		t.Fatalf("killing memcached: %v", err)
+	}
+}
