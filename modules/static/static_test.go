@@ -1,9 +1,11 @@
 package static_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/sluicehq/sluice/internal/servertest"
@@ -58,9 +60,45 @@ func files(t *testing.T, prefix string) {
 	}
 }
 
+// large is a 3 MB body with every offset distinguishable.
+var large = func() string {
+	var b strings.Builder
+	for i := 0; b.Len() < 3<<20; i++ {
+		fmt.Fprintf(&b, "%08d\n", i)
+	}
+	return b.String()
+}()
+
+// TestLargeFile checks a file much larger than socket buffers arrives
+// whole and intact.
+func TestLargeFile(t *testing.T) {
+	s := servertest.Start(t, staticConf)
+	files(t, s.Prefix())
+	if err := os.WriteFile(filepath.Join(s.Prefix(), "html/large.bin"), []byte(large), 0644); err != nil {
+		t.Fatal(err)
+	}
+	resp := testutil.RoundTrip(t, s.Addr("A"), "GET /large.bin HTTP/1.0\r\n\r\n")
+	if resp.StatusCode != 200 || string(resp.Body) != large {
+		t.Fatalf("status %d, %d bytes (want %d), intact %v", resp.StatusCode, len(resp.Body), len(large), string(resp.Body) == large)
+	}
+}
+
 func TestStatic(t *testing.T) {
 	s := servertest.Start(t, staticConf)
 	files(t, s.Prefix())
+	html := filepath.Join(s.Prefix(), "html")
+	if err := syscall.Mkfifo(filepath.Join(html, "fifo"), 0644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("loop", filepath.Join(html, "loop")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("a.html", filepath.Join(html, "link.html")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(html, "large.bin"), []byte(large), 0644); err != nil {
+		t.Fatal(err)
+	}
 	port := s.Port("A")
 	tests := []struct {
 		name    string
@@ -105,6 +143,13 @@ func TestStatic(t *testing.T) {
 		{name: "etag off", req: "GET /noetag/f.html HTTP/1.0\r\n\r\n", status: 200,
 			headers: map[string]string{"ETag": ""}},
 		{name: "log_not_found off", req: "GET /quiet/nope HTTP/1.0\r\n\r\n", status: 404},
+		{name: "fifo is not a regular file", req: "GET /fifo HTTP/1.0\r\n\r\n", status: 404,
+			inLog: `[crit]`},
+		{name: "symlink loop", req: "GET /loop HTTP/1.0\r\n\r\n", status: 403,
+			inLog: `html/loop" failed (40: Too many levels of symbolic links)`},
+		{name: "symlink to a file", req: "GET /link.html HTTP/1.0\r\n\r\n", status: 200, body: "hello html\n"},
+		{name: "large file range", req: "GET /large.bin HTTP/1.0\r\nRange: bytes=1000000-1000009\r\n\r\n", status: 206,
+			body: large[1000000:1000010]},
 		{name: "keepalive 1.1", req: "GET /style.css HTTP/1.1\r\nHost: a\r\n\r\n", status: 200,
 			headers: map[string]string{"Content-Type": "text/css", "Connection": "keep-alive"}, body: "body{}"},
 	}
