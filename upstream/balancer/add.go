@@ -115,6 +115,9 @@ func (g *Group) init() error {
 		if !g.buildPeers(g.servers) {
 			return noPos("no servers in upstream \"%s\" in %s:%d", g.host, g.file, g.line)
 		}
+		if g.res != nil {
+			g.preload()
+		}
 	}
 	if g.method == ConsistentHash {
 		g.points = buildPoints(g.primary)

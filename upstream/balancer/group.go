@@ -169,7 +169,7 @@ func (g *Group) Peers() []*upstream.Peer {
 // the group's method.
 func (g *Group) Picker(r *httpd.Request) upstream.Picker {
 	if g.res != nil {
-		g.refresh(r)
+		g.ensureResolved(r)
 	}
 	p := &picker{g: g, r: r}
 	p.start()

@@ -116,6 +116,14 @@ func initMain(cf *httpd.Config, main any) error {
 			return err
 		}
 	}
+	if cf.Cycle == nil || cf.Cycle.Options == nil || !cf.Cycle.Options.Test {
+		for _, g := range m.groups {
+			if g.res != nil {
+				g.res.log = cf.Log()
+				g.startResolving()
+			}
+		}
+	}
 	for _, name := range m.zoneOrder {
 		if m.zones[name].size == 0 {
 			return noPos("zero size shared memory zone \"%s\"", name)

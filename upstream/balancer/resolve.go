@@ -2,11 +2,14 @@ package balancer
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+	"weak"
 
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/httpd"
@@ -17,28 +20,31 @@ import (
 const defaultValid = 10 * time.Second
 
 // resolveState is the run-time resolution of a group's servers marked
-// "resolve" (nginx does it in the zone module, with the resolver's timers;
-// sluice resolves when a request finds the answers expired).
+// "resolve" (nginx's zone module with its resolver timers): a timer
+// re-resolves them every valid period (resolver valid=, or 10s since Go's
+// resolver does not report TTLs); the first request resolves them if the
+// timer has not yet.
 type resolveState struct {
 	lookup  func(ctx context.Context, network, host string) ([]net.IP, error)
 	srv     func(ctx context.Context, service, proto, name string) ([]*net.SRV, error)
+	cname   func(ctx context.Context, host string) (string, error)
 	timeout time.Duration
 	valid   time.Duration
 	log     *errlog.Log
 
-	mu sync.Mutex
-	// expires is when the current answers go stale; busy is set while a
-	// resolution runs.
-	expires time.Time
-	busy    bool
-	// addrs holds each resolving server's current addresses and SRV
-	// weights.
+	started  atomic.Bool
+	resolved atomic.Bool
+	// run serialises resolutions; addrs is guarded by it.
+	run sync.Mutex
+	// addrs holds each resolving server's current addresses.
 	addrs map[*Server][]resolvedAddr
 }
 
 type resolvedAddr struct {
 	addr   Addr
 	weight int
+	// backup marks SRV targets of a lower priority than the best one
+	backup bool
 }
 
 // initResolve checks a group with "resolve" servers as nginx does and
@@ -93,6 +99,7 @@ func (g *Group) initResolve() error {
 		_, srvs, err := nr.LookupSRV(ctx, service, proto, name)
 		return srvs, err
 	}
+	rs.cname = nr.LookupCNAME
 	g.res = rs
 	return nil
 }
@@ -111,34 +118,101 @@ func dnsResolver(servers []string) *net.Resolver {
 	}}
 }
 
-// refresh re-resolves the group's "resolve" servers when their answers
-// expired: synchronously the first time (a group has no peers for them
-// before), in the background afterwards.
-func (g *Group) refresh(r *httpd.Request) {
-	rs := g.res
-	rs.mu.Lock()
-	if rs.busy || time.Now().Before(rs.expires) {
-		rs.mu.Unlock()
-		return
-	}
-	rs.busy = true
-	first := rs.expires.IsZero()
-	if r != nil && rs.log == nil {
-		rs.log = r.Log()
-	}
-	rs.mu.Unlock()
-	if first {
-		g.resolveNow()
-		return
-	}
-	go g.resolveNow()
+// lastResolved remembers what each run-time resolved server last resolved
+// to, across reloads: a new configuration starts from the old answers, as
+// nginx copies the peers of the old zone, so that a DNS failure at reload
+// time does not leave the group empty.
+var lastResolved sync.Map
+
+// resolveKey identifies a resolving server across configurations.
+func (g *Group) resolveKey(s *Server) string {
+	return g.zone + "\x00" + g.host + "\x00" + s.Host + "\x00" + s.Service
 }
 
-// resolveNow resolves every "resolve" server and rebuilds the peers.
-func (g *Group) resolveNow() {
+// preload gives the "resolve" servers the addresses the previous
+// configuration resolved them to (with the port now configured, for
+// servers without SRV records).
+func (g *Group) preload() {
+	rs := g.res
+	for _, s := range g.servers {
+		if !s.Resolve {
+			continue
+		}
+		v, ok := lastResolved.Load(g.resolveKey(s))
+		if !ok {
+			continue
+		}
+		var addrs []resolvedAddr
+		for _, ra := range v.([]resolvedAddr) {
+			if s.Service == "" {
+				ap, err := netip.ParseAddrPort(ra.addr.Address)
+				if err != nil {
+					continue
+				}
+				ra.addr = tcpAddr(ap.Addr(), s.Port)
+				ra.weight, ra.backup = s.Weight, s.Backup
+			}
+			addrs = append(addrs, ra)
+		}
+		rs.addrs[s] = addrs
+	}
+	if len(rs.addrs) > 0 {
+		g.rebuild(rs.addrs)
+	}
+}
+
+// startResolving starts the group's resolution timer. The timer holds the
+// group weakly: once the configuration is gone, it stops.
+func (g *Group) startResolving() {
+	if g.res == nil || !g.res.started.CompareAndSwap(false, true) {
+		return
+	}
+	wp := weak.Make(g)
+	time.AfterFunc(0, func() { resolveTick(wp) })
+}
+
+func resolveTick(wp weak.Pointer[Group]) {
+	g := wp.Value()
+	if g == nil {
+		return
+	}
+	next := g.resolveNow()
+	g = nil
+	time.AfterFunc(next, func() { resolveTick(wp) })
+}
+
+// ensureResolved makes sure a request finds the "resolve" servers resolved
+// once, and that the timer runs.
+func (g *Group) ensureResolved(r *httpd.Request) {
+	rs := g.res
+	if rs.log == nil && r != nil {
+		rs.run.Lock()
+		rs.log = r.Config.Log()
+		rs.run.Unlock()
+	}
+	if !rs.resolved.Load() {
+		rs.run.Lock()
+		if !rs.resolved.Load() {
+			g.resolveLocked()
+		}
+		rs.run.Unlock()
+	}
+	g.startResolving()
+}
+
+// resolveNow resolves every "resolve" server, rebuilds the peers and
+// returns when to resolve again.
+func (g *Group) resolveNow() time.Duration {
+	g.res.run.Lock()
+	defer g.res.run.Unlock()
+	return g.resolveLocked()
+}
+
+func (g *Group) resolveLocked() time.Duration {
 	rs := g.res
 	ctx, cancel := context.WithTimeout(context.Background(), rs.timeout)
 	defer cancel()
+	next := rs.valid
 	fresh := map[*Server][]resolvedAddr{}
 	for _, s := range g.servers {
 		if !s.Resolve {
@@ -146,33 +220,43 @@ func (g *Group) resolveNow() {
 		}
 		addrs, err := rs.resolveServer(ctx, s)
 		if err != nil {
-			rs.mu.Lock()
-			old, log := rs.addrs[s], rs.log
-			rs.mu.Unlock()
-			if log != nil {
-				log.Logf(errlog.Error, nil, nil, "%s could not be resolved (%s)", s.Host, err)
+			if rs.log != nil {
+				if s.Service != "" {
+					rs.log.Logf(errlog.Error, nil, nil, "service %s of %s could not be resolved (%s)", s.Service, s.Host, err)
+				} else {
+					rs.log.Logf(errlog.Error, nil, nil, "%s could not be resolved (%s)", s.Host, err)
+				}
 			}
-			addrs = old
+			if !isNotFound(err) {
+				// keep the last answer and try again soon
+				addrs = rs.addrs[s]
+				next = max(rs.timeout, time.Second)
+			}
 		}
 		fresh[s] = addrs
 	}
-	rs.mu.Lock()
 	rs.addrs = fresh
-	rs.expires = time.Now().Add(rs.valid)
-	rs.busy = false
-	rs.mu.Unlock()
+	for srv, addrs := range fresh {
+		lastResolved.Store(g.resolveKey(srv), addrs)
+	}
+	rs.resolved.Store(true)
 	g.rebuild(fresh)
+	return next
 }
 
 // resolveServer resolves one server: its SRV records' targets with their
 // ports and weights, or its name's addresses with the configured port.
 func (rs *resolveState) resolveServer(ctx context.Context, s *Server) ([]resolvedAddr, error) {
 	if s.Service == "" {
-		ips, err := rs.lookup(ctx, "ip", s.Host)
+		ips, err := rs.lookupIPs(ctx, s.Host)
 		if err != nil {
 			return nil, shortDNSError(err)
 		}
-		return ipAddrs(ips, s.Port, s.Weight), nil
+		addrs := ipAddrs(ips, s.Port, s.Weight)
+		for i := range addrs {
+			addrs[i].backup = s.Backup
+		}
+		return addrs, nil
 	}
 	service, proto, name := s.Service, "tcp", s.Host
 	if strings.HasPrefix(service, "_") {
@@ -180,22 +264,76 @@ func (rs *resolveState) resolveServer(ctx context.Context, s *Server) ([]resolve
 		service, proto, name = "", "", s.Service+"."+s.Host
 	}
 	srvs, err := rs.srv(ctx, service, proto, name)
+	if (err != nil && isNotFound(err)) || (err == nil && len(srvs) == 0) {
+		full := name
+		if service != "" {
+			full = "_" + service + "._" + proto + "." + name
+		}
+		if c, ok := rs.chase(ctx, full); ok {
+			srvs, err = rs.srv(ctx, "", "", c)
+		}
+	}
 	if err != nil {
 		return nil, shortDNSError(err)
 	}
+	best := uint16(65535)
+	for _, srv := range srvs {
+		best = min(best, srv.Priority)
+	}
 	var out []resolvedAddr
 	for _, srv := range srvs {
-		ips, err := rs.lookup(ctx, "ip", strings.TrimSuffix(srv.Target, "."))
+		target := strings.TrimSuffix(srv.Target, ".")
+		ips, err := rs.lookupIPs(ctx, target)
 		if err != nil {
+			if rs.log != nil {
+				rs.log.Logf(errlog.Error, nil, nil, "%s could not be resolved (%s) while resolving service %s of %s",
+					target, shortDNSError(err), s.Service, s.Host)
+			}
+			if !isNotFound(err) {
+				// a target that failed for now: keep the last answer
+				return nil, shortDNSError(err)
+			}
 			continue
 		}
 		w := s.Weight
 		if w == 1 && srv.Weight > 0 {
 			w = int(srv.Weight)
 		}
-		out = append(out, ipAddrs(ips, int(srv.Port), w)...)
+		addrs := ipAddrs(ips, int(srv.Port), w)
+		for i := range addrs {
+			addrs[i].backup = s.Backup || srv.Priority != best
+		}
+		out = append(out, addrs...)
 	}
 	return out, nil
+}
+
+// lookupIPs resolves a name, following a CNAME whose target the answer
+// did not carry (nginx's resolver queries it; Go's does not).
+func (rs *resolveState) lookupIPs(ctx context.Context, host string) ([]net.IP, error) {
+	ips, err := rs.lookup(ctx, "ip", host)
+	if (err != nil && isNotFound(err)) || (err == nil && len(ips) == 0) {
+		if c, ok := rs.chase(ctx, host); ok {
+			return rs.lookup(ctx, "ip", c)
+		}
+	}
+	if err == nil && len(ips) == 0 {
+		err = errNotFound
+	}
+	return ips, err
+}
+
+// chase returns the target of name's CNAME record, if it has one.
+func (rs *resolveState) chase(ctx context.Context, name string) (string, bool) {
+	if rs.cname == nil {
+		return "", false
+	}
+	c, err := rs.cname(ctx, name)
+	c = strings.TrimSuffix(c, ".")
+	if err != nil || c == "" || strings.EqualFold(c, strings.TrimSuffix(name, ".")) {
+		return "", false
+	}
+	return c, true
 }
 
 func ipAddrs(ips []net.IP, port, weight int) []resolvedAddr {
@@ -213,14 +351,26 @@ func ipAddrs(ips []net.IP, port, weight int) []resolvedAddr {
 	return out
 }
 
+// isNotFound reports a name that does not exist or has no addresses
+// (NXDOMAIN or an empty answer): its peers go away. Other failures keep
+// them.
+func isNotFound(err error) bool {
+	var de *net.DNSError
+	return errors.As(err, &de) && de.IsNotFound || err == errNotFound
+}
+
+var errNotFound = errString("3: Host not found")
+
 // shortDNSError words a lookup failure the way nginx's resolver does.
 func shortDNSError(err error) error {
 	if de, ok := err.(*net.DNSError); ok {
 		switch {
 		case de.IsNotFound:
-			return errString("3: Host not found")
+			return errNotFound
 		case de.IsTimeout:
 			return errString("110: Operation timed out")
+		default:
+			return errString("2: Server failure")
 		}
 	}
 	return err
@@ -240,15 +390,20 @@ func (g *Group) rebuild(resolved map[*Server][]resolvedAddr) {
 			servers = append(servers, s)
 			continue
 		}
-		byWeight := map[int]*Server{}
+		type kind struct {
+			weight int
+			backup bool
+		}
+		byKind := map[kind]*Server{}
 		for _, ra := range resolved[s] {
-			x := byWeight[ra.weight]
+			k := kind{ra.weight, ra.backup}
+			x := byKind[k]
 			if x == nil {
 				c := *s
 				c.Addrs = nil
-				c.Weight = ra.weight
+				c.Weight, c.Backup = ra.weight, ra.backup
 				x = &c
-				byWeight[ra.weight] = x
+				byKind[k] = x
 				servers = append(servers, x)
 			}
 			x.Addrs = append(x.Addrs, ra.addr)

@@ -50,6 +50,7 @@ func (d *fakeDNS) lookupSRV(_ context.Context, service, proto, name string) ([]*
 
 func resolvingGroup(t *testing.T, dns *fakeDNS, servers ...*Server) *Group {
 	t.Helper()
+	lastResolved.Clear()
 	g := newGroup()
 	g.host, g.flags, g.zone = "r", blockFlags, "z"
 	g.resolver = &httpd.Resolver{Servers: []string{"127.0.0.1:53"}, IPv4: true, IPv6: true}
@@ -58,6 +59,7 @@ func resolvingGroup(t *testing.T, dns *fakeDNS, servers ...*Server) *Group {
 		t.Fatal(err)
 	}
 	g.res.lookup, g.res.srv = dns.lookup, dns.lookupSRV
+	g.res.started.Store(true) // no timer: the tests resolve by hand
 	return g
 }
 
@@ -80,7 +82,7 @@ func TestRunTimeResolution(t *testing.T) {
 	if got := peerNames(g); !slices.Equal(got, []string{"10.0.0.1:80"}) {
 		t.Fatalf("before resolution: %v", got)
 	}
-	g.refresh(nil) // the first resolution is synchronous
+	g.ensureResolved(nil) // the first resolution is synchronous
 	if got := peerNames(g); !slices.Equal(got, []string{"10.0.0.1:80", "10.1.0.1:8080", "10.1.0.2:8080"}) {
 		t.Fatalf("after resolution: %v", got)
 	}
@@ -114,13 +116,50 @@ func TestRunTimeResolution(t *testing.T) {
 		t.Errorf("active count not released on the kept peer")
 	}
 
-	// a failed lookup keeps the last answer
+	// a failed lookup keeps the last answer; a name that is gone loses
+	// its peers
+	g.res.lookup = func(context.Context, string, string) ([]net.IP, error) {
+		return nil, &net.DNSError{Err: "server misbehaving", Name: "app.test", IsTemporary: true}
+	}
+	g.resolveNow()
+	if got := peerNames(g); len(got) != 3 {
+		t.Errorf("after a failed lookup: %v", got)
+	}
+	g.res.lookup = dns.lookup
 	dns.mu.Lock()
 	delete(dns.ips, "app.test")
 	dns.mu.Unlock()
 	g.resolveNow()
-	if got := peerNames(g); len(got) != 3 {
-		t.Errorf("after a failed lookup: %v", got)
+	if got := peerNames(g); !slices.Equal(got, []string{"10.0.0.1:80"}) {
+		t.Errorf("after NXDOMAIN: %v", got)
+	}
+}
+
+func TestResolvedAcrossReloads(t *testing.T) {
+	dns := &fakeDNS{ips: map[string][]string{"app.test": {"10.1.0.1"}}}
+	server := func(port int) *Server {
+		return &Server{Name: "app.test", Resolve: true, Host: "app.test", Port: port, Weight: 1, MaxFails: 1, FailTimeout: 10 * time.Second}
+	}
+	old := resolvingGroup(t, dns, server(8080))
+	old.ensureResolved(nil)
+	// the new configuration moves the port, and DNS fails for now
+	g := newGroup()
+	g.host, g.flags, g.zone = "r", blockFlags, "z"
+	g.resolver = old.resolver
+	g.servers = []*Server{server(9090)}
+	if err := g.init(); err != nil {
+		t.Fatal(err)
+	}
+	if got := peerNames(g); !slices.Equal(got, []string{"10.1.0.1:9090"}) {
+		t.Fatalf("preloaded peers %v", got)
+	}
+	g.res.started.Store(true)
+	g.res.lookup = func(context.Context, string, string) ([]net.IP, error) {
+		return nil, &net.DNSError{Err: "server misbehaving", Name: "app.test", IsTemporary: true}
+	}
+	g.ensureResolved(nil)
+	if got := peerNames(g); !slices.Equal(got, []string{"10.1.0.1:9090"}) {
+		t.Errorf("after a failed first resolution: %v", got)
 	}
 }
 
@@ -128,20 +167,21 @@ func TestRunTimeResolutionSRV(t *testing.T) {
 	dns := &fakeDNS{
 		ips: map[string][]string{"a.test": {"10.2.0.1"}, "b.test": {"10.2.0.2"}},
 		srv: map[string][]*net.SRV{"_http._tcp.svc.test": {
-			{Target: "a.test.", Port: 8001, Weight: 5}, {Target: "b.test.", Port: 8002, Weight: 1}}},
+			{Target: "a.test.", Port: 8001, Weight: 5}, {Target: "b.test.", Port: 8002, Weight: 1},
+			{Target: "b.test.", Port: 9000, Priority: 10}}},
 	}
 	g := resolvingGroup(t, dns, &Server{Name: "svc.test", Resolve: true, Host: "svc.test", Service: "http",
 		Weight: 1, MaxFails: 1, FailTimeout: 10 * time.Second})
-	g.refresh(nil)
-	if got := peerNames(g); !slices.Equal(got, []string{"10.2.0.1:8001", "10.2.0.2:8002"}) {
+	g.ensureResolved(nil)
+	if got := peerNames(g); !slices.Equal(got, []string{"10.2.0.1:8001", "10.2.0.2:8002", "10.2.0.2:9000"}) {
 		t.Fatalf("peers %v", got)
 	}
 	if got := distribution(t, g, 6, nil); got["svc.test"] != 6 {
 		t.Errorf("got %v", got)
 	}
 	st := g.Stats()
-	if st[0].Weight != 5 || st[1].Weight != 1 {
-		t.Errorf("SRV weights not used: %+v", st)
+	if st[0].Weight != 5 || st[1].Weight != 1 || !st[2].Backup {
+		t.Errorf("SRV weights and priorities not used: %+v", st)
 	}
 }
 
