@@ -6,8 +6,12 @@ package modules
 import (
 	"github.com/sluicehq/sluice/core"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/modules/access"
 	"github.com/sluicehq/sluice/modules/autoindex"
+	"github.com/sluicehq/sluice/modules/headers"
 	"github.com/sluicehq/sluice/modules/index"
+	"github.com/sluicehq/sluice/modules/log"
+	"github.com/sluicehq/sluice/modules/mapmod"
 	"github.com/sluicehq/sluice/modules/memcached"
 	"github.com/sluicehq/sluice/modules/mytest"
 	"github.com/sluicehq/sluice/modules/notmodified"
@@ -24,11 +28,14 @@ import (
 // list, as in nginx.
 func HTTP() []*httpd.Module {
 	return []*httpd.Module{
+		log.Module,
 		upstream.Module,
 		balancer.Module,
 		static.Module,
 		autoindex.Module,
 		index.Module,
+		access.Module,
+		mapmod.Module,
 		rewrite.Module,
 		proxy.Module,
 		memcached.Module,
@@ -39,6 +46,7 @@ func HTTP() []*httpd.Module {
 		balancer.KeepaliveModule,
 		balancer.ZoneModule,
 		mytest.Module,
+		headers.Module,
 		rangefilter.Module,
 		notmodified.Module,
 	}
@@ -46,12 +54,14 @@ func HTTP() []*httpd.Module {
 
 // All returns the top-level modules.
 func All() []*core.Module {
-	return []*core.Module{httpd.New(HTTP()...)}
+	return []*core.Module{httpd.New(HTTP()...), log.Files}
 }
 
 // Implemented names the nginx modules sluice implements, as nginx's
 // configure script names them ("http_proxy"), for -V.
 var Implemented = []string{
+	"http_access",
+	"http_map",
 	"http_autoindex",
 	"http_rewrite",
 	"http_proxy",
