@@ -171,7 +171,7 @@ func (g *Group) Picker(r *httpd.Request) upstream.Picker {
 	if g.res != nil {
 		g.ensureResolved(r)
 	}
-	p := &picker{g: g, r: r}
+	p := newPicker(g, r)
 	p.start()
 	switch g.method {
 	case Hash, ConsistentHash:

@@ -1,6 +1,8 @@
 package balancer
 
 import (
+	"sync"
+
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/upstream"
@@ -33,9 +35,36 @@ type picker struct {
 	alen   int
 	// num holds the rehash number as text (kept here: it would escape)
 	num [20]byte
+	// release puts the picker back in the pool.
+	release func()
 }
 
 var _ upstream.Picker = (*picker)(nil)
+
+// pickers recycles request pickers: a picker goes back when its request
+// ends (a request cleanup), so steady-state selection allocates nothing.
+var pickers = sync.Pool{New: func() any { return new(picker) }}
+
+// recycle clears a picker and puts it back in the pool.
+func recycle(p *picker) {
+	*p = picker{release: p.release, triedX: p.triedX[:0]}
+	pickers.Put(p)
+}
+
+// newPicker returns a picker for a request of g: a recycled one released
+// when the request ends, or a fresh one without a request.
+func newPicker(g *Group, r *httpd.Request) *picker {
+	if r == nil {
+		return &picker{g: g}
+	}
+	p := pickers.Get().(*picker)
+	if p.release == nil {
+		p.release = func() { recycle(p) }
+	}
+	p.g, p.r = g, r
+	r.AddCleanup(p.release)
+	return p
+}
 
 // start is ngx_http_upstream_init_round_robin_peer.
 func (p *picker) start() {
@@ -49,7 +78,15 @@ func (p *picker) start() {
 	p.tries = p.set.allTries()
 	g.mu.Unlock()
 	if n > 128 {
-		p.triedX = make([]uint64, (n+63)/64)
+		words := (n + 63) / 64
+		if cap(p.triedX) >= words {
+			p.triedX = p.triedX[:words]
+			clear(p.triedX)
+		} else {
+			p.triedX = make([]uint64, words)
+		}
+	} else {
+		p.triedX = nil
 	}
 }
 
