@@ -186,22 +186,59 @@ func parseListenAddr(s string) ([]*Listen, error) {
 	default:
 		if i := strings.LastIndexByte(s, ':'); i >= 0 {
 			host, portText = s[:i], s[i+1:]
-		} else if _, ok := conf.Atoi(s); ok {
+		} else if isPortText(s) {
 			portText = s
 		} else {
 			host = s
 		}
 	}
-	port := 80
+	port, last := 80, 0
 	if portText != "" {
-		n, ok := conf.Atoi(portText)
-		if !ok || n > 65535 {
-			return nil, fmt.Errorf("invalid port")
+		var err error
+		if port, last, err = parsePortRange(portText); err != nil {
+			return nil, err
 		}
-		port = int(n)
 	} else if host == "" {
 		return nil, fmt.Errorf("no host")
 	}
+	ls, err := listenHosts(host, port)
+	if err != nil || last == 0 {
+		return ls, err
+	}
+	// A port range listens on every port of it (ngx_inet_add_addr).
+	var out []*Listen
+	for _, l := range ls {
+		for p := port; p <= last; p++ {
+			c := *l
+			c.Port = p
+			out = append(out, &c)
+		}
+	}
+	return out, nil
+}
+
+// parsePortRange parses "port" or "first-last" as ngx_parse_inet_url does
+// for listen; last is 0 without a range.
+func parsePortRange(s string) (port, last int, err error) {
+	if i := strings.IndexByte(s, '-'); i >= 0 {
+		n, ok := conf.Atoi(s[i+1:])
+		if !ok || n < 1 || n > 65535 {
+			return 0, 0, fmt.Errorf("invalid port")
+		}
+		last, s = int(n), s[:i]
+	}
+	n, ok := conf.Atoi(s)
+	if !ok || n < 1 || n > 65535 {
+		return 0, 0, fmt.Errorf("invalid port")
+	}
+	if last != 0 && int(n) > last {
+		return 0, 0, fmt.Errorf("invalid port range")
+	}
+	return int(n), last, nil
+}
+
+// listenHosts resolves the host part of a listen address.
+func listenHosts(host string, port int) ([]*Listen, error) {
 	if host == "*" || host == "" {
 		return []*Listen{{Network: "tcp", Port: port}}, nil
 	}
@@ -226,6 +263,18 @@ func parseListenAddr(s string) ([]*Listen, error) {
 		out = append(out, &Listen{Network: "tcp", Host: ip.String(), Port: port})
 	}
 	return out, nil
+}
+
+// isPortText reports whether a listen address without a colon is a port
+// or a port range rather than a host name.
+func isPortText(s string) bool {
+	if i := strings.IndexByte(s, '-'); i >= 0 {
+		_, ok := conf.Atoi(s[i+1:])
+		_, ok2 := conf.Atoi(s[:i])
+		return ok && ok2
+	}
+	_, ok := conf.Atoi(s)
+	return ok
 }
 
 // addrConf is one address servers listen on: its default server and the
