@@ -3,6 +3,7 @@ package log
 import (
 	"container/list"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -94,6 +95,8 @@ func (c *fileCache) write(name string, line []byte, now time.Time) (n int, openE
 		if len(c.entries) >= c.max {
 			c.expire(now, 0)
 		}
+		// the name lives in the request's memory: the cache keeps a copy
+		name = strings.Clone(name)
 		e = &cacheEntry{name: name, uses: 1, accessed: now}
 		e.elem = c.lru.PushFront(e)
 		c.entries[name] = e

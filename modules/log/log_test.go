@@ -248,6 +248,9 @@ func TestOpenFileCache(t *testing.T) {
 			}
 		})
 	}
+	if strings.Contains(s.ErrorLog(), "[alert]") {
+		t.Errorf("alerts in the error log:\n%s", s.ErrorLog())
+	}
 	if !strings.Contains(s.ErrorLog(), `[crit]`) || !strings.Contains(s.ErrorLog(), `cache_lru" failed (2: No such file or directory)`) {
 		t.Errorf("error log lacks the failed open:\n%s", s.ErrorLog())
 	}
