@@ -48,9 +48,24 @@
 // memory zone. The "zone" directive is accepted and validated like nginx's,
 // but changes nothing. A reload builds new groups with fresh state.
 //
+// # Run-time resolution
+//
+// A server marked "resolve" (in a group with a zone, and a resolver in the
+// block or at http level) is resolved while sluice runs, as nginx's zone
+// module does: a timer re-resolves it every valid period (the resolver's
+// valid=, else 10s: Go's resolver does not report TTLs), CNAMEs are
+// followed, "service=" uses SRV records (their weights, and lower
+// priorities as backup servers). A name that no longer exists loses its
+// peers; other DNS failures keep the last answer. A reload starts from the
+// previous configuration's answers. Peers that survive a change keep their
+// state. Go's resolver reads /etc/hosts before asking the DNS servers;
+// nginx's never does.
+//
 // # Keepalive
 //
 // Every explicit group gets an upstream.Pool of idle connections: "keepalive
 // N" sets its size, and without the directive the pool keeps 32, as nginx
-// 1.29+ does ("keepalive 0" disables it). Implicit groups keep none.
+// 1.29+ does ("keepalive 0" disables it). Implicit groups keep none. The
+// "local" parameter is accepted, but the pool is shared by every location
+// using the group (nginx keeps a local pool's connections per location).
 package balancer

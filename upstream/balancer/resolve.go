@@ -421,7 +421,7 @@ func (g *Group) rebuild(resolved map[*Server][]resolvedAddr) {
 	backup := newPeerSet(servers, true)
 	for _, set := range []*peerSet{primary, backup} {
 		for i, p := range set.peers {
-			if o := old[[2]string{p.up.Name, p.server}]; o != nil && o.weight == p.weight {
+			if o := old[[2]string{p.up.Name, p.server}]; o != nil && o.weight == p.weight && o.backup == p.backup {
 				set.peers[i] = o
 			}
 		}
