@@ -86,6 +86,9 @@ func maskPageBytes(line string) string {
 		rest := line[i+2:]
 		fields := strings.SplitN(rest, " ", 3)
 		if len(fields) >= 2 {
+			if fields[1] == "<page>" {
+				return line // masked already
+			}
 			code, err1 := strconv.Atoi(fields[0])
 			n, err2 := strconv.Atoi(fields[1])
 			if err1 == nil && err2 == nil && len(fields[0]) == 3 {
