@@ -87,11 +87,11 @@ func setExpires(c *conf.Cmd) error {
 		kind, v = expiresModified, c.Arg(1)
 	}
 	lc.expires = kind
-	x, err := httpd.ConfigOf(c).Compile(c, v)
+	x, err := compileValue(c, v)
 	if err != nil {
 		return err
 	}
-	if _, lit := x.Literal(); !lit {
+	if _, lit := x.literal(); !lit {
 		lc.expiresValue = x
 		return nil
 	}
@@ -107,7 +107,7 @@ func setExpires(c *conf.Cmd) error {
 func applyExpires(r *httpd.Request, lc *LocConf) {
 	kind, t := lc.expires, lc.expiresTime
 	if lc.expiresValue != nil {
-		k, tt, err := parseExpires(lc.expiresValue.Eval(r), kind)
+		k, tt, err := parseExpires(lc.expiresValue.eval(r), kind)
 		if err != nil || k == expiresOff {
 			return
 		}

@@ -92,6 +92,7 @@ http {
             add_trailer Foo a;
             add_trailer X-Foo $sent_trailer_foo;
             add_trailer Foo b;
+            add_trailer X-Foos $sent_trailer_foo;
             add_trailer X-Empty "";
             return 200 "0123456789";
         }
@@ -104,8 +105,8 @@ http {
 	for _, h := range r.Trailers {
 		got = append(got, h.Name+"="+h.Value)
 	}
-	// each trailer sees those before it
-	if want := "X-URI=/ Foo=a X-Foo=a Foo=b"; strings.Join(got, " ") != want {
+	// variables keep their first value in a request, as in nginx
+	if want := "X-URI=/ Foo=a X-Foo=a Foo=b X-Foos=a"; strings.Join(got, " ") != want {
 		t.Errorf("trailers %q, want %q", strings.Join(got, " "), want)
 	}
 	if string(r.Body) != "0123456789" || !r.LastChunk {

@@ -57,7 +57,7 @@ var Module = &httpd.Module{
 type LocConf struct {
 	expires      expiresKind
 	expiresTime  int64
-	expiresValue *httpd.Complex
+	expiresValue *value
 
 	// headers and trailers are nil when the level has none (then it
 	// inherits), non-nil once add_header / add_trailer appeared.
@@ -81,7 +81,7 @@ const (
 // field is one add_header or add_trailer.
 type field struct {
 	key    string
-	value  *httpd.Complex // nil for an empty value
+	value  *value // nil for an empty value
 	kind   fieldKind
 	always bool
 }
@@ -90,7 +90,7 @@ func (f *field) eval(r *httpd.Request) string {
 	if f.value == nil {
 		return ""
 	}
-	return f.value.Eval(r)
+	return f.value.eval(r)
 }
 
 func mergeLoc(_ *httpd.Config, parent, child any) error {
@@ -141,7 +141,7 @@ func setAdd(trailer bool) func(c *conf.Cmd) error {
 			}
 		}
 		if v := c.Arg(1); v != "" {
-			x, err := httpd.ConfigOf(c).Compile(c, v)
+			x, err := compileValue(c, v)
 			if err != nil {
 				return err
 			}
