@@ -112,11 +112,15 @@ func setAccessLog(c *conf.Cmd) error {
 			}
 			level = int(n)
 		case strings.HasPrefix(a, "if="):
-			x, err := cf.Compile(c, a[len("if="):])
+			text := a[len("if="):]
+			x, err := cf.Compile(c, text)
 			if err != nil {
 				return err
 			}
-			l.filter = x
+			l.filter, l.filterVar = x, -1
+			if name, ok := loneVariable(text); ok {
+				l.filterVar = cf.VariableIndex(name)
+			}
 		default:
 			return c.Errorf("invalid parameter \"%s\"", a)
 		}
@@ -186,4 +190,28 @@ func setOpenFileCache(c *conf.Cmd) error {
 	lc.cache = fc
 	fileSetOf(core.CycleOf(c), httpd.ConfigOf(c).MainConf(&self).(*mainConf)).addCache(fc)
 	return nil
+}
+
+// loneVariable reports whether text is exactly "$name" or "${name}" with a
+// variable name (not a capture): such a value is read directly.
+func loneVariable(text string) (string, bool) {
+	if len(text) < 2 || text[0] != '$' {
+		return "", false
+	}
+	name := text[1:]
+	if name[0] == '{' {
+		if name[len(name)-1] != '}' {
+			return "", false
+		}
+		name = name[1 : len(name)-1]
+	}
+	if name == "" || name[0] >= '0' && name[0] <= '9' {
+		return "", false
+	}
+	for i := 0; i < len(name); i++ {
+		if !isVarChar(name[i]) {
+			return "", false
+		}
+	}
+	return name, true
 }
