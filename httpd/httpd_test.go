@@ -84,11 +84,52 @@ events {}
 http {
     server {
         listen 127.0.0.1:%%PORT_A%%;
-        location / { return 200 "[$http_x_a] [$http_x_b] $uri"; }
+        location / { return 200 "[$http_x_a] [$http_x_b] [$http_user_agent] [$http_referer] [$http_via] [$content_type] [$http_cookie] $uri"; }
     }
 }`)
-	resp := testutil.RoundTrip(t, s.Addr("A"), "GET /join HTTP/1.0\r\nX-A: 1\r\nX-A: 2\r\nX-B: 3\r\n\r\n")
-	if got := string(resp.Body); got != "[1, 2] [3] /join" {
-		t.Errorf("body %q", got)
+	cases := []struct {
+		name, head, want string
+	}{
+		{"unknown", "X-A: 1\r\nX-A: 2\r\nX-B: 3\r\n", "[1, 2] [3] [] [] [] [] [] /join"},
+		{"user agent", "User-Agent: foo\r\nUser-Agent: bar\r\n", "[] [] [foo, bar] [] [] [] [] /join"},
+		{"referer", "Referer: foo\r\nReferer: bar\r\n", "[] [] [] [foo, bar] [] [] [] /join"},
+		{"via", "Via: a\r\nVia: b\r\nVia: c\r\n", "[] [] [] [] [a, b, c] [] [] /join"},
+		{"content type", "Content-Type: a\r\nContent-Type: b\r\n", "[] [] [] [] [] [a, b] [] /join"},
+		{"cookie", "Cookie: a\r\nCookie: b\r\n", "[] [] [] [] [] [] [a; b] /join"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			resp := testutil.RoundTrip(t, s.Addr("A"), "GET /join HTTP/1.0\r\n"+c.head+"\r\n")
+			if got := string(resp.Body); got != c.want {
+				t.Errorf("body %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+// TestUniqueHeaders: a second line of a header that must be unique is a
+// 400 (If-Match and If-None-Match joined that list in nginx 1.23).
+func TestUniqueHeaders(t *testing.T) {
+	s := servertest.Start(t, `
+events {}
+http {
+    server {
+        listen 127.0.0.1:%%PORT_A%%;
+        location / { return 204; }
+    }
+}`)
+	for _, h := range []string{"Host", "If-Modified-Since", "If-Unmodified-Since", "If-Match",
+		"If-None-Match", "Content-Length", "Content-Range", "If-Range", "Transfer-Encoding",
+		"Expect", "Authorization"} {
+		t.Run(h, func(t *testing.T) {
+			v := "foo"
+			if h == "Content-Length" {
+				v = "0"
+			}
+			resp := testutil.RoundTrip(t, s.Addr("A"), "GET / HTTP/1.0\r\n"+h+": "+v+"\r\n"+h+": "+v+"\r\n\r\n")
+			if resp.StatusCode != 400 {
+				t.Errorf("status %d, want 400", resp.StatusCode)
+			}
+		})
 	}
 }

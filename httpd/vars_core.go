@@ -29,12 +29,15 @@ func (vr *varRegistry) addCore() {
 		}
 	}
 	add("http_host", header(func(h *HeadersIn) int { return h.Host }), 0)
-	add("http_user_agent", header(func(h *HeadersIn) int { return h.UserAgent }), 0)
-	add("http_referer", header(func(h *HeadersIn) int { return h.Referer }), 0)
-	add("http_via", header(func(h *HeadersIn) int { return h.Via }), 0)
-	add("http_x_forwarded_for", func(r *Request, _ string, _ int) (string, bool) {
-		return r.joinHeadersIn("x-forwarded-for", ", ")
-	}, 0)
+	// Since nginx 1.23 every header line of a name is kept, so even the
+	// headers that should appear once join their lines with ", ".
+	joined := func(name string) VarGetter {
+		return func(r *Request, _ string, _ int) (string, bool) { return r.joinHeadersIn(name, ", ") }
+	}
+	add("http_user_agent", joined("user-agent"), 0)
+	add("http_referer", joined("referer"), 0)
+	add("http_via", joined("via"), 0)
+	add("http_x_forwarded_for", joined("x-forwarded-for"), 0)
 	add("http_cookie", func(r *Request, _ string, _ int) (string, bool) {
 		return r.joinHeadersIn("cookie", "; ")
 	}, 0)
@@ -50,7 +53,7 @@ func (vr *varRegistry) addCore() {
 		}
 		return "", false
 	}, VarNoCacheable)
-	add("content_type", header(func(h *HeadersIn) int { return h.ContentType }), 0)
+	add("content_type", joined("content-type"), 0)
 	add("host", func(r *Request, _ string, _ int) (string, bool) {
 		if r.In.Server != "" {
 			return r.In.Server, true
