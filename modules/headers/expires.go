@@ -24,6 +24,9 @@ const (
 	expiresUnset
 )
 
+// httpTimeLayout is the HTTP date format ("Thu, 01 Jan 1970 00:00:01 GMT").
+const httpTimeLayout = "Mon, 02 Jan 2006 15:04:05 GMT"
+
 // The fixed values of "expires epoch" and "expires max".
 const (
 	epochExpires = "Thu, 01 Jan 1970 00:00:01 GMT"
@@ -157,13 +160,15 @@ func applyExpires(r *httpd.Request, lc *LocConf) {
 		t += out.LastModifiedTime
 		maxAge = t - now
 	}
-	e.Value = httpd.FormatHTTPTime(t)
+	b := r.Scratch()
+	start := len(*b)
+	*b = time.Unix(t, 0).UTC().AppendFormat(*b, httpTimeLayout)
+	e.Value = bytesconv.String((*b)[start:])
 	if lc.expiresTime < 0 || maxAge < 0 {
 		*ccv = "no-cache"
 		return
 	}
-	b := r.Scratch()
-	start := len(*b)
+	start = len(*b)
 	*b = append(*b, "max-age="...)
 	*b = strconv.AppendInt(*b, maxAge, 10)
 	*ccv = bytesconv.String((*b)[start:])
