@@ -14,6 +14,7 @@ import (
 func conf(addr, server string) string {
 	return `
 daemon off;
+error_log %%PREFIX%%/error.log info;
 events {}
 http {
     server {

@@ -13,7 +13,7 @@ import (
 // length-counting default), the reads cut by split.
 func feed(t *testing.T, p *proto, resp string, split func(int) bool) (u *upstream.Upstream, head upstream.HeaderResult, body string, err error) {
 	t.Helper()
-	u = upstream.Bare(256)
+	u = upstream.Bare(max(256, len(resp)))
 	u.Proto = p
 	var reads []string
 	start := 0
