@@ -20,6 +20,10 @@
 // A level without access_log inherits its parent's logs; "access_log off"
 // stops logging at that level; a server with none anywhere logs to
 // logs/access.log under the prefix in the "combined" format, as nginx.
+// One difference: when that implicit default file cannot be opened
+// (typically, the prefix has no logs/ directory), nginx refuses to start;
+// sluice warns and runs without it, as it runs without logs/ for its error
+// log. Files named by access_log must open, as in nginx.
 //
 // Directives
 //
