@@ -16,6 +16,7 @@ import (
 // what arrived, and the rest follows as it comes, re-chunked for
 // HTTP/1.1 when the client sent it chunked.
 func TestRequestBufferingOff(t *testing.T) {
+	testutil.CheckLeaks(t)
 	tests := []struct {
 		name    string
 		uri     string
@@ -95,6 +96,7 @@ func TestRequestBufferingOff(t *testing.T) {
 // TestStreamedBodyPipelined checks that a streamed chunked body is read no
 // further than its end: the pipelined request after it is served.
 func TestStreamedBodyPipelined(t *testing.T) {
+	testutil.CheckLeaks(t)
 	b := testutil.StartBackend(t, testutil.Script{
 		testutil.ReadRequest(),
 		testutil.Write(testutil.HTTPResponse(200, "ok")),

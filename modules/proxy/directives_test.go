@@ -24,6 +24,7 @@ func respond(raw string) testutil.Script {
 // TestDirectives runs one configuration per case against a scripted
 // backend and checks the client's answer and what the backend got.
 func TestDirectives(t *testing.T) {
+	testutil.CheckLeaks(t)
 	ok := testutil.HTTPResponse(200, "ok")
 	tests := []struct {
 		name     string
@@ -257,6 +258,7 @@ func waitLog(t *testing.T, s *servertest.Server, want string) {
 // TestUnixSocket proxies to a backend on a unix socket, with the URI part
 // after the socket path.
 func TestUnixSocket(t *testing.T) {
+	testutil.CheckLeaks(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "b.sock")
 	ln, err := net.Listen("unix", path)
@@ -291,6 +293,7 @@ func TestUnixSocket(t *testing.T) {
 // with proxy_store_access and the upstream's Last-Modified; other answers
 // are not stored and no temp file is left.
 func TestStore(t *testing.T) {
+	testutil.CheckLeaks(t)
 	b := testutil.StartBackendFunc(t, func(i int) testutil.Script {
 		switch i {
 		case 0:
