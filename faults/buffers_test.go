@@ -18,7 +18,7 @@ import (
 func TestHeaderBufferReuse(t *testing.T) {
 	s := servertest.Start(t, hostileConf)
 	sizes := []int{1000, 2047, 2048, 2048, 1500, 2048, 2047, 2048}
-	for round := 0; round < 3; round++ {
+	for round := 0; round < 50; round++ {
 		for _, n := range sizes {
 			line := lineOf(n)
 			c := testutil.Dial(t, s.Addr("0"))

@@ -3,7 +3,9 @@ package faults_test
 import (
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -94,6 +96,7 @@ type result struct {
 	nginx, sluice faults.Outcome
 	leaks         string // sluice's leaks after the case, "" for none
 	diff          string // how sluice differs from what it is held to
+	kinds         string // what differs, in a few words, for the matrix
 }
 
 // run plays the case against both servers at once and collects the
@@ -149,6 +152,8 @@ func (e *env) run(t *testing.T, c hostileCase) result {
 	}
 	r.nginx.ErrorLog, r.nginx.AccessLog = faults.ErrorLines(e.nErr.Since()), faults.AccessLines(e.nAcc.Since())
 	r.sluice.ErrorLog, r.sluice.AccessLog = faults.ErrorLines(e.sErr.Since()), faults.AccessLines(e.sAcc.Since())
+	maskPaths(r.nginx.ErrorLog, e.nginx.Prefix())
+	maskPaths(r.sluice.ErrorLog, strings.TrimSuffix(e.sluice.Prefix(), "/"))
 	return r
 }
 
@@ -160,6 +165,24 @@ func (e *env) worker(t *testing.T) int {
 		t.Fatalf("nginx (pid %d) should have one worker: %v %v", e.nginx.PID(), kids, err)
 	}
 	return kids[0]
+}
+
+var tempFileRE = regexp.MustCompile(`(PREFIX/[a-z_]+_temp/(?:[0-9]+/)*)([^ ,"/]+)`)
+
+// maskPaths replaces, in log lines, the server's prefix directory with
+// "PREFIX" and temp file names with their shape: nginx's ten-digit
+// sequence numbers become "NNNNNNNNNN", any other name "<random name>".
+func maskPaths(lines []string, prefix string) {
+	for i, l := range lines {
+		l = strings.ReplaceAll(l, prefix, "PREFIX")
+		lines[i] = tempFileRE.ReplaceAllStringFunc(l, func(m string) string {
+			sub := tempFileRE.FindStringSubmatch(m)
+			if strings.Trim(sub[2], "0123456789") == "" {
+				return sub[1] + strings.Repeat("N", len(sub[2]))
+			}
+			return sub[1] + "<random name>"
+		})
+	}
 }
 
 func portIndex(p string) int {
@@ -183,6 +206,7 @@ func TestHostileClients(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			r := e.run(t, c)
 			r.diff = r.judge()
+			r.kinds = r.differingKinds()
 			t.Logf("nginx: %s\n  %s", r.nginx.Summary(), strings.Join(r.nginx.Lines(), "\n  "))
 			results = append(results, r)
 			if r.diff != "" {
@@ -206,7 +230,22 @@ func TestHostileClients(t *testing.T) {
 			}
 		})
 	}
+	for _, d := range e.tempDirs {
+		if left := listNames(d); len(left) > 0 {
+			t.Errorf("%s is not empty after the cases: %v", d, left)
+		}
+	}
 	checkMatrix(t, results, len(hostileCases()))
+}
+
+// listNames returns the names in dir (none when it does not exist).
+func listNames(dir string) []string {
+	ents, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	return names
 }
 
 // judge compares sluice with nginx (or with nginx master's answer where
@@ -233,6 +272,44 @@ func (r result) judge() string {
 		fmt.Fprintf(&b, "sluice differs from nginx:\n%s", d)
 	}
 	return b.String()
+}
+
+// differingKinds names what differs between sluice and what it is held to:
+// "replies", "connection", "error log", "access log".
+func (r result) differingKinds() string {
+	if r.diff == "" {
+		return ""
+	}
+	if r.c.master != nil {
+		return "nginx master's answer"
+	}
+	a, _ := splitRequestLength(r.nginx)
+	b, _ := splitRequestLength(r.sluice)
+	var kinds []string
+	join := func(l []string) string { return strings.Join(l, "\n") }
+	var ra, rb []string
+	for _, x := range a.Replies {
+		ra = append(ra, x.String())
+	}
+	for _, x := range b.Replies {
+		rb = append(rb, x.String())
+	}
+	if join(ra) != join(rb) || a.Garbage != b.Garbage {
+		kinds = append(kinds, "replies")
+	}
+	if a.End != b.End {
+		kinds = append(kinds, "connection")
+	}
+	if join(a.ErrorLog) != join(b.ErrorLog) {
+		kinds = append(kinds, "error log")
+	}
+	if join(a.AccessLog) != join(b.AccessLog) {
+		kinds = append(kinds, "access log")
+	}
+	if len(kinds) == 0 {
+		return "nginx's answer changed"
+	}
+	return strings.Join(kinds, ", ")
 }
 
 // requestLengthDiff reports a difference in $request_length alone, which

@@ -294,3 +294,38 @@ func TestQuitUnderLoad(t *testing.T) {
 	p := startProc(t, lifecycleConf(0, be.addr, ""))
 	checkQuit(t, quitScenario(t, p.addr, be, func() { p.Quit(10 * time.Second) }))
 }
+
+// lifecycleRows are the lifecycle scenarios as docs/reliability.md lists
+// them: what nginx does (checked by TestSignalsUnderLoad/nginx), what sluice
+// is held to, and the tests that hold it.
+var lifecycleRows = []struct{ scenario, nginx, sluice, tests string }{
+	{
+		"reload every second for 12 s (6 s with the binaries) under 8 keepalive clients, half of them proxied to a backend",
+		"no request fails; a client whose idle keepalive connection is closed by the old workers as it sends retries on a new one; each client sees the configurations in order",
+		"same (no failed request, generations never go back, the last one is served)",
+		"TestReloadUnderLoad (servertest Reload), TestSignalsUnderLoad/sluice (binary, HUP)",
+	},
+	{
+		"graceful stop with 4 proxied requests in flight and one idle keepalive connection",
+		"the in-flight requests are answered in full; the idle connection is closed; new connections are refused (the master closes the listening sockets)",
+		"same",
+		"TestQuitUnderLoad (in-process drain), TestSignalsUnderLoad/sluice (binary, QUIT; pid file removed, no alert)",
+	},
+	{
+		"leaks after reload and stop",
+		"—",
+		"no goroutine, descriptor or temp file left once the server is gone",
+		"TestReloadUnderLoad, TestQuitUnderLoad (testutil.CheckLeaks)",
+	},
+}
+
+// TestLifecycleDoc checks (or, with -update, rewrites) the lifecycle table
+// of docs/reliability.md from lifecycleRows.
+func TestLifecycleDoc(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("| scenario | nginx | sluice | tests |\n|---|---|---|---|\n")
+	for _, r := range lifecycleRows {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(r.scenario), cell(r.nginx), cell(r.sluice), cell(r.tests))
+	}
+	checkSection(t, lifecycleSection, b.String())
+}

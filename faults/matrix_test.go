@@ -101,7 +101,7 @@ func hostileMatrix(results []result) string {
 		}
 		sl := r.sluice.Summary()
 		if r.diff != "" {
-			sl = "**" + sl + "** (differs)"
+			sl = "**" + sl + "** (differs: " + r.kinds + ")"
 		} else {
 			sl += " (same)"
 		}
@@ -128,6 +128,9 @@ func logMessages(lines []string) string {
 	for _, l := range lines {
 		if i := strings.Index(l, ", client: "); i >= 0 {
 			l = l[:i]
+		}
+		if len(l) > 150 {
+			l = l[:150] + "…"
 		}
 		out = append(out, "`"+strings.ReplaceAll(l, "`", "'")+"`")
 	}
