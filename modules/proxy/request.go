@@ -37,7 +37,10 @@ func handler(r *httpd.Request) httpd.Status {
 	if lc == nil || lc.pass == nil {
 		return 500
 	}
-	ctx := &reqCtx{internalBodyLength: -1}
+	// one allocation for the request's whole proxy state
+	x := &exchange{}
+	ctx := &x.ctx
+	ctx.internalBodyLength = -1
 	httpd.SetCtx(r, &self, ctx)
 	pc := lc.pass
 	target := pc.target
@@ -54,8 +57,11 @@ func handler(r *httpd.Request) httpd.Status {
 		ctx.vars = pc.vars
 	}
 
-	p := &proto{lc: lc, ctx: ctx}
-	p.filtered = &chunkedProto{proto: p}
+	p := &x.proto
+	p.lc, p.ctx = lc, ctx
+	x.chunked.proto = p
+	p.filtered = &x.chunked
+	p.headBuf = x.head[:]
 	if !lc.U.RequestBuffering.Get() && lc.body.Get() == nil && lc.U.PassRequestBody.Get() &&
 		(!r.In.Chunked || lc.version.Get() == 1001) {
 		s, st := r.StreamBody(int(lc.U.BufferSize.Get()))
@@ -70,6 +76,16 @@ func handler(r *httpd.Request) httpd.Status {
 		startStore(r, lc)
 	}
 	return upstream.Run(r, &lc.U, target, p)
+}
+
+// exchange is the proxy module's state for one request, allocated at once:
+// the context the variables show, the protocol, its chunked view, and
+// room for a usual request head.
+type exchange struct {
+	ctx     reqCtx
+	proto   proto
+	chunked chunkedProto
+	head    [1024]byte
 }
 
 // proto is one request's HTTP/1.x exchange with the proxied server: the
@@ -90,6 +106,8 @@ type proto struct {
 	// responses (see response.go).
 	filtered *chunkedProto
 	chunked  http1.Chunked
+	// headBuf is where the request head is built (the exchange's room).
+	headBuf []byte
 	// trailer state (proxy_pass_trailers)
 	inTrailers bool
 	tbuf       []byte
@@ -128,7 +146,7 @@ func (p *proto) CreateRequest(u *upstream.Upstream) error {
 		ctx.internalBodyLength = r.In.ContentLengthN
 	}
 
-	b := make([]byte, 0, 256+len(uri)+len(body))
+	b := p.headBuf[:0]
 	b = append(b, method...)
 	b = append(b, ' ')
 	b = append(b, uri...)
