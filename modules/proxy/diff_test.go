@@ -82,6 +82,21 @@ func TestDiffRequests(t *testing.T) {
             proxy_method PUT;
             proxy_pass http://BACKEND;
         }
+        location /err/ {
+            error_page 404 /up/redirected%20x?a=b;
+            return 404;
+        }
+        location /up/ { proxy_pass http://BACKEND/u/; }
+        location /empty {
+            proxy_set_header X-Empty $arg_none;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_pass http://BACKEND;
+        }
+        location /nobody {
+            proxy_pass_request_body off;
+            proxy_set_header Content-Length "";
+            proxy_pass http://BACKEND;
+        }
         location /body {
             proxy_set_body "hello $arg_a";
             proxy_pass http://BACKEND;
@@ -96,6 +111,13 @@ func TestDiffRequests(t *testing.T) {
 		{"http 1.1", "GET /v11 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nExpect: foo\r\n\r\n"},
 		{"method", get("/method")},
 		{"set body", "POST /body?a=1 HTTP/1.0\r\nHost: localhost\r\nContent-Length: 3\r\n\r\nabc"},
+		{"absolute uri", "GET http://localhost/nouri/abs?q HTTP/1.1\r\nHost: other\r\nConnection: close\r\n\r\n"},
+		{"no host", "GET /nouri/nohost HTTP/1.0\r\n\r\n"},
+		{"internal redirect escapes", get("/err/x")},
+		{"empty value dropped, xff joined", "GET /empty HTTP/1.0\r\nHost: localhost\r\nX-Forwarded-For: 1.1.1.1\r\nX-Forwarded-For: 2.2.2.2\r\n\r\n"},
+		{"no body, chunked", "POST /nobody HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"},
+		{"expect continue", "POST /nouri/e HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc"},
+		{"encoded uri part", get("/uri/%7Efoo%2Fbar?x=%20")},
 		{"chunked body", "POST /nouri/c HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"},
 	}
 	for _, tc := range reqs {
