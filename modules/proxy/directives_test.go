@@ -339,3 +339,28 @@ func TestStore(t *testing.T) {
 		t.Errorf("temp files left: %v", tmp)
 	}
 }
+
+// TestRetryAfterChunked checks that a retry after a chunked answer starts
+// the next attempt with a clean parser (the chunked view is dropped).
+func TestRetryAfterChunked(t *testing.T) {
+	testutil.CheckLeaks(t)
+	first := testutil.StartBackend(t, respond("HTTP/1.1 502 Bad Gateway\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nbad\r\n0\r\n\r\n"))
+	second := testutil.StartBackend(t, respond("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ngood"))
+	s := servertest.Start(t, conf("", `
+        location / {
+            proxy_pass http://u;
+            proxy_next_upstream error http_502;
+        }
+    }
+    upstream u {
+        keepalive 0;
+        server `+first.Addr()+`;
+        server `+second.Addr()+`;
+`))
+	for i := 0; i < 2; i++ {
+		resp := roundTrip(t, s, get("/"))
+		if resp.StatusCode != 200 || string(resp.Body) != "good" {
+			t.Fatalf("response %d %q\n%s", resp.StatusCode, resp.Body, s.ErrorLog())
+		}
+	}
+}
