@@ -160,6 +160,7 @@ func hostileCases() []hostileCase {
 	add("slow clients",
 		hostileCase{name: "idle connection", want: "none, closed", script: faults.Script{}},
 		hostileCase{name: "slowloris request line", want: "none, closed", script: faults.Bytewise(get("/slow"), 400*ms)},
+		hostileCase{name: "slowloris, a byte per 1.5s", want: "none, closed", script: faults.Bytewise(get("/slow"), 1500*ms)},
 		hostileCase{name: "slowloris headers", want: "none, closed", script: once("GET /slow HTTP/1.1\r\n").Then(faults.Bytewise("Host: localhost\r\nX-A: b\r\n\r\n", 250*ms).Pieces...)},
 		hostileCase{name: "headers never end", want: "none, closed", script: once("GET /slow HTTP/1.1\r\nHost: localhost\r\n")},
 		hostileCase{name: "slow body under the per-read timeout, proxied", want: "200×2, closed", probe: true,
