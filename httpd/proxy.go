@@ -7,10 +7,15 @@ package httpd
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"os"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -320,4 +325,209 @@ func (res *Resolver) LookupIP(ctx context.Context, name string) ([]net.IP, error
 		res.init()
 	}
 	return res.resolver.LookupIP(ctx, network, name)
+}
+
+// ResolveError is a failed run-time resolution, with nginx's resolver
+// code and text ("3: Host not found", "110: Operation timed out").
+type ResolveError struct {
+	Code int
+	Text string
+}
+
+func (e *ResolveError) Error() string { return strconv.Itoa(e.Code) + ": " + e.Text }
+
+// rcodeText are nginx's texts for DNS response codes.
+var rcodeText = map[int]string{1: "Format error", 2: "Server failure", 3: "Host not found",
+	4: "Unimplemented", 5: "Operation refused"}
+
+// Resolve resolves name as nginx's resolver does: A (ipv4=on) then AAAA
+// (ipv6=on) queries to the resolver's servers only — no /etc/hosts —
+// every address of the answers kept, duplicates included. ctx bounds the
+// whole resolution (resolver_timeout).
+func (res *Resolver) Resolve(ctx context.Context, name string) ([]netip.Addr, error) {
+	if ip, err := netip.ParseAddr(name); err == nil {
+		return []netip.Addr{ip}, nil
+	}
+	var out []netip.Addr
+	var first error
+	for _, qt := range []uint16{1, 28} {
+		if (qt == 1 && !res.IPv4) || (qt == 28 && !res.IPv6) {
+			continue
+		}
+		addrs, err := res.query(ctx, name, qt)
+		if err != nil {
+			if first == nil {
+				first = err
+			}
+			if e, ok := err.(*ResolveError); ok && e.Code == 110 {
+				return nil, err
+			}
+			continue
+		}
+		out = append(out, addrs...)
+	}
+	if len(out) == 0 {
+		if first == nil {
+			first = &ResolveError{3, "Host not found"}
+		}
+		return nil, first
+	}
+	return out, nil
+}
+
+// query asks each server in turn for one record type of name.
+func (res *Resolver) query(ctx context.Context, name string, qtype uint16) ([]netip.Addr, error) {
+	msg, id, err := dnsQuery(name, qtype)
+	if err != nil {
+		return nil, &ResolveError{1, "Format error"}
+	}
+	var last error = &ResolveError{110, "Operation timed out"}
+	for try := 0; try < 2*len(res.Servers) && ctx.Err() == nil; try++ {
+		server := res.Servers[try%len(res.Servers)]
+		answer, err := dnsExchange(ctx, "udp", server, msg)
+		if err == nil && len(answer) > 2 && answer[2]&0x02 != 0 {
+			// truncated: ask again over TCP
+			answer, err = dnsExchange(ctx, "tcp", server, msg)
+		}
+		if err != nil {
+			continue
+		}
+		addrs, err := dnsAnswers(answer, id, qtype)
+		if err != nil {
+			last = err
+			if e, ok := err.(*ResolveError); ok && e.Code != 2 {
+				return nil, err
+			}
+			continue
+		}
+		return addrs, nil
+	}
+	return nil, last
+}
+
+// dnsQuery builds a recursive query for name.
+func dnsQuery(name string, qtype uint16) ([]byte, uint16, error) {
+	var idb [2]byte
+	if _, err := rand.Read(idb[:]); err != nil {
+		return nil, 0, err
+	}
+	id := binary.BigEndian.Uint16(idb[:])
+	b := make([]byte, 12, 12+len(name)+6)
+	binary.BigEndian.PutUint16(b[0:], id)
+	b[2] = 0x01 // RD
+	b[5] = 1    // QDCOUNT
+	for _, label := range strings.Split(strings.TrimSuffix(name, "."), ".") {
+		if len(label) == 0 || len(label) > 63 {
+			return nil, 0, errors.New("bad name")
+		}
+		b = append(b, byte(len(label)))
+		b = append(b, label...)
+	}
+	b = append(b, 0, byte(qtype>>8), byte(qtype), 0, 1)
+	return b, id, nil
+}
+
+// dnsExchange sends msg and waits for the answer within ctx (and at most
+// 5 seconds per server, as nginx's resend timer).
+func dnsExchange(ctx context.Context, network, server string, msg []byte) ([]byte, error) {
+	deadline := time.Now().Add(5 * time.Second)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	var dl net.Dialer
+	c, err := dl.DialContext(ctx, network, server)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	c.SetDeadline(deadline)
+	if network == "tcp" {
+		framed := append([]byte{byte(len(msg) >> 8), byte(len(msg))}, msg...)
+		if _, err := c.Write(framed); err != nil {
+			return nil, err
+		}
+		var l [2]byte
+		if _, err := io.ReadFull(c, l[:]); err != nil {
+			return nil, err
+		}
+		b := make([]byte, int(l[0])<<8|int(l[1]))
+		_, err := io.ReadFull(c, b)
+		return b, err
+	}
+	if _, err := c.Write(msg); err != nil {
+		return nil, err
+	}
+	b := make([]byte, 65536)
+	for {
+		n, err := c.Read(b)
+		if err != nil {
+			return nil, err
+		}
+		if n >= 2 && b[0] == msg[0] && b[1] == msg[1] {
+			return b[:n], nil
+		}
+	}
+}
+
+// dnsAnswers takes the addresses of type qtype from an answer.
+func dnsAnswers(b []byte, id uint16, qtype uint16) ([]netip.Addr, error) {
+	formErr := &ResolveError{1, "Format error"}
+	if len(b) < 12 || binary.BigEndian.Uint16(b) != id || b[2]&0x80 == 0 {
+		return nil, formErr
+	}
+	if rc := int(b[3] & 0x0f); rc != 0 {
+		text := rcodeText[rc]
+		if text == "" {
+			text = "Unknown error"
+		}
+		return nil, &ResolveError{rc, text}
+	}
+	qd, an := int(binary.BigEndian.Uint16(b[4:])), int(binary.BigEndian.Uint16(b[6:]))
+	off := 12
+	for i := 0; i < qd; i++ {
+		var ok bool
+		if off, ok = skipName(b, off); !ok || off+4 > len(b) {
+			return nil, formErr
+		}
+		off += 4
+	}
+	var out []netip.Addr
+	for i := 0; i < an; i++ {
+		var ok bool
+		if off, ok = skipName(b, off); !ok || off+10 > len(b) {
+			return nil, formErr
+		}
+		typ := binary.BigEndian.Uint16(b[off:])
+		class := binary.BigEndian.Uint16(b[off+2:])
+		rdlen := int(binary.BigEndian.Uint16(b[off+8:]))
+		off += 10
+		if off+rdlen > len(b) {
+			return nil, formErr
+		}
+		if typ == qtype && class == 1 && ((qtype == 1 && rdlen == 4) || (qtype == 28 && rdlen == 16)) {
+			if a, ok := netip.AddrFromSlice(b[off : off+rdlen]); ok {
+				out = append(out, a)
+			}
+		}
+		off += rdlen
+	}
+	if len(out) == 0 {
+		return nil, &ResolveError{3, "Host not found"}
+	}
+	return out, nil
+}
+
+// skipName steps over a possibly compressed domain name.
+func skipName(b []byte, off int) (int, bool) {
+	for off < len(b) {
+		l := int(b[off])
+		switch {
+		case l == 0:
+			return off + 1, true
+		case l&0xc0 == 0xc0:
+			return off + 2, off+2 <= len(b)
+		}
+		off += 1 + l
+	}
+	return 0, false
 }

@@ -3,8 +3,6 @@ package proxy
 import (
 	"context"
 	"errors"
-	"net"
-	"net/netip"
 	"strconv"
 	"strings"
 
@@ -171,24 +169,19 @@ func dynamicTarget(r *httpd.Request, ctx *reqCtx) (upstream.Target, httpd.Status
 		rctx, cancel = context.WithTimeout(rctx, d)
 		defer cancel()
 	}
-	ips, err := res.LookupIP(rctx, u.Host)
-	if err != nil || len(ips) == 0 {
-		code, text := 3, "Host not found"
-		var de *net.DNSError
-		switch {
-		case rctx.Err() != nil:
-			code, text = 110, "Operation timed out"
-		case errors.As(err, &de) && !de.IsNotFound:
-			code, text = 2, "Server failure"
+	ips, err := res.Resolve(rctx, u.Host)
+	if err != nil {
+		code, text := 110, "Operation timed out"
+		var re *httpd.ResolveError
+		if errors.As(err, &re) {
+			code, text = re.Code, re.Text
 		}
 		r.Log().Logf(errlog.Error, r, nil, "%s could not be resolved (%d: %s)", u.Host, code, text)
 		return nil, 502
 	}
 	addrs := make([]balancer.Addr, 0, len(ips))
 	for _, ip := range ips {
-		if a, ok := netip.AddrFromSlice(ip); ok {
-			addrs = append(addrs, balancer.AddrOf(a.Unmap(), u.Port))
-		}
+		addrs = append(addrs, balancer.AddrOf(ip.Unmap(), u.Port))
 	}
 	return balancer.NewResolved(u.Host, addrs), 0
 }

@@ -1,0 +1,105 @@
+package proxy_test
+
+import (
+	"encoding/binary"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/sluicehq/sluice/internal/servertest"
+	"github.com/sluicehq/sluice/internal/testutil"
+)
+
+// fakeDNS answers A queries for names starting with "ok" with n copies of
+// 127.0.0.1, AAAA queries with nothing, and other names with NXDOMAIN.
+// mute makes it read queries and never answer.
+func fakeDNS(t *testing.T, n int, mute bool) string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	go func() {
+		buf := make([]byte, 512)
+		for {
+			k, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			if mute || k < 12 {
+				continue
+			}
+			q := buf[:k]
+			// the question: labels, then type and class
+			off, name := 12, ""
+			for off < len(q) && q[off] != 0 {
+				l := int(q[off])
+				name += string(q[off+1:off+1+l]) + "."
+				off += 1 + l
+			}
+			qtype := binary.BigEndian.Uint16(q[off+1:])
+			resp := append([]byte(nil), q[:off+5]...)
+			resp[2], resp[3] = 0x81, 0x80
+			resp[6], resp[7] = 0, 0
+			switch {
+			case !strings.HasPrefix(name, "ok"):
+				resp[3] |= 3
+			case qtype == 1:
+				resp[7] = byte(n)
+				for i := 0; i < n; i++ {
+					resp = append(resp, 0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 127, 0, 0, 1)
+				}
+			}
+			pc.WriteTo(resp, from)
+		}
+	}()
+	return pc.LocalAddr().String()
+}
+
+// TestResolver checks run-time resolution for proxy_pass with variables:
+// the resolver's answers (duplicates kept, as nginx) are the peers, and
+// failures are logged with nginx's codes.
+func TestResolver(t *testing.T) {
+	testutil.CheckLeaks(t)
+	b := testutil.StartBackend(t, respond("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"))
+	_, port, _ := net.SplitHostPort(b.Addr())
+	dns := fakeDNS(t, 3, false)
+	mute := fakeDNS(t, 0, true)
+	s := servertest.Start(t, conf(b.Addr(), `
+        location / {
+            resolver `+dns+`;
+            proxy_pass http://$arg_h:`+port+`;
+            proxy_next_upstream http_404;
+            proxy_next_upstream_tries 2;
+            proxy_intercept_errors on;
+            error_page 404 = @status;
+        }
+        location /mute {
+            resolver `+mute+`;
+            resolver_timeout 200ms;
+            proxy_pass http://$arg_h:`+port+`;
+        }
+        location @status { return 200 "$upstream_addr|$upstream_status"; }
+`))
+	tests := []struct {
+		name, uri string
+		status    int
+		body, log string
+	}{
+		{"duplicates kept, tries capped", "/?h=ok.example", 200, "127.0.0.1:" + port + ", 127.0.0.1:" + port + "|404, 404", ""},
+		{"not found", "/?h=no.example", 502, "", "no.example could not be resolved (3: Host not found)"},
+		{"timed out", "/mute?h=ok.example", 502, "", "ok.example could not be resolved (110: Operation timed out)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := roundTrip(t, s, get(tc.uri))
+			if resp.StatusCode != tc.status || (tc.body != "" && string(resp.Body) != tc.body) {
+				t.Fatalf("response %d %q\n%s", resp.StatusCode, resp.Body, s.ErrorLog())
+			}
+			if tc.log != "" {
+				waitLog(t, s, tc.log)
+			}
+		})
+	}
+}
