@@ -1,4 +1,4 @@
-package notmodified
+package http1
 
 // ParseHTTPTime parses an HTTP date the way nginx's ngx_parse_http_time
 // does and returns it as a Unix time, or -1 when value is not a date.

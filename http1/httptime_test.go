@@ -1,4 +1,4 @@
-package notmodified
+package http1
 
 import (
 	"net/http"

@@ -1,6 +1,8 @@
 package httpd
 
 import (
+	"strconv"
+
 	"github.com/sluicehq/sluice/conf"
 )
 
@@ -94,6 +96,24 @@ func (r *Request) SetContentType() {
 	}
 	t := cl.DefaultType.Get()
 	r.Out.ContentType, r.Out.ContentTypeLen = t, len(t)
+}
+
+// SetETag sets the ETag of a file response from its Last-Modified time
+// and Content-Length, "<mtime hex>-<length hex>" in quotes, unless "etag
+// off" (ngx_http_set_etag). Call it after setting both.
+func (r *Request) SetETag() {
+	if !r.Loc.core.Etag.Get() {
+		return
+	}
+	out := &r.Out
+	b := make([]byte, 0, 2+16+1+16)
+	b = append(b, '"')
+	b = strconv.AppendInt(b, out.LastModifiedTime, 16)
+	b = append(b, '-')
+	b = strconv.AppendInt(b, out.ContentLengthN, 16)
+	b = append(b, '"')
+	out.ClearETag()
+	out.ETag = out.Add("ETag", string(b))
 }
 
 func toLower(s string) string {

@@ -125,5 +125,6 @@ func (u *Upstream) currentAction() string {
 func (u *Upstream) setPeer(p *Peer) {
 	u.mu.Lock()
 	u.Peer = p
+	u.peerFreed = false
 	u.mu.Unlock()
 }

@@ -83,9 +83,13 @@ type Conf struct {
 	PassTrailers        conf.Flag
 	IgnoreClientAbort   conf.Flag
 	InterceptErrors     conf.Flag
-	ForceRanges         conf.Flag
-	SocketKeepalive     conf.Flag
-	TempPath            conf.Str
+	// Intercept404 is set by protocols whose 404 carries no page of its
+	// own (memcached): the upstream's 404 becomes the server's 404 page,
+	// error_page aware, whatever intercept_errors says.
+	Intercept404    bool
+	ForceRanges     conf.Flag
+	SocketKeepalive conf.Flag
+	TempPath        conf.Str
 	// HideHeaders and PassHeaders are the configured lists; Hidden is the
 	// effective set of lowercased names to hide, built at merge.
 	HideHeaders conf.List[string]

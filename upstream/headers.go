@@ -93,6 +93,11 @@ func (u *Upstream) testNext() (httpd.Status, bool) {
 // intercept_errors is on (ngx_http_upstream_intercept_errors).
 func (u *Upstream) interceptErrors() (httpd.Status, bool) {
 	r := u.R
+	status := u.HeadersIn.StatusN
+	if status == 404 && u.Conf.Intercept404 {
+		u.state.Status = status
+		return u.finalize(status), true
+	}
 	if !u.Conf.InterceptErrors.Get() {
 		return 0, false
 	}
@@ -100,7 +105,6 @@ func (u *Upstream) interceptErrors() (httpd.Status, bool) {
 	if !pages.IsSet() {
 		return 0, false
 	}
-	status := u.HeadersIn.StatusN
 	for _, ep := range pages.Get() {
 		for _, code := range ep.Codes {
 			if code != status {
@@ -114,15 +118,10 @@ func (u *Upstream) interceptErrors() (httpd.Status, bool) {
 				}
 			}
 			u.state.Status = status
-			u.closeConnNoKeep()
 			return u.finalize(status), true
 		}
 	}
 	return 0, false
-}
-
-func (u *Upstream) closeConnNoKeep() {
-	u.Keepalive = false
 }
 
 // processHeaders copies the upstream head to the client response with

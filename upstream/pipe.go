@@ -248,22 +248,18 @@ func (p *pipe) finish(rc int) {
 	u.log = nil
 	if s := u.state; s != nil && s.ResponseTime < 0 {
 		s.ResponseTime = time.Since(s.start)
-		if u.conn != nil {
-			s.BytesSent = u.conn.sent
+		if c := u.currentConn(); c != nil {
+			s.BytesSent = c.sent
 		}
 	}
+	if rc == 0 {
+		u.releaseConn()
+	}
 	c := u.takeConn()
-	keep := rc == 0 && u.Keepalive && u.Length == 0 && u.Target.Keepalive() != nil
-	peer := u.Peer
 	p.cond.Broadcast()
 	p.mu.Unlock()
 	if c != nil {
-		if keep {
-			c.Requests++
-			u.Target.Keepalive().Put(peer, c)
-		} else {
-			c.Close()
-		}
+		c.Close()
 	}
 }
 

@@ -8,7 +8,9 @@ import (
 // process_header). It does no I/O.
 type Protocol interface {
 	// CreateRequest fills u.Request with what to send upstream
-	// (create_request). It is called once; Reinit prepares retries.
+	// (create_request). It is called once; Reinit prepares retries. An
+	// error finalizes the request with 500; the protocol logs the reason
+	// itself (the framework adds no line of its own).
 	CreateRequest(u *Upstream) error
 	// ProcessHeader parses the response head from u.Buffer[u.Pos:u.Last],
 	// advancing u.Pos over what it consumed, and fills u.HeadersIn

@@ -92,6 +92,9 @@ func (u *Upstream) relayUnbuffered() httpd.Status {
 		if err := u.filter(raw); err != nil {
 			return int(httpd.Error)
 		}
+		if u.bodyComplete() {
+			u.releaseConn()
+		}
 		chain.Reset()
 		for _, p := range u.Out {
 			chain.Append(p)

@@ -62,13 +62,15 @@ type Upstream struct {
 	// Peer is the peer of the current attempt.
 	Peer *Peer
 
-	picker     Picker
-	tries      int
-	start      time.Time
-	conn       *Conn
-	state      *State
-	sent       bool // some of the request was sent
-	sentAll    bool
+	picker  Picker
+	tries   int
+	start   time.Time
+	conn    *Conn
+	state   *State
+	sent    bool // some of the request was sent
+	sentAll bool
+	// peerFreed: the picker was told about Peer already (by next).
+	peerFreed  bool
 	headerSent bool
 	received   bool
 	finalized  bool
@@ -176,7 +178,7 @@ func Run(r *httpd.Request, c *Conf, t Target, p Protocol) (st httpd.Status) {
 		u.release()
 	}()
 	if err := p.CreateRequest(u); err != nil {
-		r.Log().Logf(errlog.Error, r, err, "creating the upstream request failed")
+		// the protocol logged why, as nginx's create_request handlers do
 		return u.finalize(500)
 	}
 	u.watch = u.watchClient()
@@ -230,7 +232,12 @@ func (u *Upstream) next(ft uint32) (httpd.Status, bool) {
 		if ft == FtHTTP403 || ft == FtHTTP404 {
 			ps = PeerNext
 		}
+		if ps == PeerNext {
+			// a complete 403/404 answer leaves the connection reusable
+			u.releaseConn()
+		}
 		u.picker.Done(u.Peer, ps)
+		u.peerFreed = true // the name stays for log lines
 		u.tries--
 	}
 	if u.watch.aborted() {
@@ -313,6 +320,13 @@ func (u *Upstream) closeConn() {
 	}
 }
 
+// currentConn is the attempt's connection, nil once released.
+func (u *Upstream) currentConn() *Conn {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.conn
+}
+
 // takeConn removes the attempt's connection from the Upstream.
 func (u *Upstream) takeConn() *Conn {
 	u.mu.Lock()
@@ -334,23 +348,21 @@ func (u *Upstream) finalize(rc int) httpd.Status {
 	u.finalized = true
 	if s := u.state; s != nil && s.ResponseTime < 0 {
 		s.ResponseTime = time.Since(s.start)
-		if u.conn != nil {
-			s.BytesSent = u.conn.sent
+		if c := u.currentConn(); c != nil {
+			s.BytesSent = c.sent
 		}
 	}
 	if f, ok := u.Proto.(Finalizer); ok {
 		f.Finalize(u, rc)
 	}
-	if u.Peer != nil {
+	if u.Peer != nil && !u.peerFreed {
 		u.picker.Done(u.Peer, PeerOK)
 	}
+	// whatever the status (an intercepted error too), a complete response
+	// leaves the connection reusable (ngx_http_upstream_free_keepalive_peer)
+	u.releaseConn()
 	if c := u.takeConn(); c != nil {
-		if rc == 0 && u.Keepalive && u.Length == 0 && u.Target.Keepalive() != nil && !u.interrupted {
-			c.Requests++
-			u.Target.Keepalive().Put(u.Peer, c)
-		} else {
-			c.Close()
-		}
+		c.Close()
 	}
 	u.setPeer(nil)
 	u.setAction("sending to client")
@@ -374,6 +386,26 @@ func (u *Upstream) finalize(rc int) httpd.Status {
 	}
 	u.passTrailers()
 	return r.Output(&httpd.Chain{Last: true})
+}
+
+// releaseConn puts the connection back into the keepalive pool once the
+// response is complete and the protocol allows reuse. It runs as soon as
+// the body is known to be complete — before its last bytes are written to
+// the client — so that a client sending its next request at once finds the
+// connection idle in the pool.
+func (u *Upstream) releaseConn() {
+	if !u.Keepalive || u.Length != 0 || !u.sentAll || u.Target == nil || u.Target.Keepalive() == nil || u.isInterrupted() {
+		return
+	}
+	c := u.takeConn()
+	if c == nil {
+		return
+	}
+	if u.state != nil {
+		u.state.BytesSent = c.sent
+	}
+	c.Requests++
+	u.Target.Keepalive().Put(u.Peer, c)
 }
 
 // declined is finalize's code for "the request continues elsewhere"

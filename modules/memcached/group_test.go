@@ -50,10 +50,9 @@ func TestKeepalive(t *testing.T) {
         }
 `)
 	// One client connection for every request: the requests of a client
-	// connection run one after the other, so the upstream connection is
-	// back in the pool before the next request starts. (With a connection
-	// per request the next one may start before the pool has it back: see
-	// docs/modules.md, "Known gaps".)
+	// connection run one after the other. (The framework pools the
+	// upstream connection before the last body bytes go to the client, so
+	// a connection per request would find it too.)
 	client := testutil.Dial(t, s.Addr("A"))
 	defer client.Close()
 	check := func(t *testing.T, method, path string, status int, body string) {

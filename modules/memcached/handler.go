@@ -42,7 +42,7 @@ func handler(r *httpd.Request) httpd.Status {
 		return st
 	}
 	lc := httpd.LocConf[LocConf](r, &self)
-	setContentType(r)
+	r.SetContentType()
 
 	// nginx reads the key in create_request; reading it here keeps the
 	// framework from adding a second log line to nginx's one.
@@ -55,31 +55,4 @@ func handler(r *httpd.Request) httpd.Status {
 	st := upstream.Run(r, &lc.Upstream, lc.target, p)
 	p.free() // Run is over with it: nothing runs in the background
 	return st
-}
-
-// setContentType types the response by the URI's extension, else with
-// default_type (ngx_http_set_content_type).
-func setContentType(r *httpd.Request) {
-	if r.Out.ContentType != "" {
-		return
-	}
-	cl := r.CoreLoc()
-	if r.Exten != "" {
-		if t, ok := cl.Types[lower(r.Exten)]; ok {
-			r.Out.ContentType, r.Out.ContentTypeLen = t, len(t)
-			return
-		}
-	}
-	t := cl.DefaultType.Get()
-	r.Out.ContentType, r.Out.ContentTypeLen = t, len(t)
-}
-
-// lower lowercases s, without allocating when it is lowercase already.
-func lower(s string) string {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 'A' && c <= 'Z' {
-			return strings.ToLower(s)
-		}
-	}
-	return s
 }

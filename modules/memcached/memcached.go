@@ -60,7 +60,7 @@ var Module = &httpd.Module{
 	Name:       "memcached",
 	Handle:     &self,
 	Directives: directives(),
-	CreateLoc:  func(*httpd.Config) any { return &LocConf{} },
+	CreateLoc:  func(*httpd.Config) any { return &LocConf{Upstream: upstream.Conf{Intercept404: true}} },
 	MergeLoc:   mergeLoc,
 }
 

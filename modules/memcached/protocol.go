@@ -116,6 +116,9 @@ func (p *protocol) ProcessHeader(u *upstream.Upstream) upstream.HeaderResult {
 		u.HeadersIn.StatusN = 404
 		u.HeadersIn.ContentLengthN = 0
 		u.Pos += lf + 1
+		// nothing follows: the exchange is complete, the connection
+		// reusable even when the 404 is intercepted or retried
+		u.Length = 0
 		u.Keepalive = true
 		return upstream.HeaderDone
 	}

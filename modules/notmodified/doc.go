@@ -5,7 +5,4 @@
 // if_modified_since off | exact | before says) and If-None-Match that
 // match turn the response into 304 Not Modified without a body,
 // Content-Type, Content-Length or Accept-Ranges.
-//
-// The package also holds ParseHTTPTime, nginx's parser of HTTP dates
-// (ngx_parse_http_time), which the range filter uses for If-Range.
 package notmodified

@@ -1,6 +1,7 @@
 package notmodified
 
 import (
+	"github.com/sluicehq/sluice/http1"
 	"github.com/sluicehq/sluice/httpd"
 )
 
@@ -67,7 +68,7 @@ func unmodifiedSince(r *httpd.Request, value string) bool {
 	if lm == -1 {
 		return false
 	}
-	return ParseHTTPTime(value) >= lm
+	return http1.ParseHTTPTime(value) >= lm
 }
 
 // modifiedSince tests If-Modified-Since under if_modified_since: with
@@ -83,7 +84,7 @@ func modifiedSince(r *httpd.Request, value string) bool {
 	if mode == httpd.IMSOff {
 		return true
 	}
-	ims := ParseHTTPTime(value)
+	ims := http1.ParseHTTPTime(value)
 	if ims == lm {
 		return false
 	}

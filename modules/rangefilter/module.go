@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"sync/atomic"
 
+	"github.com/sluicehq/sluice/http1"
 	"github.com/sluicehq/sluice/httpd"
-	"github.com/sluicehq/sluice/modules/notmodified"
 )
 
 // self is the module's identity for its per-request context.
@@ -110,7 +110,7 @@ func wantsRanges(r *httpd.Request) bool {
 	if out.LastModifiedTime == -1 {
 		return false
 	}
-	return notmodified.ParseHTTPTime(ir) == out.LastModifiedTime
+	return http1.ParseHTTPTime(ir) == out.LastModifiedTime
 }
 
 // prefixFold reports whether s starts with the lower-case prefix,

@@ -1,7 +1,6 @@
 package rewrite
 
 import (
-	"strings"
 	"sync"
 
 	"github.com/sluicehq/sluice/httpd"
@@ -23,7 +22,7 @@ func sendResponse(r *httpd.Request, status int, eval func() string) httpd.Status
 		return httpd.Status(status)
 	}
 	r.Out.ContentLengthN = int64(len(text))
-	setContentType(r)
+	r.SetContentType()
 	rc := r.SendHeader()
 	if rc == httpd.Error || rc > httpd.OK || r.HeaderOnly {
 		return rc
@@ -40,20 +39,3 @@ func sendResponse(r *httpd.Request, status int, eval func() string) httpd.Status
 }
 
 var chains = sync.Pool{New: func() any { return new(httpd.Chain) }}
-
-// setContentType types the response by the URI's extension, else with
-// default_type, unless a type is set already (ngx_http_set_content_type).
-func setContentType(r *httpd.Request) {
-	if r.Out.ContentType != "" {
-		return
-	}
-	cl := r.CoreLoc()
-	if r.Exten != "" {
-		if t, ok := cl.Types[strings.ToLower(r.Exten)]; ok {
-			r.Out.ContentType, r.Out.ContentTypeLen = t, len(t)
-			return
-		}
-	}
-	t := cl.DefaultType.Get()
-	r.Out.ContentType, r.Out.ContentTypeLen = t, len(t)
-}

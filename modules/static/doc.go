@@ -9,7 +9,4 @@
 // answered with a 301 to the URI with a slash added. A missing file is a
 // 404 logged as nginx logs it (unless log_not_found is off), a permission
 // problem a 403, other methods a 405. The module has no directives.
-//
-// SetContentType and SetETag are nginx's ngx_http_set_content_type and
-// ngx_http_set_etag, for other modules that serve files.
 package static

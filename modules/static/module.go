@@ -61,8 +61,8 @@ func handler(r *httpd.Request) httpd.Status {
 	out.Status = 200
 	out.ContentLengthN = fi.Size()
 	out.LastModifiedTime = fi.ModTime().Unix()
-	SetETag(r)
-	SetContentType(r)
+	r.SetETag()
+	r.SetContentType()
 	r.AllowRanges = true
 	if rc := r.SendHeader(); rc == httpd.Error || rc > httpd.OK || r.HeaderOnly {
 		return rc
