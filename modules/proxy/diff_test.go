@@ -116,7 +116,6 @@ func TestDiffRequests(t *testing.T) {
 		{"internal redirect escapes", get("/err/x")},
 		{"empty value dropped, xff joined", "GET /empty HTTP/1.0\r\nHost: localhost\r\nX-Forwarded-For: 1.1.1.1\r\nX-Forwarded-For: 2.2.2.2\r\n\r\n"},
 		{"no body, chunked", "POST /nobody HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"},
-		{"expect continue", "POST /nouri/e HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc"},
 		{"encoded uri part", get("/uri/%7Efoo%2Fbar?x=%20")},
 		{"chunked body", "POST /nouri/c HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"},
 	}
