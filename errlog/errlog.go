@@ -281,6 +281,7 @@ func AppendLine(b []byte, now time.Time, lv Level, ctx Context, err error, forma
 
 // appendLine also returns where the message starts (after "PID#TID: *N ").
 func appendLine(b []byte, now time.Time, lv Level, ctx Context, err error, format string, args ...any) ([]byte, int) {
+	start := len(b)
 	b = now.AppendFormat(b, "2006/01/02 15:04:05")
 	b = append(b, " ["...)
 	b = append(b, lv.String()...)
@@ -303,6 +304,10 @@ func appendLine(b []byte, now time.Time, lv Level, ctx Context, err error, forma
 		b = fmt.Appendf(b, format, args...)
 	}
 	if err != nil {
+		if len(b)-start > MaxLine-50 {
+			// nginx keeps room for the error code
+			b = append(b[:start+MaxLine-50], "..."...)
+		}
 		b = append(b, " ("...)
 		b = AppendErrno(b, err)
 		b = append(b, ')')
@@ -310,8 +315,15 @@ func appendLine(b []byte, now time.Time, lv Level, ctx Context, err error, forma
 	if ctx != nil && lv != Debug {
 		b = ctx.AppendLogContext(b)
 	}
+	if len(b)-start > MaxLine-1 {
+		b = b[:start+MaxLine-1]
+	}
 	return append(b, '\n'), msg
 }
+
+// MaxLine is the longest error log line, newline included; longer lines
+// are cut, as nginx's NGX_MAX_ERROR_STR cuts them.
+const MaxLine = 2048
 
 // AppendErrno appends "N: Text" for an error carrying a system errno, the
 // way nginx prints errno (glibc's capitalised strerror text), or the error's

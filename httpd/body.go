@@ -9,6 +9,7 @@ import (
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/http1"
 	"github.com/sluicehq/sluice/internal/bytesconv"
+	"github.com/sluicehq/sluice/internal/tempfile"
 )
 
 // RequestBody is a request body read by ReadBody: in memory when it fits
@@ -57,12 +58,18 @@ func (r *Request) testExpect() Status {
 		return OK
 	}
 	r.conn.setWriteDeadline(r.Loc.core.SendTimeout.Get())
-	if _, err := r.conn.nc.Write([]byte("HTTP/1.1 100 Continue\r\n\r\n")); err != nil {
+	n, err := r.conn.nc.Write(continueLine)
+	if err != nil {
 		r.conn.failed = true
 		return Error
 	}
+	// counted as sent on the connection, so in $bytes_sent and, as nginx
+	// has it, in $body_bytes_sent too
+	r.BytesSent += int64(n)
 	return OK
 }
+
+var continueLine = []byte("HTTP/1.1 100 Continue\r\n\r\n")
 
 // bodySource yields the decoded request body: first the bytes already in
 // the header buffer, then reads from the socket, under client_body_timeout.
@@ -71,6 +78,14 @@ type bodySource struct {
 	rest    int64 // Content-Length bytes left, -1 for chunked
 	chunked http1.Chunked
 	raw     []byte // undecoded bytes (chunked)
+	// rawConn: raw is the tail of the connection buffer (c.in), not a
+	// read into the caller's buffer.
+	rawConn bool
+	// err is the sticky failure of an invalid chunked body (logged once).
+	err error
+	// noCount: the bytes are being discarded and, as in nginx, do not
+	// count in $request_length.
+	noCount bool
 	done    bool
 	total   int64
 	// quiet suppresses timeout logging (discarding after the response).
@@ -113,6 +128,7 @@ func (s *bodySource) read(tmp []byte) ([]byte, error) {
 			c.pos += int(n)
 			s.rest -= n
 			s.total += n
+			s.count(n)
 			return b, nil
 		}
 		want := int64(len(tmp))
@@ -125,21 +141,35 @@ func (s *bodySource) read(tmp []byte) ([]byte, error) {
 		}
 		s.rest -= int64(n)
 		s.total += int64(n)
-		r.RequestLength += int64(n)
+		s.count(int64(n))
 		return tmp[:n], nil
+	}
+	if s.err != nil {
+		return nil, s.err
 	}
 	for {
 		if len(s.raw) == 0 {
 			if c.pos < c.last {
-				s.raw = c.in[c.pos:c.last]
+				s.raw, s.rawConn = c.in[c.pos:c.last], true
+				s.count(int64(c.last - c.pos))
 				c.pos = c.last
 			} else {
-				n, err := s.recv(tmp)
+				// never read past the end of the body: what follows is
+				// the next pipelined request (nginx reads at most the
+				// chunked parser's minimum, ctx->length)
+				want := s.chunked.Length
+				if want <= 0 {
+					want = int64(len("0\r\n\r\n"))
+				}
+				if want > int64(len(tmp)) {
+					want = int64(len(tmp))
+				}
+				n, err := s.recv(tmp[:want])
 				if err != nil {
 					return nil, err
 				}
-				r.RequestLength += int64(n)
-				s.raw = tmp[:n]
+				s.count(int64(n))
+				s.raw, s.rawConn = tmp[:n], false
 			}
 			s.chunked.Pos = 0
 		}
@@ -158,9 +188,14 @@ func (s *bodySource) read(tmp []byte) ([]byte, error) {
 		case http1.Done:
 			s.done = true
 			if rest := len(s.raw) - s.chunked.Pos; rest > 0 {
-				// bytes after the body belong to the next request
-				if &s.raw[0] == &c.in[0] || c.last >= rest {
+				if s.rawConn {
+					// bytes after the body belong to the next request
 					c.pos = c.last - rest
+					s.count(-int64(rest))
+				} else {
+					// cannot happen (reads stop at the body's end); never
+					// guess where the next request starts
+					r.Keepalive = false
 				}
 			}
 			return nil, io.EOF
@@ -168,8 +203,16 @@ func (s *bodySource) read(tmp []byte) ([]byte, error) {
 			s.raw = nil
 		default:
 			r.logf(errlog.Error, nil, "client sent invalid chunked body")
+			s.err = errBodyInvalid
 			return nil, errBodyInvalid
 		}
+	}
+}
+
+// count adds n body bytes received to $request_length.
+func (s *bodySource) count(n int64) {
+	if !s.noCount {
+		s.r.RequestLength += n
 	}
 }
 
@@ -188,8 +231,8 @@ func (s *bodySource) recv(b []byte) (int, error) {
 	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		if !s.quiet && !r.DiscardBody {
+			// nginx logs nothing for client_body_timeout
 			c.timedOut = true
-			r.logf(errlog.Info, errTimedOut, "client timed out")
 		}
 		return 0, err
 	}
@@ -224,6 +267,10 @@ func (r *Request) ReadBody() Status {
 		return OK
 	}
 	r.Body = &RequestBody{}
+	// nginx answers Expect before it knows whether a body follows
+	if st := r.testExpect(); st != OK {
+		return st
+	}
 	if r.In.ContentLengthN <= 0 && !r.In.Chunked {
 		r.Body.Complete = true
 		if r.Loc.core.ClientBodyInFileOnly.Get() != BodyFileOff {
@@ -232,9 +279,6 @@ func (r *Request) ReadBody() Status {
 			}
 		}
 		return OK
-	}
-	if st := r.testExpect(); st != OK {
-		return st
 	}
 	cl := r.Loc.core
 	r.readingBody = true
@@ -283,14 +327,12 @@ func (r *Request) ReadBody() Status {
 func (r *Request) bodyToFile() Status {
 	cl := r.Loc.core
 	dir := cl.ClientBodyTempPath.Get()
-	f, err := os.CreateTemp(dir, "body")
+	f, err := tempfile.Create(dir, nil)
 	if err != nil {
-		if mkerr := os.MkdirAll(dir, 0700); mkerr == nil {
-			f, err = os.CreateTemp(dir, "body")
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			r.logf(errlog.Crit, pe.Err, "open() \"%s\" failed", pe.Path)
 		}
-	}
-	if err != nil {
-		r.logf(errlog.Crit, err, "open() \"%s\" failed", dir)
 		return 500
 	}
 	lv := errlog.Warn
@@ -321,15 +363,16 @@ func (r *Request) DiscardRequestBody() Status {
 	if r.Main != r || r.DiscardBody || r.Body != nil || r.bodyDiscarded {
 		return OK
 	}
+	if st := r.testExpect(); st != OK {
+		return Error
+	}
 	if r.In.ContentLengthN <= 0 && !r.In.Chunked {
 		r.bodyDiscarded = true
 		return OK
 	}
-	if st := r.testExpect(); st != OK {
-		return Error
-	}
 	r.DiscardBody = true
 	r.discard = r.newBodySource()
+	r.discard.noCount = true
 	if st := r.discardAvailable(); st != OK {
 		return st
 	}
@@ -355,6 +398,8 @@ func (r *Request) discardAvailable() Status {
 			return OK
 		case errors.Is(err, errBodyTooLarge):
 			continue
+		case errors.Is(err, errBodyInvalid):
+			return bodyError(err)
 		case err != nil:
 			return Error
 		}

@@ -44,6 +44,9 @@ type conn struct {
 	// point into. Both are released when the request ends.
 	large   [][]byte
 	retired [][]byte
+	// pipelined: the request being read was already in the buffer when
+	// the previous one ended.
+	pipelined bool
 
 	// act is the per-request state, present only while a request is being
 	// read or served: an idle connection returns it to a pool.
@@ -130,9 +133,10 @@ func (c *conn) init() {
 // LogConn implements errlog.Context for connection-level lines.
 func (c *conn) LogConn() uint64 { return c.number }
 
-// AppendLogContext implements errlog.Context: ", client: A, server: B".
+// AppendLogContext implements errlog.Context for a connection waiting for
+// its first request: " while waiting for request, client: A, server: B".
 func (c *conn) AppendLogContext(b []byte) []byte {
-	b = append(b, ", client: "...)
+	b = append(b, " while waiting for request, client: "...)
 	b = append(b, c.remoteAddr...)
 	b = append(b, ", server: "...)
 	return append(b, c.addr.listen.addrText()...)
@@ -241,6 +245,9 @@ func (c *conn) run() {
 		}
 	}()
 	for {
+		// bytes left over from the previous request's read start a
+		// pipelined request
+		c.pipelined = c.requests > 0 && c.pos < c.last
 		if c.pos == c.last {
 			if c.act != nil {
 				activePool.Put(c.act)

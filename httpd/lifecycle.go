@@ -24,7 +24,7 @@ func (c *conn) newRequest(r *Request) {
 	r.Out.reset()
 	r.phase = 0
 	r.validLocation = true
-	r.Pipeline = c.requests > 1 && c.pos > 0
+	r.Pipeline = c.pipelined
 }
 
 // clear resets a finished request, keeping its storage for the next one.
@@ -103,10 +103,9 @@ func (c *conn) finishRequest(r *Request) {
 	if c.eof {
 		r.Keepalive = false
 	}
-	for i := len(r.cleanup) - 1; i >= 0; i-- {
-		r.cleanup[i]()
-	}
-	r.cleanup = r.cleanup[:0]
+	// The log phase runs before the cleanups (nginx runs them first, but
+	// its memory stays valid until the pool goes): here cleanups return
+	// buffers that logged variables such as $upstream_http_* point into.
 	if !r.Logged {
 		r.Logged = true
 		r.action = "logging request"
@@ -115,6 +114,10 @@ func (c *conn) finishRequest(r *Request) {
 		}
 		r.action = ""
 	}
+	for i := len(r.cleanup) - 1; i >= 0; i-- {
+		r.cleanup[i]()
+	}
+	r.cleanup = r.cleanup[:0]
 	if r.Body != nil {
 		r.Body.release()
 	}

@@ -52,12 +52,15 @@ type BodyStream struct {
 // means the request must end with it. Whatever the module does not read
 // from the stream is drained after the response, as a discarded body is.
 func (r *Request) StreamBody(bufSize int) (*BodyStream, Status) {
-	if r.Body != nil || r.DiscardBody || r.bodyDiscarded || r.discard != nil ||
-		(r.In.ContentLengthN <= 0 && !r.In.Chunked) {
+	if r.Body != nil || r.DiscardBody || r.bodyDiscarded || r.discard != nil {
 		return nil, OK
 	}
+	// nginx answers Expect before it knows whether a body follows
 	if st := r.testExpect(); st != OK {
 		return nil, st
+	}
+	if r.In.ContentLengthN <= 0 && !r.In.Chunked {
+		return nil, OK
 	}
 	if bufSize <= 0 {
 		bufSize = 16384
@@ -170,17 +173,19 @@ func (s *BodyStream) next(wait bool) ([]byte, error) {
 				return nil, nil
 			}
 		}
-		r.RequestLength += int64(n)
 		if src.rest >= 0 {
 			src.rest -= int64(n)
 			src.total += int64(n)
+			src.count(int64(n))
 			return buf[:n], nil
 		}
 		if len(buf) > 0 && len(c.in) > c.last && &buf[0] == &c.in[c.last] {
+			// counted when read takes them from the connection buffer
 			c.last += n
 			continue
 		}
-		src.raw = buf[:n]
+		src.count(int64(n))
+		src.raw, src.rawConn = buf[:n], false
 		src.chunked.Pos = 0
 	}
 }

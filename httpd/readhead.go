@@ -27,6 +27,9 @@ func (r *Request) readHead() Status {
 	var rl http1.RequestLine
 	rl.Pos = c.pos
 	r.action = "reading client request line"
+	if r.Pipeline {
+		r.action = "reading client pipelined request line"
+	}
 	for {
 		res := rl.Parse(c.in[:c.last])
 		if res == http1.OK {
@@ -59,9 +62,9 @@ func (r *Request) readHead() Status {
 	if st := r.setRequestLine(&rl); st != OK {
 		return st
 	}
+	r.RequestLength = int64(rl.Pos - rl.RequestStart)
 	if r.HTTPVersion < 1000 {
 		c.pos = rl.Pos
-		r.RequestLength = int64(rl.Pos - rl.RequestStart)
 		if r.In.Server == "" {
 			r.setVirtualServer("")
 		}
@@ -71,7 +74,9 @@ func (r *Request) readHead() Status {
 	r.action = "reading client request headers"
 	var hp http1.HeaderParser
 	hp.Pos = rl.Pos
-	headStart := rl.RequestStart
+	// lineStart is where the header line being parsed starts: each line
+	// counts in $request_length once parsed, as nginx counts them
+	lineStart := rl.Pos
 	lowBuf := make([]byte, 0, 64)
 	for {
 		cs = r.CoreSrv() // the Host header may change the server
@@ -79,6 +84,8 @@ func (r *Request) readHead() Status {
 		res := hp.Parse(c.in[:c.last])
 		switch res {
 		case http1.OK:
+			r.RequestLength += int64(hp.Pos - lineStart)
+			lineStart = hp.Pos
 			line := c.in[:c.last]
 			if hp.Invalid && cs.IgnoreInvalidHeaders.Get() {
 				r.logf(errlog.Info, nil, "client sent invalid header line: \"%s\"", line[hp.NameStart:hp.ValueEnd])
@@ -101,8 +108,9 @@ func (r *Request) readHead() Status {
 			continue
 		case http1.HeaderDone:
 			c.pos = hp.Pos
-			r.RequestLength += int64(hp.Pos - headStart)
-			r.action = ""
+			r.RequestLength += int64(hp.Pos - lineStart)
+			// the action stays "reading client request headers" for the
+			// checks of the complete head (processRequestHeader)
 			return OK
 		case http1.NeedMore:
 			if c.last == len(c.in) {
@@ -110,8 +118,7 @@ func (r *Request) readHead() Status {
 				if !hp.InProgress() {
 					start = c.last
 				}
-				r.RequestLength += int64(start - headStart)
-				if !c.growHead(start, cs, func(n int) { hp.Shift(n) }) {
+				if !c.growHead(start, cs, func(n int) { hp.Shift(n); lineStart -= n }) {
 					r.LingeringClose = true
 					if !hp.InProgress() {
 						r.logf(errlog.Info, nil, "client sent too large request")
@@ -123,10 +130,6 @@ func (r *Request) readHead() Status {
 						r.logf(errlog.Info, nil, "client sent too long header line: \"%s...\"", l)
 					}
 					return StatusRequestHeaderTooLarge
-				}
-				headStart = 0
-				if hp.InProgress() {
-					headStart = hp.NameStart
 				}
 			}
 			if st := r.readMore(-1); st != OK {
@@ -201,14 +204,27 @@ func (c *conn) growHead(start int, cs *CoreSrvConf, shift func(int)) bool {
 	nb := buf.Get(int(lb.Size))
 	copy(nb, c.in[start:c.last])
 	// The old buffer may hold strings of headers already parsed: keep it
-	// until the request ends.
-	c.retired = append(c.retired, c.in)
+	// until the request ends (a large buffer is kept by c.large already:
+	// listing it twice would return it to the pool twice).
+	if !c.isLarge(c.in) {
+		c.retired = append(c.retired, c.in)
+	}
 	c.large = append(c.large, nb)
 	c.in = nb
 	c.last = used
 	c.pos = 0
 	shift(start)
 	return true
+}
+
+// isLarge reports whether b is one of the request's large header buffers.
+func (c *conn) isLarge(b []byte) bool {
+	for _, l := range c.large {
+		if sameBuffer(l, b) {
+			return true
+		}
+	}
+	return false
 }
 
 // setRequestLine fills the request from a parsed request line

@@ -83,7 +83,12 @@ func (vr *varRegistry) addCore() {
 	add("request_uri", func(r *Request, _ string, _ int) (string, bool) { return r.UnparsedURI, true }, 0)
 	add("uri", func(r *Request, _ string, _ int) (string, bool) { return r.URI, true }, VarNoCacheable)
 	add("document_uri", func(r *Request, _ string, _ int) (string, bool) { return r.URI, true }, VarNoCacheable)
-	add("request", func(r *Request, _ string, _ int) (string, bool) { return r.Main.RequestLine, true }, 0)
+	// $request is what was received of the request line when it is
+	// incomplete or invalid (ngx_http_variable_request_line)
+	add("request", func(r *Request, _ string, _ int) (string, bool) {
+		l := r.Main.logRequestLine()
+		return l, l != ""
+	}, 0)
 	add("document_root", func(r *Request, _ string, _ int) (string, bool) { return r.DocumentRoot(), true }, VarNoCacheable)
 	add("realpath_root", func(r *Request, _ string, _ int) (string, bool) {
 		p, err := filepath.EvalSymlinks(r.DocumentRoot())

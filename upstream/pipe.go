@@ -9,6 +9,7 @@ import (
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/internal/buf"
+	"github.com/sluicehq/sluice/internal/tempfile"
 )
 
 // The buffered mode (nginx's event pipe). A reader goroutine reads the
@@ -129,14 +130,12 @@ func (p *pipe) spill(b []byte) (int, error) {
 	u := p.u
 	if p.wf == nil {
 		dir := u.Conf.TempPath.Get()
-		f, err := os.CreateTemp(dir, "")
+		f, err := tempfile.Create(dir, nil)
 		if err != nil {
-			if os.MkdirAll(dir, 0700) == nil {
-				f, err = os.CreateTemp(dir, "")
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				u.Logf(errlog.Crit, pe.Err, "open() \"%s\" failed", pe.Path)
 			}
-		}
-		if err != nil {
-			u.Logf(errlog.Crit, err, "open() \"%s\" failed", dir)
 			return 0, err
 		}
 		rf, err := os.Open(f.Name())

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/tempfile"
 	"github.com/sluicehq/sluice/upstream"
 )
 
@@ -100,12 +101,12 @@ func (st *storeState) write(r *httpd.Request, p *httpd.Piece) error {
 func (st *storeState) open(r *httpd.Request) error {
 	st.started = true
 	dir := st.lc.U.TempPath.Get()
-	f, err := os.CreateTemp(dir, "")
-	if err != nil && os.MkdirAll(dir, 0700) == nil {
-		f, err = os.CreateTemp(dir, "")
-	}
+	f, err := tempfile.Create(dir, nil)
 	if err != nil {
-		r.Log().Logf(errlog.Crit, r, err, "open() \"%s\" failed", dir)
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			r.Log().Logf(errlog.Crit, r, pe.Err, "open() \"%s\" failed", pe.Path)
+		}
 		return err
 	}
 	st.f = f
