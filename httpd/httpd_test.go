@@ -133,3 +133,26 @@ http {
 		})
 	}
 }
+
+// TestVariableCycle: a variable that needs itself is cut after 100 levels
+// with nginx's error line (naming "uri" and answering "[]", as Debian's
+// nginx 1.22 does) instead of recursing until the stack runs out.
+func TestVariableCycle(t *testing.T) {
+	s := servertest.Start(t, `
+events {}
+http {
+    map $uri $a { default $b; }
+    map $uri $b { default $a; }
+    server {
+        listen 127.0.0.1:%%PORT_A%%;
+        location / { return 200 "[$a]"; }
+    }
+}`)
+	resp := testutil.RoundTrip(t, s.Addr("A"), "GET / HTTP/1.0\r\n\r\n")
+	if resp.StatusCode != 200 || string(resp.Body) != "[]" {
+		t.Errorf("got %d %q", resp.StatusCode, resp.Body)
+	}
+	if log := s.ErrorLog(); !strings.Contains(log, `[error]`) || !strings.Contains(log, `cycle while evaluating variable "uri"`) {
+		t.Errorf("no cycle line in the error log:\n%s", log)
+	}
+}

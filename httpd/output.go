@@ -253,9 +253,13 @@ func (r *Request) writeHeader() Status {
 	}
 	if loc := out.Get(out.Location); loc != "" && loc[0] == '/' && cl.AbsoluteRedirect.Get() {
 		out.List[out.Location].Deleted = true
-		b = append(b, "Location: http://"...)
+		b = append(b, "Location: "...)
+		start := len(b)
+		b = append(b, "http://"...)
 		b = r.appendRedirectHost(b)
 		b = append(b, loc...)
+		// the absolute form is what $sent_http_location logs
+		r.sentLocation = string(b[start:])
 		b = append(b, "\r\n"...)
 	}
 	if r.Chunked {

@@ -346,6 +346,11 @@ type Request struct {
 	accessCode int
 	// rateFrom is when limit_rate accounting started.
 	rateFrom time.Time
+	// sentLocation is the absolute Location the header writer made of a
+	// relative one.
+	sentLocation string
+	// varDepth counts variables being evaluated inside one another.
+	varDepth int
 	// partialLine is what was received of an incomplete request line, for
 	// log lines.
 	partialLine string

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/sluicehq/sluice/conf"
+	"github.com/sluicehq/sluice/errlog"
 )
 
 // VarFlags are a variable's properties (nginx's NGX_HTTP_VAR_*).
@@ -173,7 +174,13 @@ func (r *Request) Var(i int) (string, bool) {
 		vv.state = varNotFound
 		return "", false
 	}
+	if r.varDepth >= maxVarDepth {
+		r.logf(errlog.Error, nil, "cycle while evaluating variable \"%s\"", iv.name)
+		return "", false
+	}
+	r.varDepth++
 	v, ok := iv.def.Get(r, iv.name, iv.def.Data)
+	r.varDepth--
 	if iv.def.Flags&VarNoCacheable != 0 {
 		return v, ok
 	}
@@ -184,6 +191,10 @@ func (r *Request) Var(i int) (string, bool) {
 	}
 	return v, ok
 }
+
+// maxVarDepth bounds variables evaluated inside one another (a map whose
+// value names itself), as nginx's ngx_http_variable_depth.
+const maxVarDepth = 100
 
 // SetVar assigns indexed variable i (the "set" directive).
 func (r *Request) SetVar(i int, value string) {

@@ -81,8 +81,10 @@ func (vr *varRegistry) addCore() {
 	add("scheme", func(r *Request, _ string, _ int) (string, bool) { return "http", true }, 0)
 	add("https", func(r *Request, _ string, _ int) (string, bool) { return "", true }, 0)
 	add("request_uri", func(r *Request, _ string, _ int) (string, bool) { return r.UnparsedURI, true }, 0)
-	add("uri", func(r *Request, _ string, _ int) (string, bool) { return r.URI, true }, VarNoCacheable)
-	add("document_uri", func(r *Request, _ string, _ int) (string, bool) { return r.URI, true }, VarNoCacheable)
+	// not found when the request line could not be parsed; found (maybe
+	// empty) once it was, even when its URI was then rejected
+	add("uri", func(r *Request, _ string, _ int) (string, bool) { return r.URI, r.Main.RequestLine != "" }, VarNoCacheable)
+	add("document_uri", func(r *Request, _ string, _ int) (string, bool) { return r.URI, r.Main.RequestLine != "" }, VarNoCacheable)
 	// $request is what was received of the request line when it is
 	// incomplete or invalid (ngx_http_variable_request_line)
 	add("request", func(r *Request, _ string, _ int) (string, bool) {
@@ -97,9 +99,10 @@ func (vr *varRegistry) addCore() {
 		}
 		return p, true
 	}, VarNoCacheable)
-	add("query_string", func(r *Request, _ string, _ int) (string, bool) { return r.Args, true }, VarNoCacheable)
+	// empty arguments ("/x" and "/x?") are not found: "-" in access logs
+	add("query_string", func(r *Request, _ string, _ int) (string, bool) { return r.Args, r.Args != "" }, VarNoCacheable)
 	vr.defs["args"] = &Variable{Name: "args", Flags: VarChangeable | VarNoCacheable,
-		Get: func(r *Request, _ string, _ int) (string, bool) { return r.Args, true },
+		Get: func(r *Request, _ string, _ int) (string, bool) { return r.Args, r.Args != "" },
 		Set: func(r *Request, _ string, _ int, v string) { r.Args = v }}
 	add("is_args", func(r *Request, _ string, _ int) (string, bool) {
 		if r.Args != "" {
@@ -186,6 +189,9 @@ func (vr *varRegistry) addCore() {
 		return v, v != ""
 	}), 0)
 	add("sent_http_location", sent(func(r *Request) (string, bool) {
+		if r.sentLocation != "" {
+			return r.sentLocation, true
+		}
 		if v := r.Out.Get(r.Out.Location); v != "" {
 			return v, true
 		}
