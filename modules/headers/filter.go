@@ -1,6 +1,7 @@
 package headers
 
 import (
+	"github.com/sluicehq/sluice/http1"
 	"github.com/sluicehq/sluice/httpd"
 )
 
@@ -72,9 +73,7 @@ func (f *field) apply(r *httpd.Request, v string) {
 		f.set(r, &out.LastModified, v)
 		out.LastModifiedTime = -1
 		if v != "" {
-			if t, ok := ParseHTTPTime(v); ok {
-				out.LastModifiedTime = t
-			}
+			out.LastModifiedTime = http1.ParseHTTPTime(v)
 		}
 	case etagField:
 		f.set(r, &out.ETag, v)
