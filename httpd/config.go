@@ -34,6 +34,8 @@ type Config struct {
 	sockets []*core.Socket
 	addrs   []*addrConf
 
+	// retire are the OnRetire functions.
+	retire []func()
 	// conns tracks live connections for Drain.
 	connMu   sync.Mutex
 	conns    map[*conn]struct{}
@@ -298,6 +300,7 @@ func (cf *Config) Drain(ctx context.Context) {
 	empty := len(cf.conns) == 0
 	done := cf.drained
 	cf.connMu.Unlock()
+	defer cf.retired()
 	if empty {
 		return
 	}
@@ -310,6 +313,27 @@ func (cf *Config) Drain(ctx context.Context) {
 		}
 		cf.connMu.Unlock()
 		<-done
+	}
+}
+
+// OnRetire registers f to run once the configuration is retired: after a
+// reload or stop, when its last connection is gone. Modules release what
+// lives as long as the configuration there (idle upstream keepalive
+// connections, resolver timers). Call it while the configuration loads.
+func (cf *Config) OnRetire(f func()) {
+	cf.connMu.Lock()
+	cf.retire = append(cf.retire, f)
+	cf.connMu.Unlock()
+}
+
+// retired runs the OnRetire functions, once.
+func (cf *Config) retired() {
+	cf.connMu.Lock()
+	fs := cf.retire
+	cf.retire = nil
+	cf.connMu.Unlock()
+	for _, f := range fs {
+		f()
 	}
 }
 

@@ -4,9 +4,12 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/internal/servertest"
 	"github.com/sluicehq/sluice/internal/testutil"
+	"github.com/sluicehq/sluice/modules"
 )
 
 const basicConf = `
@@ -155,4 +158,48 @@ http {
 	if log := s.ErrorLog(); !strings.Contains(log, `[error]`) || !strings.Contains(log, `cycle while evaluating variable "uri"`) {
 		t.Errorf("no cycle line in the error log:\n%s", log)
 	}
+}
+
+// TestOnRetire: functions registered with Config.OnRetire run once the
+// configuration is replaced by a reload and its connections are gone.
+func TestOnRetire(t *testing.T) {
+	retired := make(chan int, 4)
+	loads := 0
+	mod := &httpd.Module{Name: "retire_test", Postconfiguration: func(cf *httpd.Config) error {
+		loads++
+		n := loads
+		cf.OnRetire(func() { retired <- n })
+		return nil
+	}}
+	conf := `
+events {}
+http {
+    server {
+        listen 127.0.0.1:%%PORT_A%%;
+        location / { return 204; }
+    }
+}`
+	s := servertest.StartModules(t, conf, modules.AllWith(mod))
+	c := testutil.Dial(t, s.Addr("A"))
+	if err := c.WriteString("GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ReadResponse(); err != nil {
+		t.Fatal(err)
+	}
+	s.Reload(conf)
+	select {
+	case n := <-retired:
+		if n != 1 {
+			t.Fatalf("configuration %d retired, want the first", n)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first configuration was not retired")
+	}
+	select {
+	case n := <-retired:
+		t.Fatalf("configuration %d retired too", n)
+	default:
+	}
+	c.Close()
 }

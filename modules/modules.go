@@ -4,6 +4,8 @@
 package modules
 
 import (
+	"slices"
+
 	"github.com/sluicehq/sluice/core"
 	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/modules/access"
@@ -53,8 +55,17 @@ func HTTP() []*httpd.Module {
 }
 
 // All returns the top-level modules.
-func All() []*core.Module {
-	return []*core.Module{httpd.New(HTTP()...), log.Files}
+func All() []*core.Module { return AllWith() }
+
+// AllWith returns the top-level modules with extra HTTP modules compiled
+// in, as nginx's --add-module places them: after the built-in handler
+// modules, before the header and body filters. An out-of-tree binary
+// passes it to core.Load (see docs/modules.md).
+func AllWith(extra ...*httpd.Module) []*core.Module {
+	mods := HTTP()
+	at := slices.Index(mods, headers.Module) // the first filter
+	mods = slices.Insert(mods, at, extra...)
+	return []*core.Module{httpd.New(mods...), log.Files}
 }
 
 // Implemented names the nginx modules sluice implements, as nginx's

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sluicehq/sluice/core"
-	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/internal/servertest"
 	"github.com/sluicehq/sluice/internal/testutil"
 	"github.com/sluicehq/sluice/modules"
@@ -20,7 +18,7 @@ import (
 
 func start(t *testing.T, loc string) *servertest.Server {
 	t.Helper()
-	mods := []*core.Module{httpd.New(append(modules.HTTP(), utest.Module)...)}
+	mods := modules.AllWith(utest.Module)
 	conf := `
 daemon off;
 error_log %%PREFIX%%/error.log debug;

@@ -12,9 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sluicehq/sluice/core"
 	"github.com/sluicehq/sluice/examples/redis"
-	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/internal/servertest"
 	"github.com/sluicehq/sluice/internal/testutil"
 	"github.com/sluicehq/sluice/modules"
@@ -122,7 +120,7 @@ func TestRedis(t *testing.T) {
 		t.Fatalf("RPUSH: %s", got)
 	}
 
-	mods := []*core.Module{httpd.New(append(modules.HTTP(), redis.Module)...)}
+	mods := modules.AllWith(redis.Module)
 	s := servertest.StartModules(t, `
 daemon off;
 error_log %%PREFIX%%/error.log info;
