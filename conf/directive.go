@@ -52,6 +52,17 @@ func (c *Cmd) Errorf(format string, args ...any) error {
 	return &Error{File: c.File, Line: c.Line, Msg: fmt.Sprintf(format, args...)}
 }
 
+// EndErrorf is Errorf positioned at the block's closing "}", where nginx
+// reports what it finds wrong once a block is read (merge errors, an empty
+// upstream). A directive without a block gets its own line.
+func (c *Cmd) EndErrorf(format string, args ...any) error {
+	line := c.EndLine
+	if line == 0 {
+		line = c.Line
+	}
+	return &Error{File: c.File, Line: line, Msg: fmt.Sprintf(format, args...)}
+}
+
 // SysErrorf is Errorf with errno appended as nginx does: " (2: No such file
 // or directory)".
 func (c *Cmd) SysErrorf(err error, format string, args ...any) error {

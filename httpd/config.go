@@ -189,7 +189,10 @@ func (cf *Config) readHTTP(c *conf.Cmd) error {
 	for _, m := range cf.modules {
 		if m.Preconfiguration != nil {
 			if err := m.Preconfiguration(cf); err != nil {
-				return positioned(c, err)
+				if _, ok := err.(*conf.Error); ok {
+					return err
+				}
+				return c.Errorf("%s", err)
 			}
 		}
 	}
@@ -203,11 +206,13 @@ func (cf *Config) readHTTP(c *conf.Cmd) error {
 	return nil
 }
 
+// positioned places an error found after the http block was read at its
+// closing brace, as nginx reports merge errors.
 func positioned(c *conf.Cmd, err error) error {
 	if _, ok := err.(*conf.Error); ok {
 		return err
 	}
-	return c.Errorf("%s", err)
+	return c.EndErrorf("%s", err)
 }
 
 // finish runs after the http block was read: init main confs, merge every

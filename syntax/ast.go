@@ -35,6 +35,10 @@ type Directive struct {
 	// Line is the line of the terminating ";" or "{", which is the line nginx
 	// reports in its errors about the directive.
 	Line int
+	// EndLine is the line of a block's closing "}" (0 without a block),
+	// where nginx reports what it finds wrong once the block is read
+	// (merge errors, an empty upstream).
+	EndLine int
 	// Err, when non-nil, marks this node as the place where parsing
 	// stopped. Name, Args and Block are then empty.
 	Err *Error

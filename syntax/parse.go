@@ -72,6 +72,7 @@ func (p *parser) run() ([]*Directive, error) {
 			if len(p.open) == 0 {
 				return p.fail(`unexpected "}"`)
 			}
+			p.open[len(p.open)-1].EndLine = p.line()
 			p.open = p.open[:len(p.open)-1]
 
 		case tokEOF:

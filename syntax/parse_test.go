@@ -253,3 +253,28 @@ func TestParseParam(t *testing.T) {
 		})
 	}
 }
+
+// TestEndLine: a block records the line of its closing brace.
+func TestEndLine(t *testing.T) {
+	tree, err := Parse("t.conf", []byte("http {\n  server {\n    listen 80;\n  }\n\n}\nevents { }\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name      string
+		d         *Directive
+		line, end int
+	}{
+		{"http", tree[0], 1, 6},
+		{"server", tree[0].Block[0], 2, 4},
+		{"listen", tree[0].Block[0].Block[0], 3, 0},
+		{"events on one line", tree[1], 7, 7},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if c.d.Line != c.line || c.d.EndLine != c.end {
+				t.Errorf("%s: line %d end %d, want %d %d", c.d.Name, c.d.Line, c.d.EndLine, c.line, c.end)
+			}
+		})
+	}
+}

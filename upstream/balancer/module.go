@@ -92,7 +92,7 @@ func setUpstream(c *conf.Cmd) error {
 		return err
 	}
 	if len(g.servers) == 0 {
-		return c.Errorf("no servers are inside upstream")
+		return c.EndErrorf("no servers are inside upstream")
 	}
 	return nil
 }
