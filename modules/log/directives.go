@@ -117,10 +117,7 @@ func setAccessLog(c *conf.Cmd) error {
 			if err != nil {
 				return err
 			}
-			l.filter, l.filterVar = x, -1
-			if name, ok := loneVariable(text); ok {
-				l.filterVar = cf.VariableIndex(name)
-			}
+			l.filter = x
 		default:
 			return c.Errorf("invalid parameter \"%s\"", a)
 		}
@@ -190,28 +187,4 @@ func setOpenFileCache(c *conf.Cmd) error {
 	lc.cache = fc
 	fileSetOf(core.CycleOf(c), httpd.ConfigOf(c).MainConf(&self).(*mainConf)).addCache(fc)
 	return nil
-}
-
-// loneVariable reports whether text is exactly "$name" or "${name}" with a
-// variable name (not a capture): such a value is read directly.
-func loneVariable(text string) (string, bool) {
-	if len(text) < 2 || text[0] != '$' {
-		return "", false
-	}
-	name := text[1:]
-	if name[0] == '{' {
-		if name[len(name)-1] != '}' {
-			return "", false
-		}
-		name = name[1 : len(name)-1]
-	}
-	if name == "" || name[0] >= '0' && name[0] <= '9' {
-		return "", false
-	}
-	for i := 0; i < len(name); i++ {
-		if !isVarChar(name[i]) {
-			return "", false
-		}
-	}
-	return name, true
 }

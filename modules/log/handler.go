@@ -24,13 +24,7 @@ func logHandler(r *httpd.Request) httpd.Status {
 	}
 	for _, l := range lc.logs {
 		if l.filter != nil {
-			var v string
-			if l.filterVar >= 0 {
-				v, _ = r.Var(l.filterVar)
-			} else {
-				v = l.filter.Eval(r)
-			}
-			if v == "" || v == "0" {
+			if v := l.filter.Eval(r); v == "" || v == "0" {
 				continue
 			}
 		}

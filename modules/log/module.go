@@ -81,8 +81,6 @@ type accessLog struct {
 	script *httpd.Complex
 	format *format
 	filter *httpd.Complex
-	// filterVar is the variable filter is made of alone, else -1
-	filterVar int
 
 	// errorTime is when a write error was last logged (at most once a
 	// minute); diskFull the second a write met a full file system.

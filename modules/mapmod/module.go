@@ -97,10 +97,10 @@ type mapRegex struct {
 	val *value
 }
 
-// source is a compiled value; a lone variable is read directly.
+// source is a compiled value (a lone variable comes back from
+// Complex.Eval without copying).
 type source struct {
-	cv     *httpd.Complex
-	varIdx int // -1 unless the value is exactly one variable
+	cv *httpd.Complex
 }
 
 func compileSource(cf *httpd.Config, c *conf.Cmd, text string) (source, error) {
@@ -108,44 +108,10 @@ func compileSource(cf *httpd.Config, c *conf.Cmd, text string) (source, error) {
 	if err != nil {
 		return source{}, err
 	}
-	s := source{cv: x, varIdx: -1}
-	if name, ok := loneVariable(text); ok {
-		s.varIdx = cf.VariableIndex(name)
-	}
-	return s, nil
+	return source{cv: x}, nil
 }
 
-// loneVariable reports whether text is exactly "$name" or "${name}".
-func loneVariable(text string) (string, bool) {
-	if len(text) < 2 || text[0] != '$' {
-		return "", false
-	}
-	name := text[1:]
-	if name[0] == '{' {
-		if name[len(name)-1] != '}' {
-			return "", false
-		}
-		name = name[1 : len(name)-1]
-	}
-	if name == "" || name[0] >= '0' && name[0] <= '9' {
-		return "", false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
-			return "", false
-		}
-	}
-	return name, true
-}
-
-func (s *source) eval(r *httpd.Request) string {
-	if s.varIdx >= 0 {
-		v, _ := r.Var(s.varIdx)
-		return v
-	}
-	return s.cv.Eval(r)
-}
+func (s *source) eval(r *httpd.Request) string { return s.cv.Eval(r) }
 
 // value is a map value: literal text, or a value with variables.
 type value struct {
