@@ -164,3 +164,35 @@ func (s *Server) stop() {
 	drain(s.cycle, 10*time.Second)
 	s.cycle.Files.CloseAll()
 }
+
+// LoadError loads conf (written to DIR/nginx.conf) with mods, or the
+// standard modules when mods is nil, and returns the error with the
+// file's path written "FILE" and its directory "DIR"; "" when the
+// configuration loads. Nothing is served.
+func LoadError(t testing.TB, conf string, mods []*core.Module) string {
+	t.Helper()
+	return LoadErrorIn(t, t.TempDir(), conf, mods)
+}
+
+// LoadErrorIn is LoadError with the directory given (the prefix, where
+// nginx.conf is written).
+func LoadErrorIn(t testing.TB, dir, conf string, mods []*core.Module) string {
+	t.Helper()
+	if mods == nil {
+		mods = modules.All()
+	}
+	path := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(path, []byte(conf), 0644); err != nil {
+		t.Fatal(err)
+	}
+	o, err := core.ParseOptions([]string{"-p", dir + "/", "-c", path, "-e", "error.log"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cy, err := core.Load(o, mods, nil, nil, nil)
+	if err == nil {
+		cy.Files.CloseAll()
+		return ""
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(err.Error(), path, "FILE"), dir, "DIR")
+}

@@ -1,17 +1,12 @@
 package headers_test
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/sluicehq/sluice/core"
 	"github.com/sluicehq/sluice/internal/oracle"
 	"github.com/sluicehq/sluice/internal/servertest"
 	"github.com/sluicehq/sluice/internal/testutil"
-	"github.com/sluicehq/sluice/modules"
 )
 
 func TestInheritModes(t *testing.T) {
@@ -153,31 +148,10 @@ var confErrors = []struct {
 	{name: "inherit duplicate", conf: inLocation("add_trailer_inherit on;\nadd_trailer_inherit off;"), want: `"add_trailer_inherit" directive is duplicate in FILE:8`, sluiceOnly: true},
 }
 
-// loadConf loads a configuration and returns its error with the file's
-// path replaced by "FILE".
-func loadConf(t *testing.T, text string) string {
-	t.Helper()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(path, []byte(text), 0644); err != nil {
-		t.Fatal(err)
-	}
-	o, err := core.ParseOptions([]string{"-p", dir + "/", "-c", path, "-e", "error.log"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cy, err := core.Load(o, modules.All(), nil, nil, nil)
-	if err == nil {
-		cy.Files.CloseAll()
-		return ""
-	}
-	return strings.ReplaceAll(err.Error(), path, "FILE")
-}
-
 func TestConfErrors(t *testing.T) {
 	for _, tc := range confErrors {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := loadConf(t, tc.conf); got != tc.want {
+			if got := servertest.LoadError(t, tc.conf, nil); got != tc.want {
 				t.Errorf("error:\n%s\nwant:\n%s", got, tc.want)
 			}
 		})
@@ -187,28 +161,12 @@ func TestConfErrors(t *testing.T) {
 // TestConfErrorsOracle checks the expected messages against nginx -t
 // (Debian's 1.22.1 has no add_header_inherit).
 func TestConfErrorsOracle(t *testing.T) {
-	if _, err := os.Stat(oracle.DefaultBinary); err != nil {
-		t.Fatalf("%s (%v)", oracle.MissingMessage, err)
-	}
 	for _, tc := range confErrors {
 		if tc.sluiceOnly {
 			continue
 		}
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			path := filepath.Join(dir, "nginx.conf")
-			if err := os.WriteFile(path, []byte(tc.conf), 0644); err != nil {
-				t.Fatal(err)
-			}
-			out, _ := exec.Command(oracle.DefaultBinary, "-t", "-p", dir+"/", "-c", path, "-e", filepath.Join(dir, "error.log")).CombinedOutput()
-			msg := ""
-			for _, line := range strings.Split(string(out), "\n") {
-				if m, ok := strings.CutPrefix(line, "nginx: [emerg] "); ok {
-					msg = strings.ReplaceAll(m, path, "FILE")
-					break
-				}
-			}
-			if msg != tc.want {
+			if msg := oracle.CheckConfig(t, tc.conf).Emerg; msg != tc.want {
 				t.Errorf("nginx says:\n%s\nthe test expects:\n%s", msg, tc.want)
 			}
 		})

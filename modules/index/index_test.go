@@ -6,10 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sluicehq/sluice/core"
 	"github.com/sluicehq/sluice/internal/servertest"
 	"github.com/sluicehq/sluice/internal/testutil"
-	"github.com/sluicehq/sluice/modules"
 )
 
 const indexConf = `
@@ -156,26 +154,10 @@ func TestIndexConfErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := loadConf(t, "events {}\nhttp {\n server {\n  listen 127.0.0.1:1;\n  location / {\n"+tc.stmt+"\n  }\n }\n}\n")
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("error %v, want %q", err, tc.want)
+			conf := "events {}\nhttp {\n server {\n  listen 127.0.0.1:1;\n  location / {\n" + tc.stmt + "\n  }\n }\n}\n"
+			if err := servertest.LoadError(t, conf, nil); err == "" || !strings.Contains(err, tc.want) {
+				t.Errorf("error %q, want %q", err, tc.want)
 			}
 		})
 	}
-}
-
-// loadConf loads a configuration and returns its error.
-func loadConf(t *testing.T, text string) error {
-	t.Helper()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(path, []byte(text), 0644); err != nil {
-		t.Fatal(err)
-	}
-	o, err := core.ParseOptions([]string{"-p", dir + "/", "-c", path, "-e", "error.log"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = core.Load(o, modules.All(), nil, nil, nil)
-	return err
 }

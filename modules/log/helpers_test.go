@@ -2,13 +2,11 @@ package log_test
 
 import (
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/sluicehq/sluice/core"
+	"github.com/sluicehq/sluice/internal/servertest"
 	"github.com/sluicehq/sluice/internal/testutil"
-	"github.com/sluicehq/sluice/modules"
 )
 
 // exchange sends a raw request and reads every response until the server
@@ -59,28 +57,15 @@ func readFile(t *testing.T, path string) string {
 }
 
 // loadConf loads a configuration and returns its error text with the
-// file's path replaced by "FILE" and the prefix by "PREFIX/" ("" when the
+// file's path replaced by "FILE" and the prefix by "DIR" ("" when the
 // configuration is good).
 func loadConf(t *testing.T, text string) string {
 	t.Helper()
-	return loadConfIn(t, t.TempDir(), text)
+	return servertest.LoadError(t, text, nil)
 }
 
 // loadConfIn is loadConf with the prefix directory given.
 func loadConfIn(t *testing.T, dir, text string) string {
 	t.Helper()
-	path := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(path, []byte(text), 0644); err != nil {
-		t.Fatal(err)
-	}
-	o, err := core.ParseOptions([]string{"-p", dir + "/", "-c", path, "-e", "error.log"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cy, err := core.Load(o, modules.All(), nil, nil, nil)
-	if err == nil {
-		cy.Files.CloseAll()
-		return ""
-	}
-	return strings.ReplaceAll(strings.ReplaceAll(err.Error(), path, "FILE"), dir+"/", "PREFIX/")
+	return servertest.LoadErrorIn(t, dir, text, nil)
 }

@@ -2,16 +2,13 @@ package mapmod_test
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/sluicehq/sluice/core"
 	"github.com/sluicehq/sluice/internal/oracle"
 	"github.com/sluicehq/sluice/internal/servertest"
 	"github.com/sluicehq/sluice/internal/testutil"
-	"github.com/sluicehq/sluice/modules"
 )
 
 // mapConf is the differential configuration (map.t, map_complex.t and
@@ -211,31 +208,10 @@ var confErrors = []struct {
 	{"set variable", inHTTP("map $uri $x { }\nserver { listen 127.0.0.1:1; access_log off; set $x 1; }"), ""},
 }
 
-// loadConf loads a configuration and returns its error with the file's
-// path replaced by "FILE" and its directory by "DIR".
-func loadConf(t *testing.T, text string) string {
-	t.Helper()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(path, []byte(text), 0644); err != nil {
-		t.Fatal(err)
-	}
-	o, err := core.ParseOptions([]string{"-p", dir + "/", "-c", path, "-e", "error.log"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cy, err := core.Load(o, modules.All(), nil, nil, nil)
-	if err == nil {
-		cy.Files.CloseAll()
-		return ""
-	}
-	return strings.ReplaceAll(strings.ReplaceAll(err.Error(), path, "FILE"), dir, "DIR")
-}
-
 func TestConfErrors(t *testing.T) {
 	for _, tc := range confErrors {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := loadConf(t, tc.conf); got != tc.want {
+			if got := servertest.LoadError(t, tc.conf, nil); got != tc.want {
 				t.Errorf("error:\n%s\nwant:\n%s", got, tc.want)
 			}
 		})
@@ -243,25 +219,9 @@ func TestConfErrors(t *testing.T) {
 }
 
 func TestConfErrorsOracle(t *testing.T) {
-	if _, err := os.Stat(oracle.DefaultBinary); err != nil {
-		t.Fatalf("%s (%v)", oracle.MissingMessage, err)
-	}
 	for _, tc := range confErrors {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			path := filepath.Join(dir, "nginx.conf")
-			if err := os.WriteFile(path, []byte(tc.conf), 0644); err != nil {
-				t.Fatal(err)
-			}
-			out, _ := exec.Command(oracle.DefaultBinary, "-t", "-p", dir+"/", "-c", path, "-e", filepath.Join(dir, "error.log")).CombinedOutput()
-			msg := ""
-			for _, line := range strings.Split(string(out), "\n") {
-				if m, ok := strings.CutPrefix(line, "nginx: [emerg] "); ok {
-					msg = strings.ReplaceAll(strings.ReplaceAll(m, path, "FILE"), dir, "DIR")
-					break
-				}
-			}
-			if msg != tc.want {
+			if msg := oracle.CheckConfig(t, tc.conf).Emerg; msg != tc.want {
 				t.Errorf("nginx says:\n%s\nthe test expects:\n%s", msg, tc.want)
 			}
 		})

@@ -1,41 +1,19 @@
 package memcached_test
 
 import (
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/sluicehq/sluice/core"
-	"github.com/sluicehq/sluice/modules"
+	"github.com/sluicehq/sluice/internal/oracle"
+	"github.com/sluicehq/sluice/internal/servertest"
 )
-
-// loadConf loads a configuration from text and returns the error, with
-// the file's path replaced by "FILE" ("" when it loads).
-func loadConf(t *testing.T, text string) string {
-	t.Helper()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(path, []byte(text), 0644); err != nil {
-		t.Fatal(err)
-	}
-	o, err := core.ParseOptions([]string{"-p", dir + "/", "-c", path, "-e", "error.log"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err = core.Load(o, modules.All(), nil, nil, nil); err == nil {
-		return ""
-	}
-	return strings.ReplaceAll(err.Error(), path, "FILE")
-}
 
 // inServer puts statements at line 4 of a configuration, at server level.
 func inServer(stmts string) string {
 	return "events {}\nhttp {\n    server {\n" + stmts + "\n    }\n}\n"
 }
 
-// TestConfErrors checks nginx's wording, as nginx 1.22.1's "nginx -t" words
-// these configurations.
+// TestConfErrors checks nginx's wording: each configuration is also given to
+// Debian's "nginx -t", which must say the same.
 func TestConfErrors(t *testing.T) {
 	loc := func(s string) string { return inServer("location / { set $memcached_key $uri; " + s + " }") }
 	tests := []struct {
@@ -66,8 +44,11 @@ func TestConfErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := loadConf(t, tc.conf); got != tc.want {
+			if got := servertest.LoadError(t, tc.conf, nil); got != tc.want {
 				t.Errorf("error\n%s\nwant\n%s", got, tc.want)
+			}
+			if n := oracle.CheckConfig(t, tc.conf).Emerg; n != tc.want {
+				t.Errorf("nginx -t says\n%s\nthe test expects\n%s", n, tc.want)
 			}
 		})
 	}

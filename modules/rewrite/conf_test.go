@@ -1,33 +1,16 @@
 package rewrite_test
 
 import (
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/sluicehq/sluice/core"
-	"github.com/sluicehq/sluice/modules"
+	"github.com/sluicehq/sluice/internal/servertest"
 )
 
 // loadConf loads a configuration from text and returns the error, with
 // the file's path replaced by "FILE".
 func loadConf(t *testing.T, text string) string {
 	t.Helper()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(path, []byte(text), 0644); err != nil {
-		t.Fatal(err)
-	}
-	o, err := core.ParseOptions([]string{"-p", dir + "/", "-c", path, "-e", "error.log"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = core.Load(o, modules.All(), nil, nil, nil)
-	if err == nil {
-		return ""
-	}
-	return strings.ReplaceAll(err.Error(), path, "FILE")
+	return servertest.LoadError(t, text, nil)
 }
 
 // inLocation puts statements at line 6 of a configuration, inside a
