@@ -143,6 +143,9 @@ type CoreLocConf struct {
 	ResolverTimeout   conf.Msec
 	Resolver          conf.Val[*Resolver]
 
+	// SubrequestOutputBufferSize bounds an in-memory subrequest's body.
+	SubrequestOutputBufferSize conf.Size
+
 	// ErrorPages are the error_page rules; a block without any inherits
 	// the enclosing block's.
 	ErrorPages conf.List[*ErrorPage]
@@ -277,6 +280,7 @@ func mergeCoreLoc(cf *Config, parent, child any) error {
 	c.MsieRefresh.Inherit(p.MsieRefresh, false)
 	c.LogNotFound.Inherit(p.LogNotFound, true)
 	c.LogSubrequest.Inherit(p.LogSubrequest, false)
+	c.SubrequestOutputBufferSize.Inherit(p.SubrequestOutputBufferSize, 4096)
 	c.RecursiveErrPages.Inherit(p.RecursiveErrPages, false)
 	c.ChunkedEncoding.Inherit(p.ChunkedEncoding, true)
 	c.Etag.Inherit(p.Etag, true)

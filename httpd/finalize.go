@@ -13,6 +13,9 @@ import (
 // (and 201, 204) sends the special response for it, through error_page
 // when configured; Error and client-side failures close the connection.
 func (r *Request) Finalize(rc Status) {
+	if r.sub != nil && rc != Done && rc != Declined {
+		rc = r.postSubrequest(rc)
+	}
 	switch {
 	case rc == Done:
 		return
@@ -33,6 +36,9 @@ func (r *Request) Finalize(rc Status) {
 		return
 	}
 	r.done = true
+	if r.sub != nil {
+		r.subrequestDone()
+	}
 }
 
 // terminate abandons the request: nothing more is sent and the connection
@@ -45,6 +51,11 @@ func (r *Request) terminate(rc Status) {
 	r.LingeringClose = false
 	r.conn.closeAfter = true
 	r.done = true
+	if r != r.Main {
+		// a failed subrequest ends the whole response: nginx closes the
+		// main request, and what it had not written yet is never sent
+		r.conn.failed = true
+	}
 }
 
 // specialResponse answers with status code, or redirects to its error_page

@@ -321,11 +321,18 @@ func (r *Request) appendRedirectHost(b []byte) []byte {
 // Output runs the body filters over c and writes the result
 // (ngx_http_output_filter). It returns OK, or Error when the client
 // connection failed.
-func (r *Request) Output(c *Chain) Status {
+func (r *Request) Output(c *Chain) Status { return r.outputFrom(0, c) }
+
+// outputFrom runs c through the body filters from index i on, then the
+// writer; a subrequest's body leaves at the postpone stage (postpone.go).
+func (r *Request) outputFrom(i int, c *Chain) Status {
 	if r.conn.failed {
 		return Error
 	}
-	for _, f := range r.Config.filters.body {
+	if r != r.Main {
+		return r.outputSub(i, c)
+	}
+	for _, f := range r.Config.filters.body[i:] {
 		if rc := f.f(r, c); rc != OK {
 			return rc
 		}

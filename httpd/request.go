@@ -292,8 +292,6 @@ type Request struct {
 	DisableNotModified bool
 	// Pipeline is set when the request followed another in one read.
 	Pipeline bool
-	// Blocked counts suspended operations (nginx's r->blocked).
-	Subrequest bool
 
 	// ContentHandler overrides the content phase (nginx's
 	// r->content_handler).
@@ -351,6 +349,9 @@ type Request struct {
 	sentLocation string
 	// varDepth counts variables being evaluated inside one another.
 	varDepth int
+	// sub is the subrequest state (subrequest.go): set on subrequests, and
+	// on a main request once it started one.
+	sub *subreq
 	// partialLine is what was received of an incomplete request line, for
 	// log lines.
 	partialLine string
@@ -392,7 +393,16 @@ func (r *Request) Log() *errlog.Log { return r.log }
 
 // AddCleanup registers f to run when the request is freed
 // (ngx_http_cleanup_add); cleanups run in reverse order.
-func (r *Request) AddCleanup(f func()) { r.cleanup = append(r.cleanup, f) }
+// Cleanups of a subrequest run with the main request's (nginx attaches
+// them to r->main), once every request of the tree is done with its
+// memory.
+func (r *Request) AddCleanup(f func()) {
+	if m := r.Main; m != nil && m != r {
+		m.cleanup = append(m.cleanup, f)
+		return
+	}
+	r.cleanup = append(r.cleanup, f)
+}
 
 // Scratch returns the request's scratch buffer for building values that
 // live until the request ends; append to it and take a sub-slice.

@@ -26,7 +26,9 @@ type clientWatch struct {
 // (a streamed body owns the client's read side).
 func (u *Upstream) watchClient() *clientWatch {
 	r := u.R
-	if u.RequestBodyNoBuffering || r.Conn() == nil {
+	if u.RequestBodyNoBuffering || r.Conn() == nil || r.IsSubrequest() {
+		// a subrequest leaves the client side to its main request (see
+		// subrequest.go)
 		return nil
 	}
 	sc, ok := r.Conn().(syscall.Conn)

@@ -33,6 +33,9 @@ func (u *Upstream) respond() httpd.Status {
 	}
 	u.headerSent = true
 	if u.Upgrade {
+		if st, refused := u.upgradeInSubrequest(); refused {
+			return st
+		}
 		return u.tunnel()
 	}
 	if r.HeaderOnly && !u.Buffering {
