@@ -27,6 +27,24 @@ type RequestBody struct {
 	keep     bool
 }
 
+// newBody returns the connection's request body object, emptied; its
+// memory is reused from one request to the next.
+func (r *Request) newBody() *RequestBody {
+	if a := r.conn.act; a != nil {
+		data := a.body.Data[:0]
+		if cap(data) > maxKeptBody {
+			data = nil
+		}
+		a.body = RequestBody{Data: data}
+		return &a.body
+	}
+	return &RequestBody{}
+}
+
+// maxKeptBody bounds the body memory a connection keeps for its next
+// requests.
+const maxKeptBody = 64 << 10
+
 // release closes and removes the temp file, unless the body was made
 // persistent (client_body_in_file_only on).
 func (b *RequestBody) release() {
@@ -266,7 +284,7 @@ func (r *Request) ReadBody() Status {
 	if r.Body != nil || r.DiscardBody {
 		return OK
 	}
-	r.Body = &RequestBody{}
+	r.Body = r.newBody()
 	// nginx answers Expect before it knows whether a body follows
 	if st := r.testExpect(); st != OK {
 		return st

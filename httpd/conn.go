@@ -84,6 +84,9 @@ type active struct {
 	chunked     Chain
 	chunkHead   []byte
 	trailer     []byte
+	// body is the request body object, reused (with its memory) by the
+	// connection's requests.
+	body RequestBody
 }
 
 var activePool = sync.Pool{New: func() any { return new(active) }}

@@ -72,7 +72,8 @@ func (r *Request) StreamBody(bufSize int) (*BodyStream, Status) {
 		b, err := s.next(false)
 		if err == io.EOF {
 			// the whole body was here: as a buffered body
-			r.Body = &RequestBody{Data: pre, Size: int64(len(pre)), Complete: true}
+			r.Body = r.newBody()
+			r.Body.Data, r.Body.Size, r.Body.Complete = pre, int64(len(pre)), true
 			if r.In.Chunked {
 				r.In.ContentLengthN = r.Body.Size
 			}
@@ -207,7 +208,7 @@ func (s *BodyStream) abandon() {
 	r.LingeringClose = true
 	r.discard = nil
 	if r.Body == nil {
-		r.Body = &RequestBody{}
+		r.Body = r.newBody()
 	}
 }
 
