@@ -9,6 +9,7 @@ import (
 	"github.com/sluicehq/sluice/core"
 	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/modules/access"
+	"github.com/sluicehq/sluice/modules/addition"
 	"github.com/sluicehq/sluice/modules/autoindex"
 	"github.com/sluicehq/sluice/modules/headers"
 	"github.com/sluicehq/sluice/modules/index"
@@ -20,6 +21,7 @@ import (
 	"github.com/sluicehq/sluice/modules/proxy"
 	"github.com/sluicehq/sluice/modules/rangefilter"
 	"github.com/sluicehq/sluice/modules/rewrite"
+	"github.com/sluicehq/sluice/modules/ssi"
 	"github.com/sluicehq/sluice/modules/static"
 	"github.com/sluicehq/sluice/upstream"
 	"github.com/sluicehq/sluice/upstream/balancer"
@@ -48,6 +50,8 @@ func HTTP() []*httpd.Module {
 		balancer.KeepaliveModule,
 		balancer.ZoneModule,
 		mytest.Module,
+		ssi.Module,
+		addition.Module,
 		headers.Module,
 		rangefilter.Module,
 		notmodified.Module,
@@ -63,7 +67,7 @@ func All() []*core.Module { return AllWith() }
 // passes it to core.Load (see docs/modules.md).
 func AllWith(extra ...*httpd.Module) []*core.Module {
 	mods := HTTP()
-	at := slices.Index(mods, headers.Module) // the first filter
+	at := slices.Index(mods, ssi.Module) // the first filter
 	mods = slices.Insert(mods, at, extra...)
 	return []*core.Module{httpd.New(mods...), log.Files}
 }
@@ -83,4 +87,6 @@ var Implemented = []string{
 	"http_upstream_random",
 	"http_upstream_keepalive",
 	"http_upstream_zone",
+	"http_ssi",
+	"http_addition",
 }

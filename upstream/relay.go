@@ -169,6 +169,10 @@ func (u *Upstream) readFailed(err error) int {
 func (u *Upstream) tunnel() httpd.Status {
 	r := u.R
 	u.setAction("proxying upgraded connection")
+	// the 101 head queued by SendHeader goes out before any relayed byte
+	if r.Output(&httpd.Chain{Flush: true}) != httpd.OK {
+		return u.finalize(httpd.StatusClientClosedRequest)
+	}
 	client := r.Conn()
 	up := u.conn
 	if pre := u.preread(); len(pre) > 0 {
