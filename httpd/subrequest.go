@@ -94,6 +94,11 @@ type subreq struct {
 // Error when the subrequest could not be created (nesting too deep, a
 // subrequest of an in-memory subrequest; logged as nginx does) or when the
 // client connection failed meanwhile: nothing more can be sent then.
+//
+// A body filter that starts a subrequest while holding the chain it was
+// given must keep that chain's pieces aside first: the subrequest's own
+// response (a special page, SendResponse) may reuse the connection's chain,
+// the one its caller might have passed (see modules/addition).
 func (r *Request) Subrequest(uri, args string, flags SubrequestFlags, post PostSubrequest) (*Request, Status) {
 	depth := 0
 	if r.sub != nil {

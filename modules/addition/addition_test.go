@@ -38,6 +38,7 @@ http {
             location /cancel/inner.html { add_before_body ""; }
         }
         location /broken.html { add_before_body /nope; add_after_body /add_after; return 200 "body"; }
+        location /refresh.html { msie_refresh on; add_before_body /nope; add_after_body /add_after; return 302 /x; }
         location /proxied.html { add_before_body /add_before; add_after_body /add_after; proxy_pass http://127.0.0.1:%%PORT_1%%/files/page.html; }
     }
     server {
@@ -130,6 +131,10 @@ func TestOracleAddition(t *testing.T) {
 			})
 		}
 	}
+	// msie_refresh answers 200 with the connection's own chain, which the
+	// 404 page of the before-body subrequest reuses
+	oracle.Compare(t, "GET /refresh.html HTTP/1.1\r\nHost: localhost\r\nUser-Agent: Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1)\r\nConnection: close\r\n\r\n",
+		ngx.Addr(0), s.Addr("A"), cmp)
 	head := cmp
 	head.NoBody = true
 	oracle.Compare(t, "HEAD /ba.html HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", ngx.Addr(0), s.Addr("A"), head)

@@ -130,3 +130,18 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkParse(b *testing.B) {
+	page := []byte(strings.Repeat(`<p>text with <b>tags</b> and <!-- comments --></p>`+"\n", 200) +
+		strings.Repeat(`<!--#echo var="a" --><!--#if expr="$a = /x/" -->y<!--#endif -->`, 20))
+	b.SetBytes(int64(len(page)))
+	b.ReportAllocs()
+	var p Parser
+	for i := 0; i < b.N; i++ {
+		p.Reset()
+		for in := page; len(in) > 0; {
+			st := p.Parse(in)
+			in = in[st.N:]
+		}
+	}
+}

@@ -182,6 +182,7 @@ var files = map[string]string{
 }
 
 func TestSSI(t *testing.T) {
+	testutil.CheckLeaks(t)
 	s := startSite(t)
 	for name, content := range files {
 		s.write(name, content)
@@ -322,6 +323,7 @@ func TestSSIHeaders(t *testing.T) {
 }
 
 func TestSSITooBig(t *testing.T) {
+	testutil.CheckLeaks(t)
 	s := startSite(t)
 	for name, content := range files {
 		s.write(name, content)
@@ -340,5 +342,40 @@ func TestSSITooBig(t *testing.T) {
 	}
 	if !strings.Contains(s.ErrorLog(), `too big subrequest response`) {
 		t.Errorf("error log lacks the too big line:\n%s", s.ErrorLog())
+	}
+}
+
+// TestSSIClientGone: the client leaves while a proxied include waits for
+// its backend; the subrequest ends when its output fails, and nothing
+// leaks.
+func TestSSIClientGone(t *testing.T) {
+	testutil.CheckLeaks(t)
+	slow := testutil.StartBackend(t, testutil.Script{testutil.ReadHead(), testutil.Sleep(300 * time.Millisecond),
+		testutil.Write("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nSLOW"), testutil.Close()})
+	s := servertest.Start(t, `
+events {}
+http {
+    access_log off;
+    server {
+        listen 127.0.0.1:%%PORT_A%%;
+        location / { ssi on; }
+        location /slow { proxy_pass http://`+slow.Addr()+`; }
+    }
+}
+`)
+	path := filepath.Join(s.Prefix(), "html", "page.html")
+	if err := os.MkdirAll(filepath.Dir(path), 0755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(strings.Repeat("x", 100)+`<!--#include virtual="/slow" --><!--#include virtual="/slow" -->`), 0644); err != nil {
+		t.Fatal(err)
+	}
+	c := testutil.Dial(t, s.Addr("A"))
+	if err := c.WriteString("GET /page.html HTTP/1.0\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if !slow.WaitAccepted(1, testutil.DefaultTimeout) {
+		t.Fatal("the include never reached its backend")
 	}
 }
