@@ -39,7 +39,9 @@
 //   - Subrequests run synchronously and in document order (see package
 //     httpd): an include's body goes out before the text after it is even
 //     parsed, so "wait" changes nothing and "can only wait for one
-//     subrequest at a time" never happens.
+//     subrequest at a time" never happens. The output is the same as
+//     nginx's; only the error log differs in order: what the text after an
+//     include logs comes after the subrequest's lines, nginx logs it before.
 //   - Regular expressions are Go's RE2, compiled when a command uses them
 //     (and cached). Patterns PCRE accepts but RE2 does not (backreferences,
 //     lookaround) fail the command with `regex "..." cannot be compiled by
