@@ -410,7 +410,7 @@ func (u *Upstream) releaseConn() {
 
 // declined is finalize's code for "the request continues elsewhere"
 // (X-Accel-Redirect): nothing is sent.
-const declined = -1
+const declined = int(httpd.Declined) // -5, not httpd.Error (-1)
 
 // Bare returns an Upstream with an empty head buffer of the given size and
 // no request, for unit tests that feed bytes to a protocol: append bytes to

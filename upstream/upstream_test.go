@@ -222,6 +222,34 @@ func TestResetMidBodyCutsResponse(t *testing.T) {
 	}
 }
 
+// TestInitBodyFailureCutsResponse: a protocol that rejects the body once
+// the head went out (input_filter_init failing) ends with a closed
+// connection, never a response passed off as complete.
+func TestInitBodyFailureCutsResponse(t *testing.T) {
+	testutil.CheckLeaks(t)
+	for _, buffering := range []string{"on", "off"} {
+		t.Run("buffering "+buffering, func(t *testing.T) {
+			b := testutil.StartBackend(t, testutil.Script{testutil.ReadHead(),
+				testutil.Write("HTTP/1.1 200 OK\r\nX-Utest-Init: fail\r\nContent-Length: 10\r\n\r\n0123456789")})
+			s := start(t, "utest_pass "+b.Addr()+"; utest_buffering "+buffering+";")
+			c := testutil.Dial(t, s.Addr("A"))
+			defer c.Close()
+			c.WriteString("GET /p HTTP/1.1\r\nHost: h\r\n\r\n")
+			resp, err := c.ReadResponse()
+			if err == nil && resp.Complete {
+				t.Fatalf("a refused body was passed off as complete: %s", resp)
+			}
+			if closed, _, _ := c.WaitClosed(3 * time.Second); !closed {
+				t.Errorf("client connection not closed")
+			}
+			wantLog(t, s, "utest refused the body")
+			if rec := record(t); rec.Finalizes != 1 || rec.FinalStatus != -1 {
+				t.Errorf("finalize ran %d times with %d, want once with -1 (NGX_ERROR)", rec.Finalizes, rec.FinalStatus)
+			}
+		})
+	}
+}
+
 func TestBufferingOffStreams(t *testing.T) {
 	testutil.CheckLeaks(t)
 	release := make(chan struct{})

@@ -193,7 +193,15 @@ func (p *proto) ProcessHeader(u *upstream.Upstream) upstream.HeaderResult {
 	}
 }
 
-func (p *proto) InitBody(u *upstream.Upstream) error { return nil }
+// InitBody fails for a response carrying "X-Utest-Init: fail", to test
+// the framework's handling of a protocol that rejects a body.
+func (p *proto) InitBody(u *upstream.Upstream) error {
+	if v, _ := u.HeadersIn.Value("X-Utest-Init"); v == "fail" {
+		u.Logf(errlog.Error, nil, "utest refused the body")
+		return errInvalid
+	}
+	return nil
+}
 
 func (p *proto) FilterBody(u *upstream.Upstream, raw []byte) error {
 	if !u.HeadersIn.Chunked {
