@@ -156,9 +156,20 @@ func (r *Request) SendResponse(status int, contentType string, text *Complex) St
 	if rc := r.SendHeader(); rc == Error || rc > OK || r.HeaderOnly {
 		return rc
 	}
-	c := &r.conn.act.chain
+	c := r.replyChain()
 	c.Reset()
 	c.AppendString(val)
 	c.Last = r.Main == r
 	return r.Output(c)
+}
+
+// replyChain is the chain a request's own short answers (return, special
+// pages) go out in: the connection's for the main request, a fresh one for
+// a subrequest, so that a filter holding the main request's chain while it
+// starts a subrequest does not see it overwritten.
+func (r *Request) replyChain() *Chain {
+	if r.Main != r || r.conn.act == nil {
+		return new(Chain)
+	}
+	return &r.conn.act.chain
 }

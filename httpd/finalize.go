@@ -279,7 +279,7 @@ func (r *Request) sendSpecial(code int) Status {
 	if page == "" {
 		return r.Output(&Chain{Last: true})
 	}
-	c := &r.conn.act.chain
+	c := r.replyChain()
 	c.Reset()
 	c.AppendString(page)
 	c.AppendString(tail)
@@ -310,7 +310,7 @@ func (r *Request) sendRefresh() Status {
 	if rc := r.SendHeader(); rc == Error || r.HeaderOnly {
 		return rc
 	}
-	c := &r.conn.act.chain
+	c := r.replyChain()
 	c.Reset()
 	c.AppendString(body)
 	c.Last = true

@@ -123,15 +123,9 @@ func bodyFilter(r *httpd.Request, c *httpd.Chain) httpd.Status {
 	if !x.beforeSent {
 		x.beforeSent = true
 		if uri := lc.Before.Get(); uri != "" {
-			// c may be the connection's own chain, which the subrequest's
-			// response (an error page) reuses: keep its pieces aside
-			saved := append([]httpd.Piece(nil), c.Pieces...)
-			last, flush := c.Last, c.Flush
 			if _, rc := r.Subrequest(uri, "", 0, nil); rc != httpd.OK {
 				return httpd.Error
 			}
-			c.Pieces = append(c.Pieces[:0], saved...)
-			c.Last, c.Flush = last, flush
 		}
 	}
 	after := lc.After.Get()
