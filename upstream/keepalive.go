@@ -21,13 +21,13 @@ type Pool struct {
 	Timeout  time.Duration
 
 	mu   sync.Mutex
-	idle []*idleConn // most recently used last
+	idle []idleConn // most recently used last
 }
 
 type idleConn struct {
-	key   string
-	conn  *Conn
-	since time.Time
+	network, address string
+	conn             *Conn
+	since            time.Time
 }
 
 // Conn is an upstream connection with the counters keepalive needs.
@@ -41,6 +41,11 @@ type Conn struct {
 	Cached bool
 
 	sent int64
+	// raw, peek and the fields after them serve alive without allocating.
+	raw     syscall.RawConn
+	peek    func(fd uintptr) bool
+	peekBuf [1]byte
+	peekOK  bool
 }
 
 // NewPool returns a pool keeping max idle connections, with nginx's
@@ -55,13 +60,12 @@ func (p *Pool) Get(peer *Peer) *Conn {
 	if p == nil {
 		return nil
 	}
-	key := peer.Network + "|" + peer.Address
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := time.Now()
 	for i := len(p.idle) - 1; i >= 0; i-- {
 		ic := p.idle[i]
-		if ic.key != key {
+		if ic.address != peer.Address || ic.network != peer.Network {
 			continue
 		}
 		p.idle = append(p.idle[:i], p.idle[i+1:]...)
@@ -90,11 +94,10 @@ func (p *Pool) Put(peer *Peer, c *Conn) {
 	c.SetDeadline(time.Time{})
 	p.mu.Lock()
 	if len(p.idle) >= p.Max {
-		old := p.idle[0]
-		p.idle = p.idle[1:]
-		old.conn.Close()
+		p.idle[0].conn.Close()
+		p.idle = append(p.idle[:0], p.idle[1:]...)
 	}
-	p.idle = append(p.idle, &idleConn{key: peer.Network + "|" + peer.Address, conn: c, since: time.Now()})
+	p.idle = append(p.idle, idleConn{network: peer.Network, address: peer.Address, conn: c, since: time.Now()})
 	p.mu.Unlock()
 }
 
@@ -125,20 +128,25 @@ func (p *Pool) Idle() int {
 // reset connection, or one with unexpected data, is not reusable (nginx
 // closes a cached connection on any read event).
 func alive(c *Conn) bool {
-	sc, ok := c.Conn.(syscall.Conn)
-	if !ok {
-		return true
+	if c.raw == nil {
+		sc, ok := c.Conn.(syscall.Conn)
+		if !ok {
+			return true
+		}
+		rc, err := sc.SyscallConn()
+		if err != nil {
+			return false
+		}
+		c.raw = rc
+		c.peek = func(fd uintptr) bool {
+			n, _, err := syscall.Recvfrom(int(fd), c.peekBuf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+			c.peekOK = n < 0 || err == syscall.EAGAIN
+			return true
+		}
 	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
+	c.peekOK = false
+	if c.raw.Read(c.peek) != nil {
 		return false
 	}
-	ok = false
-	var buf [1]byte
-	rc.Read(func(fd uintptr) bool {
-		n, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		ok = n < 0 || err == syscall.EAGAIN
-		return true
-	})
-	return ok
+	return c.peekOK
 }
