@@ -385,3 +385,40 @@ func TestClientAbort(t *testing.T) {
 		})
 	}
 }
+
+// TestUpstreamCookieVariable: $upstream_cookie_NAME reads Set-Cookie lines
+// as nginx's ngx_http_parse_set_cookie_lines (name at the start, spaces but
+// no tabs around "=", value up to ";", first line wins).
+func TestUpstreamCookieVariable(t *testing.T) {
+	cases := []struct {
+		name  string
+		lines []string
+		want  string // empty also when not found (add_header prints both alike)
+	}{
+		{"plain", []string{"tc=content"}, "content"},
+		{"attributes", []string{"tc=con  tent; Domain=example.com"}, "con  tent"},
+		{"spaces around =", []string{"tc = content"}, "content"},
+		{"empty", []string{"tc= ;"}, ""},
+		{"tabs", []string{"tc\t=\tcontent ;"}, ""},
+		{"other cookie first", []string{"xtc=1", "tc=2"}, "2"},
+		{"first line wins", []string{"tc=one;two", "tc=three"}, "one"},
+		{"equals in value", []string{"tc==abc"}, "=abc"},
+		{"name in the middle", []string{"=tc=content"}, ""},
+		{"case-insensitive name", []string{"TC=up"}, "up"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			head := "HTTP/1.1 204 No Content\r\n"
+			for _, l := range c.lines {
+				head += "Set-Cookie: " + l + "\r\n"
+			}
+			b := testutil.StartBackend(t, testutil.Script{testutil.ReadHead(), testutil.Write(head + "\r\n")})
+			s := start(t, "utest_pass "+b.Addr()+"; add_header X-C \"[$upstream_cookie_tc]\";")
+			resp := get(t, s, get1)
+			got := resp.Get("X-C")
+			if want := "[" + c.want + "]"; got != want {
+				t.Errorf("X-C %q, want %q", got, want)
+			}
+		})
+	}
+}

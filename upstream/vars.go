@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluicehq/sluice/http1"
 	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/internal/bytesconv"
 )
@@ -153,10 +154,10 @@ func addVariables(cf *httpd.Config) error {
 			if h.Deleted || !equalFold(h.Key, "set-cookie") {
 				continue
 			}
-			name, rest, _ := strings.Cut(h.Value, "=")
-			if strings.TrimSpace(name) == key {
-				v, _, _ := strings.Cut(rest, ";")
-				return v, true
+			// nginx's ngx_http_parse_set_cookie_lines: the first line
+			// setting the cookie wins
+			if v, ok := http1.SetCookie(bytesconv.Bytes(h.Value), bytesconv.Bytes(key)); ok {
+				return bytesconv.String(v), true
 			}
 		}
 		return "", false
