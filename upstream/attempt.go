@@ -20,6 +20,11 @@ var errTimedOut = syscall.ETIMEDOUT
 func (u *Upstream) attempt() uint32 {
 	r := u.R
 	u.setAction("connecting to upstream")
+	if s := u.state; s != nil && s.ResponseTime < 0 {
+		// the failed attempt before this one ends now
+		// (ngx_http_upstream_connect)
+		s.ResponseTime = time.Since(s.start)
+	}
 	peer, err := u.picker.Pick()
 	if err != nil {
 		r.Log().Logf(errlog.Error, r, nil, "no live upstreams")

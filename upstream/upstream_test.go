@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -165,6 +166,10 @@ func TestRetryAcrossPeers(t *testing.T) {
 	}
 	if rec.UpstreamStatus != "502, 502, 200" {
 		t.Errorf("$upstream_status %q", rec.UpstreamStatus)
+	}
+	// every attempt has its response time, failed ones included
+	if times := strings.Split(rec.UpstreamResponseTime, ", "); len(times) != 3 || slices.Contains(times, "-") {
+		t.Errorf("$upstream_response_time %q, want three times", rec.UpstreamResponseTime)
 	}
 }
 

@@ -65,6 +65,7 @@ type Record struct {
 	FinalStatus                 int
 	UpstreamAddr                string
 	UpstreamStatus              string
+	UpstreamResponseTime        string
 }
 
 var (
@@ -247,6 +248,7 @@ func (p *proto) Finalize(u *upstream.Upstream, status int) {
 	p.rec.FinalStatus = status
 	p.rec.UpstreamAddr, _ = u.R.VarByName("upstream_addr")
 	p.rec.UpstreamStatus, _ = u.R.VarByName("upstream_status")
+	p.rec.UpstreamResponseTime, _ = u.R.VarByName("upstream_response_time")
 	mu.Lock()
 	records = append(records, p.rec)
 	mu.Unlock()
