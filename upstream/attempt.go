@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -60,13 +61,15 @@ func (u *Upstream) connect() uint32 {
 		return 0
 	}
 	d := net.Dialer{Timeout: u.Conf.ConnectTimeout.Get()}
-	if x := u.Conf.Bind.Get(); x != nil {
-		addr := x.Eval(r)
-		if ip := net.ParseIP(addr); ip != nil {
-			d.LocalAddr = &net.TCPAddr{IP: ip}
-		} else if addr != "" {
-			r.Log().Logf(errlog.Error, r, nil, "invalid local address \"%s\"", addr)
-			return FtError
+	if x := u.Conf.Bind.Get(); x != nil && u.Peer.Network != "unix" {
+		if addr := x.Eval(r); addr != "" {
+			// an address nginx cannot parse is logged and the connection
+			// made without one (ngx_http_upstream_set_local)
+			if la, ok := parseAddrPort(addr); ok {
+				d.LocalAddr = la
+			} else {
+				r.Log().Logf(errlog.Error, r, nil, "invalid local address \"%s\"", addr)
+			}
 		}
 	}
 	if u.Conf.SocketKeepalive.Get() {
@@ -93,6 +96,29 @@ func (u *Upstream) connect() uint32 {
 	}
 	u.setConn(&Conn{Conn: nc, Start: time.Now()})
 	return 0
+}
+
+// parseAddrPort parses a local address as nginx's ngx_parse_addr_port:
+// "ip", "ip:port", "[ipv6]" or "[ipv6]:port", the port 1 to 65535.
+func parseAddrPort(s string) (*net.TCPAddr, bool) {
+	if ip := net.ParseIP(s); ip != nil {
+		return &net.TCPAddr{IP: ip}, true
+	}
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		if len(s) > 2 && s[0] == '[' && s[len(s)-1] == ']' {
+			if ip := net.ParseIP(s[1 : len(s)-1]); ip != nil && ip.To4() == nil {
+				return &net.TCPAddr{IP: ip}, true
+			}
+		}
+		return nil, false
+	}
+	ip := net.ParseIP(host)
+	n, err := strconv.Atoi(port)
+	if ip == nil || err != nil || n < 1 || n > 65535 || port[0] == '+' {
+		return nil, false
+	}
+	return &net.TCPAddr{IP: ip, Port: n}, true
 }
 
 // send writes the request within send_timeout between writes
