@@ -33,6 +33,23 @@ type hostileCase struct {
 	master *masterAnswer
 	// check, when set, is run on both outcomes.
 	check func(faults.Outcome) error
+	// rl, when set, is a deliberate difference in $request_length.
+	rl *rlDifference
+}
+
+// rlDifference records $request_length values where sluice deliberately
+// logs another count than nginx (docs/compat.md): both are checked.
+type rlDifference struct {
+	nginx, sluice string // the values of the access lines, space-separated
+}
+
+// discardedPipelined is the difference for a discarded chunked body read
+// together with the next request: nginx's ngx_http_copy_pipelined_header
+// (1.22 and master) subtracts the pipelined bytes from a count they were
+// never added to, so the first request logs its head length minus the next
+// request's; sluice logs the head length.
+func discardedPipelined(nginx, sluice string) *rlDifference {
+	return &rlDifference{nginx: nginx, sluice: sluice}
 }
 
 // masterAnswer is what nginx master answers, read from its source.
@@ -147,6 +164,12 @@ func secondIs(body string) func(faults.Outcome) error {
 	}
 }
 
+// withRL sets a case's deliberate $request_length difference.
+func withRL(c hostileCase, d *rlDifference) hostileCase {
+	c.rl = d
+	return c
+}
+
 func hostileCases() []hostileCase {
 	const ms = time.Millisecond
 	var cs []hostileCase
@@ -245,7 +268,8 @@ func hostileCases() []hostileCase {
 		chunked("chunk size with space", "200×2, closed", "5 \r\nhello\r\n0\r\n\r\n"),
 		chunked("chunk extension", "200×2, closed", "5;name=value\r\nhello\r\n0;last\r\n\r\n"),
 		chunked("chunk extension quoted", "200×2, closed", "5;name=\"v;a\\\"l\"\r\nhello\r\n0\r\n\r\n"),
-		chunked("chunk extension long", "200×2, closed", "5;"+strings.Repeat("e", 4000)+"\r\nhello\r\n0\r\n\r\n"),
+		withRL(chunked("chunk extension long", "200×2, closed", "5;"+strings.Repeat("e", 4000)+"\r\nhello\r\n0\r\n\r\n"),
+			discardedPipelined("5 59", "64 59")),
 		chunked("chunk data longer than size", "400, closed", "5\r\nhelloXX\r\n0\r\n\r\n"),
 		chunked("chunk terminator missing", "400, closed", "5\r\nhello0\r\n\r\n"),
 		hostileCase{name: "chunk terminator LF only", want: "200×2, closed", probe: true, script: once(post("/", []string{"Transfer-Encoding: chunked\r\n"}, "5\r\nhello\n0\r\n\r\n")),
@@ -254,7 +278,8 @@ func hostileCases() []hostileCase {
 			script: faults.Script{Pieces: once(post("/", []string{"Transfer-Encoding: chunked\r\n"}, "5\r\nhello\r\n0\r\n")).Pieces, Wait: 2 * time.Second}},
 		chunked("trailer fields", "200×2, closed", "5\r\nhello\r\n0\r\nX-Trailer: t\r\n\r\n"),
 		chunked("chunk size empty", "400, closed", "\r\nhello\r\n0\r\n\r\n"),
-		hostileCase{name: "request after a chunked body read in two parts", want: "200×2, closed", script: staleBufferSmuggle(), check: secondIs("GET /innocent\n")},
+		hostileCase{name: "request after a chunked body read in two parts", want: "200×2, closed", script: staleBufferSmuggle(), check: secondIs("GET /innocent\n"),
+			rl: discardedPipelined("2 62", "64 62")},
 		hostileCase{name: "GET with a body", want: "200×2, closed", probe: true, script: once("GET /b HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello")},
 	)
 

@@ -25,6 +25,8 @@ func TestNormalizeErrorLine(t *testing.T) {
 			line: `2024/01/02 03:04:05 [alert] 9#9: something`, want: `[alert] something`},
 		{name: "server name masked", ok: true,
 			line: `2024/01/02 03:04:05 [error] 9#9: *2 upstream sent nginx/1.22.1 junk`, want: `[error] upstream sent <server>/<version> junk`},
+		{name: "cut line, narrow pids", ok: true, line: cutLine("7#7: *1 "), want: cutWant},
+		{name: "cut line, wide pids", ok: true, line: cutLine("123456#123456: *1 "), want: cutWant},
 		{name: "notice dropped", line: `2024/01/02 03:04:05 [notice] 9#9: start worker processes`},
 		{name: "debug dropped", line: `2024/01/02 03:04:05 [debug] 9#9: *1 http header done`},
 		{name: "not a log line", line: `panic: oops`},
@@ -276,6 +278,16 @@ func TestBaselineFindsLeaks(t *testing.T) {
 		t.Errorf("leaks after cleaning up:\n%s", l)
 	}
 }
+
+// cutLine is an error line cut at 2048 bytes, as nginx cuts it, after the
+// given process and connection numbers.
+func cutLine(pids string) string {
+	l := "2024/01/02 03:04:05 [info] " + pids + "client sent too long URI, request: \"GET /" + strings.Repeat("a", 3000)
+	return l[:2048]
+}
+
+// cutWant is what NormalizeErrorLine keeps of a cutLine.
+var cutWant = ("[info] client sent too long URI, request: \"GET /" + strings.Repeat("a", 3000))[:7+1900] + " <cut>"
 
 func FuzzNormalizeErrorLine(f *testing.F) {
 	f.Add(`2024/01/02 03:04:05 [info] 123#123: *7 client sent invalid method, client: 127.0.0.1, server: 127.0.0.1:80`)

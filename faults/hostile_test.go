@@ -320,7 +320,18 @@ func (r result) requestLengthDiff() string {
 	}
 	_, a := splitRequestLength(r.nginx)
 	_, b := splitRequestLength(r.sluice)
-	if strings.Join(a, " ") == strings.Join(b, " ") {
+	na, sb := strings.Join(a, " "), strings.Join(b, " ")
+	if d := r.c.rl; d != nil {
+		var msgs []string
+		if na != d.nginx {
+			msgs = append(msgs, fmt.Sprintf("nginx logged $request_length %q, the table says %q (has the oracle changed?)", na, d.nginx))
+		}
+		if sb != d.sluice {
+			msgs = append(msgs, fmt.Sprintf("sluice logged $request_length %q, want %q (a documented difference from nginx's %q)", sb, d.sluice, d.nginx))
+		}
+		return strings.Join(msgs, "\n")
+	}
+	if na == sb {
 		return ""
 	}
 	return fmt.Sprintf("$request_length differs: nginx %v, sluice %v", a, b)

@@ -66,8 +66,21 @@ func NormalizeErrorLine(line string) (norm string, ok bool) {
 	}
 	msg := portRE.ReplaceAllString(m[2], "$1:PORT")
 	msg = oracle.NormalizeServer(msg)
+	if len(line) >= cutLineLen && len(msg) > keptOfCutLine && !strings.HasSuffix(msg, " <cut>") {
+		msg = msg[:keptOfCutLine] + " <cut>"
+	}
 	return "[" + m[1] + "] " + msg, true
 }
+
+// A line as long as cutLineLen was cut by the server at its line limit
+// (nginx's NGX_MAX_ERROR_STR, 2048 bytes with the time, level and process
+// numbers). Where it was cut depends on how wide those prefixes are — pids
+// differ in digits between two servers — so only the first keptOfCutLine
+// bytes of its message are compared.
+const (
+	cutLineLen    = 2000
+	keptOfCutLine = 1900
+)
 
 // NormalizeAccessLine masks the time and loopback ports of an access-log
 // line, and the byte count of error answers (whose pages name the server,

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
+	"testing"
+	"time"
 )
 
 // OpenFDs returns the process's open file descriptors and what each points
@@ -155,4 +158,34 @@ func procAddr(s string) string {
 		return s
 	}
 	return net.JoinHostPort(net.IP(raw).String(), strconv.FormatUint(port, 10))
+}
+
+// CheckNoFDsUnder waits up to DefaultLeakTimeout, polling, until no open
+// descriptor of the process points at a path under dir, and fails the test
+// naming those still open. A server closes a file after the last byte of a
+// response is written, which can be a moment after the client has read it.
+func CheckNoFDsUnder(t testing.TB, dir string) {
+	t.Helper()
+	deadline := time.Now().Add(DefaultLeakTimeout)
+	for {
+		fds, err := OpenFDs()
+		if err != nil {
+			t.Fatalf("testutil: %v", err)
+		}
+		var open []string
+		for fd, target := range fds {
+			if strings.HasPrefix(target, dir) {
+				open = append(open, fmt.Sprintf("descriptor %d still open on %s", fd, target))
+			}
+		}
+		if len(open) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			slices.Sort(open)
+			t.Errorf("testutil: %s", strings.Join(open, "\n"))
+			return
+		}
+		time.Sleep(leakPoll) // polling for a condition, bounded by deadline
+	}
 }

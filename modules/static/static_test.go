@@ -187,10 +187,5 @@ func TestStatic(t *testing.T) {
 		})
 	}
 	// every file opened was closed: no descriptor still points into the tree
-	fds, _ := os.ReadDir("/proc/self/fd")
-	for _, fd := range fds {
-		if target, err := os.Readlink("/proc/self/fd/" + fd.Name()); err == nil && strings.HasPrefix(target, html) {
-			t.Errorf("descriptor %s still open on %s", fd.Name(), target)
-		}
-	}
+	testutil.CheckNoFDsUnder(t, html)
 }
