@@ -369,6 +369,21 @@ type Request struct {
 // Conn returns the client connection.
 func (r *Request) Conn() net.Conn { return r.conn.nc }
 
+// TakeBuffered returns the bytes the client sent after this request (and
+// its body, when that was read) that the connection has read already, and
+// consumes them: a tunnel after 101 Switching Protocols relays them before
+// anything it reads itself, as nginx passes on what is left in header_in.
+// The slice is valid until the request ends; a subrequest has none.
+func (r *Request) TakeBuffered() []byte {
+	c := r.conn
+	if c == nil || r.IsSubrequest() || c.pos >= c.last {
+		return nil
+	}
+	b := c.in[c.pos:c.last]
+	c.pos = c.last
+	return b
+}
+
 // ConnNumber is the connection's serial number ($connection, "*N" in
 // logs).
 func (r *Request) ConnNumber() uint64 { return r.conn.number }

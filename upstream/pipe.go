@@ -40,10 +40,13 @@ type pipe struct {
 	fileSent int64
 	done     bool
 	rc       int // finalize code once done: 0 complete, else an error status
-	aborted  bool
-	wf, rf   *os.File
-	tmpName  string
-	warned   bool
+	// drop: the upstream timed out; what was not sent yet is not sent
+	// (nginx finalizes without running the pipe once more).
+	drop    bool
+	aborted bool
+	wf, rf  *os.File
+	tmpName string
+	warned  bool
 }
 
 func (u *Upstream) relayBuffered() httpd.Status {
@@ -226,11 +229,35 @@ func (p *pipe) read() {
 			continue
 		}
 		if rc := u.readFailed(err); rc >= 0 {
+			if isTimeout(err) {
+				p.mu.Lock()
+				p.drop = true
+				p.mu.Unlock()
+			}
 			p.finish(rc)
 			return
 		}
 	}
 	p.finish(0)
+}
+
+// sendable reports whether the writer has something to do (called with mu
+// held): the end, or a segment other than a memory buffer the reader is
+// still filling. As nginx's event pipe, a partly filled buffer is passed on
+// only once full or when the upstream body has ended.
+func (p *pipe) sendable() bool {
+	if p.done {
+		return true
+	}
+	switch n := len(p.segs); {
+	case n == 0:
+		return false
+	case n > 1:
+		return true
+	default:
+		s := p.segs[0]
+		return !s.mem || len(s.data) == cap(s.data)
+	}
 }
 
 // finish records the end of the upstream body and releases the upstream
@@ -271,10 +298,10 @@ func (p *pipe) write() int {
 	var sent []segment
 	for {
 		p.mu.Lock()
-		for len(p.segs) == 0 && !p.done {
+		for !p.sendable() {
 			p.cond.Wait()
 		}
-		if len(p.segs) == 0 && p.done {
+		if p.done && (len(p.segs) == 0 || p.drop) {
 			rc := p.rc
 			p.mu.Unlock()
 			return rc
@@ -295,14 +322,7 @@ func (p *pipe) write() int {
 				continue
 			}
 			if len(p.segs) == 1 && !p.done && len(s.data) < cap(s.data) {
-				// the reader is still filling it; send what is there
-				if len(s.data) == 0 {
-					break
-				}
-				chain.Append(append([]byte(nil), s.data...))
-				size += len(s.data)
-				p.segs[0].data = s.data[:0]
-				break
+				break // the reader is still filling it
 			}
 			chain.Append(s.data)
 			size += len(s.data)
@@ -310,10 +330,6 @@ func (p *pipe) write() int {
 			sent = append(sent, s)
 		}
 		p.mu.Unlock()
-		if len(chain.Pieces) == 0 {
-			time.Sleep(time.Millisecond)
-			continue
-		}
 		u.setAction("sending to client")
 		if r.Output(chain) != httpd.OK {
 			p.abort()

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/sluicehq/sluice/errlog"
@@ -175,15 +176,26 @@ func (u *Upstream) tunnel() httpd.Status {
 	}
 	client := r.Conn()
 	up := u.conn
-	if pre := u.preread(); len(pre) > 0 {
-		if err := writeAll(client, pre, u.R.CoreLoc().SendTimeout.Get()); err != nil {
-			return u.finalize(httpd.StatusClientClosedRequest)
-		}
-	}
 	readTimeout := u.Conf.ReadTimeout.Get()
 	sendTimeout := u.Conf.SendTimeout.Get()
+	clientSendTimeout := r.CoreLoc().SendTimeout.Get()
+	// what the upstream sent after its head, then what the client sent
+	// after its request head, go first
+	var toClient atomic.Int64
+	if pre := u.preread(); len(pre) > 0 {
+		if err := writeAll(client, pre, clientSendTimeout); err != nil {
+			return u.finalize(httpd.StatusClientClosedRequest)
+		}
+		toClient.Add(int64(len(pre)))
+	}
+	if pre := r.TakeBuffered(); len(pre) > 0 {
+		if err := writeAll(up, pre, sendTimeout); err != nil {
+			u.Logf(errlog.Error, syscallErr(err), "send() failed")
+			return u.finalize(502)
+		}
+	}
 	done := make(chan error, 2)
-	pump := func(dst, src net.Conn, rt, wt time.Duration) {
+	pump := func(dst, src net.Conn, rt, wt time.Duration, count *atomic.Int64) {
 		b := buf.Get(int(u.Conf.BufferSize.Get()))
 		defer buf.Put(b)
 		for {
@@ -196,6 +208,9 @@ func (u *Upstream) tunnel() httpd.Status {
 					done <- werr
 					return
 				}
+				if count != nil {
+					count.Add(int64(n))
+				}
 			}
 			if err != nil {
 				done <- err
@@ -203,8 +218,8 @@ func (u *Upstream) tunnel() httpd.Status {
 			}
 		}
 	}
-	go pump(up, client, readTimeout, sendTimeout)
-	go pump(client, up, readTimeout, r.CoreLoc().SendTimeout.Get())
+	go pump(up, client, readTimeout, sendTimeout, nil)
+	go pump(client, up, readTimeout, clientSendTimeout, &toClient)
 	err := <-done
 	if isTimeout(err) {
 		u.Logf(errlog.Error, errTimedOut, "upstream timed out")
@@ -213,6 +228,9 @@ func (u *Upstream) tunnel() httpd.Status {
 	up.SetDeadline(time.Now())
 	client.SetDeadline(time.Now())
 	<-done
+	// relayed bytes count in $bytes_sent and $body_bytes_sent, as nginx's
+	// c->sent does
+	r.BytesSent += toClient.Load()
 	client.SetDeadline(time.Time{})
 	r.Keepalive = false
 	u.Keepalive = false

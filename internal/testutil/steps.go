@@ -122,6 +122,21 @@ func ReadN(n int) Step {
 	}
 }
 
+// Expect reads exactly len(want) bytes and fails the script (an error the
+// backend records) when they are not want.
+func Expect(want string) Step {
+	return func(c *BackendConn) error {
+		got, err := c.readN(len(want))
+		if err != nil {
+			return err
+		}
+		if string(got) != want {
+			return fmt.Errorf("read %q, want %q", got, want)
+		}
+		return nil
+	}
+}
+
 // Write sends s in one write.
 func Write(s string) Step {
 	return func(c *BackendConn) error { return c.write([]byte(s)) }
