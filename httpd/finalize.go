@@ -51,6 +51,12 @@ func (r *Request) terminate(rc Status) {
 	r.LingeringClose = false
 	r.conn.closeAfter = true
 	r.done = true
+	if r.conn.act != nil {
+		// a head not written yet stays unwritten: nginx's header filter
+		// output waits for body data (postpone_output) and a terminated
+		// request closes without passing it on
+		r.conn.act.headPending = false
+	}
 	if r != r.Main {
 		// a failed subrequest ends the whole response: nginx closes the
 		// main request, and what it had not written yet is never sent

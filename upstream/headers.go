@@ -135,6 +135,11 @@ func (u *Upstream) processHeaders() (httpd.Status, bool) {
 	in := &u.HeadersIn
 	ign := u.Conf.IgnoreHeaders.Get()
 	u.state.Status = in.StatusN
+	if in.StatusN == 0 {
+		// an HTTP/0.9 answer: $upstream_status 200, $status "009" (no
+		// status for the client)
+		u.state.Status = 200
+	}
 	if xar, ok := in.Value("X-Accel-Redirect"); ok && ign&IgnXAccelRedirect == 0 {
 		u.Keepalive = u.Keepalive && u.Length == 0
 		u.finalize(declined)

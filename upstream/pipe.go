@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"errors"
+	"io"
 	"os"
 	"sync"
 	"time"
@@ -40,8 +41,8 @@ type pipe struct {
 	fileSent int64
 	done     bool
 	rc       int // finalize code once done: 0 complete, else an error status
-	// drop: the upstream timed out; what was not sent yet is not sent
-	// (nginx finalizes without running the pipe once more).
+	// drop: the upstream timed out or failed (not a close); what was not
+	// sent yet is not sent (nginx finalizes without passing it on).
 	drop    bool
 	aborted bool
 	wf, rf  *os.File
@@ -54,11 +55,14 @@ func (u *Upstream) relayBuffered() httpd.Status {
 	p.cond = sync.NewCond(&p.mu)
 	defer p.cleanup()
 
-	// body bytes that came with the head
+	// body bytes that came with the head go through the pipe as read ones
+	u.setAction("reading upstream")
 	if pre := u.preread(); len(pre) > 0 {
 		u.state.ResponseLength += int64(len(pre))
 		if err := u.filter(pre); err != nil {
-			p.finish(502)
+			// a body the protocol rejects ends as NGX_ABORT does: the
+			// connection closes and nothing pending is sent
+			p.finish(int(httpd.Error))
 		} else {
 			for _, b := range u.Out {
 				if !p.add(b) {
@@ -218,7 +222,7 @@ func (p *pipe) read() {
 			u.state.ResponseLength += int64(n)
 			p.mu.Unlock()
 			if ferr := u.filter(b[:n]); ferr != nil {
-				p.finish(502)
+				p.finish(int(httpd.Error))
 				return
 			}
 			for _, o := range u.Out {
@@ -228,8 +232,8 @@ func (p *pipe) read() {
 			}
 			continue
 		}
-		if rc := u.readFailed(err); rc >= 0 {
-			if isTimeout(err) {
+		if rc := u.readFailed(err, "readv()"); rc >= 0 {
+			if err != nil && !errors.Is(err, io.EOF) {
 				p.mu.Lock()
 				p.drop = true
 				p.mu.Unlock()

@@ -130,7 +130,7 @@ func (u *Upstream) relayUnbuffered() httpd.Status {
 			}
 			continue
 		}
-		if rc := u.readFailed(err); rc >= 0 {
+		if rc := u.readFailed(err, "recv()"); rc >= 0 {
 			return u.finalize(rc)
 		}
 	}
@@ -139,8 +139,9 @@ func (u *Upstream) relayUnbuffered() httpd.Status {
 
 // readFailed handles an upstream read error while reading the body; it
 // returns the finalize code, or -1 when the body ended normally
-// (close-delimited).
-func (u *Upstream) readFailed(err error) int {
+// (close-delimited). call names the failed call in the log as nginx names
+// it: recv() unbuffered, readv() in the buffered pipe.
+func (u *Upstream) readFailed(err error, call string) int {
 	if u.watch.aborted() || u.isInterrupted() {
 		return httpd.StatusClientClosedRequest
 	}
@@ -159,7 +160,7 @@ func (u *Upstream) readFailed(err error) int {
 		u.Logf(errlog.Error, nil, "upstream prematurely closed connection")
 		return 502
 	default:
-		u.Logf(errlog.Error, syscallErr(err), "recv() failed")
+		u.Logf(errlog.Error, syscallErr(err), "%s failed", call)
 		return 502
 	}
 }

@@ -377,8 +377,14 @@ func (u *Upstream) finalize(rc int) httpd.Status {
 	}
 	if rc != 0 {
 		// the response is cut: the client must see a broken connection,
-		// never a truncated body passed off as complete
+		// never a truncated body passed off as complete. An error status
+		// (an upstream failure) first flushes what is pending, the head
+		// included; an internal error (NGX_ERROR) closes without it, as
+		// ngx_http_upstream_finalize_request does.
 		r.Keepalive = false
+		if rc >= 300 {
+			r.Output(&httpd.Chain{Flush: true})
+		}
 		return httpd.Error
 	}
 	if r.HeaderOnly || r.Failed() || u.upgraded {

@@ -173,7 +173,9 @@ func TestDirectives(t *testing.T) {
 		{name: "invalid chunked logged",
 			server: `location / { proxy_pass http://BACKEND; }`,
 			script: respond("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"),
-			req:    "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", status: 200, log: "upstream sent invalid chunked response"},
+			// the head waits for body data, as nginx's postponed output, and
+			// is never sent: the connection closes with nothing
+			req: "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", status: -1, body: "", log: "upstream sent invalid chunked response"},
 		{name: "more data than content length",
 			server: `location / { proxy_pass http://BACKEND; }`,
 			script: respond("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokMORE"),

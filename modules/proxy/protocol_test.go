@@ -159,7 +159,7 @@ func TestProtocol(t *testing.T) {
 		{name: "status without text", resp: "HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n",
 			want: upstream.HeaderDone, status: 200, line: "200", keep: true},
 		{name: "http/0.9", resp: "hello, no status line",
-			want: upstream.HeaderDone, status: 200, body: "hello, no status line", length: -1},
+			want: upstream.HeaderDone, status: 0, body: "hello, no status line", length: -1},
 		{name: "invalid header", resp: "HTTP/1.1 200 OK\r\nBad Header\x00: x\r\n\r\n", want: upstream.Invalid},
 		{name: "duplicate content length", resp: "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", want: upstream.Invalid},
 		{name: "incomplete head", resp: "HTTP/1.1 200 OK\r\nX: y\r\n", want: upstream.NeedMore},

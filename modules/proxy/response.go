@@ -118,7 +118,7 @@ func (p *proto) http09(u *upstream.Upstream) upstream.HeaderResult {
 		u.R.HTTPVersion = 9
 	}
 	in := &u.HeadersIn
-	in.StatusN = 200
+	in.StatusN = 0 // nginx leaves the status unset: $status is "009"
 	in.ConnectionClose = true
 	u.Length = -1
 	u.Keepalive = false
