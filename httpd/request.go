@@ -1,6 +1,7 @@
 package httpd
 
 import (
+	"syscall"
 	"net"
 	"time"
 
@@ -368,6 +369,10 @@ type Request struct {
 
 // Conn returns the client connection.
 func (r *Request) Conn() net.Conn { return r.conn.nc }
+
+// RawConn returns the client socket's raw access (cached per connection),
+// or nil when the connection is not a plain socket (TLS, tests' pipes).
+func (r *Request) RawConn() syscall.RawConn { return r.conn.raw }
 
 // TakeBuffered returns the bytes the client sent after this request (and
 // its body, when that was read) that the connection has read already, and

@@ -13,14 +13,30 @@ import (
 // upstream works (ngx_http_upstream_check_broken_connection): it waits for
 // the client socket to become readable and peeks, without consuming; EOF
 // or an error means the client is gone. Data (a pipelined request) ends the
-// watch quietly.
+// watch quietly. Watches are pooled: the goroutine's function and the peek
+// callback are made once per watch, so starting one allocates nothing.
 type clientWatch struct {
 	u      *Upstream
+	rc     syscall.RawConn
 	stop   atomic.Bool
 	gone   atomic.Bool
 	logged atomic.Bool
 	wg     sync.WaitGroup
+	// the peek's result, written by the watching goroutine only
+	b    [1]byte
+	eof  bool
+	perr error
+	// peek and run are w.peekFD and w.watch, bound once
+	peek func(fd uintptr) bool
+	run  func()
 }
+
+var watchPool = sync.Pool{New: func() any {
+	w := &clientWatch{}
+	w.peek = w.peekFD
+	w.run = w.watch
+	return w
+}}
 
 // watchClient starts watching when the request has no body left to read
 // (a streamed body owns the client's read side).
@@ -31,65 +47,81 @@ func (u *Upstream) watchClient() *clientWatch {
 		// subrequest.go)
 		return nil
 	}
-	sc, ok := r.Conn().(syscall.Conn)
-	if !ok {
+	rc := r.RawConn()
+	if rc == nil {
 		return nil
 	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return nil
-	}
-	w := &clientWatch{u: u}
+	w := watchPool.Get().(*clientWatch)
+	w.u, w.rc = u, rc
+	w.stop.Store(false)
+	w.gone.Store(false)
+	w.logged.Store(false)
+	w.eof, w.perr = false, nil
 	w.wg.Add(1)
-	go func() {
-		defer w.wg.Done()
-		var b [1]byte
-		var eof bool
-		var perr error
-		err := rc.Read(func(fd uintptr) bool {
-			if w.stop.Load() {
-				return true
-			}
-			n, _, e := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-			if e == syscall.EAGAIN {
-				return false
-			}
-			eof = n == 0 && e == nil
-			perr = e
-			return true
-		})
-		if err != nil || w.stop.Load() || !(eof || perr != nil) {
-			return
-		}
-		// the request's action and peer are read under u.mu (see
-		// setAction, setPeer)
-		u.R.Log().Logf(errlog.Info, u.R.WithAction(u.currentAction()), perr, "client prematurely closed connection")
-		w.logged.Store(true)
-		w.gone.Store(true)
-		if !u.Conf.IgnoreClientAbort.Get() {
-			u.interrupt()
-		}
-	}()
+	go w.run()
 	return w
 }
 
+// peekFD looks at the client socket without consuming: false (wait for
+// readiness) while there is nothing to read.
+func (w *clientWatch) peekFD(fd uintptr) bool {
+	if w.stop.Load() {
+		return true
+	}
+	n, _, e := syscall.Recvfrom(int(fd), w.b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	if e == syscall.EAGAIN {
+		return false
+	}
+	w.eof = n == 0 && e == nil
+	w.perr = e
+	return true
+}
+
+// watch is the watching goroutine.
+func (w *clientWatch) watch() {
+	defer w.wg.Done()
+	u := w.u
+	err := w.rc.Read(w.peek)
+	if err != nil || w.stop.Load() || !(w.eof || w.perr != nil) {
+		return
+	}
+	// the request's action and peer are read under u.mu (see setAction,
+	// setPeer)
+	u.R.Log().Logf(errlog.Info, u.R.WithAction(u.currentAction()), w.perr, "client prematurely closed connection")
+	w.logged.Store(true)
+	w.gone.Store(true)
+	if !u.Conf.IgnoreClientAbort.Get() {
+		u.interrupt()
+	}
+}
+
 // end stops the watch and waits for it, leaving the client connection's
-// read side as it was.
+// read side as it was. The watch's verdict stays readable through
+// u.watchGone; the watch itself goes back to the pool.
 func (w *clientWatch) end() {
 	if w == nil {
 		return
 	}
 	w.stop.Store(true)
-	c := w.u.R.Conn()
+	u := w.u
+	c := u.R.Conn()
 	c.SetReadDeadline(time.Now())
 	w.wg.Wait()
 	c.SetReadDeadline(time.Time{})
+	u.watchGone = w.gone.Load()
+	u.watch = nil
+	w.u, w.rc, w.perr = nil, nil, nil
+	watchPool.Put(w)
 }
 
-// aborted reports whether the client went away and the exchange was
+// clientAborted reports whether the client went away and the exchange was
 // interrupted for it.
-func (w *clientWatch) aborted() bool {
-	return w != nil && w.gone.Load() && !w.u.Conf.IgnoreClientAbort.Get()
+func (u *Upstream) clientAborted() bool {
+	gone := u.watchGone
+	if w := u.watch; w != nil {
+		gone = w.gone.Load()
+	}
+	return gone && !u.Conf.IgnoreClientAbort.Get()
 }
 
 // interrupt wakes whatever the exchange is blocked on with the upstream.

@@ -34,7 +34,7 @@ type pipe struct {
 	mu sync.Mutex
 	// cond wakes the writer when data or the end arrives, and the reader
 	// when memory or file room frees up.
-	cond     *sync.Cond
+	cond     sync.Cond
 	segs     []segment
 	memUsed  int
 	fileSize int64 // bytes written to the temp file so far
@@ -48,11 +48,21 @@ type pipe struct {
 	wf, rf  *os.File
 	tmpName string
 	warned  bool
+	// the writer's batch: a chain and the segments in it, with room for a
+	// few pieces so that small responses need no allocation
+	chain  httpd.Chain
+	pieces [4]httpd.Piece
+	sent   [4]segment
+	// segsA backs segs for the first few segments
+	segsA [4]segment
 }
 
 func (u *Upstream) relayBuffered() httpd.Status {
-	p := &pipe{u: u}
-	p.cond = sync.NewCond(&p.mu)
+	// the pipe lives in the Upstream (one allocation per request)
+	p := &u.pipe
+	*p = pipe{u: u}
+	p.cond.L = &p.mu
+	p.segs = p.segsA[:0]
 	defer p.cleanup()
 
 	// body bytes that came with the head go through the pipe as read ones
@@ -298,8 +308,9 @@ func (p *pipe) write() int {
 	u := p.u
 	r := u.R
 	busy := int(u.Conf.BusyBuffers())
-	chain := &httpd.Chain{}
-	var sent []segment
+	chain := &p.chain
+	chain.Pieces = p.pieces[:0]
+	sent := p.sent[:0]
 	for {
 		p.mu.Lock()
 		for !p.sendable() {

@@ -142,7 +142,7 @@ func (u *Upstream) relayUnbuffered() httpd.Status {
 // (close-delimited). call names the failed call in the log as nginx names
 // it: recv() unbuffered, readv() in the buffered pipe.
 func (u *Upstream) readFailed(err error, call string) int {
-	if u.watch.aborted() || u.isInterrupted() {
+	if u.clientAborted() || u.isInterrupted() {
 		return httpd.StatusClientClosedRequest
 	}
 	switch {

@@ -87,6 +87,8 @@ type Upstream struct {
 	mu          sync.Mutex
 	interrupted bool
 	watch       *clientWatch
+	watchGone   bool // the client went away (kept when the watch ends)
+	pipe        pipe // the buffered mode's state
 	action      string
 }
 
@@ -240,7 +242,7 @@ func (u *Upstream) next(ft uint32) (httpd.Status, bool) {
 		u.peerFreed = true // the name stays for log lines
 		u.tries--
 	}
-	if u.watch.aborted() {
+	if u.clientAborted() {
 		// the client went away: nothing to retry for
 		u.closeConn()
 		return u.finalize(httpd.StatusClientClosedRequest), false
@@ -252,7 +254,7 @@ func (u *Upstream) next(ft uint32) (httpd.Status, bool) {
 		u.tries++
 	}
 	status := ftStatus(ft)
-	if r.Failed() || u.watch.aborted() {
+	if r.Failed() || u.clientAborted() {
 		u.closeConn()
 		return u.finalize(httpd.StatusClientClosedRequest), false
 	}
