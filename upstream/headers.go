@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/http1"
@@ -175,7 +176,7 @@ func (u *Upstream) processHeaders() (httpd.Status, bool) {
 		if h.Deleted {
 			continue
 		}
-		low := lowerName(h.Key)
+		low := u.lowerName(h.Key)
 		if u.Conf.Hidden[low] {
 			continue
 		}
@@ -346,17 +347,33 @@ func (u *Upstream) copyByName(low string, h *httpd.Header, ign uint32) error {
 }
 
 func (u *Upstream) copyHeader(h httpd.Header) {
-	low := lowerName(h.Key)
+	low := u.lowerName(h.Key)
 	u.copyByName(low, &h, u.Conf.IgnoreHeaders.Get())
 }
 
-func lowerName(s string) string {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 'A' && s[i] <= 'Z' {
-			return strings.ToLower(s)
-		}
+// lowerName returns s in lower case. A name with capitals is lowered into
+// u's scratch buffer: the result is valid only until the next call, which
+// suits its users (comparisons and map lookups, one header at a time).
+func (u *Upstream) lowerName(s string) string {
+	i := 0
+	for i < len(s) && !(s[i] >= 'A' && s[i] <= 'Z') {
+		i++
 	}
-	return s
+	if i == len(s) {
+		return s
+	}
+	if len(s) > len(u.lowBuf) {
+		return strings.ToLower(s)
+	}
+	b := u.lowBuf[:len(s)]
+	for j := 0; j < len(s); j++ {
+		c := s[j]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[j] = c
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 func parseDecimal(s string) (int64, bool) {
@@ -371,7 +388,7 @@ func (u *Upstream) passTrailers() {
 		return
 	}
 	for _, h := range u.HeadersIn.Trailers {
-		if h.Deleted || u.Conf.Hidden[lowerName(h.Key)] {
+		if h.Deleted || u.Conf.Hidden[u.lowerName(h.Key)] {
 			continue
 		}
 		u.R.Out.Trailers = append(u.R.Out.Trailers, h)

@@ -89,7 +89,13 @@ type Upstream struct {
 	watch       *clientWatch
 	watchGone   bool // the client went away (kept when the watch ends)
 	pipe        pipe // the buffered mode's state
-	action      string
+	lowBuf      [64]byte
+	// inline room for the usual number of header lines and body pieces,
+	// and the last chain
+	headersA [12]httpd.Header
+	outA     [2][]byte
+	last     httpd.Chain
+	action   string
 }
 
 // HeadersIn is the response head as the protocol parsed it
@@ -169,6 +175,8 @@ func (u *Upstream) LogUpstream() string {
 // was sent.
 func Run(r *httpd.Request, c *Conf, t Target, p Protocol) (st httpd.Status) {
 	u := &Upstream{R: r, Conf: c, Proto: p, Target: t, Length: -1, Buffering: c.Buffering.Get()}
+	u.HeadersIn.List = u.headersA[:0]
+	u.Out = u.outA[:0]
 	u.HeadersIn.reset()
 	u.ctx = requestCtx(r)
 	r.Upstream = u
@@ -393,7 +401,8 @@ func (u *Upstream) finalize(rc int) httpd.Status {
 		return httpd.OK
 	}
 	u.passTrailers()
-	return r.Output(&httpd.Chain{Last: true})
+	u.last = httpd.Chain{Last: true}
+	return r.Output(&u.last)
 }
 
 // releaseConn puts the connection back into the keepalive pool once the

@@ -37,6 +37,10 @@ type reqCtx struct {
 	states       []*State
 	last         *Upstream
 	pendingBreak bool
+	// the first attempt's state and the list's first slots need no
+	// allocation of their own
+	first   State
+	statesA [2]*State
 }
 
 // Module defines the $upstream_* variables; list it among the HTTP modules.
@@ -54,6 +58,7 @@ func requestCtx(r *httpd.Request) *reqCtx {
 	ctx, _ := r.Main.UpstreamStates.(*reqCtx)
 	if ctx == nil {
 		ctx = &reqCtx{}
+		ctx.states = ctx.statesA[:0]
 		r.Main.UpstreamStates = ctx
 	}
 	if len(ctx.states) > 0 {
@@ -63,7 +68,11 @@ func requestCtx(r *httpd.Request) *reqCtx {
 }
 
 func (c *reqCtx) newState(p *Peer) *State {
-	s := &State{start: time.Now(), ResponseTime: -1, ConnectTime: -1, HeaderTime: -1}
+	s := &c.first
+	if len(c.states) > 0 {
+		s = &State{}
+	}
+	*s = State{start: time.Now(), ResponseTime: -1, ConnectTime: -1, HeaderTime: -1}
 	if p != nil {
 		s.Peer = p.Name
 	} else {
