@@ -1,6 +1,7 @@
 package httpd
 
 import (
+	"github.com/sluicehq/sluice/internal/buf"
 	"time"
 	"unsafe"
 
@@ -29,12 +30,12 @@ func (c *conn) newRequest(r *Request) {
 
 // clear resets a finished request, keeping its storage for the next one.
 func (r *Request) clear() {
-	in, out, vars, scratch, caps, ctx, cleanup := r.In, r.Out, r.vars[:0], r.scratch[:0], r.captures[:0], r.ctx[:0], r.cleanup[:0]
+	in, out, vars, scratch, caps, ctx, cleanup, endBufs := r.In, r.Out, r.vars[:0], r.scratch[:0], r.captures[:0], r.ctx[:0], r.cleanup[:0], r.endBufs[:0]
 	for i := range vars[:cap(vars)] {
 		vars[:cap(vars)][i] = varValue{}
 	}
 	*r = Request{}
-	r.In, r.Out, r.vars, r.scratch, r.captures, r.ctx, r.cleanup = in, out, vars, scratch, caps, ctx, cleanup
+	r.In, r.Out, r.vars, r.scratch, r.captures, r.ctx, r.cleanup, r.endBufs = in, out, vars, scratch, caps, ctx, cleanup, endBufs
 	r.In.List = r.In.List[:0]
 	r.Out.List = r.Out.List[:0]
 	r.Out.Trailers = r.Out.Trailers[:0]
@@ -118,6 +119,11 @@ func (c *conn) finishRequest(r *Request) {
 		r.cleanup[i]()
 	}
 	r.cleanup = r.cleanup[:0]
+	for i, b := range r.endBufs {
+		buf.Put(b)
+		r.endBufs[i] = nil
+	}
+	r.endBufs = r.endBufs[:0]
 	if r.Body != nil {
 		r.Body.release()
 	}

@@ -1,8 +1,8 @@
 package httpd
 
 import (
-	"syscall"
 	"net"
+	"syscall"
 	"time"
 
 	"github.com/sluicehq/sluice/errlog"
@@ -333,6 +333,7 @@ type Request struct {
 	scratch         []byte
 	phase           int
 	cleanup         []func()
+	endBufs         [][]byte // returned to the buffer pool after the cleanups
 	// action is the current action for error log lines ("while ...").
 	action string
 	log    *errlog.Log
@@ -422,6 +423,17 @@ func (r *Request) AddCleanup(f func()) {
 		return
 	}
 	r.cleanup = append(r.cleanup, f)
+}
+
+// PutBufferAtEnd returns b (from the internal/buf pool) to its pool when
+// the request ends, after the log phase and the cleanups: for buffers that
+// response headers or logged variables still point into. It allocates
+// nothing once the request object has been used.
+func (r *Request) PutBufferAtEnd(b []byte) {
+	if m := r.Main; m != nil && m != r {
+		r = m
+	}
+	r.endBufs = append(r.endBufs, b)
 }
 
 // Scratch returns the request's scratch buffer for building values that

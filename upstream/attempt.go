@@ -152,7 +152,7 @@ func (u *Upstream) send() uint32 {
 		u.sent = true
 	}
 	if sb, ok := u.Proto.(BodySender); ok {
-		if err := sb.SendBody(u, func(b []byte) error { return c.write(b, timeout) }); err != nil {
+		if err := sb.SendBody(u); err != nil {
 			if isTimeout(err) {
 				return FtTimeout
 			}
@@ -165,9 +165,15 @@ func (u *Upstream) send() uint32 {
 }
 
 // BodySender is implemented by protocols that stream the request body
-// after the head (request_buffering off); write sends within send_timeout.
+// after the head (request_buffering off), writing it with u.WriteBody.
 type BodySender interface {
-	SendBody(u *Upstream, write func([]byte) error) error
+	SendBody(u *Upstream) error
+}
+
+// WriteBody sends b to the upstream within send_timeout (for a
+// BodySender's SendBody).
+func (u *Upstream) WriteBody(b []byte) error {
+	return u.conn.write(b, u.Conf.SendTimeout.Get())
 }
 
 // readHeader reads the response head into Buffer and lets the protocol

@@ -94,6 +94,7 @@ type Upstream struct {
 	// and the last chain
 	headersA [12]httpd.Header
 	outA     [2][]byte
+	requestA [4]httpd.Piece
 	last     httpd.Chain
 	action   string
 }
@@ -176,6 +177,7 @@ func (u *Upstream) LogUpstream() string {
 func Run(r *httpd.Request, c *Conf, t Target, p Protocol) (st httpd.Status) {
 	u := &Upstream{R: r, Conf: c, Proto: p, Target: t, Length: -1, Buffering: c.Buffering.Get()}
 	u.HeadersIn.List = u.headersA[:0]
+	u.Request.Pieces = u.requestA[:0]
 	u.Out = u.outA[:0]
 	u.HeadersIn.reset()
 	u.ctx = requestCtx(r)
@@ -225,7 +227,7 @@ func (u *Upstream) release() {
 	if u.Buffer != nil {
 		b := u.Buffer
 		u.Buffer = nil
-		u.R.AddCleanup(func() { buf.Put(b) })
+		u.R.PutBufferAtEnd(b)
 	}
 }
 

@@ -243,7 +243,8 @@ func (p *proto) requestURI(r *httpd.Request) string {
 // SendBody streams the client's body to the upstream as it arrives
 // (proxy_request_buffering off), re-chunked when the client sent it
 // chunked (ngx_http_proxy_body_output_filter).
-func (p *proto) SendBody(u *upstream.Upstream, write func([]byte) error) error {
+func (p *proto) SendBody(u *upstream.Upstream) error {
+	write := u.WriteBody
 	s := p.stream
 	if s == nil {
 		return nil
