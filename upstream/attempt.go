@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/errlog"
+	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/internal/buf"
 )
 
@@ -128,13 +129,25 @@ func (u *Upstream) send() uint32 {
 	u.setAction("sending request to upstream")
 	c := u.conn
 	timeout := u.Conf.SendTimeout.Get()
-	for i := range u.Request.Pieces {
-		p := &u.Request.Pieces[i]
+	pieces := u.Request.Pieces
+	for i := 0; i < len(pieces); {
+		p := &pieces[i]
 		var err error
 		if p.File != nil {
 			err = c.sendFile(p.File, p.Off, p.N, timeout)
+			i++
 		} else {
-			err = c.write(p.Data, timeout)
+			// consecutive memory pieces go out in one writev
+			j := i + 1
+			for j < len(pieces) && pieces[j].File == nil {
+				j++
+			}
+			if j-i == 1 {
+				err = c.write(p.Data, timeout)
+			} else {
+				err = c.writev(net.Buffers(u.iov[:0]), pieces[i:j], timeout)
+			}
+			i = j
 		}
 		if err != nil {
 			u.sent = u.sent || c.sent > 0
@@ -254,6 +267,27 @@ func (c *Conn) write(b []byte, timeout time.Duration) error {
 			return err
 		}
 		b = b[n:]
+	}
+	return nil
+}
+
+// writev sends the pieces' data with writev (net.Buffers) within timeout
+// per call, counting bytes sent; iov is scratch room for the vector.
+func (c *Conn) writev(iov net.Buffers, pieces []httpd.Piece, timeout time.Duration) error {
+	for i := range pieces {
+		if len(pieces[i].Data) > 0 {
+			iov = append(iov, pieces[i].Data)
+		}
+	}
+	for len(iov) > 0 {
+		if timeout > 0 {
+			c.SetWriteDeadline(time.Now().Add(timeout))
+		}
+		n, err := iov.WriteTo(c.Conn)
+		c.sent += n
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }

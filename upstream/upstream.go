@@ -95,6 +95,7 @@ type Upstream struct {
 	headersA [12]httpd.Header
 	outA     [2][]byte
 	requestA [4]httpd.Piece
+	iov      [4][]byte // writev's vector for the request
 	last     httpd.Chain
 	action   string
 }
