@@ -116,6 +116,14 @@ func initMain(cf *httpd.Config, main any) error {
 			return err
 		}
 	}
+	// idle keepalive connections go when the configuration retires (after
+	// a reload, once its last client connection is gone), as an old
+	// worker's do
+	cf.OnRetire(func() {
+		for _, g := range m.groups {
+			g.pool.Close()
+		}
+	})
 	if cf.Cycle == nil || cf.Cycle.Options == nil || !cf.Cycle.Options.Test {
 		for _, g := range m.groups {
 			if g.res != nil {
