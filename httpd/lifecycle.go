@@ -30,12 +30,12 @@ func (c *conn) newRequest(r *Request) {
 
 // clear resets a finished request, keeping its storage for the next one.
 func (r *Request) clear() {
-	in, out, vars, scratch, caps, ctx, cleanup, endBufs := r.In, r.Out, r.vars[:0], r.scratch[:0], r.captures[:0], r.ctx[:0], r.cleanup[:0], r.endBufs[:0]
+	in, out, vars, scratch, caps, ctx, cleanup, endBufs, endRel := r.In, r.Out, r.vars[:0], r.scratch[:0], r.captures[:0], r.ctx[:0], r.cleanup[:0], r.endBufs[:0], r.endRel[:0]
 	for i := range vars[:cap(vars)] {
 		vars[:cap(vars)][i] = varValue{}
 	}
 	*r = Request{}
-	r.In, r.Out, r.vars, r.scratch, r.captures, r.ctx, r.cleanup, r.endBufs = in, out, vars, scratch, caps, ctx, cleanup, endBufs
+	r.In, r.Out, r.vars, r.scratch, r.captures, r.ctx, r.cleanup, r.endBufs, r.endRel = in, out, vars, scratch, caps, ctx, cleanup, endBufs, endRel
 	r.In.List = r.In.List[:0]
 	r.Out.List = r.Out.List[:0]
 	r.Out.Trailers = r.Out.Trailers[:0]
@@ -124,6 +124,11 @@ func (c *conn) finishRequest(r *Request) {
 		r.endBufs[i] = nil
 	}
 	r.endBufs = r.endBufs[:0]
+	for i := len(r.endRel) - 1; i >= 0; i-- {
+		r.endRel[i].Release()
+		r.endRel[i] = nil
+	}
+	r.endRel = r.endRel[:0]
 	if r.Body != nil {
 		r.Body.release()
 	}

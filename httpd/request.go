@@ -334,6 +334,7 @@ type Request struct {
 	phase           int
 	cleanup         []func()
 	endBufs         [][]byte // returned to the buffer pool after the cleanups
+	endRel          []Releaser
 	// action is the current action for error log lines ("while ...").
 	action string
 	log    *errlog.Log
@@ -434,6 +435,23 @@ func (r *Request) PutBufferAtEnd(b []byte) {
 		r = m
 	}
 	r.endBufs = append(r.endBufs, b)
+}
+
+// Releaser is an object a module returns to its own pool when the request
+// that uses it ends (see ReleaseAtEnd).
+type Releaser interface {
+	// Release returns the object to its pool.
+	Release()
+}
+
+// ReleaseAtEnd calls x.Release when the main request ends, after the log
+// phase, the cleanups and PutBufferAtEnd: for per-request objects that
+// variables and log lines read until then. Nothing may use x afterwards.
+func (r *Request) ReleaseAtEnd(x Releaser) {
+	if m := r.Main; m != nil && m != r {
+		r = m
+	}
+	r.endRel = append(r.endRel, x)
 }
 
 // Scratch returns the request's scratch buffer for building values that

@@ -45,6 +45,7 @@ type pipe struct {
 	// sent yet is not sent (nginx finalizes without passing it on).
 	drop    bool
 	aborted bool
+	reader  sync.WaitGroup // the reader goroutine
 	wf, rf  *os.File
 	tmpName string
 	warned  bool
@@ -84,6 +85,7 @@ func (u *Upstream) relayBuffered() httpd.Status {
 	if u.bodyComplete() {
 		p.finish(0)
 	} else if !p.done {
+		p.reader.Add(1)
 		go p.read()
 	}
 	rc := p.write()
@@ -201,6 +203,7 @@ func (p *pipe) spill(b []byte) (int, error) {
 // read is the reader goroutine: upstream → pipe, then the upstream
 // connection is released.
 func (p *pipe) read() {
+	defer p.reader.Done()
 	u := p.u
 	u.log = u.R.WithAction("reading upstream")
 	c := u.conn
@@ -383,6 +386,9 @@ func (p *pipe) abort() {
 
 // cleanup removes the temp file and returns memory buffers.
 func (p *pipe) cleanup() {
+	// the reader goroutine is gone before the pipe (and the Upstream it
+	// lives in) can be reused
+	p.reader.Wait()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, s := range p.segs {

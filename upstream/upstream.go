@@ -176,7 +176,9 @@ func (u *Upstream) LogUpstream() string {
 // the request moved elsewhere), an HTTP status (502, 504...) when nothing
 // was sent.
 func Run(r *httpd.Request, c *Conf, t Target, p Protocol) (st httpd.Status) {
-	u := &Upstream{R: r, Conf: c, Proto: p, Target: t, Length: -1, Buffering: c.Buffering.Get()}
+	u := upstreamPool.Get().(*Upstream)
+	*u = Upstream{R: r, Conf: c, Proto: p, Target: t, Length: -1, Buffering: c.Buffering.Get()}
+	r.ReleaseAtEnd((*pooledUpstream)(u))
 	u.HeadersIn.List = u.headersA[:0]
 	u.Request.Pieces = u.requestA[:0]
 	u.Out = u.outA[:0]
@@ -212,6 +214,21 @@ func Run(r *httpd.Request, c *Conf, t Target, p Protocol) (st httpd.Status) {
 		}
 	}
 	return u.respond()
+}
+
+// upstreamPool keeps Upstream objects between requests: one is taken by
+// Run and returned when the request ends, after its log line (variables
+// read it until then).
+var upstreamPool = sync.Pool{New: func() any { return new(Upstream) }}
+
+// pooledUpstream is an Upstream as httpd releases it.
+type pooledUpstream Upstream
+
+// Release clears the Upstream's references and returns it to the pool.
+func (p *pooledUpstream) Release() {
+	u := (*Upstream)(p)
+	*u = Upstream{}
+	upstreamPool.Put(u)
 }
 
 // release returns buffers and closes what is left.

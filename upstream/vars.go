@@ -3,6 +3,7 @@ package upstream
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sluicehq/sluice/http1"
@@ -57,14 +58,25 @@ func stateOf(r *httpd.Request) *reqCtx {
 func requestCtx(r *httpd.Request) *reqCtx {
 	ctx, _ := r.Main.UpstreamStates.(*reqCtx)
 	if ctx == nil {
-		ctx = &reqCtx{}
+		ctx = reqCtxPool.Get().(*reqCtx)
 		ctx.states = ctx.statesA[:0]
 		r.Main.UpstreamStates = ctx
+		r.ReleaseAtEnd(ctx)
 	}
 	if len(ctx.states) > 0 {
 		ctx.pendingBreak = true
 	}
 	return ctx
+}
+
+// reqCtxPool keeps request contexts between requests.
+var reqCtxPool = sync.Pool{New: func() any { return new(reqCtx) }}
+
+// Release clears the context and returns it to the pool (httpd calls it
+// when the request ends).
+func (c *reqCtx) Release() {
+	*c = reqCtx{}
+	reqCtxPool.Put(c)
 }
 
 func (c *reqCtx) newState(p *Peer) *State {

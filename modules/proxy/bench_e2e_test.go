@@ -12,7 +12,7 @@ import (
 
 // keepaliveBackend answers every request on every connection with the
 // same small response, keeping connections open.
-func keepaliveBackend(b *testing.B) string {
+func keepaliveBackend(b testing.TB) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -48,13 +48,14 @@ func keepaliveBackend(b *testing.B) string {
 	return ln.Addr().String()
 }
 
-// BenchmarkProxyKeepalive is a proxied request end to end over a
-// keepalive client connection and a kept-alive upstream connection
-// (allocations are the whole process's: the server's, as the client and
-// the backend allocate nothing per request).
-func BenchmarkProxyKeepalive(b *testing.B) {
-	addr := keepaliveBackend(b)
-	s := servertest.Start(b, strings.ReplaceAll(`
+// keepaliveProxy starts sluice proxying to a keepalive backend with a
+// keepalive group, and returns a function making one request over one
+// client keepalive connection: a lean client (one buffer, no parsing
+// beyond the head's end), so that allocations are the server's and the
+// backend's (none) alone.
+func keepaliveProxy(tb testing.TB) (round func()) {
+	addr := keepaliveBackend(tb)
+	s := servertest.Start(tb, strings.ReplaceAll(`
 daemon off;
 error_log %%PREFIX%%/error.log info;
 events {}
@@ -71,35 +72,60 @@ http {
     }
 }
 `, "BACKEND", addr))
-	// a lean client (one buffer, no parsing beyond the head's end), so that
-	// allocs/op are the server's and the backend's (none) alone
 	c, err := net.Dial("tcp", s.Addr("A"))
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	defer c.Close()
+	tb.Cleanup(func() { c.Close() })
 	req := []byte("GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n")
 	buf := make([]byte, 4096)
 	endOfHead := []byte("\r\n\r\n")
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
+	return func() {
 		if _, err := c.Write(req); err != nil {
-			b.Fatal(err)
+			tb.Fatal(err)
 		}
 		n := 0
 		for {
 			m, err := c.Read(buf[n:])
 			n += m
 			if err != nil {
-				b.Fatalf("request %d: %v after %q\n%s", i, err, buf[:n], s.ErrorLog())
+				tb.Fatalf("%v after %q\n%s", err, buf[:n], s.ErrorLog())
 			}
 			if h := bytes.Index(buf[:n], endOfHead); h >= 0 && n >= h+len(endOfHead)+len("hello") {
 				break
 			}
 		}
 		if !bytes.HasPrefix(buf[:n], []byte("HTTP/1.1 200 ")) || !bytes.HasSuffix(buf[:n], []byte("hello")) {
-			b.Fatalf("request %d: answer %q", i, buf[:n])
+			tb.Fatalf("answer %q", buf[:n])
 		}
+	}
+}
+
+// BenchmarkProxyKeepalive is a proxied request end to end over a
+// keepalive client connection and a kept-alive upstream connection
+// (allocations are the whole process's: the server's, as the client and
+// the backend allocate nothing per request).
+func BenchmarkProxyKeepalive(b *testing.B) {
+	round := keepaliveProxy(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		round()
+	}
+}
+
+// TestProxyKeepaliveAllocs holds the steady-state proxied keepalive
+// request to at most one allocation (the client watch's wake-up error; the
+// Upstream, the request context and the proxy's exchange are pooled).
+func TestProxyKeepaliveAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are meaningless under the race detector (sync.Pool drops items); scripts/test.sh runs the Allocs tests without -race")
+	}
+	round := keepaliveProxy(t)
+	for i := 0; i < 100; i++ {
+		round()
+	}
+	if a := testing.AllocsPerRun(500, round); a > 1.5 {
+		t.Errorf("%.2f allocations per proxied keepalive request, want at most 1", a)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/http1"
@@ -37,8 +38,10 @@ func handler(r *httpd.Request) httpd.Status {
 	if lc == nil || lc.pass == nil {
 		return 500
 	}
-	// one allocation for the request's whole proxy state
-	x := &exchange{}
+	// the request's whole proxy state in one object, pooled
+	x := exchangePool.Get().(*exchange)
+	*x = exchange{}
+	r.ReleaseAtEnd(x)
 	ctx := &x.ctx
 	ctx.internalBodyLength = -1
 	httpd.SetCtx(r, &self, ctx)
@@ -76,6 +79,16 @@ func handler(r *httpd.Request) httpd.Status {
 		startStore(r, lc)
 	}
 	return upstream.Run(r, &lc.U, target, p)
+}
+
+// exchangePool keeps exchanges between requests.
+var exchangePool = sync.Pool{New: func() any { return new(exchange) }}
+
+// Release clears the exchange and returns it to the pool (httpd calls it
+// when the request ends).
+func (x *exchange) Release() {
+	*x = exchange{}
+	exchangePool.Put(x)
 }
 
 // exchange is the proxy module's state for one request, allocated at once:
