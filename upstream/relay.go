@@ -151,11 +151,11 @@ func (u *Upstream) readFailed(err error, call string) int {
 		return 504
 	case err == nil || errors.Is(err, io.EOF):
 		if u.Length == -1 {
-			if _, ok := u.Proto.(BodyFilter); !ok {
-				u.Length = 0
-				u.Keepalive = false
-				return 0
-			}
+			// a body whose end is the close (a protocol filter that keeps
+			// Length -1 says the same, as nginx's u->length == -1)
+			u.Length = 0
+			u.Keepalive = false
+			return 0
 		}
 		u.Logf(errlog.Error, nil, "upstream prematurely closed connection")
 		return 502

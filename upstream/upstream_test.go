@@ -427,3 +427,29 @@ func TestUpstreamCookieVariable(t *testing.T) {
 		})
 	}
 }
+
+// TestCloseDelimitedThroughFilter checks that a body whose protocol filter
+// keeps Length at -1 (unknown) ends well at the upstream's close, as
+// nginx's u->length == -1 does, in both relay modes.
+func TestCloseDelimitedThroughFilter(t *testing.T) {
+	for _, mode := range []string{"on", "off"} {
+		t.Run("buffering "+mode, func(t *testing.T) {
+			b := testutil.StartBackend(t, testutil.Script{testutil.ReadHead(),
+				testutil.Write("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nhello, "), testutil.Write("world"), testutil.Close()})
+			s := start(t, "utest_pass "+b.Addr()+"; utest_buffering "+mode+";")
+			c := testutil.Dial(t, s.Addr("A"))
+			defer c.Close()
+			c.WriteString("GET /p HTTP/1.1\r\nHost: h\r\n\r\n")
+			resp, err := c.ReadResponse()
+			if err != nil || !resp.Complete || string(resp.Body) != "hello, world" {
+				t.Fatalf("response %v %v", resp, err)
+			}
+			if rec := record(t); rec.FinalStatus != 0 {
+				t.Errorf("finalized with %d, want 0", rec.FinalStatus)
+			}
+			if strings.Contains(s.ErrorLog(), "prematurely") {
+				t.Errorf("a close-delimited body logged as cut:\n%s", s.ErrorLog())
+			}
+		})
+	}
+}
