@@ -204,6 +204,9 @@ func (p *pipe) spill(b []byte) (int, error) {
 // connection is released.
 func (p *pipe) read() {
 	defer p.reader.Done()
+	// every way out ends the pipe: an add refused after the client went
+	// away returns here, and the writer's abort waits for done
+	defer p.finish(httpd.StatusClientClosedRequest)
 	u := p.u
 	u.log = u.R.WithAction("reading upstream")
 	c := u.conn

@@ -2,6 +2,7 @@ package upstream_test
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/internal/servertest"
 	"github.com/sluicehq/sluice/internal/testutil"
 	"github.com/sluicehq/sluice/modules"
@@ -451,5 +453,33 @@ func TestCloseDelimitedThroughFilter(t *testing.T) {
 				t.Errorf("a close-delimited body logged as cut:\n%s", s.ErrorLog())
 			}
 		})
+	}
+}
+
+// TestBufferedClientAbortWhileReading checks that a client leaving while
+// the pipe's reader is still taking a long body in ends the request: the
+// reader, refused by the aborted pipe, must end it (it returned without
+// doing so, and the request waited forever holding its temp file).
+func TestBufferedClientAbortWhileReading(t *testing.T) {
+	testutil.CheckLeaks(t)
+	chunk := strings.Repeat("x", 64<<10)
+	b := testutil.StartBackend(t, testutil.Script{testutil.ReadHead(),
+		testutil.Write("HTTP/1.1 200 OK\r\nContent-Length: 1073741824\r\nConnection: close\r\n\r\n"),
+		testutil.Loop(testutil.Write(chunk))})
+	s := start(t, "utest_pass "+b.Addr()+"; utest_buffers 4 4k; utest_temp_path %%PREFIX%%/utemp;")
+	for i := 0; i < 5; i++ {
+		c := testutil.Dial(t, s.Addr("A"))
+		c.WriteString("GET /p HTTP/1.0\r\n\r\n")
+		buf := make([]byte, 200<<10)
+		if _, err := io.ReadAtLeast(c.Conn(), buf, len(buf)); err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+		if rec := record(t); rec.FinalStatus != httpd.StatusClientClosedRequest {
+			t.Fatalf("round %d: finalized with %d, want 499", i, rec.FinalStatus)
+		}
+	}
+	if !b.WaitFor(5*time.Second, func(b *testutil.Backend) bool { return b.Open() == 0 }) {
+		t.Fatal("upstream connections still open after the clients left")
 	}
 }
