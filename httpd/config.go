@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/core"
@@ -317,9 +318,19 @@ func (cf *Config) Drain(ctx context.Context) {
 			c.abort()
 		}
 		cf.connMu.Unlock()
-		<-done
+		// aborted connections end at once; one that does not (a request
+		// stuck in a module) is not waited for long, as nginx's master
+		// kills workers that ignore a fast stop
+		select {
+		case <-done:
+		case <-time.After(abortWait):
+			cf.Log().Logf(errlog.Alert, nil, nil, "connections still active %v after being aborted, not waited for", abortWait)
+		}
 	}
 }
+
+// abortWait bounds the wait for aborted connections to end.
+const abortWait = 3 * time.Second
 
 // OnRetire registers f to run once the configuration is retired: after a
 // reload or stop, when its last connection is gone. Modules release what
