@@ -13,8 +13,11 @@ import (
 // upstream works (ngx_http_upstream_check_broken_connection): it waits for
 // the client socket to become readable and peeks, without consuming; EOF
 // or an error means the client is gone. Data (a pipelined request) ends the
-// watch quietly. Watches are pooled: the goroutine's function and the peek
-// callback are made once per watch, so starting one allocates nothing.
+// watch quietly. Watches are pooled: the goroutine's function, the peek
+// callback and the timer are made once per watch, so starting one
+// allocates nothing. The watching goroutine starts only when the exchange
+// outlasts watchDelay: most answers come sooner, and cost no goroutine,
+// peek or deadline changes.
 type clientWatch struct {
 	u      *Upstream
 	rc     syscall.RawConn
@@ -22,6 +25,13 @@ type clientWatch struct {
 	gone   atomic.Bool
 	logged atomic.Bool
 	wg     sync.WaitGroup
+	// mu orders the timer's start against end: started says the
+	// goroutine runs, ended that it must not start any more
+	mu      sync.Mutex
+	started bool
+	ended   bool
+	timer   *time.Timer
+	begin   func()
 	// the peek's result, written by the watching goroutine only
 	b    [1]byte
 	eof  bool
@@ -31,12 +41,28 @@ type clientWatch struct {
 	run  func()
 }
 
+// watchDelay is how long an exchange runs before its client is watched.
+const watchDelay = 20 * time.Millisecond
+
 var watchPool = sync.Pool{New: func() any {
 	w := &clientWatch{}
 	w.peek = w.peekFD
 	w.run = w.watch
+	w.begin = w.startWatching
 	return w
 }}
+
+// startWatching starts the watching goroutine unless the watch ended.
+func (w *clientWatch) startWatching() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ended {
+		return
+	}
+	w.started = true
+	w.wg.Add(1)
+	go w.run()
+}
 
 // watchClient starts watching when the request has no body left to read
 // (a streamed body owns the client's read side).
@@ -57,8 +83,12 @@ func (u *Upstream) watchClient() *clientWatch {
 	w.gone.Store(false)
 	w.logged.Store(false)
 	w.eof, w.perr = false, nil
-	w.wg.Add(1)
-	go w.run()
+	w.started, w.ended = false, false
+	if w.timer == nil {
+		w.timer = time.AfterFunc(watchDelay, w.begin)
+	} else {
+		w.timer.Reset(watchDelay)
+	}
 	return w
 }
 
@@ -104,10 +134,17 @@ func (w *clientWatch) end() {
 	}
 	w.stop.Store(true)
 	u := w.u
-	c := u.R.Conn()
-	c.SetReadDeadline(time.Now())
-	w.wg.Wait()
-	c.SetReadDeadline(time.Time{})
+	w.timer.Stop()
+	w.mu.Lock()
+	w.ended = true
+	started := w.started
+	w.mu.Unlock()
+	if started {
+		c := u.R.Conn()
+		c.SetReadDeadline(time.Now())
+		w.wg.Wait()
+		c.SetReadDeadline(time.Time{})
+	}
 	u.watchGone = w.gone.Load()
 	u.watch = nil
 	w.u, w.rc, w.perr = nil, nil, nil

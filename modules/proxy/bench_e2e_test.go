@@ -115,8 +115,9 @@ func BenchmarkProxyKeepalive(b *testing.B) {
 }
 
 // TestProxyKeepaliveAllocs holds the steady-state proxied keepalive
-// request to at most one allocation (the client watch's wake-up error; the
-// Upstream, the request context and the proxy's exchange are pooled).
+// request to no allocation (the Upstream, the request context and the
+// proxy's exchange are pooled; the client watch starts only for slow
+// exchanges). The bound leaves room for a pool emptied by a GC cycle.
 func TestProxyKeepaliveAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts are meaningless under the race detector (sync.Pool drops items); scripts/test.sh runs the Allocs tests without -race")
@@ -125,7 +126,7 @@ func TestProxyKeepaliveAllocs(t *testing.T) {
 	for i := 0; i < 100; i++ {
 		round()
 	}
-	if a := testing.AllocsPerRun(500, round); a > 1.5 {
-		t.Errorf("%.2f allocations per proxied keepalive request, want at most 1", a)
+	if a := testing.AllocsPerRun(500, round); a > 0.5 {
+		t.Errorf("%.2f allocations per proxied keepalive request, want 0", a)
 	}
 }
