@@ -163,6 +163,12 @@ func (p *pipe) spill(b []byte) (int, error) {
 			os.Remove(f.Name())
 			return 0, err
 		}
+		// the file is unlinked at once, as nginx does with its temp files:
+		// both descriptors keep it, and nothing is left behind whatever
+		// becomes of the request or the process
+		if err := os.Remove(f.Name()); err != nil {
+			u.Logf(errlog.Crit, err, "unlink() \"%s\" failed", f.Name())
+		}
 		p.mu.Lock()
 		p.wf, p.rf, p.tmpName = f, rf, f.Name()
 		p.mu.Unlock()
@@ -403,9 +409,6 @@ func (p *pipe) cleanup() {
 	if p.wf != nil {
 		p.wf.Close()
 		p.rf.Close()
-		if err := os.Remove(p.tmpName); err != nil && !errors.Is(err, os.ErrNotExist) {
-			p.u.Logf(errlog.Crit, err, "unlink() \"%s\" failed", p.tmpName)
-		}
 	}
 }
 
