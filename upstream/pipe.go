@@ -52,8 +52,8 @@ type pipe struct {
 	// the writer's batch: a chain and the segments in it, with room for a
 	// few pieces so that small responses need no allocation
 	chain  httpd.Chain
-	pieces [4]httpd.Piece
-	sent   [4]segment
+	pieces [16]httpd.Piece
+	sent   [16]segment
 	// segsA backs segs for the first few segments
 	segsA [4]segment
 }
@@ -216,7 +216,16 @@ func (p *pipe) read() {
 	u := p.u
 	u.log = u.R.WithAction("reading upstream")
 	c := u.conn
-	b := buf.Get(int(u.Conf.BufferSize.Get()))
+	// read as much as the pipe's buffers hold at once (nginx reads with
+	// readv into every free buffer), not a buffer at a time
+	size := int(u.Conf.BufferSize.Get())
+	if bufs := u.Conf.Bufs.Get(); int(bufs.Size)*bufs.Num > size {
+		size = int(bufs.Size) * bufs.Num
+	}
+	if size > maxPipeRead {
+		size = maxPipeRead
+	}
+	b := buf.Get(size)
 	defer buf.Put(b)
 	timeout := u.Conf.ReadTimeout.Get()
 	var limit int64
@@ -266,6 +275,9 @@ func (p *pipe) read() {
 	}
 	p.finish(0)
 }
+
+// maxPipeRead bounds the reader's buffer.
+const maxPipeRead = 64 << 10
 
 // sendable reports whether the writer has something to do (called with mu
 // held): the end, or a segment other than a memory buffer the reader is
@@ -319,7 +331,12 @@ func (p *pipe) finish(rc int) {
 func (p *pipe) write() int {
 	u := p.u
 	r := u.R
+	// a batch is whatever is ready, at least busy_buffers_size: one writev
+	// per batch
 	busy := int(u.Conf.BusyBuffers())
+	if bufs := u.Conf.Bufs.Get(); int(bufs.Size)*bufs.Num > busy {
+		busy = int(bufs.Size) * bufs.Num
+	}
 	chain := &p.chain
 	chain.Pieces = p.pieces[:0]
 	sent := p.sent[:0]
