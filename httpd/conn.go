@@ -32,6 +32,7 @@ type conn struct {
 	requests   int
 	remoteAddr string
 	remotePort string
+	real       *realAddr // set by SetClientAddr (realip)
 	localIP    string
 	localPort  int
 

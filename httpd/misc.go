@@ -21,7 +21,7 @@ func escapeURI(s string) string {
 // binaryRemoteAddr is the client address in binary form
 // ($binary_remote_addr): 4 bytes for IPv4, 16 for IPv6.
 func (c *conn) binaryRemoteAddr() string {
-	if a, ok := c.nc.RemoteAddr().(*net.TCPAddr); ok {
+	if a, ok := c.clientAddr().(*net.TCPAddr); ok {
 		if v4 := a.IP.To4(); v4 != nil {
 			return string(v4)
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/sluicehq/sluice/modules/notmodified"
 	"github.com/sluicehq/sluice/modules/proxy"
 	"github.com/sluicehq/sluice/modules/rangefilter"
+	"github.com/sluicehq/sluice/modules/realip"
 	"github.com/sluicehq/sluice/modules/rewrite"
 	"github.com/sluicehq/sluice/modules/ssi"
 	"github.com/sluicehq/sluice/modules/static"
@@ -39,6 +40,7 @@ func HTTP() []*httpd.Module {
 		autoindex.Module,
 		index.Module,
 		access.Module,
+		realip.Module,
 		mapmod.Module,
 		rewrite.Module,
 		proxy.Module,
@@ -76,6 +78,7 @@ func AllWith(extra ...*httpd.Module) []*core.Module {
 // configure script names them ("http_proxy"), for -V.
 var Implemented = []string{
 	"http_access",
+	"http_realip",
 	"http_map",
 	"http_autoindex",
 	"http_rewrite",

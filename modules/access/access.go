@@ -119,7 +119,7 @@ func handler(r *httpd.Request) httpd.Status {
 	if lc == nil {
 		return httpd.Declined
 	}
-	switch a := r.Conn().RemoteAddr().(type) {
+	switch a := r.ClientAddr().(type) {
 	case *net.TCPAddr:
 		ip := a.IP
 		if len(ip) == net.IPv4len {
