@@ -35,6 +35,7 @@ func HTTP() []*httpd.Module {
 	return []*httpd.Module{
 		log.Module,
 		upstream.Module,
+		upstream.CacheModule,
 		balancer.Module,
 		static.Module,
 		autoindex.Module,
@@ -92,4 +93,5 @@ var Implemented = []string{
 	"http_upstream_zone",
 	"http_ssi",
 	"http_addition",
+	"http_cache",
 }

@@ -105,6 +105,8 @@ type Conf struct {
 
 	// Module is the module name for messages ("proxy").
 	Module string
+	// Cache is the response cache configuration (CacheDirectives).
+	Cache CacheConf
 
 	bindSet                  bool
 	busy, tempWrite, maxTemp int64
@@ -182,6 +184,10 @@ func (c *Conf) Merge(cf *httpd.Config, p *Conf, prefix string, defaultHide []str
 	c.NextUpstream.Inherit(p.NextUpstream, FtError|FtTimeout)
 	if c.NextUpstream.Get()&FtOff != 0 {
 		c.NextUpstream.Set(FtOff)
+	}
+
+	if err := c.Cache.merge(cf, &p.Cache, prefix); err != nil {
+		return err
 	}
 
 	if !c.HideHeaders.IsSet() && !c.PassHeaders.IsSet() && p.Hidden != nil {

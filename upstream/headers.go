@@ -17,8 +17,12 @@ import (
 func (u *Upstream) respond() httpd.Status {
 	r := u.R
 	status := u.HeadersIn.StatusN
+	u.cacheHeaders()
 	if status >= 300 {
 		if st, handled := u.testNext(); handled {
+			return st
+		}
+		if st, handled := u.cacheTestNext(); handled {
 			return st
 		}
 		if st, handled := u.interceptErrors(); handled {
@@ -28,6 +32,7 @@ func (u *Upstream) respond() httpd.Status {
 	if st, done := u.processHeaders(); done {
 		return st
 	}
+	u.cacheResponse()
 	rc := r.SendHeader()
 	if rc == httpd.Error || rc > 0 {
 		return u.finalize(int(rc))
@@ -39,7 +44,7 @@ func (u *Upstream) respond() httpd.Status {
 		}
 		return u.tunnel()
 	}
-	if r.HeaderOnly && !u.Buffering {
+	if r.HeaderOnly && (!u.Buffering || u.cacheSkipBody()) {
 		return u.finalize(0)
 	}
 	return u.relayBody()

@@ -70,7 +70,7 @@ func (u *Upstream) relayBuffered() httpd.Status {
 	u.setAction("reading upstream")
 	if pre := u.preread(); len(pre) > 0 {
 		u.state.ResponseLength += int64(len(pre))
-		if err := u.filter(pre); err != nil {
+		if err := u.filterTap(pre); err != nil {
 			// a body the protocol rejects ends as NGX_ABORT does: the
 			// connection closes and nothing pending is sent
 			p.finish(int(httpd.Error))
@@ -252,7 +252,7 @@ func (p *pipe) read() {
 			u.state.BytesReceived += int64(n)
 			u.state.ResponseLength += int64(n)
 			p.mu.Unlock()
-			if ferr := u.filter(b[:n]); ferr != nil {
+			if ferr := u.filterTap(b[:n]); ferr != nil {
 				p.finish(int(httpd.Error))
 				return
 			}

@@ -61,6 +61,11 @@ type Upstream struct {
 
 	// Peer is the peer of the current attempt.
 	Peer *Peer
+	// Method, when set, is the method to send instead of the client's
+	// (HEAD becomes GET to fill the cache: cache_convert_head).
+	Method string
+
+	cache   *cacheReq // the response cache's state (cache.go)
 
 	picker  Picker
 	tries   int
@@ -192,6 +197,11 @@ func Run(r *httpd.Request, c *Conf, t Target, p Protocol) (st httpd.Status) {
 		}
 		u.release()
 	}()
+	if c.Cache.Enabled() {
+		if st, done := u.cacheStart(); done {
+			return st
+		}
+	}
 	if err := p.CreateRequest(u); err != nil {
 		// the protocol logged why, as nginx's create_request handlers do
 		return u.finalize(500)
@@ -297,6 +307,9 @@ func (u *Upstream) next(ft uint32) (httpd.Status, bool) {
 		(u.sent && u.RequestBodyNoBuffering) ||
 		(timeout > 0 && time.Since(u.start) >= timeout) {
 		u.closeConn()
+		if st, ok := u.cacheStaleOnError(ft); ok {
+			return st, false
+		}
 		return u.finalize(status), false
 	}
 	u.closeConn()
@@ -376,6 +389,7 @@ func (u *Upstream) finalize(rc int) httpd.Status {
 		return httpd.Done
 	}
 	u.finalized = true
+	u.cacheFinalize(rc)
 	if s := u.state; s != nil && s.ResponseTime < 0 {
 		s.ResponseTime = time.Since(s.start)
 		if c := u.currentConn(); c != nil {

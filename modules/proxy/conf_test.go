@@ -74,7 +74,7 @@ var confErrorCases = []struct {
 	{name: "method duplicate", conf: loc(`proxy_method GET; proxy_method POST;`), want: `"proxy_method" directive is duplicate in FILE:5`},
 	{name: "set header arity", conf: loc(`proxy_set_header X;`), want: `invalid number of arguments in "proxy_set_header" directive in FILE:5`},
 	{name: "set header unknown variable", conf: loc(`proxy_set_header X $nosuch;`), want: `unknown "nosuch" variable`},
-	{name: "cache not implemented", conf: loc(`proxy_cache one;`), want: `unknown directive "proxy_cache" in FILE:5`, sluiceOnly: true},
+	{name: "cache zone unknown", conf: loc(`proxy_cache one;`), want: `"proxy_cache" zone "one" is unknown in FILE:7`, sluiceOnly: true},
 	{name: "ssl not implemented", conf: loc(`proxy_ssl_verify on;`), want: `unknown directive "proxy_ssl_verify" in FILE:5`, sluiceOnly: true},
 }
 

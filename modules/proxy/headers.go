@@ -40,13 +40,16 @@ type headerSet struct {
 	names []string
 }
 
-// defaultHeaders is nginx's default list (as of the nginx version sluice
-// follows): a field listed with an empty value is never passed.
-var defaultHeaders = []struct {
+// defaultHeader is one field of a default list.
+type defaultHeader struct {
 	key  string
 	kind int
 	keep bool // has a value
-}{
+}
+
+// defaultHeaders is nginx's default list (as of the nginx version sluice
+// follows): a field listed with an empty value is never passed.
+var defaultHeaders = []defaultHeader{
 	{"Host", valProxyHost, true},
 	{"Connection", valClose, true},
 	{"Content-Length", valBodyLength, true},
@@ -61,6 +64,12 @@ var defaultHeaders = []struct {
 // defaults: the configured lines first, then each default the
 // configuration did not name.
 func compileHeaders(src []headerSrc) *headerSet {
+	return compileHeadersWith(src, defaultHeaders)
+}
+
+// compileHeadersWith is compileHeaders with another default list (the
+// cache's).
+func compileHeadersWith(src []headerSrc, defaults []defaultHeader) *headerSet {
 	hs := &headerSet{}
 	for _, h := range src {
 		hs.names = append(hs.names, strings.ToLower(h.key))
@@ -69,7 +78,7 @@ func compileHeaders(src []headerSrc) *headerSet {
 		}
 	}
 next:
-	for _, d := range defaultHeaders {
+	for _, d := range defaults {
 		for _, h := range src {
 			if strings.EqualFold(h.key, d.key) {
 				continue next
@@ -111,6 +120,8 @@ func (l *headerLine) value(r *httpd.Request, ctx *reqCtx) string {
 			return "chunked"
 		}
 		return ""
+	case valCacheLastModified, valCacheETag:
+		return cacheHeaderValue(r, l.kind)
 	}
 	return l.cx.Eval(r)
 }

@@ -56,6 +56,8 @@ type LocConf struct {
 	// compiled set in effect (inherited whole when a level has none).
 	headerSrc conf.List[headerSrc]
 	headers   *headerSet
+	// headersCache is the set sent for cacheable requests (cache.go).
+	headersCache *headerSet
 
 	// redirect: proxy_redirect off (false) or on; redirects the rules of
 	// this level (nil: none here, inherit).
@@ -112,7 +114,8 @@ func directives() []conf.Directive {
 			Syntax: "proxy_http_version 1.0 | 1.1;", Default: "proxy_http_version 1.0;",
 			Doc: "Sets the HTTP protocol version for proxying."},
 	}
-	return append(d, upstream.Directives("proxy_", func(c *LocConf) *upstream.Conf { return &c.U })...)
+	d = append(d, upstream.Directives("proxy_", func(c *LocConf) *upstream.Conf { return &c.U })...)
+	return append(d, upstream.CacheDirectives("proxy_", func(c *LocConf) *upstream.Conf { return &c.U })...)
 }
 
 // mergeLoc is ngx_http_proxy_merge_loc_conf.
@@ -155,6 +158,7 @@ func mergeLoc(cf *httpd.Config, parent, child any) error {
 	} else {
 		c.headers = compileHeaders(c.headerSrc.Get())
 	}
+	mergeCacheHeaders(p, c)
 	return nil
 }
 

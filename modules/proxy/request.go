@@ -134,7 +134,10 @@ var errZeroURI = errors.New("zero length URI to proxy")
 func (p *proto) CreateRequest(u *upstream.Upstream) error {
 	r, lc, ctx := u.R, p.lc, p.ctx
 	method := r.Method
-	if x := lc.method.Get(); x != nil {
+	if u.Method != "" {
+		// HEAD was changed to GET to fill the cache
+		method = u.Method
+	} else if x := lc.method.Get(); x != nil {
 		method = x.Eval(r)
 	}
 	p.head = strings.EqualFold(method, "HEAD")
@@ -169,6 +172,9 @@ func (p *proto) CreateRequest(u *upstream.Upstream) error {
 		b = append(b, " HTTP/1.0\r\n"...)
 	}
 	hs := lc.headers
+	if u.Cacheable() {
+		hs = lc.headersCache
+	}
 	for i := range hs.lines {
 		l := &hs.lines[i]
 		v := l.value(r, ctx)
