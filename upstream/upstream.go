@@ -65,7 +65,7 @@ type Upstream struct {
 	// (HEAD becomes GET to fill the cache: cache_convert_head).
 	Method string
 
-	cache   *cacheReq // the response cache's state (cache.go)
+	cache *cacheReq // the response cache's state (cache.go)
 
 	picker  Picker
 	tries   int
