@@ -134,11 +134,15 @@ func (w *clientWatch) end() {
 	}
 	w.stop.Store(true)
 	u := w.u
-	w.timer.Stop()
+	stopped := w.timer.Stop()
 	w.mu.Lock()
 	w.ended = true
 	started := w.started
 	w.mu.Unlock()
+	// a timer that fired without starting the goroutine yet has its
+	// callback still to run: that callback holds w, which then cannot go
+	// back to the pool (it would see the next exchange's state)
+	pending := !stopped && !started
 	if started {
 		c := u.R.Conn()
 		c.SetReadDeadline(time.Now())
@@ -148,7 +152,9 @@ func (w *clientWatch) end() {
 	u.watchGone = w.gone.Load()
 	u.watch = nil
 	w.u, w.rc, w.perr = nil, nil, nil
-	watchPool.Put(w)
+	if !pending {
+		watchPool.Put(w)
+	}
 }
 
 // clientAborted reports whether the client went away and the exchange was
