@@ -24,6 +24,7 @@ import (
 	"github.com/sluicehq/sluice/modules/rewrite"
 	"github.com/sluicehq/sluice/modules/ssi"
 	"github.com/sluicehq/sluice/modules/static"
+	"github.com/sluicehq/sluice/modules/sub"
 	"github.com/sluicehq/sluice/upstream"
 	"github.com/sluicehq/sluice/upstream/balancer"
 )
@@ -54,6 +55,7 @@ func HTTP() []*httpd.Module {
 		balancer.ZoneModule,
 		mytest.Module,
 		ssi.Module,
+		sub.Module,
 		addition.Module,
 		headers.Module,
 		rangefilter.Module,
@@ -93,5 +95,6 @@ var Implemented = []string{
 	"http_upstream_zone",
 	"http_ssi",
 	"http_addition",
+	"http_sub",
 	"http_cache",
 }
