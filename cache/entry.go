@@ -399,6 +399,16 @@ func (w *Writer) Commit(length int64) error {
 	}
 	z.mu.Lock()
 	n := e.node
+	if n == nil {
+		// a bypassed request never looked the entry up: its response is
+		// indexed now (nginx creates the node when it stores a bypassed
+		// response); the entry holds it until Close
+		if n, _ = z.lookup(e.Key, time.Now()); n != nil {
+			n.count++
+			n.uses++
+			e.node = n
+		}
+	}
 	if n != nil {
 		if n.exists {
 			z.size -= n.fsSize

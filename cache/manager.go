@@ -13,8 +13,9 @@ import (
 // loader): files named by a key in their level directories become entries;
 // anything else there (temp files a crash left, stray names) is removed.
 // Until it is done the zone is cold: a key it does not know yet may still
-// be on disk, so lookups look for its file.
-func (z *Zone) load() {
+// be on disk, so lookups look for its file. It reports false when the zone
+// was stopped meanwhile.
+func (z *Zone) load() bool {
 	spec := z.Spec()
 	files := spec.LoaderFiles
 	if files <= 0 {
@@ -29,14 +30,23 @@ func (z *Zone) load() {
 		threshold = 200 * time.Millisecond
 	}
 	start, n := time.Now(), 0
+	began := start
+	stopped := false
 	filepath.WalkDir(spec.Dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return nil
 		}
-		z.loadFile(spec, path, d)
+		z.loadFile(spec, path, d, began)
 		n++
 		if n >= files || time.Since(start) >= threshold {
-			time.Sleep(sleep)
+			t := time.NewTimer(sleep)
+			select {
+			case <-t.C:
+			case <-z.quit:
+				t.Stop()
+				stopped = true
+				return fs.SkipAll
+			}
 			start, n = time.Now(), 0
 		}
 		return nil
@@ -44,22 +54,24 @@ func (z *Zone) load() {
 	z.mu.Lock()
 	z.cold = false
 	z.mu.Unlock()
+	return !stopped
 }
 
-// loadFile indexes one file of the cache directory, or removes it.
-func (z *Zone) loadFile(spec Spec, path string, d fs.DirEntry) {
-	name := d.Name()
-	k, ok := keyOfName(name)
-	if !ok || pathOf(spec.Dir, spec.Levels, k) != path {
-		os.Remove(path)
-		return
-	}
+// loadFile indexes one file of the cache directory, or removes it. Only
+// files older than the loader (by a margin: file times are coarse) are
+// removed: newer ones are the temp files of responses being stored now
+// (use_temp_path=off puts them here).
+func (z *Zone) loadFile(spec Spec, path string, d fs.DirEntry, began time.Time) {
 	fi, err := d.Info()
 	if err != nil || !fi.Mode().IsRegular() {
 		return
 	}
-	if fi.Size() < fixedLen {
-		os.Remove(path)
+	old := fi.ModTime().Before(began.Add(-loaderMargin))
+	k, ok := keyOfName(d.Name())
+	if !ok || pathOf(spec.Dir, spec.Levels, k) != path || fi.Size() < fixedLen {
+		if old {
+			os.Remove(path)
+		}
 		return
 	}
 	z.mu.Lock()
@@ -84,6 +96,10 @@ func (z *Zone) loadFile(spec Spec, path string, d fs.DirEntry) {
 		z.head = n
 	}
 }
+
+// loaderMargin is how much older than the loader a file must be for the
+// loader to remove it.
+const loaderMargin = 2 * time.Second
 
 func keyOfName(name string) (Key, bool) {
 	var k Key
@@ -121,6 +137,9 @@ func (z *Zone) manage() {
 		case <-t.C:
 		case <-z.kick:
 			t.Stop()
+		case <-z.quit:
+			t.Stop()
+			return
 		}
 	}
 }

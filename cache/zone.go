@@ -60,8 +60,15 @@ type Zone struct {
 	maxNodes int
 	cold     bool // the loader has not finished: unknown keys may be on disk
 	started  bool
+	stopped  bool
 	// kick wakes the manager early (the size went over max_size).
 	kick chan struct{}
+	// quit stops the loader and manager; done is closed when they end
+	quit chan struct{}
+	done chan struct{}
+	// refs counts the live configurations that use the zone (under
+	// registryMu)
+	refs int
 }
 
 // node is one key in the index (ngx_http_file_cache_node_t).
@@ -90,7 +97,8 @@ var (
 
 // Get returns the zone for spec: the zone of an earlier configuration with
 // the same name and directory (its index kept, its parameters updated), or
-// a new one. Start it once the configuration is accepted.
+// a new one. A configuration that goes live holds the zone with Acquire
+// and lets it go with Drop when it retires.
 func Get(spec Spec) *Zone {
 	registryMu.Lock()
 	defer registryMu.Unlock()
@@ -101,7 +109,8 @@ func Get(spec Spec) *Zone {
 		z.mu.Unlock()
 		return z
 	}
-	z := &Zone{spec: spec, nodes: map[Key]*node{}, cold: true, maxNodes: maxNodes(spec.KeysSize), kick: make(chan struct{}, 1)}
+	z := &Zone{spec: spec, nodes: map[Key]*node{}, cold: true, maxNodes: maxNodes(spec.KeysSize), kick: make(chan struct{}, 1),
+		quit: make(chan struct{}), done: make(chan struct{})}
 	registry[spec.Name] = z
 	return z
 }
@@ -124,18 +133,55 @@ func (z *Zone) Spec() Spec {
 // Name returns the keys zone name.
 func (z *Zone) Name() string { return z.Spec().Name }
 
-// Start starts the zone's loader and manager (once per zone).
+// Acquire marks the zone as used by one more live configuration.
+func (z *Zone) Acquire() {
+	registryMu.Lock()
+	z.refs++
+	registryMu.Unlock()
+}
+
+// Drop lets go of a configuration's hold on the zone (Acquire). When no
+// live configuration holds it any more, its loader and manager stop (Drop
+// waits for them) and a later Get with the same spec starts a new zone,
+// which loads the index from the files again.
+func (z *Zone) Drop() {
+	registryMu.Lock()
+	z.refs--
+	last := z.refs <= 0
+	if last && registry[z.spec.Name] == z {
+		delete(registry, z.spec.Name)
+	}
+	registryMu.Unlock()
+	if !last {
+		return
+	}
+	z.mu.Lock()
+	started := z.started
+	if !z.stopped {
+		z.stopped = true
+		close(z.quit)
+	}
+	z.mu.Unlock()
+	if started {
+		<-z.done
+	}
+}
+
+// Start starts the zone's loader and manager (once per zone; never after
+// the zone stopped).
 func (z *Zone) Start() {
 	z.mu.Lock()
-	if z.started {
+	if z.started || z.stopped {
 		z.mu.Unlock()
 		return
 	}
 	z.started = true
 	z.mu.Unlock()
 	go func() {
-		z.load()
-		z.manage()
+		defer close(z.done)
+		if z.load() {
+			z.manage()
+		}
 	}()
 }
 

@@ -108,7 +108,6 @@ func (u *Upstream) cacheStart() (st httpd.Status, done bool) {
 	if z == nil {
 		return 0, false
 	}
-	z.Start()
 	if r.MethodBit == httpd.MethodHEAD && c.ConvertHead.Get() {
 		u.Method = "GET"
 	}

@@ -52,11 +52,24 @@ func zonesOfRequest(r *httpd.Request) *cacheZones {
 	return httpd.MainConf[cacheZones](r, &cacheSelf)
 }
 
-// startZones starts the loader and manager of every zone.
+// startZones holds every zone of a configuration that goes live and starts
+// its loader and manager; the configuration lets go of them when it
+// retires (after a reload, once its last connection is gone), so a zone no
+// live configuration names stops. A configuration test (-t) starts nothing.
 func startZones(cf *httpd.Config) error {
-	for _, z := range zonesOf(cf).list {
+	if cf.Cycle != nil && cf.Cycle.Options != nil && cf.Cycle.Options.Test {
+		return nil
+	}
+	list := zonesOf(cf).list
+	for _, z := range list {
+		z.zone.Acquire()
 		z.zone.Start()
 	}
+	cf.OnRetire(func() {
+		for _, z := range list {
+			z.zone.Drop()
+		}
+	})
 	return nil
 }
 
