@@ -79,8 +79,8 @@ outer:
 	return out.String()
 }
 
-// splits returns body cut in every way into two and three pieces, byte by
-// byte, and whole.
+// splits returns body cut in every way into two pieces, byte by byte, and
+// whole; short bodies also in every way into three pieces.
 func splits(body string) [][]string {
 	out := [][]string{{body}}
 	bytewise := make([]string, len(body))
@@ -90,6 +90,9 @@ func splits(body string) [][]string {
 	out = append(out, bytewise)
 	for i := 0; i <= len(body); i++ {
 		out = append(out, []string{body[:i], body[i:]})
+		if len(body) > 64 {
+			continue
+		}
 		for j := i; j <= len(body); j++ {
 			out = append(out, []string{body[:i], body[i:j], body[j:]})
 		}
@@ -225,7 +228,7 @@ func TestMatcherReference(t *testing.T) {
 			gen(prefix+c, n-1)
 		}
 	}
-	gen("", 6)
+	gen("", 5)
 	for _, pats := range patSets {
 		for _, once := range []bool{false, true} {
 			for _, body := range bodies {

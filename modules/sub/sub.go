@@ -244,6 +244,15 @@ func (x *ctx) replace(pat int) {
 // bodyFilter replaces the strings (ngx_http_sub_body_filter). It sends
 // what it makes on itself, through the filters after it, and leaves c
 // empty.
+//
+// The held tail goes out at the end of the body. nginx also sends it at
+// the end of a subrequest's body (last_in_chain); sluice marks that end
+// only for upstream responses (their last chain has Last), while a static
+// file or a returned text of a subrequest comes in one chain without it.
+// So for a subrequest not served through the upstream framework every
+// chain is taken as its whole body: nothing is held past it (a match cut
+// between two of its chains would be missed, none of these handlers cuts
+// a body), and nothing is lost.
 func bodyFilter(r *httpd.Request, c *httpd.Chain) httpd.Status {
 	x := httpd.Ctx[ctx](r, &self)
 	if x == nil || x.st.done && len(x.st.held) == 0 {
@@ -261,7 +270,7 @@ func bodyFilter(r *httpd.Request, c *httpd.Chain) httpd.Status {
 	c.Reset()
 	rc := x.run(r)
 	if rc == httpd.OK {
-		if last {
+		if last || r != r.Main && r.Upstream == nil {
 			x.st.end(x)
 		}
 		x.out.Last, x.out.Flush = last, flush
