@@ -90,6 +90,9 @@ http {
 }
 `
 
+// ims is the modification time of files/foo.html.
+const ims = "Wed, 01 Jan 2020 00:00:00 GMT"
+
 // slowBody is what the slow backend sends, one byte per write.
 const slowBody = "xfoo-fo-FOO-foobar-fo"
 
@@ -132,6 +135,11 @@ func setup(t *testing.T) string {
 		if err := os.WriteFile(path, []byte(content), 0644); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// a known date for If-Modified-Since
+	mtime := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	if err := os.Chtimes(filepath.Join(root, "files/foo.html"), mtime, mtime); err != nil {
+		t.Fatal(err)
 	}
 	slow := startSlow(t)
 	return strings.NewReplacer("%%ROOT%%", root, "%%SLOW%%", slow.Addr()).Replace(conf)
@@ -233,6 +241,12 @@ func TestHeaders(t *testing.T) {
 	if r.StatusCode != 200 || string(r.Body) != "bar" {
 		t.Errorf("range:\n%s", r)
 	}
+	// the not-modified filter runs first: a 304 keeps its validators, as
+	// in nginx
+	r = testutil.RoundTrip(t, s.Addr("A"), "GET /files/foo.html HTTP/1.1\r\nHost: localhost\r\nIf-Modified-Since: "+ims+"\r\nConnection: close\r\n\r\n")
+	if r.StatusCode != 304 || !r.Has("Last-Modified") || !r.Has("ETag") {
+		t.Errorf("304:\n%s", r)
+	}
 	// HEAD: the length goes as for GET, as in nginx
 	c := testutil.Dial(t, s.Addr("A"))
 	defer c.Close()
@@ -321,6 +335,9 @@ func TestOracleSub(t *testing.T) {
 		}
 	}
 	oracle.Compare(t, "GET /files/foo.html HTTP/1.1\r\nHost: localhost\r\nRange: bytes=0-0\r\nConnection: close\r\n\r\n",
+		ngx.Addr(0), s.Addr("A"), cmp)
+	// a 304 of the not-modified filter goes through the sub filter too
+	oracle.Compare(t, "GET /files/foo.html HTTP/1.1\r\nHost: localhost\r\nIf-Modified-Since: "+ims+"\r\nConnection: close\r\n\r\n",
 		ngx.Addr(0), s.Addr("A"), cmp)
 	head := cmp
 	head.NoBody = true
