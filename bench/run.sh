@@ -22,7 +22,10 @@
 # Scenarios: small responses over 50 keepalive connections; 1 MiB responses
 # over 10 connections; 1,000 concurrent connections; 10,000 idle keepalive
 # connections held open (RSS of each server); one slow client downloading
-# 32 MiB with buffering on (peak RSS, and whether a temp file was used).
+# 32 MiB with buffering on (peak RSS, and whether a temp file was used). The
+# RSS column of the load scenarios is the peak seen while wrk ran; the idle
+# and slow scenarios restart each server first and measure that process
+# alone.
 #
 # CPU pinning: with two or more CPUs, the servers under test run on CPU
 # $SERVER_CPU (default 0) and the load generators and the backend on
@@ -62,6 +65,7 @@ if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then
 fi
 missing=()
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 [ -x /usr/sbin/nginx ] || missing+=(nginx-core)
 command -v taskset >/dev/null 2>&1 || missing+=(util-linux)
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -238,6 +242,35 @@ PIDS+=("$SPID")
 wait_port "$NPORT" "$NPID"
 wait_port "$SPORT" "$SPID"
 
+# restart_server SERVER: stops the server under test and starts it again on
+# the same port, so that a memory scenario measures a fresh process rather
+# than the high-water mark the load scenarios before it left (a Go heap, like
+# nginx's pools, keeps pages it no longer uses for a while).
+restart_server() {
+	local s=$1 pid
+	if [ "$s" = nginx ]; then pid=$NPID; else pid=$SPID; fi
+	kill -QUIT "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	# forget the old pid: cleanup must not signal a number the system may
+	# have given to another process
+	local keep=() p
+	for p in "${PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
+	PIDS=("${keep[@]}")
+	if [ "$s" = nginx ]; then
+		start_bg "$SERVER_CPU" /usr/sbin/nginx -p "$WORK/nginx" -c conf/nginx.conf 2>>"$WORK/nginx/logs/stderr" &
+		NPID=$!
+		PIDS+=("$NPID")
+		wait_port "$NPORT" "$NPID"
+	else
+		start_bg "$SERVER_CPU" "$WORK/bin/sluice" -p "$WORK/sluice" -c conf/nginx.conf 2>>"$WORK/sluice/logs/stderr" &
+		SPID=$!
+		PIDS+=("$SPID")
+		wait_port "$SPORT" "$SPID"
+	fi
+	# one request opens the upstream keepalive connection and warms the path
+	curl -s -o /dev/null "http://127.0.0.1:$(port_of "$s")/small" || true
+}
+
 # rss_kb SERVER: resident memory of the server under test (nginx: master and
 # worker together; sluice: its one process).
 rss_kb() {
@@ -373,8 +406,14 @@ for round in $(seq "$ROUNDS"); do
 	for s in $order; do run_wrk small-c50 "$s" "$round" 50 /small; done
 	for s in $order; do run_wrk 1MiB-c10 "$s" "$round" 10 /big; done
 	for s in $order; do run_wrk small-c1000 "$s" "$round" 1000 /small; done
-	for s in $order; do run_idle "$s" "$round"; done
-	for s in $order; do run_slow "$s" "$round"; done
+	for s in $order; do
+		restart_server "$s"
+		run_idle "$s" "$round"
+	done
+	for s in $order; do
+		restart_server "$s"
+		run_slow "$s" "$round"
+	done
 done
 
 # ------------------------------------------------------------ report

@@ -8,7 +8,9 @@ package main
 
 import (
 	_ "embed"
+	"fmt"
 	"os"
+	"runtime/pprof"
 
 	"github.com/sluicehq/sluice/core"
 	"github.com/sluicehq/sluice/modules"
@@ -18,6 +20,22 @@ import (
 var defaultConf []byte
 
 func main() {
+	// SLUICE_CPUPROFILE=FILE writes a CPU profile of the whole run to FILE
+	// (for go tool pprof; see docs/performance.md)
+	if name := os.Getenv("SLUICE_CPUPROFILE"); name != "" {
+		f, err := os.Create(name)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "sluice: SLUICE_CPUPROFILE: %v\n", err)
+			os.Exit(1)
+		}
+		code := program().Main(os.Args[1:])
+		pprof.StopCPUProfile()
+		f.Close()
+		os.Exit(code)
+	}
 	os.Exit(program().Main(os.Args[1:]))
 }
 
