@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/errlog"
@@ -56,11 +57,22 @@ type Socket struct {
 	RcvBuf, SndBuf   int
 	IPv6Only         bool
 	DeferredAccept   bool
+	// KeepAlive is TCP keepalive on accepted connections (listen's
+	// so_keepalive); nil leaves it off, as nginx does.
+	KeepAlive *KeepAlive
 	// Handle serves one accepted connection; it owns and closes it.
 	Handle func(net.Conn)
 	// Addr is filled in once the socket is bound with its actual address
 	// (useful for port 0).
 	Addr net.Addr
+}
+
+// KeepAlive is the TCP keepalive of accepted connections. A zero Idle,
+// Interval or Count leaves the system's value of that option.
+type KeepAlive struct {
+	Enable         bool
+	Idle, Interval time.Duration
+	Count          int
 }
 
 // Key identifies a socket across configurations.

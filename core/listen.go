@@ -208,6 +208,13 @@ func listen(s *Socket) (net.Listener, error) {
 		}
 		return serr
 	}}
+	// accepted connections get TCP keepalive only when so_keepalive asks
+	// for it (Go's listeners turn it on by default, nginx's do not)
+	lc.KeepAlive = -1
+	if ka := s.KeepAlive; ka != nil && ka.Enable {
+		lc.KeepAliveConfig = net.KeepAliveConfig{Enable: true, Idle: orSystem(ka.Idle),
+			Interval: orSystem(ka.Interval), Count: int(orSystem(time.Duration(ka.Count)))}
+	}
 	network := s.Network
 	if network == "tcp" && s.IPv6Only {
 		network = "tcp6"
@@ -221,6 +228,15 @@ func listen(s *Socket) (net.Listener, error) {
 		ul.SetUnlinkOnClose(true)
 	}
 	return ln, nil
+}
+
+// orSystem maps an unset (zero) keepalive option to -1, which leaves the
+// system's value.
+func orSystem(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
 
 // applyBacklog calls listen(2) again with the configured backlog, which

@@ -70,6 +70,9 @@ type conn struct {
 	peekBuf   [1]byte
 	peekFn    func(fd uintptr) bool
 	peekErr   error
+	// readFn reads into in for readFor; readN is what it read
+	readFn func(fd uintptr) bool
+	readN  int
 }
 
 // active is what a connection needs only while it serves a request: the
@@ -120,6 +123,18 @@ func (c *conn) init() {
 	case *net.TCPAddr:
 		c.localIP = a.IP.String()
 		c.localPort = a.Port
+	}
+	c.readFn = func(fd uintptr) bool {
+		n, err := syscall.Read(int(fd), c.in)
+		for err == syscall.EINTR {
+			n, err = syscall.Read(int(fd), c.in)
+		}
+		if err == syscall.EAGAIN {
+			return false
+		}
+		c.readN, c.peekErr = max(n, 0), err
+		c.eof = n == 0 && err == nil
+		return true
 	}
 	c.peekFn = func(fd uintptr) bool {
 		n, _, err := syscall.Recvfrom(int(fd), c.peekBuf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
@@ -335,13 +350,10 @@ func (c *conn) idleWait() waitResult {
 	if c.waitTimeout > 0 && c.waitTimeout < short {
 		short = c.waitTimeout
 	}
-	switch c.peekFor(short) {
-	case peekData:
-		if !c.readIn() {
-			return waitClose
-		}
+	switch c.readFor(short) {
+	case readData:
 		return waitData
-	case peekClosed:
+	case readClosed:
 		return waitClose
 	}
 	if c.waitTimeout > 0 && c.waitTimeout <= short {
@@ -358,39 +370,49 @@ func (c *conn) idleWait() waitResult {
 	return waitParked
 }
 
-type peekResult uint8
+type readResult uint8
 
 const (
-	peekData peekResult = iota
-	peekNothing
-	peekClosed
+	readData readResult = iota
+	readNothing
+	readClosed
 )
 
-// peekFor waits up to d for the client to send something, consuming
-// nothing.
-func (c *conn) peekFor(d time.Duration) peekResult {
+// readFor waits up to d for the client's next bytes and reads them into a
+// header buffer (readData). While the goroutine lingers a read is one
+// system call less than a peek followed by a read; when d passes with
+// nothing sent (readNothing) the buffer goes back to its pool, so that a
+// parked connection holds none.
+func (c *conn) readFor(d time.Duration) readResult {
 	if !c.setIdle(true) {
-		return peekClosed
+		return readClosed
 	}
 	defer c.setIdle(false)
+	if c.in == nil {
+		c.in = buf.Get(int(c.addr.def.CoreSrv().ClientHeaderBufferSize.Get()))
+	}
+	c.pos, c.last = 0, 0
 	c.nc.SetReadDeadline(time.Now().Add(d))
-	c.peekErr, c.eof = nil, false
-	err := c.raw.Read(c.peekFn)
+	c.readN, c.peekErr, c.eof = 0, nil, false
+	err := c.raw.Read(c.readFn)
 	c.nc.SetReadDeadline(time.Time{})
 	if c.draining() {
-		return peekClosed
+		return readClosed
 	}
 	if err != nil {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return peekNothing
+			buf.Put(c.in)
+			c.in = nil
+			return readNothing
 		}
-		return peekClosed
+		return readClosed
 	}
 	if c.eof || c.peekErr != nil {
-		c.logClosedIdle(c.peekErr)
-		return peekClosed
+		c.logReadFailure(c.peekErr)
+		return readClosed
 	}
-	return peekData
+	c.last = c.readN
+	return readData
 }
 
 func (c *conn) logClosedIdle(err error) {
@@ -436,18 +458,24 @@ func (c *conn) readIn() bool {
 	c.pos, c.last = 0, 0
 	n, err := c.nc.Read(c.in)
 	if n == 0 || err != nil {
-		switch {
-		case err == nil || errors.Is(err, io.EOF):
-			c.logClosedIdle(nil)
-		case c.requests == 0:
-			c.cf.Cycle.Log.Logf(errlog.Info, c, err, "recv() failed")
-		default:
-			c.logClosedIdle(err)
-		}
+		c.logReadFailure(err)
 		return false
 	}
 	c.last = n
 	return true
+}
+
+// logReadFailure logs the end of a connection whose read for a request
+// found EOF (err nil or io.EOF) or failed.
+func (c *conn) logReadFailure(err error) {
+	switch {
+	case err == nil || errors.Is(err, io.EOF):
+		c.logClosedIdle(nil)
+	case c.requests == 0:
+		c.cf.Cycle.Log.Logf(errlog.Info, c, err, "recv() failed")
+	default:
+		c.logClosedIdle(err)
+	}
 }
 
 // waitData waits, holding no buffer, until the client sends something,

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/core"
@@ -15,23 +16,68 @@ import (
 type Listen struct {
 	// Network is "tcp" or "unix"; Host is the IP ("" for the wildcard),
 	// Port the port; Path the unix socket path.
-	Network    string
-	Host       string
-	Port       int
-	Path       string
-	Default    bool
-	Bind       bool
-	Backlog    int
-	RcvBuf     int
-	SndBuf     int
-	Deferred   bool
-	ReusePort  bool
-	IPv6Only   bool
-	KeepAlive  bool
+	Network   string
+	Host      string
+	Port      int
+	Path      string
+	Default   bool
+	Bind      bool
+	Backlog   int
+	RcvBuf    int
+	SndBuf    int
+	Deferred  bool
+	ReusePort bool
+	IPv6Only  bool
+	// KeepAlive is so_keepalive: nil leaves the system's setting (off);
+	// zero fields of an enabled one leave the system's value of that
+	// option.
+	KeepAlive  *core.KeepAlive
 	ProxyProto bool
 	text       string
 	file       string
 	line       int
+}
+
+// parseSoKeepalive parses so_keepalive's value: on, off, or
+// [keepidle]:[keepintvl]:[keepcnt] (times in seconds by default) with at
+// least one part set. off gives a KeepAlive that is not enabled.
+func parseSoKeepalive(v string) (*core.KeepAlive, bool) {
+	switch v {
+	case "on":
+		return &core.KeepAlive{Enable: true}, true
+	case "off":
+		return &core.KeepAlive{}, true
+	}
+	parts := strings.SplitN(v, ":", 3)
+	for len(parts) < 3 {
+		parts = append(parts, "")
+	}
+	ka := &core.KeepAlive{Enable: true}
+	if parts[0] != "" {
+		n, ok := conf.ParseTime(parts[0], true)
+		if !ok {
+			return nil, false
+		}
+		ka.Idle = time.Duration(n) * time.Second
+	}
+	if parts[1] != "" {
+		n, ok := conf.ParseTime(parts[1], true)
+		if !ok {
+			return nil, false
+		}
+		ka.Interval = time.Duration(n) * time.Second
+	}
+	if parts[2] != "" {
+		n, ok := conf.Atoi(parts[2])
+		if !ok {
+			return nil, false
+		}
+		ka.Count = int(n)
+	}
+	if ka.Idle == 0 && ka.Interval == 0 && ka.Count == 0 {
+		return nil, false
+	}
+	return ka, true
 }
 
 // addrText is nginx's text for the address ("127.0.0.1:8080", "*:80",
@@ -134,7 +180,11 @@ func listenOption(c *conf.Cmd, l *Listen, a string) error {
 	case a == "reuseport":
 		l.ReusePort, l.Bind = true, true
 	case strings.HasPrefix(a, "so_keepalive="):
-		l.KeepAlive, l.Bind = v != "off", true
+		ka, ok := parseSoKeepalive(v)
+		if !ok {
+			return c.Errorf("invalid so_keepalive value: \"%s\"", v)
+		}
+		l.KeepAlive, l.Bind = ka, true
 	case a == "proxy_protocol":
 		l.ProxyProto = true
 	case a == "ssl":
@@ -366,7 +416,7 @@ func (cf *Config) buildAddrs() error {
 		ac := a
 		a.socket = &core.Socket{Network: l.Network, Address: address, Backlog: l.Backlog,
 			ReusePort: l.ReusePort, RcvBuf: l.RcvBuf, SndBuf: l.SndBuf,
-			IPv6Only: l.IPv6Only && strings.Contains(l.Host, ":"), DeferredAccept: l.Deferred,
+			IPv6Only: l.IPv6Only && strings.Contains(l.Host, ":"), DeferredAccept: l.Deferred, KeepAlive: l.KeepAlive,
 			Handle: func(c net.Conn) { cf.serve(c, ac) }}
 		cf.sockets = append(cf.sockets, a.socket)
 	}

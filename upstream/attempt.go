@@ -92,9 +92,8 @@ func (u *Upstream) connect() uint32 {
 		r.Log().Logf(errlog.Error, r, syscallErr(err), "connect() failed")
 		return FtError
 	}
-	if tc, ok := nc.(*net.TCPConn); ok {
-		tc.SetNoDelay(true)
-	}
+	// Go's TCP connections have TCP_NODELAY set already, as nginx sets
+	// it on upstream connections
 	u.setConn(&Conn{Conn: nc, Start: time.Now()})
 	return 0
 }
