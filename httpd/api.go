@@ -159,7 +159,7 @@ func (r *Request) SendResponse(status int, contentType string, text *Complex) St
 	c := r.replyChain()
 	c.Reset()
 	c.AppendString(val)
-	c.Last = r.Main == r
+	c.Last = true // for a subrequest: the end of its body, not of the response (see passSubrequest)
 	return r.Output(c)
 }
 

@@ -100,7 +100,7 @@ func handler(r *httpd.Request) httpd.Status {
 	}
 	var c httpd.Chain
 	c.Append(body)
-	c.Last = r.Main == r
+	c.Last = true // for a subrequest: the end of its body, not of the response (see passSubrequest)
 	return r.Output(&c)
 }
 

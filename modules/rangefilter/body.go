@@ -52,7 +52,7 @@ func (ctx *rangeCtx) singlepart(r *httpd.Request, c *httpd.Chain) {
 	c.Pieces = kept
 	switch {
 	case ctx.ended && !wasEnded:
-		c.Last = r.Main == r
+		c.Last = true
 	case wasEnded:
 		c.Last = false
 	}

@@ -30,7 +30,7 @@ func sendResponse(r *httpd.Request, status int, eval func() string) httpd.Status
 	c := chains.Get().(*httpd.Chain)
 	c.Reset()
 	c.AppendString(text)
-	c.Last = r.Main == r
+	c.Last = true // for a subrequest: the end of its body, not of the response (see passSubrequest)
 	rc = r.Output(c)
 	// output is synchronous: the chain is free again
 	c.Reset()

@@ -71,7 +71,7 @@ func handler(r *httpd.Request) httpd.Status {
 	var pieces [1]httpd.Piece
 	c.Pieces = pieces[:0]
 	c.AppendFile(f, 0, fi.Size())
-	c.Last = r.Main == r
+	c.Last = true // for a subrequest: the end of its body, not of the response (see passSubrequest)
 	return r.Output(&c)
 }
 

@@ -270,7 +270,7 @@ func bodyFilter(r *httpd.Request, c *httpd.Chain) httpd.Status {
 	c.Reset()
 	rc := x.run(r)
 	if rc == httpd.OK {
-		if last || r != r.Main && r.Upstream == nil {
+		if last {
 			x.st.end(x)
 		}
 		x.out.Last, x.out.Flush = last, flush
