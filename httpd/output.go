@@ -20,6 +20,30 @@ type Piece struct {
 	N    int64
 }
 
+// ReadFile reads a file piece through buf for a filter that must see its
+// bytes (SSI, sub), calling each with every chunk read and its offset in
+// the file; buf is reused between calls, so each must be done with the
+// bytes when it returns. A read error is logged as nginx's pread() line
+// and ends with Error; a status other than OK from each ends the read.
+func (p *Piece) ReadFile(r *Request, buf []byte, each func(b []byte, off int64) Status) Status {
+	for off, end := p.Off, p.Off+p.N; off < end; {
+		n := int(min(int64(len(buf)), end-off))
+		got, err := p.File.ReadAt(buf[:n], off)
+		if got == 0 && err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			r.Log().Logf(errlog.Crit, r, err, "pread() \"%s\" failed", p.File.Name())
+			return Error
+		}
+		if rc := each(buf[:got], off); rc != OK {
+			return rc
+		}
+		off += int64(got)
+	}
+	return OK
+}
+
 // Len is the piece's size.
 func (p *Piece) Len() int64 {
 	if p.File != nil {

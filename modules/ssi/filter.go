@@ -1,7 +1,6 @@
 package ssi
 
 import (
-	"io"
 
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/httpd"
@@ -145,24 +144,15 @@ func (x *ctx) run(r *httpd.Request) httpd.Status {
 		if x.fileBuf == nil {
 			x.fileBuf = make([]byte, fileChunk)
 		}
-		for off, end := p.Off, p.Off+p.N; off < end; {
-			n := int(min(int64(len(x.fileBuf)), end-off))
-			got, err := p.File.ReadAt(x.fileBuf[:n], off)
-			if got == 0 && err != nil {
-				if err == io.EOF {
-					err = io.ErrUnexpectedEOF
-				}
-				r.Log().Logf(errlog.Crit, r, err, "pread() \"%s\" failed", p.File.Name())
-				return httpd.Error
-			}
-			if rc := x.process(r, x.fileBuf[:got], &p, off); rc != httpd.OK {
+		rc := p.ReadFile(r, x.fileBuf, func(b []byte, off int64) httpd.Status {
+			if rc := x.process(r, b, &p, off); rc != httpd.OK {
 				return rc
 			}
 			// the buffer is read into again: what refers to it goes out now
-			if rc := x.flush(r, false); rc != httpd.OK {
-				return rc
-			}
-			off += int64(got)
+			return x.flush(r, false)
+		})
+		if rc != httpd.OK {
+			return rc
 		}
 	}
 	return httpd.OK

@@ -49,10 +49,8 @@
 package sub
 
 import (
-	"io"
 
 	"github.com/sluicehq/sluice/conf"
-	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/httpd"
 )
 
@@ -292,22 +290,13 @@ func (x *ctx) run(r *httpd.Request) httpd.Status {
 		if x.fileBuf == nil {
 			x.fileBuf = make([]byte, fileChunk)
 		}
-		for off, end := p.Off, p.Off+p.N; off < end; {
-			n := int(min(int64(len(x.fileBuf)), end-off))
-			got, err := p.File.ReadAt(x.fileBuf[:n], off)
-			if got == 0 && err != nil {
-				if err == io.EOF {
-					err = io.ErrUnexpectedEOF
-				}
-				r.Log().Logf(errlog.Crit, r, err, "pread() \"%s\" failed", p.File.Name())
-				return httpd.Error
-			}
-			x.st.feed(x.fileBuf[:got], x)
+		rc := p.ReadFile(r, x.fileBuf, func(b []byte, _ int64) httpd.Status {
+			x.st.feed(b, x)
 			// the buffer is read into again: what refers to it goes out now
-			if rc := x.send(r, false); rc != httpd.OK {
-				return rc
-			}
-			off += int64(got)
+			return x.send(r, false)
+		})
+		if rc != httpd.OK {
+			return rc
 		}
 	}
 	return httpd.OK
