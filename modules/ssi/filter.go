@@ -1,7 +1,6 @@
 package ssi
 
 import (
-
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/httpd"
 )

@@ -49,7 +49,6 @@
 package sub
 
 import (
-
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/httpd"
 )
