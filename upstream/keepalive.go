@@ -60,15 +60,13 @@ func (p *Pool) Get(peer *Peer) *Conn {
 	if p == nil {
 		return nil
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	now := time.Now()
-	for i := len(p.idle) - 1; i >= 0; i-- {
-		ic := p.idle[i]
-		if ic.address != peer.Address || ic.network != peer.Network {
-			continue
+	for {
+		ic, ok := p.take(peer)
+		if !ok {
+			return nil
 		}
-		p.idle = append(p.idle[:i], p.idle[i+1:]...)
+		// the peek and the close are system calls: not under the lock
 		if now.Sub(ic.since) >= p.Timeout || !alive(ic.conn) {
 			ic.conn.Close()
 			continue
@@ -76,7 +74,20 @@ func (p *Pool) Get(peer *Peer) *Conn {
 		ic.conn.Cached = true
 		return ic.conn
 	}
-	return nil
+}
+
+// take removes the most recently used idle connection to the peer.
+func (p *Pool) take(peer *Peer) (idleConn, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i := len(p.idle) - 1; i >= 0; i-- {
+		ic := p.idle[i]
+		if ic.address == peer.Address && ic.network == peer.Network {
+			p.idle = append(p.idle[:i], p.idle[i+1:]...)
+			return ic, true
+		}
+	}
+	return idleConn{}, false
 }
 
 // Put offers a connection that just completed a response for reuse; it is
@@ -92,13 +103,17 @@ func (p *Pool) Put(peer *Peer, c *Conn) {
 		return
 	}
 	c.SetDeadline(time.Time{})
+	var oldest *Conn
 	p.mu.Lock()
 	if len(p.idle) >= p.Max {
-		p.idle[0].conn.Close()
+		oldest = p.idle[0].conn
 		p.idle = append(p.idle[:0], p.idle[1:]...)
 	}
 	p.idle = append(p.idle, idleConn{network: peer.Network, address: peer.Address, conn: c, since: time.Now()})
 	p.mu.Unlock()
+	if oldest != nil {
+		oldest.Close()
+	}
 }
 
 // Close closes every idle connection (when the configuration retires).
