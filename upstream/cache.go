@@ -99,6 +99,11 @@ func (u *Upstream) cacheStart() (st httpd.Status, done bool) {
 	z := c.zone
 	if c.zoneValue != nil {
 		name := c.zoneValue.Eval(r)
+		if name == "" || name == "off" {
+			// an empty or "off" value turns caching off for the request
+			// (ngx_http_upstream_cache_get)
+			return 0, false
+		}
 		z = zonesOfRequest(r).find(c.prefix, name)
 		if z == nil {
 			r.Log().Logf(errlog.Error, r, nil, "cache \"%s\" not found", name)
@@ -212,6 +217,14 @@ func (u *Upstream) cacheDone() {
 // ProcessHeader and the framework's header processing, the body from the
 // file. invalid means the stored head did not parse.
 func (u *Upstream) cacheSend() (st httpd.Status, invalid bool) {
+	return u.cacheSendThen(nil)
+}
+
+// cacheSendThen is cacheSend calling beforeBody (when not nil) once the
+// stored head is parsed, before anything is sent: a revalidated entry's
+// new validity is recorded there, so that a request following the answer
+// finds it fresh.
+func (u *Upstream) cacheSendThen(beforeBody func()) (st httpd.Status, invalid bool) {
 	r := u.R
 	cr := u.cache
 	e := cr.e
@@ -223,6 +236,9 @@ func (u *Upstream) cacheSend() (st httpd.Status, invalid bool) {
 	if e.Header.HeaderStart == e.Header.BodyStart {
 		// an HTTP/0.9 answer: the body alone
 		r.HTTPVersion = 9
+		if beforeBody != nil {
+			beforeBody()
+		}
 		return u.cacheBody(bodyLen), false
 	}
 	if u.Buffer == nil || len(u.Buffer) < len(e.Head) {
@@ -247,6 +263,9 @@ func (u *Upstream) cacheSend() (st httpd.Status, invalid bool) {
 	r.Out.ContentLengthN = bodyLen
 	u.cacheRanges(true)
 	r.DisableNotModified = false
+	if beforeBody != nil {
+		beforeBody()
+	}
 	return u.cacheBody(bodyLen), false
 }
 
@@ -550,20 +569,22 @@ func (u *Upstream) cacheRevalidate() httpd.Status {
 	u.reinit()
 	cr.status = cacheRevalidated
 	cr.cacheable = false
-	st, invalid := u.cacheSend()
+	st, invalid := u.cacheSendThen(func() {
+		if valid == 0 {
+			// the stored response's own status decides (cache_valid for
+			// 200)
+			if d := c.validFor(u.HeadersIn.StatusN); d > 0 {
+				valid = now + int64(d/time.Second)
+			}
+		}
+		if valid != 0 {
+			if err := cr.e.UpdateTimes(valid, updating, errSec, now); err != nil {
+				u.R.Log().Logf(errlog.Crit, u.R, nil, "cache header update failed: %s", err)
+			}
+		}
+	})
 	if invalid {
 		st = 500
-	}
-	if valid == 0 {
-		// the stored response's own status decides (cache_valid for 200)
-		if d := c.validFor(u.HeadersIn.StatusN); d > 0 {
-			valid = now + int64(d/time.Second)
-		}
-	}
-	if valid != 0 {
-		if err := cr.e.UpdateTimes(valid, updating, errSec, now); err != nil {
-			u.R.Log().Logf(errlog.Crit, u.R, nil, "cache header update failed: %s", err)
-		}
 	}
 	u.finalize(0)
 	return st

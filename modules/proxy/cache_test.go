@@ -95,8 +95,11 @@ type cacheStep struct {
 	status int
 	xcache string // $upstream_cache_status ("" = empty)
 	body   string
-	hits   int    // the backend's count for the path afterwards
-	cut    bool   // the response is truncated (the upstream's was)
+	hits   int  // the backend's count for the path afterwards
+	cut    bool // the response is truncated (the upstream's was)
+	// stored waits first for an entry file (a HEAD's client has its answer
+	// before the body is stored)
+	stored bool
 	path   string // the path hits counts (defaults to req's path)
 	before func(cb *cacheBackend)
 }
@@ -154,7 +157,7 @@ func TestProxyCache(t *testing.T) {
 			routes: map[string]string{"/h": ok200("for head", "")},
 			steps: []cacheStep{
 				{req: "HEAD /h HTTP/1.0\r\nHost: localhost\r\n\r\n", path: "/h", status: 200, xcache: "MISS", hits: 1},
-				{req: "/h", status: 200, xcache: "HIT", body: "for head", hits: 1},
+				{req: "/h", status: 200, xcache: "HIT", body: "for head", hits: 1, stored: true},
 			}},
 		{name: "not cached: cache-control private",
 			routes: map[string]string{"/p": ok200("private", "Cache-Control: private\r\n")},
@@ -200,6 +203,16 @@ func TestProxyCache(t *testing.T) {
 				{req: "GET /b HTTP/1.0\r\nHost: localhost\r\nX-Fresh: 1\r\n\r\n", path: "/b", status: 200, xcache: "BYPASS", body: "v2", hits: 2,
 					before: func(cb *cacheBackend) { cb.setRoute("/b", ok200("v2", "")) }},
 				{req: "/b", status: 200, xcache: "HIT", body: "v2", hits: 2},
+			}},
+		{name: "zone from a variable, empty or off means no cache",
+			routes: map[string]string{"/v": ok200("var", "")},
+			extra:  `location /v { proxy_pass http://BACKEND; proxy_cache $arg_c; proxy_cache_valid 1m; }`,
+			steps: []cacheStep{
+				{req: "/v", status: 200, xcache: "", body: "var", hits: 1},
+				{req: "/v?c=off", status: 200, xcache: "", body: "var", hits: 2},
+				{req: "/v?c=z", status: 200, xcache: "MISS", body: "var", hits: 3},
+				{req: "/v?c=z", status: 200, xcache: "HIT", body: "var", hits: 3},
+				{req: "/v?c=nosuch", status: 500, xcache: "", hits: 3},
 			}},
 		{name: "a bypassed response makes a new entry",
 			routes: map[string]string{"/b": ok200("first", "")},
@@ -272,6 +285,9 @@ func TestProxyCache(t *testing.T) {
 				if st.before != nil {
 					st.before(cb)
 				}
+				if st.stored {
+					waitStored(t, s)
+				}
 				req, path := st.req, st.path
 				if !strings.Contains(req, " ") {
 					path, _, _ = strings.Cut(req, "?")
@@ -296,6 +312,17 @@ func TestProxyCache(t *testing.T) {
 			}
 		})
 	}
+}
+
+// waitStored waits for an entry file under the cache directory.
+func waitStored(t *testing.T, s *servertest.Server) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if files, _ := filepath.Glob(filepath.Join(s.Prefix(), "cache", "*", "*", "*")); len(files) > 0 {
+			return
+		}
+	}
+	t.Fatal("no cache entry stored within 5s")
 }
 
 // TestProxyCacheKeyAndFiles checks proxy_cache_key and the file layout:
