@@ -233,14 +233,23 @@ start_bg "$LOAD_CPU" /usr/sbin/nginx -p "$WORK/backend" -c conf/nginx.conf 2>"$W
 BPID=$!
 PIDS+=("$BPID")
 wait_port "$BPORT" "$BPID"
-start_bg "$SERVER_CPU" /usr/sbin/nginx -p "$WORK/nginx" -c conf/nginx.conf 2>"$WORK/nginx/logs/stderr" &
-NPID=$!
-PIDS+=("$NPID")
-start_bg "$SERVER_CPU" "$WORK/bin/sluice" -p "$WORK/sluice" -c conf/nginx.conf 2>"$WORK/sluice/logs/stderr" &
-SPID=$!
-PIDS+=("$SPID")
-wait_port "$NPORT" "$NPID"
-wait_port "$SPORT" "$SPID"
+# start_server SERVER: starts the server under test (its pid in NPID or
+# SPID) and waits for its port.
+start_server() {
+	if [ "$1" = nginx ]; then
+		start_bg "$SERVER_CPU" /usr/sbin/nginx -p "$WORK/nginx" -c conf/nginx.conf 2>>"$WORK/nginx/logs/stderr" &
+		NPID=$!
+		PIDS+=("$NPID")
+		wait_port "$NPORT" "$NPID"
+	else
+		start_bg "$SERVER_CPU" "$WORK/bin/sluice" -p "$WORK/sluice" -c conf/nginx.conf 2>>"$WORK/sluice/logs/stderr" &
+		SPID=$!
+		PIDS+=("$SPID")
+		wait_port "$SPORT" "$SPID"
+	fi
+}
+start_server nginx
+start_server sluice
 
 # restart_server SERVER: stops the server under test and starts it again on
 # the same port, so that a memory scenario measures a fresh process rather
@@ -256,17 +265,7 @@ restart_server() {
 	local keep=() p
 	for p in "${PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
 	PIDS=("${keep[@]}")
-	if [ "$s" = nginx ]; then
-		start_bg "$SERVER_CPU" /usr/sbin/nginx -p "$WORK/nginx" -c conf/nginx.conf 2>>"$WORK/nginx/logs/stderr" &
-		NPID=$!
-		PIDS+=("$NPID")
-		wait_port "$NPORT" "$NPID"
-	else
-		start_bg "$SERVER_CPU" "$WORK/bin/sluice" -p "$WORK/sluice" -c conf/nginx.conf 2>>"$WORK/sluice/logs/stderr" &
-		SPID=$!
-		PIDS+=("$SPID")
-		wait_port "$SPORT" "$SPID"
-	fi
+	start_server "$s"
 	# one request opens the upstream keepalive connection and warms the path
 	curl -s -o /dev/null "http://127.0.0.1:$(port_of "$s")/small" || true
 }

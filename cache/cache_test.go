@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"encoding/hex"
 	"io"
 	"os"
 	"path/filepath"
@@ -82,7 +83,7 @@ func TestStoreAndHit(t *testing.T) {
 	}
 	// the file is where nginx's levels=1:2 puts it
 	sum := KeyOf("k1")
-	hexKey := hexOf(sum)
+	hexKey := hex.EncodeToString(sum[:])
 	want := filepath.Join(z.Spec().Dir, hexKey[31:], hexKey[29:31], hexKey)
 	if z.Path(sum) != want {
 		t.Errorf("path %s, want %s", z.Path(sum), want)
@@ -275,14 +276,4 @@ func FuzzHeader(f *testing.F) {
 			t.Fatalf("accepted inconsistent header %+v", h)
 		}
 	})
-}
-
-func hexOf(k Key) string {
-	const digits = "0123456789abcdef"
-	var b strings.Builder
-	for _, c := range k {
-		b.WriteByte(digits[c>>4])
-		b.WriteByte(digits[c&15])
-	}
-	return b.String()
 }

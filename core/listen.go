@@ -213,7 +213,7 @@ func listen(s *Socket) (net.Listener, error) {
 	lc.KeepAlive = -1
 	if ka := s.KeepAlive; ka != nil && ka.Enable {
 		lc.KeepAliveConfig = net.KeepAliveConfig{Enable: true, Idle: orSystem(ka.Idle),
-			Interval: orSystem(ka.Interval), Count: int(orSystem(time.Duration(ka.Count)))}
+			Interval: orSystem(ka.Interval), Count: orSystem(ka.Count)}
 	}
 	network := s.Network
 	if network == "tcp" && s.IPv6Only {
@@ -232,11 +232,11 @@ func listen(s *Socket) (net.Listener, error) {
 
 // orSystem maps an unset (zero) keepalive option to -1, which leaves the
 // system's value.
-func orSystem(d time.Duration) time.Duration {
-	if d == 0 {
+func orSystem[T time.Duration | int](v T) T {
+	if v == 0 {
 		return -1
 	}
-	return d
+	return v
 }
 
 // applyBacklog calls listen(2) again with the configured backlog, which

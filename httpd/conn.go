@@ -69,10 +69,11 @@ type conn struct {
 	drainFlag bool
 	peekBuf   [1]byte
 	peekFn    func(fd uintptr) bool
-	peekErr   error
-	// readFn reads into in for readFor; readN is what it read
-	readFn func(fd uintptr) bool
-	readN  int
+	// readFn reads into in for readFor; readN is what it read; waitErr
+	// is the error peekFn or readFn found
+	readFn  func(fd uintptr) bool
+	readN   int
+	waitErr error
 }
 
 // active is what a connection needs only while it serves a request: the
@@ -132,7 +133,7 @@ func (c *conn) init() {
 		if err == syscall.EAGAIN {
 			return false
 		}
-		c.readN, c.peekErr = max(n, 0), err
+		c.readN, c.waitErr = max(n, 0), err
 		c.eof = n == 0 && err == nil
 		return true
 	}
@@ -141,7 +142,7 @@ func (c *conn) init() {
 		if err == syscall.EAGAIN {
 			return false
 		}
-		c.peekErr = err
+		c.waitErr = err
 		if n == 0 && err == nil {
 			c.eof = true
 		}
@@ -393,7 +394,7 @@ func (c *conn) readFor(d time.Duration) readResult {
 	}
 	c.pos, c.last = 0, 0
 	c.nc.SetReadDeadline(time.Now().Add(d))
-	c.readN, c.peekErr, c.eof = 0, nil, false
+	c.readN, c.waitErr, c.eof = 0, nil, false
 	err := c.raw.Read(c.readFn)
 	c.nc.SetReadDeadline(time.Time{})
 	if c.draining() {
@@ -407,8 +408,8 @@ func (c *conn) readFor(d time.Duration) readResult {
 		}
 		return readClosed
 	}
-	if c.eof || c.peekErr != nil {
-		c.logReadFailure(c.peekErr)
+	if c.eof || c.waitErr != nil {
+		c.logReadFailure(c.waitErr)
 		return readClosed
 	}
 	c.last = c.readN
@@ -491,15 +492,15 @@ func (c *conn) waitData(timeout time.Duration) bool {
 		defer c.nc.SetReadDeadline(time.Time{})
 	}
 	if c.raw != nil {
-		c.peekErr, c.eof = nil, false
+		c.waitErr, c.eof = nil, false
 		if err := c.raw.Read(c.peekFn); err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				c.timedOutIdle()
 			}
 			return false
 		}
-		if c.eof || c.peekErr != nil {
-			c.logClosedIdle(c.peekErr)
+		if c.eof || c.waitErr != nil {
+			c.logClosedIdle(c.waitErr)
 			return false
 		}
 	}

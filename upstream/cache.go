@@ -182,7 +182,7 @@ func (u *Upstream) cacheStart() (st httpd.Status, done bool) {
 // cacheServe answers from the entry found; ok false means its head was
 // invalid and the request goes upstream as a miss.
 func (u *Upstream) cacheServe() (httpd.Status, bool) {
-	st, invalid := u.cacheSend()
+	st, invalid := u.cacheSend(nil)
 	if !invalid {
 		u.cacheDone()
 		return st, true
@@ -216,15 +216,11 @@ func (u *Upstream) cacheDone() {
 // ngx_http_cache_send): the stored head through the protocol's
 // ProcessHeader and the framework's header processing, the body from the
 // file. invalid means the stored head did not parse.
-func (u *Upstream) cacheSend() (st httpd.Status, invalid bool) {
-	return u.cacheSendThen(nil)
-}
-
-// cacheSendThen is cacheSend calling beforeBody (when not nil) once the
-// stored head is parsed, before anything is sent: a revalidated entry's
-// new validity is recorded there, so that a request following the answer
-// finds it fresh.
-func (u *Upstream) cacheSendThen(beforeBody func()) (st httpd.Status, invalid bool) {
+//
+// beforeBody, when not nil, runs once the stored head is parsed, before
+// anything is sent: a revalidated entry's new validity is recorded there,
+// so that a request following the answer finds it fresh.
+func (u *Upstream) cacheSend(beforeBody func()) (st httpd.Status, invalid bool) {
 	r := u.R
 	cr := u.cache
 	e := cr.e
@@ -539,7 +535,7 @@ func (u *Upstream) cacheStale() httpd.Status {
 	u.reinit()
 	cr.status = cacheStale
 	cr.cacheable = false
-	st, invalid := u.cacheSend()
+	st, invalid := u.cacheSend(nil)
 	if invalid {
 		st = 500
 	}
@@ -569,7 +565,7 @@ func (u *Upstream) cacheRevalidate() httpd.Status {
 	u.reinit()
 	cr.status = cacheRevalidated
 	cr.cacheable = false
-	st, invalid := u.cacheSendThen(func() {
+	st, invalid := u.cacheSend(func() {
 		if valid == 0 {
 			// the stored response's own status decides (cache_valid for
 			// 200)

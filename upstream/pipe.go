@@ -302,17 +302,17 @@ func (p *pipe) sendable() bool {
 // connection at once: back to the keepalive pool when the body is complete.
 func (p *pipe) finish(rc int) {
 	u := p.u
-	if rc == 0 && !p.isDone() {
-		// a complete body is in the cache before the client gets its last
-		// bytes (the pipe holds a partial buffer until done), as nginx
-		// updates the cache in the same event as the upstream's end: a
-		// request that follows the response finds the entry
-		u.cacheFinalize(0)
-	}
 	p.mu.Lock()
 	if p.done {
 		p.mu.Unlock()
 		return
+	}
+	if rc == 0 {
+		// a complete body is in the cache before the client gets its last
+		// bytes (the writer holds a partial buffer until done), as nginx
+		// updates the cache in the same event as the upstream's end: a
+		// request that follows the response finds the entry
+		u.cacheFinalize(0)
 	}
 	p.done = true
 	p.rc = rc
@@ -332,12 +332,6 @@ func (p *pipe) finish(rc int) {
 	if c != nil {
 		c.Close()
 	}
-}
-
-func (p *pipe) isDone() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.done
 }
 
 // write is the request goroutine's side: pipe → client, in order.

@@ -124,10 +124,8 @@ func cacheRoundTrip(t *testing.T, s *servertest.Server, req string) (resp *testu
 }
 
 func ok200(body, extra string) string {
-	return "HTTP/1.1 200 OK\r\n" + extra + "Content-Length: " + itoa(len(body)) + "\r\n\r\n" + body
+	return "HTTP/1.1 200 OK\r\n" + extra + "Content-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 func md5hex(s string) string {
 	sum := md5.Sum([]byte(s))
