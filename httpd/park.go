@@ -3,6 +3,7 @@ package httpd
 import (
 	"container/heap"
 	"errors"
+	"os"
 	"sync"
 	"syscall"
 	"time"
@@ -47,14 +48,22 @@ func (h *deadlines) Pop() any {
 }
 
 type parkSet struct {
-	epfd  int
-	wakeR int // an eventfd
-	wakeW int
+	epfd int
+	// file is the epoll descriptor registered with Go's netpoller: the
+	// loop waits for it as for any socket, on no thread of its own, and
+	// its read deadline is the earliest parked connection's.
+	file  *os.File
+	raw   syscall.RawConn
 	mu    sync.Mutex
 	items map[uint64]*parkedConn
 	heap  deadlines
 	seq   uint64
 	err   error
+
+	// the loop's scratch: waitFn collects up to len(events) events
+	events []syscall.EpollEvent
+	n      int
+	waitFn func(fd uintptr) bool
 }
 
 var (
@@ -65,20 +74,29 @@ var (
 // parker returns the process's park set, starting it on first use.
 func parker() *parkSet {
 	parkOnce.Do(func() {
-		p := &parkSet{items: map[uint64]*parkedConn{}}
+		p := &parkSet{items: map[uint64]*parkedConn{}, events: make([]syscall.EpollEvent, 256)}
 		p.epfd, p.err = syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
 		if p.err == nil {
-			const efdNonblock, efdCloexec = 0x800, 0x80000
-			fd, _, errno := syscall.Syscall(syscall.SYS_EVENTFD2, 0, efdNonblock|efdCloexec, 0)
-			if errno != 0 {
-				p.err = errno
-			} else {
-				p.wakeR, p.wakeW = int(fd), int(fd)
-				ev := syscall.EpollEvent{Events: syscall.EPOLLIN}
-				p.err = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_ADD, p.wakeR, &ev)
-			}
+			p.err = syscall.SetNonblock(p.epfd, true)
 		}
 		if p.err == nil {
+			// a non-blocking descriptor is added to the netpoller; one
+			// that is not pollable has no deadlines
+			p.file = os.NewFile(uintptr(p.epfd), "park")
+			p.err = p.file.SetReadDeadline(time.Time{})
+		}
+		if p.err == nil {
+			p.raw, p.err = p.file.SyscallConn()
+		}
+		if p.err == nil {
+			p.waitFn = func(fd uintptr) bool {
+				n, err := syscall.EpollWait(int(fd), p.events, 0)
+				if n <= 0 || err != nil {
+					return false
+				}
+				p.n = n
+				return true
+			}
 			go p.loop()
 		}
 		theParks = p
@@ -127,11 +145,11 @@ func (c *conn) park(timeout time.Duration) error {
 		c.mu.Unlock()
 		return err
 	}
-	first := it.index == 0
-	p.mu.Unlock()
-	if first {
-		p.wake()
+	if it.index == 0 {
+		// the new earliest deadline
+		p.file.SetReadDeadline(it.deadline)
 	}
+	p.mu.Unlock()
 	return nil
 }
 
@@ -168,11 +186,6 @@ func (p *parkSet) unregisterLocked(it *parkedConn) {
 	p.forgetLocked(it)
 }
 
-func (p *parkSet) wake() {
-	one := [8]byte{1} // an eventfd counter increment (little endian)
-	syscall.Write(p.wakeW, one[:])
-}
-
 // Parked returns the number of parked connections.
 func Parked() int {
 	p := parker()
@@ -182,38 +195,25 @@ func Parked() int {
 }
 
 func (p *parkSet) loop() {
-	events := make([]syscall.EpollEvent, 256)
-	var drainBuf [64]byte
 	var ready, expired []*conn
 	for {
 		p.mu.Lock()
-		wait := -1
+		var next time.Time
 		if len(p.heap) > 0 {
-			d := time.Until(p.heap[0].deadline)
-			if d < 0 {
-				d = 0
-			}
-			wait = int((d + time.Millisecond - 1) / time.Millisecond)
+			next = p.heap[0].deadline
 		}
+		p.file.SetReadDeadline(next)
 		p.mu.Unlock()
-		n, err := syscall.EpollWait(p.epfd, events, wait)
-		if err != nil && err != syscall.EINTR {
+		p.n = 0
+		if err := p.raw.Read(p.waitFn); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 			time.Sleep(time.Millisecond)
 			continue
 		}
 		ready, expired = ready[:0], expired[:0]
 		p.mu.Lock()
-		for i := 0; i < n; i++ {
-			ev := &events[i]
+		for i := 0; i < p.n; i++ {
+			ev := &p.events[i]
 			key := uint64(uint32(ev.Fd)) | uint64(uint32(ev.Pad))<<32
-			if key == 0 { // the wake pipe (registered with data 0)
-				for {
-					if k, _ := syscall.Read(p.wakeR, drainBuf[:]); k <= 0 {
-						break
-					}
-				}
-				continue
-			}
 			it := p.items[key]
 			if it == nil {
 				continue
