@@ -129,6 +129,40 @@ func (u *Upstream) send() uint32 {
 	c := u.conn
 	timeout := u.Conf.SendTimeout.Get()
 	pieces := u.Request.Pieces
+	if _, bs := u.Proto.(BodySender); !bs || !u.RequestBodyNoBuffering {
+		// the read timeout starts when the request is sent, and bounds
+		// the wait for the response that begins with the write
+		if rt := u.Conf.ReadTimeout.Get(); rt > 0 {
+			c.SetReadDeadline(time.Now().Add(rt))
+		}
+		// the write cannot block: what follows is the wait for the response
+		u.setAction("reading response header from upstream")
+		n, done, ok, err := c.sendWait(pieces)
+		if !done {
+			u.setAction("sending request to upstream")
+		}
+		if done {
+			u.sent, u.sentAll = true, true
+			u.waited, u.waitErr = true, err
+			return 0
+		}
+		if ok && (n > 0 || err != nil) {
+			// the socket took part of it: the rest goes the ordinary way
+			u.sent = n > 0
+			if err == nil {
+				err = c.writeBuffers(restOf(net.Buffers(u.iov[:0]), pieces, n), timeout)
+			}
+			if err != nil {
+				if isTimeout(err) {
+					return FtTimeout
+				}
+				r.Log().Logf(errlog.Error, r, syscallErr(err), "writev() failed")
+				return FtError
+			}
+			u.sent, u.sentAll = true, true
+			return 0
+		}
+	}
 	for i := 0; i < len(pieces); {
 		p := &pieces[i]
 		var err error
@@ -163,7 +197,7 @@ func (u *Upstream) send() uint32 {
 		}
 		u.sent = true
 	}
-	if sb, ok := u.Proto.(BodySender); ok {
+	if sb, ok := u.Proto.(BodySender); ok && u.RequestBodyNoBuffering {
 		if err := sb.SendBody(u); err != nil {
 			if isTimeout(err) {
 				return FtTimeout
@@ -177,7 +211,9 @@ func (u *Upstream) send() uint32 {
 }
 
 // BodySender is implemented by protocols that stream the request body
-// after the head (request_buffering off), writing it with u.WriteBody.
+// after the head (request_buffering off), writing it with u.WriteBody. A
+// request that streams sets RequestBodyNoBuffering: SendBody is called for
+// it only.
 type BodySender interface {
 	SendBody(u *Upstream) error
 }
@@ -192,14 +228,23 @@ func (u *Upstream) WriteBody(b []byte) error {
 // parse it (ngx_http_upstream_process_header).
 func (u *Upstream) readHeader() uint32 {
 	r := u.R
-	u.setAction("reading response header from upstream")
+	// after sendWait the action and the deadline are set, and the
+	// response has arrived
+	waited := u.waited
+	u.waited = false
+	if !waited {
+		u.setAction("reading response header from upstream")
+	} else if isTimeout(u.waitErr) {
+		return FtTimeout
+	}
 	c := u.conn
 	timeout := u.Conf.ReadTimeout.Get()
 	u.Pos, u.Last = 0, 0
 	for {
-		if timeout > 0 {
+		if timeout > 0 && !waited {
 			c.SetReadDeadline(time.Now().Add(timeout))
 		}
+		waited = false
 		n, err := c.Read(u.Buffer[u.Last:])
 		if n > 0 {
 			u.Last += n
@@ -240,6 +285,9 @@ func (u *Upstream) readHeader() uint32 {
 const ftInternal uint32 = 0x20000000
 
 func isTimeout(err error) bool {
+	if err == nil {
+		return false
+	}
 	var ne net.Error
 	return errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
@@ -273,11 +321,25 @@ func (c *Conn) write(b []byte, timeout time.Duration) error {
 // writev sends the pieces' data with writev (net.Buffers) within timeout
 // per call, counting bytes sent; iov is scratch room for the vector.
 func (c *Conn) writev(iov net.Buffers, pieces []httpd.Piece, timeout time.Duration) error {
+	return c.writeBuffers(restOf(iov, pieces, 0), timeout)
+}
+
+// restOf appends to iov the pieces' data after their first skip bytes.
+func restOf(iov net.Buffers, pieces []httpd.Piece, skip int) net.Buffers {
 	for i := range pieces {
-		if len(pieces[i].Data) > 0 {
-			iov = append(iov, pieces[i].Data)
+		d := pieces[i].Data
+		if skip >= len(d) {
+			skip -= len(d)
+			continue
 		}
+		iov = append(iov, d[skip:])
+		skip = 0
 	}
+	return iov
+}
+
+// writeBuffers writes iov within timeout per call, counting bytes sent.
+func (c *Conn) writeBuffers(iov net.Buffers, timeout time.Duration) error {
 	for len(iov) > 0 {
 		if timeout > 0 {
 			c.SetWriteDeadline(time.Now().Add(timeout))

@@ -41,11 +41,13 @@ type Conn struct {
 	Cached bool
 
 	sent int64
-	// raw, peek and the fields after them serve alive without allocating.
+	// raw, peek and the fields after them serve alive and sendWait
+	// without allocating.
 	raw     syscall.RawConn
 	peek    func(fd uintptr) bool
 	peekBuf [1]byte
 	peekOK  bool
+	sw      sendWaitState
 }
 
 // NewPool returns a pool keeping max idle connections, with nginx's
@@ -72,6 +74,7 @@ func (p *Pool) Get(peer *Peer) *Conn {
 			continue
 		}
 		ic.conn.Cached = true
+		ic.conn.sent = 0 // $upstream_bytes_sent counts this request's bytes
 		return ic.conn
 	}
 }
@@ -148,15 +151,8 @@ func alive(c *Conn) bool {
 		if !ok {
 			return true
 		}
-		rc, err := sc.SyscallConn()
-		if err != nil {
+		if !c.setRaw(sc) {
 			return false
-		}
-		c.raw = rc
-		c.peek = func(fd uintptr) bool {
-			n, _, err := syscall.Recvfrom(int(fd), c.peekBuf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-			c.peekOK = n < 0 || err == syscall.EAGAIN
-			return true
 		}
 	}
 	c.peekOK = false
@@ -164,4 +160,21 @@ func alive(c *Conn) bool {
 		return false
 	}
 	return c.peekOK
+}
+
+// setRaw gets the connection's descriptor access and binds the functions
+// alive and sendWait run on it (once: binding allocates).
+func (c *Conn) setRaw(sc syscall.Conn) bool {
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	c.raw = rc
+	c.peek = func(fd uintptr) bool {
+		n, _, err := syscall.Recvfrom(int(fd), c.peekBuf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		c.peekOK = n < 0 || err == syscall.EAGAIN
+		return true
+	}
+	c.sw.fn = c.sendWaitStep
+	return true
 }

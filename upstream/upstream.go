@@ -74,6 +74,10 @@ type Upstream struct {
 	state   *State
 	sent    bool // some of the request was sent
 	sentAll bool
+	// waited: sendWait sent the request and waited for the response, the
+	// wait ending with waitErr
+	waited  bool
+	waitErr error
 	// peerFreed: the picker was told about Peer already (by next).
 	peerFreed  bool
 	headerSent bool

@@ -1,6 +1,7 @@
 package proxy_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -43,5 +44,43 @@ http {
 	s.Reload(cfg("second"))
 	if !b.WaitFor(5*time.Second, func(b *testutil.Backend) bool { return b.Open() == 0 }) {
 		t.Fatalf("the retired configuration's idle upstream connection is still open")
+	}
+}
+
+// TestUpstreamBytesSentOnReusedConnection checks that $upstream_bytes_sent
+// counts the request's own bytes on a kept-alive upstream connection, as
+// nginx's keepalive module resets the connection's count when it reuses it
+// (it counted every request the connection had carried).
+func TestUpstreamBytesSentOnReusedConnection(t *testing.T) {
+	b := testutil.StartBackend(t, testutil.Script{testutil.Loop(testutil.ReadHead(), testutil.Write(testutil.HTTPResponse(200, "ok")))})
+	s := servertest.Start(t, `
+daemon off;
+events {}
+http {
+    log_format sent $upstream_bytes_sent;
+    upstream ka { server `+b.Addr()+`; keepalive 2; }
+    server {
+        listen 127.0.0.1:%%PORT_A%%;
+        location / {
+            proxy_pass http://ka;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            access_log %%PREFIX%%/sent.log sent;
+        }
+    }
+}
+`)
+	for range 3 {
+		resp := roundTrip(t, s, "GET /same HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+		if resp.StatusCode != 200 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+	if b.Accepted() != 1 {
+		t.Fatalf("backend accepted %d connections, want 1 reused", b.Accepted())
+	}
+	sent := strings.Fields(s.ReadFile("sent.log"))
+	if len(sent) != 3 || sent[0] == "0" || sent[1] != sent[0] || sent[2] != sent[0] {
+		t.Fatalf("$upstream_bytes_sent of three identical requests: %q", sent)
 	}
 }

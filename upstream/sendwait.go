@@ -1,0 +1,118 @@
+package upstream
+
+import (
+	"syscall"
+	"unsafe"
+
+	"github.com/sluicehq/sluice/httpd"
+)
+
+// Sending a request and waiting for its response in one step.
+//
+// nginx reads from an upstream only when the event loop says the response
+// has arrived. A Go program that writes the request and then reads tries a
+// read first, which finds nothing (EAGAIN) at once, and only then waits:
+// one wasted system call per request. sendWait instead starts the wait for
+// readability first and writes the request from inside it, with one
+// non-blocking writev; the response cannot arrive before the wait began,
+// so it cannot be missed, and the read that follows finds it.
+
+// maxWaitPieces is how many request pieces sendWait writes in one vector;
+// a request with more goes the ordinary way.
+const maxWaitPieces = 8
+
+type sendWaitState struct {
+	fn    func(fd uintptr) bool
+	iov   [maxWaitPieces]syscall.Iovec
+	niov  int
+	total int
+	// step: 0 before the write, 1 written and waiting, 2 the write was
+	// short or failed (n bytes went out, err why)
+	step uint8
+	n    int
+	err  error
+}
+
+// sendWait writes the request's memory pieces and waits, within the read
+// deadline already set, until the connection is readable. done reports
+// that the whole request went out (err is then why the wait ended early:
+// the read deadline, a close); otherwise n bytes went out and the caller
+// writes the rest (err is the write's failure, if any). ok is false when
+// the request does not qualify (a file piece, too many pieces, no
+// descriptor): nothing was done.
+func (c *Conn) sendWait(pieces []httpd.Piece) (n int, done, ok bool, err error) {
+	if c.raw == nil {
+		sc, isSock := c.Conn.(syscall.Conn)
+		if !isSock || !c.setRaw(sc) {
+			return 0, false, false, nil
+		}
+	}
+	sw := &c.sw
+	sw.niov, sw.total = 0, 0
+	for i := range pieces {
+		d := pieces[i].Data
+		if pieces[i].File != nil || sw.niov == maxWaitPieces {
+			sw.clear()
+			return 0, false, false, nil
+		}
+		if len(d) == 0 {
+			continue
+		}
+		sw.iov[sw.niov] = syscall.Iovec{Base: &d[0]}
+		sw.iov[sw.niov].SetLen(len(d))
+		sw.niov++
+		sw.total += len(d)
+	}
+	if sw.total == 0 {
+		sw.clear()
+		return 0, false, false, nil
+	}
+	sw.step, sw.n, sw.err = 0, 0, nil
+	werr := c.raw.Read(sw.fn)
+	n, step, err := sw.n, sw.step, sw.err
+	sw.clear()
+	c.sent += int64(n)
+	switch step {
+	case 1:
+		return n, true, true, werr
+	case 2:
+		return n, false, true, err
+	}
+	// the wait did not start (a deadline already passed, a close): the
+	// ordinary write finds out why
+	return 0, false, true, nil
+}
+
+// sendWaitStep is the raw read callback: the first call writes, and asks
+// to wait when all went out; a later call means readable.
+func (c *Conn) sendWaitStep(fd uintptr) bool {
+	sw := &c.sw
+	if sw.step != 0 {
+		return true
+	}
+	for {
+		r, _, e := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&sw.iov[0])), uintptr(sw.niov))
+		switch {
+		case e == syscall.EINTR:
+			continue
+		case e == syscall.EAGAIN:
+			sw.step = 2
+		case e != 0:
+			sw.step, sw.err = 2, e
+		case int(r) < sw.total:
+			sw.step, sw.n = 2, int(r)
+		default:
+			sw.step, sw.n = 1, int(r)
+			return false
+		}
+		return true
+	}
+}
+
+// clear drops the vector's references to the request's memory.
+func (sw *sendWaitState) clear() {
+	for i := range sw.niov {
+		sw.iov[i] = syscall.Iovec{}
+	}
+	sw.niov = 0
+}
