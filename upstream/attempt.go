@@ -57,7 +57,11 @@ func (u *Upstream) attempt() uint32 {
 // (ngx_event_connect_peer).
 func (u *Upstream) connect() uint32 {
 	r := u.R
-	if c := u.Target.Keepalive().Get(u.Peer); c != nil {
+	// a request that cannot be retried should a kept-alive connection
+	// turn out closed must have it peeked at first
+	must := u.R.MethodBit&(httpd.MethodPOST|httpd.MethodLOCK|httpd.MethodPATCH) != 0 ||
+		u.Conf.NextUpstream.Get()&FtError == 0 || u.RequestBodyNoBuffering
+	if c := u.Target.Keepalive().Get(u.Peer, must); c != nil {
 		u.setConn(c)
 		return 0
 	}

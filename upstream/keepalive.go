@@ -3,6 +3,7 @@ package upstream
 import (
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -22,7 +23,27 @@ type Pool struct {
 
 	mu   sync.Mutex
 	idle []idleConn // most recently used last
+	// peekUntil (Unix nanoseconds): until then every reuse is peeked at,
+	// since a reused connection turned out closed (peekAll).
+	peekUntil atomic.Int64
 }
+
+// Peeking at an idle connection before reuse costs a system call per
+// request. nginx needs none: its event loop sees a peer's close of an idle
+// connection and drops it. A connection that was idle only briefly is
+// reused without a peek, unless the request could not be retried should
+// the connection turn out closed; one that was closed after all fails its
+// attempt, which is retried without counting as a try (as nginx retries a
+// cached connection's failure), and from then on the pool peeks at every
+// reuse for a while.
+const (
+	// peekAfter is the idle time from which a connection is always peeked
+	// at: peers close idle connections after seconds (keepalive_timeout).
+	peekAfter = 100 * time.Millisecond
+	// peekAllFor is how long the pool peeks at every reuse after a reused
+	// connection turned out closed.
+	peekAllFor = time.Minute
+)
 
 type idleConn struct {
 	network, address string
@@ -57,8 +78,10 @@ func NewPool(max int) *Pool {
 }
 
 // Get returns an idle connection to the peer, or nil. A connection that the
-// peer closed while idle is discarded.
-func (p *Pool) Get(peer *Peer) *Conn {
+// peer closed while idle is discarded: it is peeked at when it was idle for
+// peekAfter or more, when must is set (a request that cannot be retried), or
+// while the pool peeks at every reuse (peekAll).
+func (p *Pool) Get(peer *Peer, must bool) *Conn {
 	if p == nil {
 		return nil
 	}
@@ -68,15 +91,30 @@ func (p *Pool) Get(peer *Peer) *Conn {
 		if !ok {
 			return nil
 		}
-		// the peek and the close are system calls: not under the lock
-		if now.Sub(ic.since) >= p.Timeout || !alive(ic.conn) {
+		idle := now.Sub(ic.since)
+		if idle >= p.Timeout {
 			ic.conn.Close()
+			continue
+		}
+		// the peek and the close are system calls: not under the lock
+		if (must || idle >= peekAfter || now.UnixNano() < p.peekUntil.Load()) && !alive(ic.conn) {
+			ic.conn.Close()
+			p.peekAll(now)
 			continue
 		}
 		ic.conn.Cached = true
 		ic.conn.sent = 0 // $upstream_bytes_sent counts this request's bytes
 		return ic.conn
 	}
+}
+
+// peekAll makes the pool peek at every reuse for peekAllFor: its peer
+// closes idle connections.
+func (p *Pool) peekAll(now time.Time) {
+	if p == nil {
+		return
+	}
+	p.peekUntil.Store(now.Add(peekAllFor).UnixNano())
 }
 
 // take removes the most recently used idle connection to the peer.

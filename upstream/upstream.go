@@ -294,6 +294,10 @@ func (u *Upstream) next(ft uint32) (httpd.Status, bool) {
 	}
 	if u.conn != nil && u.conn.Cached && ft == FtError {
 		u.tries++
+		if !u.received {
+			// the peer had closed it: peek before reuse from now on
+			u.Target.Keepalive().peekAll(time.Now())
+		}
 	}
 	status := ftStatus(ft)
 	if r.Failed() || u.clientAborted() {

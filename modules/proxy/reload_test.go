@@ -84,3 +84,64 @@ http {
 		t.Fatalf("$upstream_bytes_sent of three identical requests: %q", sent)
 	}
 }
+
+// TestReuseOfClosedKeepaliveConnection covers a peer that closes each
+// connection after its response without saying so. A connection idle only
+// briefly is reused without a peek: the GET that finds it closed is retried
+// on a new connection (one error line, as nginx logs when it meets a closed
+// cached connection), and from then on every reuse is peeked at, so the
+// next request sees no error. A POST, which could not be retried, always
+// has the connection peeked at first.
+func TestReuseOfClosedKeepaliveConnection(t *testing.T) {
+	post := "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi"
+	getReq := "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+	tests := []struct {
+		name     string
+		requests []string
+		// errors is the number of [error] lines after each request
+		errors []int
+	}{
+		{"GET retried, then peeked", []string{getReq, getReq, getReq}, []int{0, 1, 1}},
+		{"POST peeked", []string{getReq, post, post}, []int{0, 0, 0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := testutil.StartBackend(t, testutil.Script{testutil.ReadRequest(), testutil.Write(testutil.HTTPResponse(200, "ok"))})
+			s := servertest.Start(t, `
+daemon off;
+error_log %%PREFIX%%/error.log info;
+events {}
+http {
+    upstream ka { server `+b.Addr()+`; keepalive 2; }
+    server {
+        listen 127.0.0.1:%%PORT_A%%;
+        location / {
+            proxy_pass http://ka;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+    }
+}
+`)
+			for i, req := range tt.requests {
+				if i > 0 {
+					// the backend's close of the previous connection has arrived
+					if !b.WaitFor(5*time.Second, func(b *testutil.Backend) bool { return b.Open() == 0 }) {
+						t.Fatalf("the backend did not close its connection")
+					}
+				}
+				resp := roundTrip(t, s, req)
+				if resp.StatusCode != 200 {
+					t.Fatalf("request %d: status %d", i, resp.StatusCode)
+				}
+				if n := strings.Count(s.ErrorLog(), "[error]"); n != tt.errors[i] {
+					t.Fatalf("after request %d: %d error lines, want %d:\n%s", i, n, tt.errors[i], s.ErrorLog())
+				}
+			}
+			// every request ends on a new connection
+			if b.Accepted() != len(tt.requests) {
+				t.Fatalf("backend accepted %d connections, want %d", b.Accepted(), len(tt.requests))
+			}
+		})
+	}
+}
