@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -60,6 +61,7 @@ type conn struct {
 
 	failed     bool
 	timedOut   bool
+	headArmed  bool // readMore set client_header_timeout
 	closeAfter bool
 	eof        bool
 
@@ -74,6 +76,10 @@ type conn struct {
 	readFn  func(fd uintptr) bool
 	readN   int
 	waitErr error
+	// linger is readFor's wait, its deadline set (lingerArmed) by readFn
+	// once a read finds nothing
+	linger      time.Duration
+	lingerArmed bool
 }
 
 // active is what a connection needs only while it serves a request: the
@@ -131,6 +137,10 @@ func (c *conn) init() {
 			n, err = syscall.Read(int(fd), c.in)
 		}
 		if err == syscall.EAGAIN {
+			if !c.lingerArmed {
+				c.nc.SetReadDeadline(time.Now().Add(c.linger))
+				c.lingerArmed = true
+			}
 			return false
 		}
 		c.readN, c.waitErr = max(n, 0), err
@@ -393,10 +403,17 @@ func (c *conn) readFor(d time.Duration) readResult {
 		c.in = buf.Get(int(c.addr.def.CoreSrv().ClientHeaderBufferSize.Get()))
 	}
 	c.pos, c.last = 0, 0
-	c.nc.SetReadDeadline(time.Now().Add(d))
+	// Let the goroutines ready to run go first: on a busy server the
+	// client's next request has arrived by then, and a read that finds it
+	// is one system call where a read that finds nothing, a wait and a
+	// read are two. The deadline is set only if the read must wait.
+	runtime.Gosched()
 	c.readN, c.waitErr, c.eof = 0, nil, false
+	c.linger, c.lingerArmed = d, false
 	err := c.raw.Read(c.readFn)
-	c.nc.SetReadDeadline(time.Time{})
+	if c.lingerArmed {
+		c.nc.SetReadDeadline(time.Time{})
+	}
 	if c.draining() {
 		return readClosed
 	}

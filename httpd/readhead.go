@@ -20,9 +20,10 @@ import (
 func (r *Request) readHead() Status {
 	c := r.conn
 	cs := r.CoreSrv()
-	deadline := time.Now().Add(cs.ClientHeaderTimeout.Get())
-	c.nc.SetReadDeadline(deadline)
-	defer c.nc.SetReadDeadline(time.Time{})
+	// client_header_timeout is armed by the first read that waits: most
+	// heads arrive whole, and a deadline costs a timer change each way
+	c.headArmed = false
+	defer c.disarmHead()
 
 	var rl http1.RequestLine
 	rl.Pos = c.pos
@@ -167,6 +168,10 @@ func (r *Request) lineSoFar(start int) string {
 // or Done after logging when the client timed out or went away.
 func (r *Request) readMore(lineStart int) Status {
 	c := r.conn
+	if !c.headArmed {
+		c.nc.SetReadDeadline(time.Now().Add(r.CoreSrv().ClientHeaderTimeout.Get()))
+		c.headArmed = true
+	}
 	n, err := c.nc.Read(c.in[c.last:])
 	if n > 0 {
 		c.last += n
@@ -332,4 +337,12 @@ func methodBit(m http1.Method) uint32 {
 		return MethodCONNECT
 	}
 	return MethodUnknown
+}
+
+// disarmHead clears the deadline readMore set.
+func (c *conn) disarmHead() {
+	if c.headArmed {
+		c.nc.SetReadDeadline(time.Time{})
+		c.headArmed = false
+	}
 }
