@@ -28,11 +28,14 @@ func tcpPair(t *testing.T) (*Conn, net.Conn) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { nc.Close(); sc.Close() })
+	// small socket buffers: a megabyte cannot go out in one write
+	nc.(*net.TCPConn).SetWriteBuffer(16 << 10)
+	sc.(*net.TCPConn).SetReadBuffer(16 << 10)
 	return &Conn{Conn: nc}, sc
 }
 
 func TestSendWait(t *testing.T) {
-	big := bytes.Repeat([]byte("x"), 32<<20) // more than the socket takes at once
+	big := bytes.Repeat([]byte("x"), 1<<20) // more than the socket takes at once
 	tests := []struct {
 		name   string
 		pieces []httpd.Piece
