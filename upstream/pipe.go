@@ -56,7 +56,22 @@ type pipe struct {
 	sent   [16]segment
 	// segsA backs segs for the first few segments
 	segsA [4]segment
+	// writing: the writer is sending a batch, since writeStart. The reader
+	// spills to the temp file only once a batch has taken spillAfter: a
+	// client that takes the batch at once frees the memory soon (nginx
+	// writes to its temp file only when the client's socket is full).
+	writing    bool
+	writeStart time.Time
+	// spillTimer wakes a reader waiting for memory when spillAfter passes;
+	// timerWG counts its pending callbacks, waited for before the pipe is
+	// reused.
+	spillTimer *time.Timer
+	timerWG    sync.WaitGroup
 }
+
+// spillAfter is how long a batch may be in the writer's hands before the
+// reader, out of memory buffers, spills to the temp file.
+const spillAfter = time.Millisecond
 
 func (u *Upstream) relayBuffered() httpd.Status {
 	// the pipe lives in the Upstream (one allocation per request)
@@ -99,7 +114,17 @@ func (p *pipe) add(b []byte) bool {
 	bufs := u.Conf.Bufs.Get()
 	for len(b) > 0 {
 		p.mu.Lock()
-		for !p.aborted && p.memUsed >= bufs.Num && !p.fileRoom() {
+		for !p.aborted && p.memUsed >= bufs.Num {
+			if p.fileRoom() {
+				left := spillAfter
+				if p.writing {
+					left -= time.Since(p.writeStart)
+				}
+				if p.writing && left <= 0 {
+					break // the client is slow: spill
+				}
+				p.armSpill(left)
+			}
 			p.cond.Wait()
 		}
 		if p.aborted {
@@ -136,6 +161,23 @@ func (p *pipe) add(b []byte) bool {
 		b = b[k:]
 	}
 	return true
+}
+
+// armSpill has the reader woken after d (called with mu held).
+func (p *pipe) armSpill(d time.Duration) {
+	p.timerWG.Add(1)
+	if p.spillTimer == nil {
+		p.spillTimer = time.AfterFunc(d, p.spillWake)
+	} else if p.spillTimer.Reset(d) {
+		p.timerWG.Done() // the earlier wake-up will not run
+	}
+}
+
+func (p *pipe) spillWake() {
+	p.mu.Lock()
+	p.cond.Broadcast()
+	p.mu.Unlock()
+	p.timerWG.Done()
 }
 
 // fileRoom reports whether the temp file may grow (called with mu held).
@@ -380,9 +422,14 @@ func (p *pipe) write() int {
 			p.segs = p.segs[1:]
 			sent = append(sent, s)
 		}
+		p.writing, p.writeStart = true, time.Now()
 		p.mu.Unlock()
 		u.setAction("sending to client")
-		if r.Output(chain) != httpd.OK {
+		st := r.Output(chain)
+		p.mu.Lock()
+		p.writing = false
+		p.mu.Unlock()
+		if st != httpd.OK {
 			p.abort()
 			if u.Conf.IgnoreClientAbort.Get() {
 				return 0
@@ -419,9 +466,13 @@ func (p *pipe) abort() {
 
 // cleanup removes the temp file and returns memory buffers.
 func (p *pipe) cleanup() {
-	// the reader goroutine is gone before the pipe (and the Upstream it
-	// lives in) can be reused
+	// the reader goroutine and the spill timer's wake-ups are gone before
+	// the pipe (and the Upstream it lives in) can be reused
 	p.reader.Wait()
+	if p.spillTimer != nil && p.spillTimer.Stop() {
+		p.timerWG.Done()
+	}
+	p.timerWG.Wait()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, s := range p.segs {
