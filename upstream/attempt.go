@@ -142,14 +142,12 @@ func (u *Upstream) send() uint32 {
 		// the write cannot block: what follows is the wait for the response
 		u.setAction("reading response header from upstream")
 		n, done, ok, err := c.sendWait(pieces)
-		if !done {
-			u.setAction("sending request to upstream")
-		}
 		if done {
 			u.sent, u.sentAll = true, true
 			u.waited, u.waitErr = true, err
 			return 0
 		}
+		u.setAction("sending request to upstream")
 		if ok && (n > 0 || err != nil) {
 			// the socket took part of it: the rest goes the ordinary way
 			u.sent = n > 0

@@ -184,14 +184,8 @@ func (p *Pool) Idle() int {
 // reset connection, or one with unexpected data, is not reusable (nginx
 // closes a cached connection on any read event).
 func alive(c *Conn) bool {
-	if c.raw == nil {
-		sc, ok := c.Conn.(syscall.Conn)
-		if !ok {
-			return true
-		}
-		if !c.setRaw(sc) {
-			return false
-		}
+	if sock, ok := c.rawReady(); !ok {
+		return !sock // a connection that is not a socket cannot be peeked at
 	}
 	c.peekOK = false
 	if c.raw.Read(c.peek) != nil {
@@ -200,12 +194,21 @@ func alive(c *Conn) bool {
 	return c.peekOK
 }
 
-// setRaw gets the connection's descriptor access and binds the functions
-// alive and sendWait run on it (once: binding allocates).
-func (c *Conn) setRaw(sc syscall.Conn) bool {
+// rawReady sets up, once, the connection's descriptor access and the
+// functions alive and sendWait run on it (binding them allocates). ok is
+// false when there is none: sock then tells whether the connection is a
+// socket whose access failed, or no socket at all.
+func (c *Conn) rawReady() (sock, ok bool) {
+	if c.raw != nil {
+		return true, true
+	}
+	sc, isSock := c.Conn.(syscall.Conn)
+	if !isSock {
+		return false, false
+	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
-		return false
+		return true, false
 	}
 	c.raw = rc
 	c.peek = func(fd uintptr) bool {
@@ -214,5 +217,5 @@ func (c *Conn) setRaw(sc syscall.Conn) bool {
 		return true
 	}
 	c.sw.fn = c.sendWaitStep
-	return true
+	return true, true
 }

@@ -425,11 +425,7 @@ func (p *pipe) write() int {
 		p.writing, p.writeStart = true, time.Now()
 		p.mu.Unlock()
 		u.setAction("sending to client")
-		st := r.Output(chain)
-		p.mu.Lock()
-		p.writing = false
-		p.mu.Unlock()
-		if st != httpd.OK {
+		if r.Output(chain) != httpd.OK {
 			p.abort()
 			if u.Conf.IgnoreClientAbort.Get() {
 				return 0
@@ -437,6 +433,7 @@ func (p *pipe) write() int {
 			return httpd.StatusClientClosedRequest
 		}
 		p.mu.Lock()
+		p.writing = false
 		for _, s := range sent {
 			if s.mem {
 				buf.Put(s.data[:cap(s.data)])
@@ -454,6 +451,7 @@ func (p *pipe) write() int {
 func (p *pipe) abort() {
 	p.mu.Lock()
 	p.aborted = true
+	p.writing = false
 	p.cond.Broadcast()
 	p.mu.Unlock()
 	p.u.interrupt()

@@ -41,11 +41,8 @@ type sendWaitState struct {
 // the request does not qualify (a file piece, too many pieces, no
 // descriptor): nothing was done.
 func (c *Conn) sendWait(pieces []httpd.Piece) (n int, done, ok bool, err error) {
-	if c.raw == nil {
-		sc, isSock := c.Conn.(syscall.Conn)
-		if !isSock || !c.setRaw(sc) {
-			return 0, false, false, nil
-		}
+	if _, ready := c.rawReady(); !ready {
+		return 0, false, false, nil
 	}
 	sw := &c.sw
 	sw.niov, sw.total = 0, 0
