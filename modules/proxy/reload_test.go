@@ -16,22 +16,7 @@ import (
 func TestReloadClosesIdleUpstreamConnections(t *testing.T) {
 	b := testutil.StartBackend(t, testutil.Script{testutil.Loop(testutil.ReadHead(), testutil.Write(testutil.HTTPResponse(200, "ok")))})
 	cfg := func(comment string) string {
-		return `
-daemon off;
-error_log %%PREFIX%%/error.log info;
-events {}
-http {
-    upstream ka { server ` + b.Addr() + `; keepalive 2; }
-    server {
-        listen 127.0.0.1:%%PORT_A%%;
-        location / {
-            proxy_pass http://ka;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-        }
-    }
-}
-# ` + comment + "\n"
+		return keepaliveConf(b.Addr(), "", "") + "# " + comment + "\n"
 	}
 	s := servertest.Start(t, cfg("first"))
 	resp := roundTrip(t, s, "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
@@ -53,23 +38,7 @@ http {
 // (it counted every request the connection had carried).
 func TestUpstreamBytesSentOnReusedConnection(t *testing.T) {
 	b := testutil.StartBackend(t, testutil.Script{testutil.Loop(testutil.ReadHead(), testutil.Write(testutil.HTTPResponse(200, "ok")))})
-	s := servertest.Start(t, `
-daemon off;
-events {}
-http {
-    log_format sent $upstream_bytes_sent;
-    upstream ka { server `+b.Addr()+`; keepalive 2; }
-    server {
-        listen 127.0.0.1:%%PORT_A%%;
-        location / {
-            proxy_pass http://ka;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            access_log %%PREFIX%%/sent.log sent;
-        }
-    }
-}
-`)
+	s := servertest.Start(t, keepaliveConf(b.Addr(), "log_format sent $upstream_bytes_sent;", "access_log %%PREFIX%%/sent.log sent;"))
 	for range 3 {
 		resp := roundTrip(t, s, "GET /same HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
 		if resp.StatusCode != 200 {
@@ -107,22 +76,7 @@ func TestReuseOfClosedKeepaliveConnection(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b := testutil.StartBackend(t, testutil.Script{testutil.ReadRequest(), testutil.Write(testutil.HTTPResponse(200, "ok"))})
-			s := servertest.Start(t, `
-daemon off;
-error_log %%PREFIX%%/error.log info;
-events {}
-http {
-    upstream ka { server `+b.Addr()+`; keepalive 2; }
-    server {
-        listen 127.0.0.1:%%PORT_A%%;
-        location / {
-            proxy_pass http://ka;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-        }
-    }
-}
-`)
+			s := servertest.Start(t, keepaliveConf(b.Addr(), "", ""))
 			for i, req := range tt.requests {
 				if i > 0 {
 					// the backend's close of the previous connection has arrived
@@ -144,4 +98,28 @@ http {
 			}
 		})
 	}
+}
+
+// keepaliveConf proxies every request to addr through a group keeping two
+// idle connections, with http and loc added to the http block and to the
+// location.
+func keepaliveConf(addr, http, loc string) string {
+	return `
+daemon off;
+error_log %%PREFIX%%/error.log info;
+events {}
+http {
+    ` + http + `
+    upstream ka { server ` + addr + `; keepalive 2; }
+    server {
+        listen 127.0.0.1:%%PORT_A%%;
+        location / {
+            proxy_pass http://ka;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            ` + loc + `
+        }
+    }
+}
+`
 }
