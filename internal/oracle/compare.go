@@ -72,7 +72,10 @@ func DefaultComparison() Comparison {
 // matters but whose value cannot match (Date, ETag).
 func Present(string) string { return "<present>" }
 
-var serverToken = regexp.MustCompile(`\b(nginx|sluice)(/[0-9][0-9A-Za-z.+-]*)?`)
+// serverToken is a product name standing as a word of its own (in
+// "sluicesluice" the second name is not one, and masking the first must not
+// make it one: a normalised text normalises to itself).
+var serverToken = regexp.MustCompile(`\b(nginx|sluice)\b(/[0-9][0-9A-Za-z.+-]*)?`)
 
 // NormalizeServer masks the product in a Server value: "nginx" and
 // "sluice" become "<server>", and "nginx/1.22.1" or "sluice/0.1.0" become

@@ -111,6 +111,8 @@ func TestNormalizers(t *testing.T) {
 		{"server with version", "nginx/1.22.1", "<server>/<version>", NormalizeServer},
 		{"server tokens off", "sluice", "<server>", NormalizeServer},
 		{"other server kept", "Apache", "Apache", NormalizeServer},
+		{"name inside a word kept", "sluicesluice nginx_x", "sluicesluice nginx_x", NormalizeServer},
+		{"path", "/var/lib/nginx/proxy/1", "/var/lib/<server>/proxy/1", NormalizeServer},
 		{"present", "W/\"abc\"", "<present>", Present},
 		{"body footer", "<hr><center>nginx/1.22.1</center>", "<hr><center><server>/<version></center>",
 			func(s string) string { return string(NormalizeServerTokens([]byte(s))) }},
