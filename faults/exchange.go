@@ -25,6 +25,9 @@ type Script struct {
 	// close; zero means DefaultWait. A server still holding the connection
 	// open after Wait is reported as "open".
 	Wait time.Duration
+	// Shutdown shuts down the client's side of the connection after the
+	// last piece (a client done sending, or gone: nginx cannot tell).
+	Shutdown bool
 }
 
 // DefaultWait is how long Exchange waits for the server to close after the
@@ -139,6 +142,11 @@ write:
 		if err != nil {
 			raw.WriteErr = err
 			break
+		}
+	}
+	if s.Shutdown && raw.WriteErr == nil {
+		if tc, ok := conn.(*net.TCPConn); ok {
+			tc.CloseWrite()
 		}
 	}
 	conn.SetReadDeadline(time.Now().Add(wait))

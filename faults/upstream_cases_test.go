@@ -204,6 +204,20 @@ func upstreamCases() []upstreamCase {
 			}},
 	)
 
+	// a client that shuts down its side while the backend thinks: nginx
+	// sees EPOLLRDHUP and ends the exchange with 499
+	leave := func(path string) *faults.Script {
+		return ptr(faults.Script{Pieces: []faults.Piece{
+			{Data: "GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n"}, {Delay: 300 * time.Millisecond}}, Shutdown: true})
+	}
+	thinks := func(int) tu.Script { return tu.Script{tu.ReadHead(), tu.Sleep(time.Second), tu.Write(ok), tu.Close()} }
+	add("client leaves",
+		upstreamCase{name: "client shuts down while the backend thinks, buffering on", path: "/on/", want: "none, closed",
+			req: leave("/on/"), backend: thinks},
+		upstreamCase{name: "client shuts down while the backend thinks, buffering off", path: "/off/", want: "none, closed",
+			req: leave("/off/"), backend: thinks},
+	)
+
 	add("memcached",
 		upstreamCase{name: "value", path: "/mc/k", want: "200, closed",
 			backend: memcachedAnswer("VALUE /mc/k 0 10\r\n"+okBody+"\r\nEND\r\n", tu.Drain())},

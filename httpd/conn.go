@@ -80,6 +80,12 @@ type conn struct {
 	// once a read finds nothing
 	linger      time.Duration
 	lingerArmed bool
+
+	// hup is set when the socket reported a hangup; hupFn (under hupMu)
+	// is the request's WatchHangup callback
+	hup   atomic.Bool
+	hupMu sync.Mutex
+	hupFn func()
 }
 
 // active is what a connection needs only while it serves a request: the
@@ -330,6 +336,9 @@ func (c *conn) finish() {
 		c.act.req.clear()
 		activePool.Put(c.act)
 		c.act = nil
+	}
+	if c.parkKey != 0 {
+		parker().unregister(c)
 	}
 	c.nc.Close()
 	c.cf.untrack(c)

@@ -16,14 +16,31 @@ import (
 // or closes it when keepalive_timeout (client_header_timeout for a first
 // request) expires. This is what lets sluice hold tens of thousands of idle
 // connections in about the memory nginx needs for them.
+//
+// The same set reports hangups of busy connections (nginx's EPOLLRDHUP
+// check of a broken client connection, see hangup.go). A connection is
+// added on first need (its first park or hangup watch) and stays until it
+// closes: while it is busy it is registered for EPOLLRDHUP only,
+// edge-triggered, so that requests arriving on it cost the set nothing;
+// parking arms EPOLLIN once (EPOLLONESHOT) and the loop disarms it again.
+// Each switch is one epoll_ctl, as the add and delete of a park were
+// before; the kernel drops the socket from the set when it is closed.
 
 type parkedConn struct {
 	c        *conn
 	fd       int
 	key      uint64
 	deadline time.Time
-	index    int // in the deadline heap, -1 when not there
+	index    int  // in the deadline heap, -1 when not there
+	parked   bool // EPOLLIN armed: the connection waits for its next request
 }
+
+// Event masks: a busy connection reports hangups only, a parked one its
+// next request too.
+const (
+	busyEvents   = syscall.EPOLLRDHUP | -syscall.EPOLLET
+	parkedEvents = syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT
+)
 
 type deadlines []*parkedConn
 
@@ -52,13 +69,16 @@ type parkSet struct {
 	// file is the epoll descriptor registered with Go's netpoller: the
 	// loop waits for it as for any socket, on no thread of its own, and
 	// its read deadline is the earliest parked connection's.
-	file  *os.File
-	raw   syscall.RawConn
-	mu    sync.Mutex
-	items map[uint64]*parkedConn
-	heap  deadlines
-	seq   uint64
-	err   error
+	file *os.File
+	raw  syscall.RawConn
+	mu   sync.Mutex
+	// items are the registered connections, parked or busy; parked
+	// counts the former
+	items  map[uint64]*parkedConn
+	parked int
+	heap   deadlines
+	seq    uint64
+	err    error
 
 	// the loop's scratch: waitFn collects up to len(events) events
 	events []syscall.EpollEvent
@@ -114,10 +134,6 @@ func (c *conn) park(timeout time.Duration) error {
 	if p.err != nil {
 		return errNoPark
 	}
-	fd := -1
-	if err := c.raw.Control(func(f uintptr) { fd = int(f) }); err != nil || fd < 0 {
-		return errNoPark
-	}
 	c.mu.Lock()
 	if c.drainFlag {
 		c.mu.Unlock()
@@ -127,18 +143,26 @@ func (c *conn) park(timeout time.Duration) error {
 	c.mu.Unlock()
 
 	p.mu.Lock()
-	p.seq++
-	it := &parkedConn{c: c, fd: fd, key: p.seq, index: -1}
-	if timeout > 0 {
-		it.deadline = time.Now().Add(timeout)
-		heap.Push(&p.heap, it)
+	it, added, err := p.itemLocked(c, parkedEvents)
+	if err == nil && it.parked {
+		err = errNoPark
 	}
-	p.items[it.key] = it
-	c.parkKey = it.key
-	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT}
-	ev.Fd, ev.Pad = int32(it.key), int32(it.key>>32)
-	if err := syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
-		p.forgetLocked(it)
+	if err == nil {
+		it.parked = true
+		p.parked++
+		if timeout > 0 {
+			it.deadline = time.Now().Add(timeout)
+			heap.Push(&p.heap, it)
+		}
+		if !added {
+			// registered before, for hangups: arm EPOLLIN
+			err = p.ctlLocked(it, syscall.EPOLL_CTL_MOD, parkedEvents)
+		}
+		if err != nil {
+			p.unparkLocked(it)
+		}
+	}
+	if err != nil {
 		p.mu.Unlock()
 		c.mu.Lock()
 		c.parked = false
@@ -153,6 +177,48 @@ func (c *conn) park(timeout time.Duration) error {
 	return nil
 }
 
+// itemLocked returns the connection's entry, registering its socket with
+// the given events when it has none yet (added).
+func (p *parkSet) itemLocked(c *conn, events uint32) (it *parkedConn, added bool, err error) {
+	if it := p.items[c.parkKey]; c.parkKey != 0 && it != nil && it.c == c {
+		return it, false, nil
+	}
+	if c.raw == nil {
+		return nil, false, errNoPark
+	}
+	fd := -1
+	if err := c.raw.Control(func(f uintptr) { fd = int(f) }); err != nil || fd < 0 {
+		return nil, false, errNoPark
+	}
+	p.seq++
+	it = &parkedConn{c: c, fd: fd, key: p.seq, index: -1}
+	if err := p.ctlLocked(it, syscall.EPOLL_CTL_ADD, events); err != nil {
+		return nil, false, err
+	}
+	p.items[it.key] = it
+	c.parkKey = it.key
+	return it, true, nil
+}
+
+func (p *parkSet) ctlLocked(it *parkedConn, op int, events uint32) error {
+	ev := syscall.EpollEvent{Events: events}
+	ev.Fd, ev.Pad = int32(it.key), int32(it.key>>32)
+	return syscall.EpollCtl(p.epfd, op, it.fd, &ev)
+}
+
+// unparkLocked takes an entry out of the parked state (its EPOLLIN is
+// left to the caller).
+func (p *parkSet) unparkLocked(it *parkedConn) {
+	if !it.parked {
+		return
+	}
+	it.parked = false
+	p.parked--
+	if it.index >= 0 {
+		heap.Remove(&p.heap, it.index)
+	}
+}
+
 // remove takes a parked connection out of the set (to close it); false
 // means it was already taken (resumed or expired).
 func (p *parkSet) remove(c *conn) bool {
@@ -162,28 +228,28 @@ func (p *parkSet) remove(c *conn) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	it := p.items[c.parkKey]
-	if it == nil || it.c != c {
+	if it == nil || it.c != c || !it.parked {
 		return false
 	}
-	p.unregisterLocked(it)
+	// the socket stays registered until it is closed; a last EPOLLIN
+	// report finds the entry busy and is ignored (see loop)
+	p.unparkLocked(it)
 	c.mu.Lock()
 	c.parked = false
 	c.mu.Unlock()
 	return true
 }
 
-func (p *parkSet) forgetLocked(it *parkedConn) {
-	delete(p.items, it.key)
-	if it.index >= 0 {
-		heap.Remove(&p.heap, it.index)
+// unregister forgets a connection that is closing (finish); closing the
+// socket takes it out of the epoll set.
+func (p *parkSet) unregister(c *conn) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if it := p.items[c.parkKey]; it != nil && it.c == c {
+		p.unparkLocked(it)
+		delete(p.items, it.key)
 	}
-}
-
-// unregisterLocked removes the socket from epoll and forgets the entry; the
-// descriptor is still open (only finish closes it).
-func (p *parkSet) unregisterLocked(it *parkedConn) {
-	syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, it.fd, nil)
-	p.forgetLocked(it)
+	c.parkKey = 0
 }
 
 // Parked returns the number of parked connections.
@@ -191,11 +257,11 @@ func Parked() int {
 	p := parker()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return len(p.items)
+	return p.parked
 }
 
 func (p *parkSet) loop() {
-	var ready, expired []*conn
+	var ready, expired, hungUp []*conn
 	for {
 		p.mu.Lock()
 		var next time.Time
@@ -209,7 +275,7 @@ func (p *parkSet) loop() {
 			time.Sleep(time.Millisecond)
 			continue
 		}
-		ready, expired = ready[:0], expired[:0]
+		ready, expired, hungUp = ready[:0], expired[:0], hungUp[:0]
 		p.mu.Lock()
 		for i := 0; i < p.n; i++ {
 			ev := &p.events[i]
@@ -218,16 +284,31 @@ func (p *parkSet) loop() {
 			if it == nil {
 				continue
 			}
-			p.unregisterLocked(it)
+			if !it.parked {
+				// a busy connection's hangup; an EPOLLIN alone is the
+				// one-shot left armed by remove or an expiry, for a
+				// connection that is closing
+				if ev.Events&(syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR) != 0 {
+					hungUp = append(hungUp, it.c)
+				}
+				continue
+			}
+			p.unparkLocked(it)
+			// back to hangup reports only; a failure leaves EPOLLIN
+			// disarmed (one-shot), which is as good
+			p.ctlLocked(it, syscall.EPOLL_CTL_MOD, busyEvents)
 			ready = append(ready, it.c)
 		}
 		now := time.Now()
 		for len(p.heap) > 0 && !p.heap[0].deadline.After(now) {
 			it := p.heap[0]
-			p.unregisterLocked(it)
+			p.unparkLocked(it)
 			expired = append(expired, it.c)
 		}
 		p.mu.Unlock()
+		for _, c := range hungUp {
+			c.hungUp()
+		}
 		for _, c := range ready {
 			go c.resume()
 		}

@@ -9,66 +9,46 @@ import (
 	"github.com/sluicehq/sluice/errlog"
 )
 
-// clientWatch notices a client that closes its connection while the
-// upstream works (ngx_http_upstream_check_broken_connection): it waits for
-// the client socket to become readable and peeks, without consuming; EOF
-// or an error means the client is gone. Data (a pipelined request) ends the
-// watch quietly. Watches are pooled: the goroutine's function, the peek
-// callback and the timer are made once per watch, so starting one
-// allocates nothing. The watching goroutine starts only when the exchange
-// outlasts watchDelay: most answers come sooner, and cost no goroutine,
-// peek or deadline changes.
+// clientWatch notices a client that closes its connection, or shuts down
+// its side, while the upstream works (ngx_http_upstream_check_broken_connection
+// with EPOLLRDHUP, as nginx runs on Linux): the client connection reports
+// hangups (httpd's WatchHangup), and a hangup is logged and, unless the
+// connection turns out fine, ends the exchange with 499. A hangup reported
+// before the exchange began (a client that sent its request and shut down
+// at once) is acted on once the upstream connection is made, as nginx's
+// first write event does. With proxy_ignore_client_abort nothing is
+// watched, as in nginx. Watches are pooled and cost nothing until a
+// hangup is reported.
 type clientWatch struct {
-	u      *Upstream
-	rc     syscall.RawConn
-	stop   atomic.Bool
-	gone   atomic.Bool
-	logged atomic.Bool
-	wg     sync.WaitGroup
-	// mu orders the timer's start against end: started says the
-	// goroutine runs, ended that it must not start any more
-	mu      sync.Mutex
-	started bool
-	ended   bool
-	timer   *time.Timer
-	begin   func()
-	// the peek's result, written by the watching goroutine only
-	b    [1]byte
-	eof  bool
-	perr error
-	// peek and run are w.peekFD and w.watch, bound once
-	peek func(fd uintptr) bool
-	run  func()
+	u  *Upstream
+	rc syscall.RawConn
+	// gone says the client is gone; early that a hangup was reported
+	// before the exchange began
+	gone  atomic.Bool
+	early bool
+	// mu serialises the check between the hangup callback and attempt
+	mu sync.Mutex
+	// the socket's pending error, read by soError
+	soerr   int
+	soError func(fd uintptr)
+	// onHangup is w.check, bound once
+	onHangup func()
 }
-
-// watchDelay is how long an exchange runs before its client is watched.
-const watchDelay = 20 * time.Millisecond
 
 var watchPool = sync.Pool{New: func() any {
 	w := &clientWatch{}
-	w.peek = w.peekFD
-	w.run = w.watch
-	w.begin = w.startWatching
+	w.onHangup = w.check
+	w.soError = func(fd uintptr) {
+		w.soerr, _ = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_ERROR)
+	}
 	return w
 }}
-
-// startWatching starts the watching goroutine unless the watch ended.
-func (w *clientWatch) startWatching() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.ended {
-		return
-	}
-	w.started = true
-	w.wg.Add(1)
-	go w.run()
-}
 
 // watchClient starts watching when the request has no body left to read
 // (a streamed body owns the client's read side).
 func (u *Upstream) watchClient() *clientWatch {
 	r := u.R
-	if u.RequestBodyNoBuffering || r.Conn() == nil || r.IsSubrequest() {
+	if u.RequestBodyNoBuffering || u.Conf.IgnoreClientAbort.Get() || r.Conn() == nil || r.IsSubrequest() {
 		// a subrequest leaves the client side to its main request (see
 		// subrequest.go)
 		return nil
@@ -79,82 +59,69 @@ func (u *Upstream) watchClient() *clientWatch {
 	}
 	w := watchPool.Get().(*clientWatch)
 	w.u, w.rc = u, rc
-	w.stop.Store(false)
 	w.gone.Store(false)
-	w.logged.Store(false)
-	w.eof, w.perr = false, nil
-	w.started, w.ended = false, false
-	if w.timer == nil {
-		w.timer = time.AfterFunc(watchDelay, w.begin)
-	} else {
-		w.timer.Reset(watchDelay)
+	if !r.WatchHangup(w.onHangup) {
+		w.u, w.rc = nil, nil
+		watchPool.Put(w)
+		return nil
 	}
+	w.early = r.HungUp()
 	return w
 }
 
-// peekFD looks at the client socket without consuming: false (wait for
-// readiness) while there is nothing to read.
-func (w *clientWatch) peekFD(fd uintptr) bool {
-	if w.stop.Load() {
-		return true
+// connected is called once an attempt has its upstream connection: a
+// hangup reported before the exchange is acted on now.
+func (w *clientWatch) connected() {
+	if w != nil && w.early {
+		w.early = false
+		w.check()
 	}
-	n, _, e := syscall.Recvfrom(int(fd), w.b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-	if e == syscall.EAGAIN {
-		return false
-	}
-	w.eof = n == 0 && e == nil
-	w.perr = e
-	return true
 }
 
-// watch is the watching goroutine.
-func (w *clientWatch) watch() {
-	defer w.wg.Done()
-	u := w.u
-	err := w.rc.Read(w.peek)
-	if err != nil || w.stop.Load() || !(w.eof || w.perr != nil) {
+// check logs a reported hangup with the socket's pending error and ends
+// the exchange (the client is gone). It runs on the park set's goroutine,
+// or on the request's for an early hangup.
+func (w *clientWatch) check() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.gone.Load() {
 		return
 	}
-	// the request's action and peer are read under u.mu (see setAction,
-	// setPeer)
-	u.R.Log().Logf(errlog.Info, u.R.WithAction(u.currentAction()), w.perr, "client prematurely closed connection")
-	w.logged.Store(true)
-	w.gone.Store(true)
-	if !u.Conf.IgnoreClientAbort.Get() {
-		u.interrupt()
+	u := w.u
+	w.soerr = 0
+	w.rc.Control(w.soError)
+	var err error
+	if w.soerr != 0 {
+		err = syscall.Errno(w.soerr)
 	}
+	// the request's action and peer are read under u.mu (see setAction,
+	// setPeer); nginx's upstream connection exists from the connect on
+	u.mu.Lock()
+	action := u.action
+	connected := u.conn != nil || action == actionConnecting
+	u.mu.Unlock()
+	msg := "epoll_wait() reported that client prematurely closed connection"
+	if connected {
+		msg += ", so upstream connection is closed too"
+	}
+	u.R.Log().Logf(errlog.Info, u.R.WithAction(action), err, "%s", msg)
+	w.gone.Store(true)
+	u.interrupt()
 }
 
-// end stops the watch and waits for it, leaving the client connection's
-// read side as it was. The watch's verdict stays readable through
-// u.watchGone; the watch itself goes back to the pool.
+// end stops the watch; the watch's verdict stays readable through
+// u.watchGone, and the watch goes back to the pool.
 func (w *clientWatch) end() {
 	if w == nil {
 		return
 	}
-	w.stop.Store(true)
 	u := w.u
-	stopped := w.timer.Stop()
-	w.mu.Lock()
-	w.ended = true
-	started := w.started
-	w.mu.Unlock()
-	// a timer that fired without starting the goroutine yet has its
-	// callback still to run: that callback holds w, which then cannot go
-	// back to the pool (it would see the next exchange's state)
-	pending := !stopped && !started
-	if started {
-		c := u.R.Conn()
-		c.SetReadDeadline(time.Now())
-		w.wg.Wait()
-		c.SetReadDeadline(time.Time{})
-	}
+	// after this no check runs
+	u.R.UnwatchHangup()
 	u.watchGone = w.gone.Load()
 	u.watch = nil
-	w.u, w.rc, w.perr = nil, nil, nil
-	if !pending {
-		watchPool.Put(w)
-	}
+	w.u, w.rc = nil, nil
+	watchPool.Put(w)
 }
 
 // clientAborted reports whether the client went away and the exchange was
@@ -183,6 +150,13 @@ func (u *Upstream) isInterrupted() bool {
 	return u.interrupted
 }
 
+// Actions the client watch tells apart.
+const (
+	actionConnecting = "connecting to upstream"
+	actionSending    = "sending request to upstream"
+	actionReadHeader = "reading response header from upstream"
+)
+
 // setAction sets the request's action ("while ..." in log lines) and
 // publishes it for the client watch.
 func (u *Upstream) setAction(a string) {
@@ -192,10 +166,14 @@ func (u *Upstream) setAction(a string) {
 	u.R.SetAction(a)
 }
 
-func (u *Upstream) currentAction() string {
+// publishAction publishes an action for the client watch only: nginx's
+// action stays "sending request to upstream" until the upstream's first
+// bytes are read, while sluice's own log lines of the wait (a read
+// timeout) already say "reading response header from upstream".
+func (u *Upstream) publishAction(a string) {
 	u.mu.Lock()
-	defer u.mu.Unlock()
-	return u.action
+	u.action = a
+	u.mu.Unlock()
 }
 
 // setPeer records the peer of the current attempt.

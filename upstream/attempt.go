@@ -21,7 +21,7 @@ var errTimedOut = syscall.ETIMEDOUT
 // class for next.
 func (u *Upstream) attempt() uint32 {
 	r := u.R
-	u.setAction("connecting to upstream")
+	u.setAction(actionConnecting)
 	if s := u.state; s != nil && s.ResponseTime < 0 {
 		// the failed attempt before this one ends now
 		// (ngx_http_upstream_connect)
@@ -42,6 +42,7 @@ func (u *Upstream) attempt() uint32 {
 	if ft := u.connect(); ft != 0 {
 		return ft
 	}
+	u.watch.connected()
 	u.state.ConnectTime = time.Since(u.state.start)
 	if u.Buffer == nil {
 		u.Buffer = buf.Get(int(u.Conf.BufferSize.Get()))
@@ -129,7 +130,7 @@ func parseAddrPort(s string) (*net.TCPAddr, bool) {
 // (ngx_http_upstream_send_request).
 func (u *Upstream) send() uint32 {
 	r := u.R
-	u.setAction("sending request to upstream")
+	u.setAction(actionSending)
 	c := u.conn
 	timeout := u.Conf.SendTimeout.Get()
 	pieces := u.Request.Pieces
@@ -139,15 +140,17 @@ func (u *Upstream) send() uint32 {
 		if rt := u.Conf.ReadTimeout.Get(); rt > 0 {
 			c.SetReadDeadline(time.Now().Add(rt))
 		}
-		// the write cannot block: what follows is the wait for the response
-		u.setAction("reading response header from upstream")
+		// the write cannot block: what follows is the wait for the
+		// response (for the client watch, the request is being sent
+		// until the upstream answers, see publishAction)
+		r.SetAction(actionReadHeader)
 		n, done, ok, err := c.sendWait(pieces)
 		if done {
 			u.sent, u.sentAll = true, true
 			u.waited, u.waitErr = true, err
 			return 0
 		}
-		u.setAction("sending request to upstream")
+		r.SetAction(actionSending)
 		if ok && (n > 0 || err != nil) {
 			// the socket took part of it: the rest goes the ordinary way
 			u.sent = n > 0
@@ -235,7 +238,7 @@ func (u *Upstream) readHeader() uint32 {
 	waited := u.waited
 	u.waited = false
 	if !waited {
-		u.setAction("reading response header from upstream")
+		r.SetAction(actionReadHeader)
 	} else if isTimeout(u.waitErr) {
 		return FtTimeout
 	}
@@ -251,6 +254,9 @@ func (u *Upstream) readHeader() uint32 {
 		if n > 0 {
 			u.Last += n
 			u.state.BytesReceived += int64(n)
+			if !u.received {
+				u.publishAction(actionReadHeader)
+			}
 			u.received = true
 			switch u.Proto.ProcessHeader(u) {
 			case NeedMore:

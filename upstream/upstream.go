@@ -210,6 +210,7 @@ func Run(r *httpd.Request, c *Conf, t Target, p Protocol) (st httpd.Status) {
 		// the protocol logged why, as nginx's create_request handlers do
 		return u.finalize(500)
 	}
+	u.start = time.Now()
 	u.watch = u.watchClient()
 	defer u.watch.end()
 	u.picker = t.Picker(r)
@@ -217,7 +218,6 @@ func Run(r *httpd.Request, c *Conf, t Target, p Protocol) (st httpd.Status) {
 	if n := c.NextUpstreamTries.Get(); n > 0 && u.tries > n {
 		u.tries = n
 	}
-	u.start = time.Now()
 	for {
 		ft := u.attempt()
 		if ft == 0 {

@@ -364,11 +364,32 @@ func TestBufferedSlowClientSpillsAndReleasesUpstream(t *testing.T) {
 	}
 }
 
+// TestClientAbort: a client that goes away while the upstream holds its
+// answer ends the exchange with 499 and the info line nginx logs on Linux
+// (EPOLLRDHUP), whether it closes, shuts down its side later, or sends its
+// request and shuts down at once (a hangup reported before the exchange
+// began); with proxy_ignore_client_abort nginx does not watch, logs
+// nothing and lets the exchange finish.
 func TestClientAbort(t *testing.T) {
+	const line = "epoll_wait() reported that client prematurely closed connection, so upstream connection is closed too while "
 	tests := []struct {
 		name   string
 		ignore bool
-	}{{"abort", false}, {"ignore_client_abort", true}}
+		// leave: after the backend has the request, or (early) right
+		// after the request is written
+		leave func(c *testutil.RawClient) error
+		early bool
+		// actions: what the line may end with
+		actions []string
+	}{
+		{name: "close", leave: (*testutil.RawClient).Close, actions: []string{"sending request to upstream"}},
+		{name: "close with ignore_client_abort", ignore: true, leave: (*testutil.RawClient).Close},
+		{name: "shutdown of the write side", leave: (*testutil.RawClient).CloseWrite, actions: []string{"sending request to upstream"}},
+		// as in nginx, the line names whatever the exchange was doing
+		// when the hangup was seen
+		{name: "request and shutdown at once", leave: (*testutil.RawClient).CloseWrite, early: true,
+			actions: []string{"connecting to upstream", "sending request to upstream"}},
+	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			testutil.CheckLeaks(t)
@@ -381,29 +402,90 @@ func TestClientAbort(t *testing.T) {
 			}
 			s := start(t, "utest_pass "+b.Addr()+"; "+extra)
 			c := testutil.Dial(t, s.Addr("A"))
+			defer c.Close()
 			c.WriteString("GET /p HTTP/1.0\r\n\r\n")
+			if tc.early {
+				tc.leave(c)
+			}
 			if !b.WaitRequests(1, 5*time.Second) {
 				t.Fatal("request never reached the backend")
 			}
-			c.Close()
-			wantLog(t, s, "client prematurely closed connection while reading response header from upstream")
+			if !tc.early {
+				tc.leave(c)
+			}
 			var rec *utest.Record
-			if !tc.ignore {
-				// finalized with 499 while the backend still holds its answer
-				rec = record(t)
+			if tc.ignore {
+				close(release)
+				if rec = record(t); rec.Finalizes != 1 || rec.FinalStatus != 0 {
+					t.Errorf("finalize %d times with %d, want once with 0", rec.Finalizes, rec.FinalStatus)
+				}
+				if strings.Contains(s.ErrorLog(), "prematurely") {
+					t.Errorf("proxy_ignore_client_abort on, yet:\n%s", s.ErrorLog())
+				}
+				return
 			}
+			wantLog(t, s, line)
+			// finalized with 499 while the backend still holds its answer
+			rec = record(t)
 			close(release)
-			if tc.ignore {
-				rec = record(t)
+			if rec.Finalizes != 1 || rec.FinalStatus != 499 {
+				t.Errorf("finalize %d times with %d, want once with 499", rec.Finalizes, rec.FinalStatus)
 			}
-			want := 499
-			if tc.ignore {
-				want = 0
+			log := s.ErrorLog()
+			found := false
+			for _, a := range tc.actions {
+				found = found || strings.Contains(log, line+a+",")
 			}
-			if rec.Finalizes != 1 || rec.FinalStatus != want {
-				t.Errorf("finalize %d times with %d, want once with %d", rec.Finalizes, rec.FinalStatus, want)
+			if !found {
+				t.Errorf("line not ending in any of %q:\n%s", tc.actions, log)
 			}
 		})
+	}
+}
+
+// TestClientAbortAfterParking: a keepalive connection that was parked
+// between requests (its socket switched to waiting for the next request
+// and back) still reports its client leaving during the next exchange.
+func TestClientAbortAfterParking(t *testing.T) {
+	testutil.CheckLeaks(t)
+	release := make(chan struct{})
+	b := testutil.StartBackendFunc(t, func(i int) testutil.Script {
+		if i == 0 {
+			return testutil.Script{testutil.ReadHead(), testutil.Write(testutil.HTTPResponse(200, "first"))}
+		}
+		return testutil.Script{testutil.ReadHead(), testutil.Hold(release),
+			testutil.Write(testutil.HTTPResponse(200, "late")), testutil.Drain()}
+	})
+	defer close(release)
+	parked := httpd.Parked()
+	s := start(t, "utest_pass "+b.Addr()+";")
+	c := testutil.Dial(t, s.Addr("A"))
+	defer c.Close()
+	c.WriteString("GET /p HTTP/1.1\r\nHost: h\r\n\r\n")
+	if resp, err := c.ReadResponse(); err != nil || string(resp.Body) != "first" {
+		t.Fatalf("first response %v %v", resp, err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for httpd.Parked() != parked+1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the keepalive connection was never parked")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	c.WriteString("GET /p HTTP/1.1\r\nHost: h\r\n\r\n")
+	if !b.WaitRequests(2, 5*time.Second) {
+		t.Fatal("second request never reached the backend")
+	}
+	c.Close()
+	wantLog(t, s, "epoll_wait() reported that client prematurely closed connection, so upstream connection is closed too while sending request to upstream")
+	deadline = time.Now().Add(5 * time.Second)
+	var recs []*utest.Record
+	for len(recs) < 2 && time.Now().Before(deadline) {
+		recs = append(recs, utest.Records()...)
+		time.Sleep(5 * time.Millisecond)
+	}
+	if len(recs) != 2 || recs[1].FinalStatus != 499 {
+		t.Fatalf("finalize records %+v, want the second with 499", recs)
 	}
 }
 

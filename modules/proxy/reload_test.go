@@ -48,7 +48,13 @@ func TestUpstreamBytesSentOnReusedConnection(t *testing.T) {
 	if b.Accepted() != 1 {
 		t.Fatalf("backend accepted %d connections, want 1 reused", b.Accepted())
 	}
-	sent := strings.Fields(s.ReadFile("sent.log"))
+	// the log line is written once the response is out: wait for the third
+	var sent []string
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if sent = strings.Fields(s.ReadFile("sent.log")); len(sent) >= 3 {
+			break
+		}
+	}
 	if len(sent) != 3 || sent[0] == "0" || sent[1] != sent[0] || sent[2] != sent[0] {
 		t.Fatalf("$upstream_bytes_sent of three identical requests: %q", sent)
 	}

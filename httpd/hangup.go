@@ -1,0 +1,58 @@
+package httpd
+
+// Hangup reports (nginx's ngx_http_upstream_check_broken_connection with
+// EPOLLRDHUP): a busy connection's socket sits in the park set for
+// EPOLLRDHUP only, so that a client closing or shutting down its side, or
+// a connection reset, is reported while the connection's goroutine is busy
+// elsewhere (waiting for an upstream), at no cost per request.
+
+// hungUp is called by the park set's loop when the socket reported a
+// hangup while the connection was busy.
+func (c *conn) hungUp() {
+	c.hup.Store(true)
+	c.hupMu.Lock()
+	if c.hupFn != nil {
+		c.hupFn()
+	}
+	c.hupMu.Unlock()
+}
+
+// WatchHangup has fn called, on another goroutine, each time the client's
+// connection reports a hangup (the client closed or shut down its side, or
+// the connection failed) until UnwatchHangup. fn must return quickly and
+// not call back into the request. A hangup reported earlier is not
+// repeated: HungUp tells of it. False means the connection cannot report
+// hangups (not a socket, or no epoll).
+func (r *Request) WatchHangup(fn func()) bool {
+	c := r.conn
+	if c == nil || c.raw == nil {
+		return false
+	}
+	p := parker()
+	if p.err != nil {
+		return false
+	}
+	p.mu.Lock()
+	_, _, err := p.itemLocked(c, busyEvents)
+	p.mu.Unlock()
+	if err != nil {
+		return false
+	}
+	c.hupMu.Lock()
+	c.hupFn = fn
+	c.hupMu.Unlock()
+	return true
+}
+
+// UnwatchHangup ends WatchHangup: once it returns, fn is not running and
+// is not called again.
+func (r *Request) UnwatchHangup() {
+	c := r.conn
+	c.hupMu.Lock()
+	c.hupFn = nil
+	c.hupMu.Unlock()
+}
+
+// HungUp reports whether the client's connection reported a hangup: the
+// client closed or shut down its side, or the connection failed.
+func (r *Request) HungUp() bool { return r.conn != nil && r.conn.hup.Load() }
