@@ -231,7 +231,10 @@ func Load(o *Options, modules []*Module, files *errlog.Files, embedded []byte, p
 	}
 	cy.Core = cy.confs[CoreModule].(*Conf)
 
-	l := conf.NewLoader(prefix, confPrefix, startupLog(o, prefix), tables...)
+	slog, closeLog := startupLog(o, prefix)
+	// the startup log serves the loading only: its file is closed after
+	defer closeLog()
+	l := conf.NewLoader(prefix, confPrefix, slog, tables...)
 	l.Owner = cy
 	scope := &conf.Scope{Context: conf.Main, Conf: func(d *conf.Directive) any { return cy.confs[owner[d]] }}
 
@@ -300,18 +303,20 @@ func defaultLogPath(o *Options, prefix string) string {
 }
 
 // startupLog is nginx's ngx_log_init: the -e file (or stderr) at level
-// notice, used until a configuration is loaded.
-func startupLog(o *Options, prefix string) *errlog.Log {
+// notice, used until a configuration is loaded. closeLog closes its file
+// (each load opens its own, so that none outlives it).
+func startupLog(o *Options, prefix string) (log *errlog.Log, closeLog func()) {
 	path := defaultLogPath(o, prefix)
 	if path == "" {
-		return errlog.Default()
+		return errlog.Default(), func() {}
 	}
-	f, err := errlog.NewFiles().Open(path)
+	files := errlog.NewFiles()
+	f, err := files.Open(path)
 	if err != nil {
 		errlog.Console("[alert] could not open error log file: open() \"%s\" failed (%s)", path, errlog.Errno(err))
-		return errlog.Default()
+		return errlog.Default(), func() {}
 	}
-	return errlog.New(errlog.Sink{File: f, Level: errlog.Notice})
+	return errlog.New(errlog.Sink{File: f, Level: errlog.Notice}), files.CloseAll
 }
 
 // applyRuntime sets what the core conf asks of the Go runtime.

@@ -59,7 +59,9 @@ func (p *Program) Main(args []string) int {
 		err = testSockets(cy)
 	}
 	if err != nil {
-		startLog(o).Logf(errlog.Emerg, nil, nil, "%s", err)
+		log, closeLog := startLog(o)
+		log.Logf(errlog.Emerg, nil, nil, "%s", err)
+		closeLog()
 		if o.Test {
 			errlog.Console("configuration file %s test failed", confFileName(o, p))
 		}
@@ -95,7 +97,7 @@ func confFileName(o *Options, p *Program) string {
 	return f
 }
 
-func startLog(o *Options) *errlog.Log {
+func startLog(o *Options) (*errlog.Log, func()) {
 	prefix, _, _, _ := paths(o, false)
 	return startupLog(o, prefix)
 }
