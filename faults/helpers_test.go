@@ -27,6 +27,11 @@ func TestNormalizeErrorLine(t *testing.T) {
 			line: `2024/01/02 03:04:05 [error] 9#9: *2 upstream sent nginx/1.22.1 junk`, want: `[error] upstream sent <server>/<version> junk`},
 		{name: "cut line, narrow pids", ok: true, line: cutLine("7#7: *1 "), want: cutWant},
 		{name: "cut line, wide pids", ok: true, line: cutLine("123456#123456: *1 "), want: cutWant},
+		// a message starting like a prefix would lose it on a second pass
+		// (the fuzzer's find): every leading process or connection
+		// number goes at once
+		{name: "repeated prefixes", ok: true,
+			line: `0000/00/00 00:00:00 [a] *0 *0 `, want: `[a] `},
 		{name: "notice dropped", line: `2024/01/02 03:04:05 [notice] 9#9: start worker processes`},
 		{name: "debug dropped", line: `2024/01/02 03:04:05 [debug] 9#9: *1 http header done`},
 		{name: "not a log line", line: `panic: oops`},

@@ -43,7 +43,7 @@ func (l *LogTail) Since() []string {
 
 var (
 	// 2024/01/02 03:04:05 [info] 12#12: *3 message
-	errorLineRE = regexp.MustCompile(`^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d \[([a-z]+)\] (?:\d+#\d+: )?(?:\*\d+ )?(.*)$`)
+	errorLineRE = regexp.MustCompile(`^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d \[([a-z]+)\] (?:\d+#\d+: |\*\d+ )*(.*)$`)
 	portRE      = regexp.MustCompile(`(127\.0\.0\.1|localhost):\d+`)
 	// 127.0.0.1 - - [02/Jan/2024:03:04:05 +0000] "GET / HTTP/1.1" 200 3 ...
 	accessTimeRE = regexp.MustCompile(`\[\d\d/[A-Za-z]{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] `)
