@@ -54,6 +54,8 @@ fi
 say() { printf '== %s\n' "$*" >&2; }
 die() {
 	printf 'bench: %s\n' "$*" >&2
+	# the work directory (logs, configurations) is kept for a look
+	KEEP=1
 	exit 1
 }
 
@@ -122,9 +124,13 @@ mkdir -p "$WORK/bin"
 	go build -o "$WORK/bin/idleconns" ./bench/idleconns &&
 	go build -o "$WORK/bin/slowreader" ./bench/slowreader)
 
+# free_port picks a port below the kernel's ephemeral range: one inside it
+# can be the local end of some outgoing connection, and listening on it
+# then fails although nothing accepts there.
 free_port() {
-	local p
-	for p in $(shuf -i 20000-45000 -n 200); do
+	local p low
+	low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+	for p in $(shuf -i 10000-$((low - 1)) -n 200); do
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p"
 			return
@@ -160,7 +166,10 @@ wait_port() {
 		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 			return 0
 		fi
-		kill -0 "$pid" 2>/dev/null || die "the server on port $port exited; see $WORK"
+		if ! kill -0 "$pid" 2>/dev/null; then
+			tail -n 5 "$WORK"/*/logs/error.log >&2 2>/dev/null || true
+			die "the server on port $port exited; see $WORK"
+		fi
 		sleep 0.05
 	done
 	die "nothing listens on port $port"
