@@ -17,12 +17,13 @@ func (c *conn) hungUp() {
 	c.hupMu.Unlock()
 }
 
-// WatchHangup has fn called, on another goroutine, each time the client's
-// connection reports a hangup (the client closed or shut down its side, or
-// the connection failed) until UnwatchHangup. fn must return quickly and
-// not call back into the request. A hangup reported earlier is not
-// repeated: HungUp tells of it. False means the connection cannot report
-// hangups (not a socket, or no epoll).
+// WatchHangup has fn called, on the park set's goroutine, each time the
+// client's connection reports a hangup (the client closed or shut down its
+// side, or the connection failed) until UnwatchHangup. fn must return
+// quickly: parked connections wait while it runs; what it reads of the
+// request must be safe alongside the request's own goroutine. A hangup
+// reported before is not repeated: HungUp tells of it. False means the
+// connection cannot report hangups (not a socket, or no epoll).
 func (r *Request) WatchHangup(fn func()) bool {
 	c := r.conn
 	if c == nil || c.raw == nil {

@@ -12,8 +12,8 @@ import (
 // clientWatch notices a client that closes its connection, or shuts down
 // its side, while the upstream works (ngx_http_upstream_check_broken_connection
 // with EPOLLRDHUP, as nginx runs on Linux): the client connection reports
-// hangups (httpd's WatchHangup), and a hangup is logged and, unless the
-// connection turns out fine, ends the exchange with 499. A hangup reported
+// hangups (httpd's WatchHangup), and a hangup is logged with the socket's
+// pending error and ends the exchange with 499. A hangup reported
 // before the exchange began (a client that sent its request and shut down
 // at once) is acted on once the upstream connection is made, as nginx's
 // first write event does. With proxy_ignore_client_abort nothing is
