@@ -186,7 +186,12 @@ func (u *Upstream) LogUpstream() string {
 // was sent.
 func Run(r *httpd.Request, c *Conf, t Target, p Protocol) (st httpd.Status) {
 	u := upstreamPool.Get().(*Upstream)
-	*u = Upstream{R: r, Conf: c, Proto: p, Target: t, Length: -1, Buffering: c.Buffering.Get()}
+	// cleared in place and then set: a composite literal would be built
+	// in Run's frame first (3.4 KiB), which stays on the goroutine's stack
+	// for the whole exchange
+	*u = Upstream{}
+	u.R, u.Conf, u.Proto, u.Target = r, c, p, t
+	u.Length, u.Buffering = -1, c.Buffering.Get()
 	r.ReleaseAtEnd((*pooledUpstream)(u))
 	u.HeadersIn.List = u.headersA[:0]
 	u.Request.Pieces = u.requestA[:0]
