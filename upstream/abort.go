@@ -4,7 +4,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
-	"time"
 
 	"github.com/sluicehq/sluice/errlog"
 )
@@ -23,9 +22,11 @@ type clientWatch struct {
 	u  *Upstream
 	rc syscall.RawConn
 	// gone says the client is gone; early that a hangup was reported
-	// before the exchange began
-	gone  atomic.Bool
-	early bool
+	// before the exchange began, pending that one came before the first
+	// attempt did
+	gone    atomic.Bool
+	pending atomic.Bool
+	early   bool
 	// mu serialises the check between the hangup callback and attempt
 	mu sync.Mutex
 	// the socket's pending error, read by soError
@@ -60,6 +61,7 @@ func (u *Upstream) watchClient() *clientWatch {
 	w := watchPool.Get().(*clientWatch)
 	w.u, w.rc = u, rc
 	w.gone.Store(false)
+	w.pending.Store(false)
 	if !r.WatchHangup(w.onHangup) {
 		w.u, w.rc = nil, nil
 		watchPool.Put(w)
@@ -72,8 +74,9 @@ func (u *Upstream) watchClient() *clientWatch {
 // connected is called once an attempt has its upstream connection: a
 // hangup reported before the exchange is acted on now.
 func (w *clientWatch) connected() {
-	if w != nil && w.early {
+	if w != nil && (w.early || w.pending.Load()) {
 		w.early = false
+		w.pending.Store(false)
 		w.check()
 	}
 }
@@ -98,6 +101,13 @@ func (w *clientWatch) check() {
 	// setPeer); nginx's upstream connection exists from the connect on
 	u.mu.Lock()
 	action := u.action
+	if action == "" {
+		// the first attempt has not begun: acted on once connected (the
+		// attempt's setAction orders this store before its read)
+		w.pending.Store(true)
+		u.mu.Unlock()
+		return
+	}
 	connected := u.conn != nil || action == actionConnecting
 	u.mu.Unlock()
 	msg := "epoll_wait() reported that client prematurely closed connection"
@@ -140,7 +150,7 @@ func (u *Upstream) interrupt() {
 	defer u.mu.Unlock()
 	u.interrupted = true
 	if u.conn != nil {
-		u.conn.SetDeadline(time.Now())
+		u.conn.stop()
 	}
 }
 

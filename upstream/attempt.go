@@ -43,7 +43,11 @@ func (u *Upstream) attempt() uint32 {
 	if ft := u.connect(); ft != 0 {
 		return ft
 	}
-	u.watch.connected()
+	if u.watch.connected(); u.isInterrupted() {
+		// the client left before the request went out (nginx's first
+		// write event check): nothing is sent
+		return FtError
+	}
 	u.state.ConnectTime = time.Since(u.state.start)
 	if u.Buffer == nil {
 		u.Buffer = buf.Get(int(u.Conf.BufferSize.Get()))
@@ -420,7 +424,7 @@ func (u *Upstream) setConn(c *Conn) {
 	u.mu.Lock()
 	u.conn = c
 	if u.interrupted {
-		c.SetDeadline(time.Now())
+		c.stop()
 	}
 	u.mu.Unlock()
 }

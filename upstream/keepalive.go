@@ -62,6 +62,8 @@ type Conn struct {
 	Cached bool
 
 	sent int64
+	// stopped is set by stop: from then on every deadline is now
+	stopped atomic.Bool
 	// raw, peek and the fields after them serve alive and sendWait
 	// without allocating.
 	raw     syscall.RawConn
@@ -69,6 +71,42 @@ type Conn struct {
 	peekBuf [1]byte
 	peekOK  bool
 	sw      sendWaitState
+}
+
+// stop interrupts whatever the exchange does on the connection: its
+// deadlines are now, and stay so whatever timeout the exchange sets after
+// (a client abort reported on another goroutine must not be undone by the
+// read timeout the exchange sets next).
+func (c *Conn) stop() {
+	c.stopped.Store(true)
+	c.Conn.SetDeadline(time.Now())
+}
+
+// SetDeadline sets the connection's deadlines (now, once stopped).
+func (c *Conn) SetDeadline(t time.Time) error {
+	err := c.Conn.SetDeadline(t)
+	if c.stopped.Load() {
+		return c.Conn.SetDeadline(time.Now())
+	}
+	return err
+}
+
+// SetReadDeadline sets the read deadline (now, once stopped).
+func (c *Conn) SetReadDeadline(t time.Time) error {
+	err := c.Conn.SetReadDeadline(t)
+	if c.stopped.Load() {
+		return c.Conn.SetDeadline(time.Now())
+	}
+	return err
+}
+
+// SetWriteDeadline sets the write deadline (now, once stopped).
+func (c *Conn) SetWriteDeadline(t time.Time) error {
+	err := c.Conn.SetWriteDeadline(t)
+	if c.stopped.Load() {
+		return c.Conn.SetDeadline(time.Now())
+	}
+	return err
 }
 
 // NewPool returns a pool keeping max idle connections, with nginx's

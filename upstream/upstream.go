@@ -278,7 +278,12 @@ func (u *Upstream) next(ft uint32) (httpd.Status, bool) {
 	}
 	if u.Peer != nil {
 		ps := PeerFailed
-		if ft == FtHTTP403 || ft == FtHTTP404 {
+		switch {
+		case u.clientAborted():
+			// the exchange ended for the client, not for the peer:
+			// ngx_http_upstream_finalize_request frees it with state 0
+			ps = PeerOK
+		case ft == FtHTTP403 || ft == FtHTTP404:
 			ps = PeerNext
 		}
 		if ps == PeerNext {

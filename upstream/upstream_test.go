@@ -405,12 +405,13 @@ func TestClientAbort(t *testing.T) {
 			defer c.Close()
 			c.WriteString("GET /p HTTP/1.0\r\n\r\n")
 			if tc.early {
+				// the request may never reach the backend: nginx, too,
+				// drops it when the hangup is seen while connecting
 				tc.leave(c)
-			}
-			if !b.WaitRequests(1, 5*time.Second) {
-				t.Fatal("request never reached the backend")
-			}
-			if !tc.early {
+			} else {
+				if !b.WaitRequests(1, 5*time.Second) {
+					t.Fatal("request never reached the backend")
+				}
 				tc.leave(c)
 			}
 			var rec *utest.Record

@@ -163,3 +163,45 @@ func TestFailuresLikeNginxTests(t *testing.T) {
 		t.Errorf("error log lacks the [warn]:\n%s", log)
 	}
 }
+
+// TestClientAbortIsNoPeerFailure: a client that leaves while a server
+// holds its answer ends the exchange with 499, and the server is released
+// as having answered (ngx_http_upstream_finalize_request frees the peer
+// with state 0): with max_fails=1 it stays in the rotation. sluice counted
+// the interrupted attempt as the server's failure and sent the next 30
+// seconds of requests elsewhere.
+func TestClientAbortIsNoPeerFailure(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	a := testutil.StartBackendFunc(t, func(i int) testutil.Script {
+		if i == 0 {
+			return testutil.Script{testutil.ReadHead(), testutil.Hold(release)}
+		}
+		return testutil.Script{testutil.ReadHead(), testutil.Func(func(c *testutil.BackendConn) error {
+			_, err := c.Write([]byte(testutil.HTTPResponse(200, c.LocalAddr().String(), "Connection: close")))
+			return err
+		}), testutil.Close()}
+	})
+	b := namedBackend(t)
+	s := start(t, `error_log %%PREFIX%%/error.log info; events {} http {
+		upstream u { server `+a.Addr()+` max_fails=1 fail_timeout=30s; server `+b.Addr()+` max_fails=1 fail_timeout=30s; }
+		server { listen 127.0.0.1:%%PORT_A%%; location / { bt_pass u; } }
+	}`)
+	c := testutil.Dial(t, s.Addr("A"))
+	c.WriteString("GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
+	if !a.WaitRequests(1, 5*time.Second) {
+		t.Fatal("the first request did not go to the first server")
+	}
+	c.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(s.ErrorLog(), "client prematurely closed connection") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the client's leaving was never logged:\n%s", s.ErrorLog())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	got := counts(t, s.Addr("A"), "/", 4)
+	if got[a.Addr()] != 2 || got[b.Addr()] != 2 {
+		t.Errorf("after the client left, 4 requests went %v; want 2 to each server", got)
+	}
+}
