@@ -33,11 +33,17 @@ func (r *Request) WatchHangup(fn func()) bool {
 	if p.err != nil {
 		return false
 	}
-	p.mu.Lock()
-	_, _, err := p.itemLocked(c, busyEvents)
-	p.mu.Unlock()
-	if err != nil {
-		return false
+	if c.parkKey == 0 {
+		// first watch on this connection: register it (it stays
+		// registered until it closes, so later watches skip the set's
+		// process-wide lock). parkKey is written only by this goroutine,
+		// and by finish once it is gone.
+		p.mu.Lock()
+		_, _, err := p.itemLocked(c, busyEvents)
+		p.mu.Unlock()
+		if err != nil {
+			return false
+		}
 	}
 	c.hupMu.Lock()
 	c.hupFn = fn

@@ -21,12 +21,11 @@ import (
 type clientWatch struct {
 	u  *Upstream
 	rc syscall.RawConn
-	// gone says the client is gone; early that a hangup was reported
-	// before the exchange began, pending that one came before the first
-	// attempt did
+	// gone says the client is gone; pending that a hangup came before the
+	// first attempt did (reported before the exchange, or seen by check
+	// before the attempt set its action): acted on once connected
 	gone    atomic.Bool
 	pending atomic.Bool
-	early   bool
 	// mu serialises the check between the hangup callback and attempt
 	mu sync.Mutex
 	// the socket's pending error, read by soError
@@ -67,16 +66,16 @@ func (u *Upstream) watchClient() *clientWatch {
 		watchPool.Put(w)
 		return nil
 	}
-	w.early = r.HungUp()
+	if r.HungUp() {
+		w.pending.Store(true)
+	}
 	return w
 }
 
 // connected is called once an attempt has its upstream connection: a
 // hangup reported before the exchange is acted on now.
 func (w *clientWatch) connected() {
-	if w != nil && (w.early || w.pending.Load()) {
-		w.early = false
-		w.pending.Store(false)
+	if w != nil && w.pending.Swap(false) {
 		w.check()
 	}
 }

@@ -83,26 +83,18 @@ func (c *Conn) stop() {
 }
 
 // SetDeadline sets the connection's deadlines (now, once stopped).
-func (c *Conn) SetDeadline(t time.Time) error {
-	err := c.Conn.SetDeadline(t)
-	if c.stopped.Load() {
-		return c.Conn.SetDeadline(time.Now())
-	}
-	return err
-}
+func (c *Conn) SetDeadline(t time.Time) error { return c.keepStopped(c.Conn.SetDeadline(t)) }
 
 // SetReadDeadline sets the read deadline (now, once stopped).
-func (c *Conn) SetReadDeadline(t time.Time) error {
-	err := c.Conn.SetReadDeadline(t)
-	if c.stopped.Load() {
-		return c.Conn.SetDeadline(time.Now())
-	}
-	return err
-}
+func (c *Conn) SetReadDeadline(t time.Time) error { return c.keepStopped(c.Conn.SetReadDeadline(t)) }
 
 // SetWriteDeadline sets the write deadline (now, once stopped).
-func (c *Conn) SetWriteDeadline(t time.Time) error {
-	err := c.Conn.SetWriteDeadline(t)
+func (c *Conn) SetWriteDeadline(t time.Time) error { return c.keepStopped(c.Conn.SetWriteDeadline(t)) }
+
+// keepStopped follows a deadline change: a stopped connection's deadlines
+// go back to now (stop's store precedes its deadline change, the setter's
+// change precedes this load: whichever comes last, now wins).
+func (c *Conn) keepStopped(err error) error {
 	if c.stopped.Load() {
 		return c.Conn.SetDeadline(time.Now())
 	}

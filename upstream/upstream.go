@@ -215,7 +215,6 @@ func Run(r *httpd.Request, c *Conf, t Target, p Protocol) (st httpd.Status) {
 		// the protocol logged why, as nginx's create_request handlers do
 		return u.finalize(500)
 	}
-	u.start = time.Now()
 	u.watch = u.watchClient()
 	defer u.watch.end()
 	u.picker = t.Picker(r)
@@ -223,6 +222,7 @@ func Run(r *httpd.Request, c *Conf, t Target, p Protocol) (st httpd.Status) {
 	if n := c.NextUpstreamTries.Get(); n > 0 && u.tries > n {
 		u.tries = n
 	}
+	u.start = time.Now()
 	for {
 		ft := u.attempt()
 		if ft == 0 {
@@ -276,10 +276,12 @@ func (u *Upstream) next(ft uint32) (httpd.Status, bool) {
 		u.closeConn()
 		return u.finalize(u.finalizeLater), false
 	}
+	// one reading of the client watch: the peer's state and the 499 agree
+	aborted := u.clientAborted()
 	if u.Peer != nil {
 		ps := PeerFailed
 		switch {
-		case u.clientAborted():
+		case aborted:
 			// the exchange ended for the client, not for the peer:
 			// ngx_http_upstream_finalize_request frees it with state 0
 			ps = PeerOK
@@ -294,7 +296,7 @@ func (u *Upstream) next(ft uint32) (httpd.Status, bool) {
 		u.peerFreed = true // the name stays for log lines
 		u.tries--
 	}
-	if u.clientAborted() {
+	if aborted {
 		// the client went away: nothing to retry for
 		u.closeConn()
 		return u.finalize(httpd.StatusClientClosedRequest), false
