@@ -14,6 +14,7 @@ import (
 
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/internal/buf"
+	"github.com/sluicehq/sluice/internal/deadline"
 )
 
 var connSerial atomic.Uint64
@@ -29,6 +30,9 @@ type conn struct {
 	raw    syscall.RawConn
 	number uint64
 	start  time.Time
+	// wd records the write deadline armed (send_timeout), which is set
+	// lazily: only through setWriteDeadline, or forgotten (Request.Conn).
+	wd deadline.Lazy
 
 	requests   int
 	remoteAddr string
@@ -197,10 +201,15 @@ func containsColon(s string) bool {
 	return false
 }
 
+// setWriteDeadline arms send_timeout for the write about to start; a
+// deadline armed by a recent write and within nginx's lazy timer slack of
+// the new one stays (see package deadline).
 func (c *conn) setWriteDeadline(d time.Duration) {
 	if d > 0 {
-		c.nc.SetWriteDeadline(time.Now().Add(d))
-	} else {
+		if t, ok := c.wd.Arm(time.Now(), d); ok {
+			c.nc.SetWriteDeadline(t)
+		}
+	} else if c.wd.Clear() {
 		c.nc.SetWriteDeadline(time.Time{})
 	}
 }

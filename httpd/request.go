@@ -369,8 +369,12 @@ type Request struct {
 	discard       *bodySource
 }
 
-// Conn returns the client connection.
-func (r *Request) Conn() net.Conn { return r.conn.nc }
+// Conn returns the client connection, for a caller that takes it over
+// (an upgraded exchange): its deadlines are the caller's from then on.
+func (r *Request) Conn() net.Conn {
+	r.conn.wd.Forget()
+	return r.conn.nc
+}
 
 // RawConn returns the client socket's raw access (cached per connection),
 // or nil when the connection is not a plain socket (TLS, tests' pipes).

@@ -48,7 +48,7 @@ var watchPool = sync.Pool{New: func() any {
 // (a streamed body owns the client's read side).
 func (u *Upstream) watchClient() *clientWatch {
 	r := u.R
-	if u.RequestBodyNoBuffering || u.Conf.IgnoreClientAbort.Get() || r.Conn() == nil || r.IsSubrequest() {
+	if u.RequestBodyNoBuffering || u.Conf.IgnoreClientAbort.Get() || r.IsSubrequest() {
 		// a subrequest leaves the client side to its main request (see
 		// subrequest.go)
 		return nil

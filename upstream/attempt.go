@@ -179,9 +179,7 @@ func (u *Upstream) send() uint32 {
 	if _, bs := u.Proto.(BodySender); !bs || !u.RequestBodyNoBuffering {
 		// the read timeout starts when the request is sent, and bounds
 		// the wait for the response that begins with the write
-		if rt := u.Conf.ReadTimeout.Get(); rt > 0 {
-			c.SetReadDeadline(time.Now().Add(rt))
-		}
+		c.SetReadTimeout(u.Conf.ReadTimeout.Get())
 		// the write cannot block: what follows is the wait for the
 		// response (for the client watch, the request is being sent
 		// until the upstream answers, see publishAction)
@@ -288,8 +286,8 @@ func (u *Upstream) readHeader() uint32 {
 	timeout := u.Conf.ReadTimeout.Get()
 	u.Pos, u.Last = 0, 0
 	for {
-		if timeout > 0 && !waited {
-			c.SetReadDeadline(time.Now().Add(timeout))
+		if !waited {
+			c.SetReadTimeout(timeout)
 		}
 		waited = false
 		n, err := c.Read(u.Buffer[u.Last:])
@@ -355,9 +353,7 @@ func syscallErr(err error) error {
 // write sends b within timeout per write call, counting bytes sent.
 func (c *Conn) write(b []byte, timeout time.Duration) error {
 	for len(b) > 0 {
-		if timeout > 0 {
-			c.SetWriteDeadline(time.Now().Add(timeout))
-		}
+		c.SetWriteTimeout(timeout)
 		n, err := c.Conn.Write(b)
 		c.sent += int64(n)
 		if err != nil {
@@ -391,9 +387,7 @@ func restOf(iov net.Buffers, pieces []httpd.Piece, skip int) net.Buffers {
 // writeBuffers writes iov within timeout per call, counting bytes sent.
 func (c *Conn) writeBuffers(iov net.Buffers, timeout time.Duration) error {
 	for len(iov) > 0 {
-		if timeout > 0 {
-			c.SetWriteDeadline(time.Now().Add(timeout))
-		}
+		c.SetWriteTimeout(timeout)
 		n, err := iov.WriteTo(c.Conn)
 		c.sent += n
 		if err != nil {
@@ -407,9 +401,7 @@ func (c *Conn) sendFile(f *os.File, off, n int64, timeout time.Duration) error {
 	if _, err := f.Seek(off, io.SeekStart); err != nil {
 		return err
 	}
-	if timeout > 0 {
-		c.SetWriteDeadline(time.Now().Add(timeout))
-	}
+	c.SetWriteTimeout(timeout)
 	w, err := io.Copy(c.Conn, io.LimitReader(f, n))
 	c.sent += w
 	if err == nil && w != n {

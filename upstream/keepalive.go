@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/sluicehq/sluice/internal/deadline"
 )
 
 // Pool caches idle upstream connections per peer address (nginx's
@@ -64,6 +66,11 @@ type Conn struct {
 	sent int64
 	// stopped is set by stop: from then on every deadline is now
 	stopped atomic.Bool
+	// rd and wd record the deadlines SetReadTimeout and SetWriteTimeout
+	// armed (lazily, see package deadline). The exact setters leave them
+	// alone: only the upgrade relay uses those, on a connection that is
+	// never pooled.
+	rd, wd deadline.Lazy
 	// raw, peek and the fields after them serve alive and sendWait
 	// without allocating.
 	raw     syscall.RawConn
@@ -90,6 +97,30 @@ func (c *Conn) SetReadDeadline(t time.Time) error { return c.keepStopped(c.Conn.
 
 // SetWriteDeadline sets the write deadline (now, once stopped).
 func (c *Conn) SetWriteDeadline(t time.Time) error { return c.keepStopped(c.Conn.SetWriteDeadline(t)) }
+
+// SetReadTimeout arms the read deadline for a timeout d from now (none
+// when d <= 0), leaving one armed within nginx's lazy timer slack of it.
+func (c *Conn) SetReadTimeout(d time.Duration) {
+	if d <= 0 {
+		if c.rd.Clear() {
+			c.SetReadDeadline(time.Time{})
+		}
+	} else if t, ok := c.rd.Arm(time.Now(), d); ok {
+		c.SetReadDeadline(t)
+	}
+}
+
+// SetWriteTimeout arms the write deadline as SetReadTimeout arms the read
+// one.
+func (c *Conn) SetWriteTimeout(d time.Duration) {
+	if d <= 0 {
+		if c.wd.Clear() {
+			c.SetWriteDeadline(time.Time{})
+		}
+	} else if t, ok := c.wd.Arm(time.Now(), d); ok {
+		c.SetWriteDeadline(t)
+	}
+}
 
 // keepStopped follows a deadline change: a stopped connection's deadlines
 // go back to now (stop's store precedes its deadline change, the setter's
@@ -125,6 +156,12 @@ func (p *Pool) Get(peer *Peer, must bool) *Conn {
 		if idle >= p.Timeout {
 			ic.conn.Close()
 			continue
+		}
+		// the last exchange's read deadline stays armed while idle (one
+		// timer change less per request); one that passed would fail the
+		// peek, and the exchange's own read at once
+		if ic.conn.rd.Passed(now) {
+			ic.conn.SetReadTimeout(0)
 		}
 		// the peek and the close are system calls: not under the lock
 		if (must || idle >= peekAfter || now.UnixNano() < p.peekUntil.Load()) && !alive(ic.conn) {
@@ -173,7 +210,6 @@ func (p *Pool) Put(peer *Peer, c *Conn) {
 		c.Close()
 		return
 	}
-	c.SetDeadline(time.Time{})
 	var oldest *Conn
 	p.mu.Lock()
 	if len(p.idle) >= p.Max {

@@ -284,9 +284,7 @@ func (p *pipe) read() {
 				time.Sleep(ahead)
 			}
 		}
-		if timeout > 0 {
-			c.SetReadDeadline(time.Now().Add(timeout))
-		}
+		c.SetReadTimeout(timeout)
 		n, err := c.Read(b)
 		if n > 0 {
 			got += int64(n)

@@ -119,9 +119,7 @@ func (u *Upstream) relayUnbuffered() httpd.Status {
 	timeout := u.Conf.ReadTimeout.Get()
 	for !u.bodyComplete() {
 		u.setAction("reading upstream")
-		if timeout > 0 {
-			c.SetReadDeadline(time.Now().Add(timeout))
-		}
+		c.SetReadTimeout(timeout)
 		n, err := c.Read(u.bodyBuf)
 		if n > 0 {
 			u.state.BytesReceived += int64(n)

@@ -129,3 +129,35 @@ http {
 }
 `
 }
+
+// TestReuseAfterReadTimeoutPassedWhileIdle: a kept-alive connection keeps
+// its last exchange's read deadline while it waits in the pool (one timer
+// change less per request). When that deadline passes before the
+// connection is reused, the reuse must still work: the peek and the next
+// exchange's wait would otherwise fail at once, dropping a good
+// connection (a new dial) or timing the request out.
+func TestReuseAfterReadTimeoutPassedWhileIdle(t *testing.T) {
+	getReq := "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+	post := "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi"
+	for _, tc := range []struct{ name, req string }{{"GET", getReq}, {"POST", post}} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := testutil.StartBackend(t, testutil.Script{testutil.Loop(testutil.ReadRequest(), testutil.Write(testutil.HTTPResponse(200, "ok")))})
+			s := servertest.Start(t, keepaliveConf(b.Addr(), "", "proxy_read_timeout 150ms;"))
+			for i := range 3 {
+				if i > 0 {
+					// idle past the read deadline the last exchange armed
+					time.Sleep(250 * time.Millisecond)
+				}
+				if resp := roundTrip(t, s, tc.req); resp.StatusCode != 200 {
+					t.Fatalf("request %d: status %d\n%s", i, resp.StatusCode, s.ErrorLog())
+				}
+			}
+			if b.Accepted() != 1 {
+				t.Fatalf("backend accepted %d connections, want 1 reused\n%s", b.Accepted(), s.ErrorLog())
+			}
+			if strings.Contains(s.ErrorLog(), "[error]") {
+				t.Fatalf("error lines:\n%s", s.ErrorLog())
+			}
+		})
+	}
+}

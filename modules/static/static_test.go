@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/sluicehq/sluice/internal/servertest"
 	"github.com/sluicehq/sluice/internal/testutil"
@@ -188,4 +189,53 @@ func TestStatic(t *testing.T) {
 	}
 	// every file opened was closed: no descriptor still points into the tree
 	testutil.CheckNoFDsUnder(t, html)
+}
+
+// TestSendTimeout: a client that stops reading a large response is
+// dropped after send_timeout with nginx's line ("client timed out" at
+// info). The connection's first, small response armed the write
+// deadline; the large one's writes leave it in place when it is close
+// enough (see package deadline), so the test also checks that such a
+// kept deadline still bounds the stalled write, and not much earlier than
+// the timeout.
+func TestSendTimeout(t *testing.T) {
+	conf := strings.Replace(staticConf, "server_name localhost;", "server_name localhost; send_timeout 300ms;", 1)
+	conf = strings.Replace(conf, "events {}", "error_log %%PREFIX%%/error.log info;\nevents {}", 1)
+	s := servertest.Start(t, conf)
+	files(t, s.Prefix())
+	// sparse: more than the socket buffers hold, at no cost on disk
+	big := filepath.Join(s.Prefix(), "html/big.bin")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if err := os.Truncate(big, 256<<20); err != nil {
+		t.Fatal(err)
+	}
+	c := testutil.Dial(t, s.Addr("A"))
+	defer c.Close()
+	if err := c.WriteString("GET /style.css HTTP/1.1\r\nHost: localhost\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := c.ReadResponse(); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("first request: %v %v", resp, err)
+	}
+	start := time.Now()
+	if err := c.WriteString("GET /big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	const line = "client timed out (110: Connection timed out)"
+	for !strings.Contains(s.ErrorLog(), line) {
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("no %q after 10 s:\n%s", line, s.ErrorLog())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if d := time.Since(start); d < 250*time.Millisecond {
+		t.Fatalf("timed out after %v, send_timeout is 300ms", d)
+	}
+	if closed, _, err := c.WaitClosed(10 * time.Second); !closed {
+		t.Fatalf("the connection stayed open after the timeout (%v)", err)
+	}
 }
