@@ -10,6 +10,7 @@ import (
 	_ "embed"
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
 
 	"github.com/sluicehq/sluice/core"
@@ -20,10 +21,13 @@ import (
 var defaultConf []byte
 
 func main() {
-	// SLUICE_CPUPROFILE=FILE writes a CPU profile of the whole run to FILE
-	// (for go tool pprof; see docs/performance.md)
-	if name := os.Getenv("SLUICE_CPUPROFILE"); name != "" {
-		f, err := os.Create(name)
+	// SLUICE_CPUPROFILE=FILE writes a CPU profile of the whole run to FILE,
+	// SLUICE_MEMPROFILE=FILE the allocations of the whole run (sampled every
+	// 4 KiB) when it ends (for go tool pprof; see docs/performance.md)
+	cpu, mem := os.Getenv("SLUICE_CPUPROFILE"), os.Getenv("SLUICE_MEMPROFILE")
+	var cpuFile *os.File
+	if cpu != "" {
+		f, err := os.Create(cpu)
 		if err == nil {
 			err = pprof.StartCPUProfile(f)
 		}
@@ -31,12 +35,35 @@ func main() {
 			fmt.Fprintf(os.Stderr, "sluice: SLUICE_CPUPROFILE: %v\n", err)
 			os.Exit(1)
 		}
-		code := program().Main(os.Args[1:])
-		pprof.StopCPUProfile()
-		f.Close()
-		os.Exit(code)
+		cpuFile = f
 	}
-	os.Exit(program().Main(os.Args[1:]))
+	if mem != "" {
+		runtime.MemProfileRate = 4096
+	}
+	code := program().Main(os.Args[1:])
+	if cpuFile != nil {
+		pprof.StopCPUProfile()
+		cpuFile.Close()
+	}
+	if mem != "" {
+		if err := writeAllocs(mem); err != nil {
+			fmt.Fprintf(os.Stderr, "sluice: SLUICE_MEMPROFILE: %v\n", err)
+		}
+	}
+	os.Exit(code)
+}
+
+// writeAllocs writes the allocation profile to name.
+func writeAllocs(name string) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // program is sluice: the modules of package modules and the embedded
