@@ -3,6 +3,7 @@ package balancer
 import (
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sluicehq/sluice/conf"
@@ -113,6 +114,9 @@ type Group struct {
 	points  []chashPoint
 	pool    *upstream.Pool
 	res     *resolveState
+	// inFlight counts the exchanges that picked a peer and are not done
+	// (the sum of the peers' conns), for the keepalive pool (Pool.Busy).
+	inFlight atomic.Int64
 
 	// now returns the time in seconds (nginx's ngx_time); random returns
 	// a number in [0, n). Tests replace them.

@@ -13,7 +13,8 @@ import (
 var KeepaliveModule = &httpd.Module{Name: "upstream_keepalive", Directives: []conf.Directive{
 	{Name: "keepalive", Context: conf.HTTPUps, Args: conf.Take12,
 		Syntax: "keepalive connections [local];", Default: "keepalive 32 local;",
-		Doc: "Idle connections to the group's servers kept for reuse (0 disables). " +
+		Doc: "Idle connections to the group's servers kept for reuse (0 disables); " +
+			"those beyond it are closed, least recently used first: at once, or 10 ms later while other requests of the group are in flight (at once beyond twice as many). " +
 			"\"local\" is accepted; the pool is shared by every location using the group.",
 		Set: setKeepalive},
 	{Name: "keepalive_requests", Context: conf.HTTPUps, Args: conf.Take1,
@@ -76,5 +77,6 @@ func (g *Group) initKeepalive() {
 	p.Requests = g.keepaliveReqs.Get()
 	p.Time = g.keepaliveTime.Get()
 	p.Timeout = g.keepaliveTimeout.Get()
+	p.Busy = g.inFlight.Load
 	g.pool = p
 }

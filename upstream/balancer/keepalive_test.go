@@ -1,8 +1,11 @@
 package balancer
 
 import (
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/sluicehq/sluice/upstream"
 )
 
 func TestKeepalivePool(t *testing.T) {
@@ -40,6 +43,38 @@ func TestKeepalivePool(t *testing.T) {
 			}
 			if p == nil || p.Max != tt.wantMax || p.Requests != tt.reqs || p.Timeout != tt.idle || p.Time != time.Hour {
 				t.Fatalf("pool %+v", p)
+			}
+		})
+	}
+}
+
+// TestInFlight: the group counts the exchanges that picked a peer and are
+// not done, whatever the method and the outcome, for its keepalive pool
+// (which goes over its size only while others are in flight).
+func TestInFlight(t *testing.T) {
+	for _, m := range []Method{RoundRobin, Hash, LeastConn, Random} {
+		t.Run(fmt.Sprint(m), func(t *testing.T) {
+			g, _ := testGroup(t, m, srv{name: "a"}, srv{name: "b"})
+			g.initKeepalive()
+			p := g.Keepalive()
+			var held []*picker
+			var peers []*upstream.Peer
+			for i := range 3 {
+				pk := newTestPicker(g, fmt.Sprint(i), "")
+				pe, err := pk.Pick()
+				if err != nil {
+					t.Fatal(err)
+				}
+				held, peers = append(held, pk), append(peers, pe)
+				if got := p.Busy(); got != int64(i+1) {
+					t.Fatalf("after %d picks: Busy() = %d", i+1, got)
+				}
+			}
+			for i, state := range []upstream.PeerState{upstream.PeerOK, upstream.PeerFailed, upstream.PeerNext} {
+				held[i].Done(peers[i], state)
+				if got := p.Busy(); got != int64(2-i) {
+					t.Fatalf("after %d done: Busy() = %d", i+1, got)
+				}
 			}
 		})
 	}

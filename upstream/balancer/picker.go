@@ -141,6 +141,7 @@ func (p *picker) Pick() (*upstream.Peer, error) {
 		return nil, err
 	}
 	pe.conns++
+	g.inFlight.Add(1)
 	pe.requests++
 	p.current = pe
 	g.mu.Unlock()
@@ -267,6 +268,7 @@ func (p *picker) Done(up *upstream.Peer, state upstream.PeerState) {
 		}
 	}
 	pe.conns--
+	g.inFlight.Add(-1)
 	g.mu.Unlock()
 	if disabled && p.r != nil {
 		p.r.Log().Logf(errlog.Warn, p.r, nil, "upstream server temporarily disabled")
