@@ -13,8 +13,9 @@ import (
 // Pool caches idle upstream connections per peer address (nginx's
 // ngx_http_upstream_keepalive_module): at most Max idle connections per
 // worker, each reused for at most Requests requests and Time in all, closed
-// after Timeout idle. Connections beyond Max are closed, least recently
-// used first, after overflowGrace rather than at once (see there).
+// after Timeout idle. While other exchanges of its group are in flight,
+// connections beyond Max are closed, least recently used first,
+// overflowGrace later rather than at once (see there).
 type Pool struct {
 	// Max is the number of idle connections kept ("keepalive N").
 	Max int
