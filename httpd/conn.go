@@ -84,6 +84,9 @@ type conn struct {
 	// once a read finds nothing
 	linger      time.Duration
 	lingerArmed bool
+	// lastTry makes readFn report a read that finds nothing (nothing)
+	// instead of waiting: readFor's last look once the linger passed
+	lastTry, nothing bool
 
 	// hup is set when the socket reported a hangup; hupFn (under hupMu)
 	// is the request's WatchHangup callback
@@ -147,6 +150,10 @@ func (c *conn) init() {
 			n, err = syscall.Read(int(fd), c.in)
 		}
 		if err == syscall.EAGAIN {
+			if c.lastTry {
+				c.nothing = true
+				return true
+			}
 			if !c.lingerArmed {
 				c.nc.SetReadDeadline(time.Now().Add(c.linger))
 				c.lingerArmed = true
@@ -436,12 +443,14 @@ func (c *conn) readFor(d time.Duration) readResult {
 		return readClosed
 	}
 	if err != nil {
-		if errors.Is(err, os.ErrDeadlineExceeded) {
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			return readClosed
+		}
+		if !c.readAfterLinger() {
 			buf.Put(c.in)
 			c.in = nil
 			return readNothing
 		}
-		return readClosed
 	}
 	if c.eof || c.waitErr != nil {
 		c.logReadFailure(c.waitErr)
@@ -449,6 +458,20 @@ func (c *conn) readFor(d time.Duration) readResult {
 	}
 	c.last = c.readN
 	return readData
+}
+
+// readAfterLinger is readFor's last look once the linger passed: on a
+// busy server the request has often arrived while the goroutine waited
+// for its turn (Go polls the network only when no goroutine is ready to
+// run, and a turn of 1,000 goroutines outlasts the linger), and one read
+// finds it where parking would cost the request another turn of the run
+// queue. It reports whether the read found something (or an error).
+func (c *conn) readAfterLinger() bool {
+	c.readN, c.waitErr, c.eof = 0, nil, false
+	c.lastTry, c.nothing = true, false
+	err := c.raw.Read(c.readFn)
+	c.lastTry = false
+	return err == nil && !c.nothing
 }
 
 func (c *conn) logClosedIdle(err error) {

@@ -76,9 +76,11 @@ type parkSet struct {
 	// counts the former
 	items  map[uint64]*parkedConn
 	parked int
-	heap   deadlines
-	seq    uint64
-	err    error
+	// parks counts the parkings since start (for tests)
+	parks int64
+	heap  deadlines
+	seq   uint64
+	err   error
 
 	// the loop's scratch: waitFn collects up to len(events) events
 	events []syscall.EpollEvent
@@ -150,6 +152,7 @@ func (c *conn) park(timeout time.Duration) error {
 	if err == nil {
 		it.parked = true
 		p.parked++
+		p.parks++
 		if timeout > 0 {
 			it.deadline = time.Now().Add(timeout)
 			heap.Push(&p.heap, it)

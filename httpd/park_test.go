@@ -3,7 +3,9 @@ package httpd_test
 import (
 	"bufio"
 	"net"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -100,4 +102,67 @@ func TestDrainClosesParked(t *testing.T) {
 		t.Fatal("parked connection of a retired configuration not closed")
 	}
 	waitParked(t, before)
+}
+
+// TestLingerReadsBeforeParking: Go polls the network only when no
+// goroutine is ready to run, so on a busy server a keepalive connection's
+// next request can arrive while its linger runs out, unnoticed. The
+// connection must then read it, not park: parking would cost the request
+// another turn of the run queue and two epoll_ctl calls. Here the client
+// runs on the server's one P and never waits: it polls its socket with
+// non-blocking reads and yields in between, which keeps the run queue
+// busy, so the server learns of each request only when its linger's timer
+// fires.
+func TestLingerReadsBeforeParking(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	s := servertest.Start(t, strings.Replace(parkConf, "keepalive_timeout 1s;", "keepalive_timeout 60s;", 1))
+	c, err := net.Dial("tcp", s.Addr("A"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	rc, err := c.(*net.TCPConn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := []byte("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+	const answerEnd = "\r\n\r\nok\n"
+	var got []byte
+	buf := make([]byte, 4096)
+	// roundTrip sends a request and spins until its answer is in, without
+	// ever waiting in the netpoller
+	roundTrip := func(i int) {
+		t.Helper()
+		var werr error
+		rc.Write(func(fd uintptr) bool {
+			_, werr = syscall.Write(int(fd), req)
+			return true
+		})
+		if werr != nil {
+			t.Fatal(werr)
+		}
+		got = got[:0]
+		for deadline := time.Now().Add(10 * time.Second); !strings.HasSuffix(string(got), answerEnd); runtime.Gosched() {
+			if time.Now().After(deadline) {
+				t.Fatalf("request %d: no answer in 10 s, got %q", i, got)
+			}
+			rc.Read(func(fd uintptr) bool {
+				if n, _ := syscall.Read(int(fd), buf); n > 0 {
+					got = append(got, buf[:n]...)
+				}
+				return true
+			})
+		}
+		if !strings.HasPrefix(string(got), "HTTP/1.1 200") {
+			t.Fatalf("request %d: %q", i, got)
+		}
+	}
+	roundTrip(0)
+	parks := httpd.ParksTotal()
+	for i := 1; i <= 5; i++ {
+		roundTrip(i)
+	}
+	if n := httpd.ParksTotal() - parks; n != 0 {
+		t.Fatalf("the connection parked %d times with its next request already sent", n)
+	}
 }
