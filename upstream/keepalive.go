@@ -111,24 +111,28 @@ func (c *Conn) SetWriteDeadline(t time.Time) error { return c.keepStopped(c.Conn
 
 // SetReadTimeout arms the read deadline for a timeout d from now (none
 // when d <= 0), leaving one armed within nginx's lazy timer slack of it.
-func (c *Conn) SetReadTimeout(d time.Duration) {
-	if d <= 0 {
-		if c.rd.Clear() {
-			c.SetReadDeadline(time.Time{})
-		}
-	} else if t, ok := c.rd.Arm(time.Now(), d); ok {
-		c.SetReadDeadline(t)
-	}
-}
+func (c *Conn) SetReadTimeout(d time.Duration) { c.setTimeout(&c.rd, d, true) }
 
 // SetWriteTimeout arms the write deadline as SetReadTimeout arms the read
 // one.
-func (c *Conn) SetWriteTimeout(d time.Duration) {
+func (c *Conn) SetWriteTimeout(d time.Duration) { c.setTimeout(&c.wd, d, false) }
+
+// setTimeout arms the read or write deadline that l records.
+func (c *Conn) setTimeout(l *deadline.Lazy, d time.Duration, read bool) {
+	var t time.Time
 	if d <= 0 {
-		if c.wd.Clear() {
-			c.SetWriteDeadline(time.Time{})
+		if !l.Clear() {
+			return
 		}
-	} else if t, ok := c.wd.Arm(time.Now(), d); ok {
+	} else {
+		var ok bool
+		if t, ok = l.Arm(time.Now(), d); !ok {
+			return
+		}
+	}
+	if read {
+		c.SetReadDeadline(t)
+	} else {
 		c.SetWriteDeadline(t)
 	}
 }
