@@ -1,6 +1,7 @@
 package httpd
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -33,6 +34,12 @@ type conn struct {
 	// wd records the write deadline armed (send_timeout), which is set
 	// lazily: only through setWriteDeadline, or forgotten (Request.Conn).
 	wd deadline.Lazy
+	// ctx (made on first need, under mu) is cancelled when the connection
+	// is aborted or finished (Request.Context); aborted records an abort
+	// that came first.
+	ctx     context.Context
+	cancel  context.CancelFunc
+	aborted bool
 
 	requests   int
 	remoteAddr string
@@ -247,12 +254,30 @@ func (c *conn) drain() {
 func (c *conn) abort() {
 	c.mu.Lock()
 	parked := c.parked
+	c.aborted = true
+	cancel := c.cancel
 	c.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
 	if parked && parker().remove(c) {
 		go c.finish()
 		return
 	}
 	c.nc.Close()
+}
+
+// context returns the connection's context, made on first need.
+func (c *conn) context() context.Context {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ctx == nil {
+		c.ctx, c.cancel = context.WithCancel(context.Background())
+		if c.aborted || c.finished {
+			c.cancel()
+		}
+	}
+	return c.ctx
 }
 
 func (c *conn) setIdle(idle bool) bool {
@@ -342,7 +367,11 @@ func (c *conn) finish() {
 		return
 	}
 	c.finished = true
+	cancel := c.cancel
 	c.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
 	c.releaseBuffers()
 	if c.in != nil {
 		buf.Put(c.in)

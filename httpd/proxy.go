@@ -447,6 +447,9 @@ func dnsExchange(ctx context.Context, network, server string, msg []byte) ([]byt
 	}
 	defer c.Close()
 	c.SetDeadline(deadline)
+	// a cancelled ctx (the client connection aborted) ends the exchange
+	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Now()) })
+	defer stop()
 	if network == "tcp" {
 		framed := append([]byte{byte(len(msg) >> 8), byte(len(msg))}, msg...)
 		if _, err := c.Write(framed); err != nil {

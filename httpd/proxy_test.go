@@ -1,7 +1,10 @@
 package httpd
 
 import (
+	"context"
+	"net"
 	"testing"
+	"time"
 )
 
 // FuzzDNSAnswers feeds arbitrary DNS answers to the run-time resolver's
@@ -52,5 +55,38 @@ func TestDNSQuery(t *testing.T) {
 				t.Errorf("query % x", q)
 			}
 		})
+	}
+}
+
+// TestResolveEndsWithContext: a resolution waiting on a server that never
+// answers ends as soon as its context is cancelled (the client connection
+// aborted by a fast shutdown), not at the 5 s resend time nor at
+// resolver_timeout: nginx's worker exits at once, and sluice's shutdown
+// logged "connections still active 3s after being aborted"
+// (http_resolver_cleanup.t).
+func TestResolveEndsWithContext(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	// a black hole: reads queries, answers none
+	go func() {
+		b := make([]byte, 512)
+		for {
+			if _, _, err := pc.ReadFrom(b); err != nil {
+				return
+			}
+		}
+	}()
+	res := &Resolver{Servers: []string{pc.LocalAddr().String()}, IPv4: true}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start := time.Now()
+	if _, err := res.Resolve(ctx, "example.net"); err == nil {
+		t.Fatal("resolved through a black hole")
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("the resolution ended %v after its start, its context was cancelled after 100ms", d)
 	}
 }

@@ -1,6 +1,7 @@
 package httpd
 
 import (
+	"context"
 	"net"
 	"syscall"
 	"time"
@@ -374,6 +375,16 @@ type Request struct {
 func (r *Request) Conn() net.Conn {
 	r.conn.wd.Forget()
 	return r.conn.nc
+}
+
+// Context returns a context cancelled when the client connection is
+// aborted (a fast shutdown) or closed: work a request waits for outside
+// its sockets, such as a name resolution, ends with it.
+func (r *Request) Context() context.Context {
+	if r.conn == nil {
+		return context.Background()
+	}
+	return r.conn.context()
 }
 
 // RawConn returns the client socket's raw access (cached per connection),

@@ -163,13 +163,19 @@ func dynamicTarget(r *httpd.Request, ctx *reqCtx) (upstream.Target, httpd.Status
 		r.Log().Logf(errlog.Error, r, nil, "no resolver defined to resolve %s", u.Host)
 		return nil, 502
 	}
-	rctx := context.Background()
+	// the resolution ends with the client connection (a fast shutdown
+	// aborts it) or at resolver_timeout
+	rctx := r.Context()
 	if d := cl.ResolverTimeout.Get(); d > 0 {
 		var cancel context.CancelFunc
 		rctx, cancel = context.WithTimeout(rctx, d)
 		defer cancel()
 	}
 	ips, err := res.Resolve(rctx, u.Host)
+	if err != nil && r.Context().Err() != nil {
+		// the connection is gone: nobody to answer, nothing to log
+		return nil, httpd.StatusClientClosedRequest
+	}
 	if err != nil {
 		code, text := 110, "Operation timed out"
 		var re *httpd.ResolveError
