@@ -18,7 +18,7 @@ const maxSlack = 300 * time.Millisecond
 
 // Lazy records the deadline armed on one direction of one connection. Its
 // zero value knows that none is armed. Every change to that direction's
-// deadline must go through Arm, Set or Forget, or the record is wrong.
+// deadline must go through Arm, Clear or Forget, or the record is wrong.
 type Lazy struct {
 	at      time.Time // the armed deadline; zero: none
 	unknown bool      // someone else may have changed it
@@ -38,9 +38,6 @@ func (l *Lazy) Arm(now time.Time, d time.Duration) (t time.Time, ok bool) {
 	l.at, l.unknown = want, false
 	return want, true
 }
-
-// Set records a deadline the caller set directly (the zero time: none).
-func (l *Lazy) Set(t time.Time) { l.at, l.unknown = t, false }
 
 // Forget records that the deadline is unknown: someone else may change
 // it. The next Arm sets one.

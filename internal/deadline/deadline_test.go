@@ -15,17 +15,17 @@ func TestArm(t *testing.T) {
 		wantOK bool
 	}{
 		{"nothing armed", func(*Lazy) {}, t0, time.Minute, true},
-		{"unknown", func(l *Lazy) { l.Set(t0.Add(time.Minute)); l.Forget() }, t0, time.Minute, true},
-		{"same deadline", func(l *Lazy) { l.Set(t0.Add(time.Minute)) }, t0, time.Minute, false},
-		{"60 ms later", func(l *Lazy) { l.Set(t0.Add(time.Minute)) }, t0.Add(60 * time.Millisecond), time.Minute, false},
-		{"299 ms later", func(l *Lazy) { l.Set(t0.Add(time.Minute)) }, t0.Add(299 * time.Millisecond), time.Minute, false},
-		{"300 ms later", func(l *Lazy) { l.Set(t0.Add(time.Minute)) }, t0.Add(300 * time.Millisecond), time.Minute, true},
-		{"shorter timeout by 200 ms", func(l *Lazy) { l.Set(t0.Add(time.Minute)) }, t0, time.Minute - 200*time.Millisecond, false},
-		{"much shorter timeout", func(l *Lazy) { l.Set(t0.Add(time.Minute)) }, t0, time.Second, true},
-		{"short timeout: slack an eighth", func(l *Lazy) { l.Set(t0.Add(100 * time.Millisecond)) }, t0.Add(13 * time.Millisecond), 100 * time.Millisecond, true},
-		{"short timeout within its eighth", func(l *Lazy) { l.Set(t0.Add(100 * time.Millisecond)) }, t0.Add(12 * time.Millisecond), 100 * time.Millisecond, false},
-		{"cleared", func(l *Lazy) { l.Set(t0.Add(time.Minute)); l.Clear() }, t0, time.Minute, true},
-		{"passed deadline", func(l *Lazy) { l.Set(t0.Add(-time.Millisecond)) }, t0, time.Millisecond, true},
+		{"unknown", func(l *Lazy) { l.Arm(t0, time.Minute); l.Forget() }, t0, time.Minute, true},
+		{"same deadline", func(l *Lazy) { l.Arm(t0, time.Minute) }, t0, time.Minute, false},
+		{"60 ms later", func(l *Lazy) { l.Arm(t0, time.Minute) }, t0.Add(60 * time.Millisecond), time.Minute, false},
+		{"299 ms later", func(l *Lazy) { l.Arm(t0, time.Minute) }, t0.Add(299 * time.Millisecond), time.Minute, false},
+		{"300 ms later", func(l *Lazy) { l.Arm(t0, time.Minute) }, t0.Add(300 * time.Millisecond), time.Minute, true},
+		{"shorter timeout by 200 ms", func(l *Lazy) { l.Arm(t0, time.Minute) }, t0, time.Minute - 200*time.Millisecond, false},
+		{"much shorter timeout", func(l *Lazy) { l.Arm(t0, time.Minute) }, t0, time.Second, true},
+		{"short timeout: slack an eighth", func(l *Lazy) { l.Arm(t0, 100*time.Millisecond) }, t0.Add(13 * time.Millisecond), 100 * time.Millisecond, true},
+		{"short timeout within its eighth", func(l *Lazy) { l.Arm(t0, 100*time.Millisecond) }, t0.Add(12 * time.Millisecond), 100 * time.Millisecond, false},
+		{"cleared", func(l *Lazy) { l.Arm(t0, time.Minute); l.Clear() }, t0, time.Minute, true},
+		{"passed deadline", func(l *Lazy) { l.Arm(t0.Add(-2*time.Millisecond), time.Millisecond) }, t0, time.Millisecond, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -56,7 +56,7 @@ func TestClearAndPassed(t *testing.T) {
 	if l.Clear() {
 		t.Error("nothing armed: Clear asks for a clear")
 	}
-	l.Set(t0)
+	l.Arm(t0.Add(-time.Second), time.Second)
 	if !l.Passed(t0) || l.Passed(t0.Add(-time.Nanosecond)) {
 		t.Error("Passed is wrong around the deadline")
 	}
