@@ -60,8 +60,14 @@ type Socket struct {
 	// KeepAlive is TCP keepalive on accepted connections (listen's
 	// so_keepalive); nil leaves it off, as nginx does.
 	KeepAlive *KeepAlive
-	// Handle serves one accepted connection; it owns and closes it.
-	Handle func(net.Conn)
+	// Handle serves one accepted connection and from then on owns it. It
+	// returns false, leaving the connection alone, when its configuration
+	// already retires: a reload switched the listener to the next
+	// configuration just as the connection was accepted, and the listener
+	// hands it to the handler it has now (an nginx worker that is shutting
+	// down has closed its listening sockets, and the new workers accept
+	// what is in the backlog).
+	Handle func(net.Conn) bool
 	// Addr is filled in once the socket is bound with its actual address
 	// (useful for port 0).
 	Addr net.Addr

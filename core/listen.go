@@ -31,7 +31,7 @@ type Listeners struct {
 type listener struct {
 	ln      net.Listener
 	adopted bool // no accept loop yet
-	handle  atomic.Pointer[func(net.Conn)]
+	handle  atomic.Pointer[func(net.Conn) bool]
 	log     atomic.Pointer[errlog.Log]
 	closing atomic.Bool
 }
@@ -178,7 +178,16 @@ func (ls *Listeners) accept(l *listener) {
 		ls.active.Add(1)
 		go func() {
 			defer ls.active.Add(-1)
-			(*h)(c)
+			for !(*h)(c) {
+				// accepted for a configuration that retires: the
+				// listener's current one takes it, if there is one
+				nh := l.handle.Load()
+				if nh == h {
+					c.Close()
+					return
+				}
+				h = nh
+			}
 		}()
 	}
 }

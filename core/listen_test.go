@@ -2,6 +2,7 @@ package core
 
 import (
 	"net"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -57,4 +58,84 @@ func TestListenKeepalive(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAcceptHandover checks what the accept loop does with a connection
+// whose handler refuses it because its configuration retires: the
+// listener's current handler takes it (a reload switched handlers as the
+// connection was accepted), or, when the handler did not change (a stop),
+// the connection is closed.
+func TestAcceptHandover(t *testing.T) {
+	tests := []struct {
+		name     string
+		switched bool // the refusing handler's configuration was replaced
+	}{
+		{name: "reload switched the handler", switched: true},
+		{name: "no other handler", switched: false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ln, err := listen(&Socket{Network: "tcp", Address: "127.0.0.1:0"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ls := NewListeners()
+			l := &listener{ln: ln}
+			taken := make(chan net.Conn, 1)
+			take := func(c net.Conn) bool {
+				taken <- c
+				return true
+			}
+			var refused atomic.Int32
+			refuse := func(c net.Conn) bool {
+				refused.Add(1)
+				if tc.switched {
+					l.handle.Store(&take)
+				}
+				return false
+			}
+			l.handle.Store(&refuse)
+			ls.wg.Add(1)
+			go ls.accept(l)
+			defer func() {
+				l.closing.Store(true)
+				ln.Close()
+				ls.wg.Wait()
+			}()
+
+			c, err := net.Dial("tcp", ln.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			if tc.switched {
+				select {
+				case ac := <-taken:
+					ac.Write([]byte("x"))
+					ac.Close()
+				case <-time.After(5 * time.Second):
+					t.Fatal("the current handler did not get the connection")
+				}
+			}
+			b := make([]byte, 1)
+			n, err := c.Read(b)
+			switch {
+			case tc.switched && (n != 1 || b[0] != 'x'):
+				t.Errorf("read %q, %v; want the current handler's \"x\"", b[:n], err)
+			case !tc.switched && n != 0:
+				t.Errorf("read %q; want the connection closed", b[:n])
+			case !tc.switched && isTimeout(err):
+				t.Errorf("the refused connection was left open: %v", err)
+			}
+			if n := refused.Load(); n != 1 {
+				t.Errorf("the retiring handler was asked %d times, want 1", n)
+			}
+		})
+	}
+}
+
+func isTimeout(err error) bool {
+	ne, ok := err.(net.Error)
+	return ok && ne.Timeout()
 }

@@ -301,8 +301,8 @@ func TestQuitUnderLoad(t *testing.T) {
 var lifecycleRows = []struct{ scenario, nginx, sluice, tests string }{
 	{
 		"reload every second for 12 s (6 s with the binaries) under 8 keepalive clients, half of them proxied to a backend",
-		"no request fails; a client whose idle keepalive connection is closed by the old workers as it sends retries on a new one; each client sees the configurations in order",
-		"same (no failed request, generations never go back, the last one is served)",
+		"no request fails; a client whose idle keepalive connection is closed by the old workers as it sends retries on a new one; a connection still waiting for its first request is served by the old worker, then closed; each client sees the configurations in order",
+		"same (no failed request, generations never go back, the last one is served); a connection accepted as the configurations switch is served by the new one",
 		"TestReloadUnderLoad (servertest Reload), TestSignalsUnderLoad/sluice (binary, HUP)",
 	},
 	{

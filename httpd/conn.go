@@ -80,8 +80,13 @@ type conn struct {
 	idle      bool
 	parked    bool
 	drainFlag bool
-	peekBuf   [1]byte
-	peekFn    func(fd uintptr) bool
+	// fresh is set until the first request starts: a retiring
+	// configuration still waits for that request and serves it, as an
+	// nginx worker that is shutting down closes only its keepalive
+	// connections (ngx_close_idle_connections)
+	fresh   bool
+	peekBuf [1]byte
+	peekFn  func(fd uintptr) bool
 	// readFn reads into in for readFor; readN is what it read; waitErr
 	// is the error peekFn or readFn found
 	readFn  func(fd uintptr) bool
@@ -124,15 +129,18 @@ var activePool = sync.Pool{New: func() any { return new(active) }}
 
 // serve runs an accepted connection; it returns when the connection closes
 // or is parked (idle, waiting for its next request without a goroutine).
-func (cf *Config) serve(nc net.Conn, a *addrConf) {
-	c := &conn{cf: cf, addr: a.forConn(nc), nc: nc, number: connSerial.Add(1), start: time.Now()}
+// It returns false, without touching the connection, when the
+// configuration already retires (see core.Socket.Handle).
+func (cf *Config) serve(nc net.Conn, a *addrConf) bool {
+	c := &conn{cf: cf, addr: a.forConn(nc), nc: nc, start: time.Now(), fresh: true}
 	if !cf.track(c) {
-		nc.Close()
-		return
+		return false
 	}
+	c.number = connSerial.Add(1)
 	c.init()
 	c.waitTimeout = c.addr.def.CoreSrv().ClientHeaderTimeout.Get()
 	c.run()
+	return true
 }
 
 func (c *conn) init() {
@@ -235,15 +243,25 @@ func (c *conn) draining() bool {
 	return c.drainFlag
 }
 
-// drain asks the connection to finish its request and close; an idle one
-// is woken to close at once.
+// closing reports whether the connection waits for nothing more: the
+// configuration retires and the connection has served a request (one
+// still waiting for its first is served, see fresh).
+func (c *conn) closing() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.drainFlag && !c.fresh
+}
+
+// drain asks the connection to finish its request and close; an idle
+// keepalive one is woken to close at once, one waiting for its first
+// request still gets it served.
 func (c *conn) drain() {
 	c.mu.Lock()
 	c.drainFlag = true
 	if c.idle {
 		c.nc.SetReadDeadline(time.Now())
 	}
-	parked := c.parked
+	parked := c.parked && !c.fresh
 	c.mu.Unlock()
 	if parked && parker().remove(c) {
 		go c.finish()
@@ -283,10 +301,10 @@ func (c *conn) context() context.Context {
 func (c *conn) setIdle(idle bool) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if idle && c.drainFlag {
+	if idle && c.drainFlag && !c.fresh {
 		return false
 	}
-	c.idle = idle
+	c.idle = idle && !c.fresh
 	return true
 }
 
@@ -339,6 +357,11 @@ func (c *conn) run() {
 			}
 		}
 		c.requests++
+		if c.requests == 1 {
+			c.mu.Lock()
+			c.fresh = false
+			c.mu.Unlock()
+		}
 		if c.act == nil {
 			c.act = activePool.Get().(*active)
 		}
@@ -468,7 +491,7 @@ func (c *conn) readFor(d time.Duration) readResult {
 	if c.lingerArmed {
 		c.nc.SetReadDeadline(time.Time{})
 	}
-	if c.draining() {
+	if c.closing() {
 		return readClosed
 	}
 	if err != nil {
@@ -510,7 +533,7 @@ func (c *conn) logClosedIdle(err error) {
 }
 
 func (c *conn) timedOutIdle() {
-	if c.requests == 0 && !c.draining() {
+	if c.requests == 0 && !c.closing() {
 		c.cf.Cycle.Log.Logf(errlog.Info, c, errTimedOut, "client timed out")
 	}
 }
@@ -519,7 +542,7 @@ func (c *conn) timedOutIdle() {
 func (c *conn) resume() {
 	c.mu.Lock()
 	c.parked = false
-	drain := c.drainFlag
+	drain := c.drainFlag && !c.fresh
 	c.mu.Unlock()
 	if drain || !c.readIn() {
 		c.finish()
@@ -591,7 +614,7 @@ func (c *conn) waitData(timeout time.Duration) bool {
 			return false
 		}
 	}
-	if c.draining() {
+	if c.closing() {
 		return false
 	}
 	return c.readIn()

@@ -104,6 +104,47 @@ func TestDrainClosesParked(t *testing.T) {
 	waitParked(t, before)
 }
 
+// TestDrainServesFirstRequest: a reload closes the retiring
+// configuration's keepalive connections, but one still waiting for its
+// first request gets that request served by the configuration that
+// accepted it, with "Connection: close", as an nginx worker that is
+// shutting down closes only its keepalive connections.
+func TestDrainServesFirstRequest(t *testing.T) {
+	tests := []struct {
+		name   string
+		parked bool // the connection is parked when the reload comes
+	}{
+		{name: "parked", parked: true},
+		{name: "just accepted"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			testutil.CheckLeaks(t)
+			before := httpd.Parked()
+			old := strings.Replace(parkConf, `"ok\n"`, `"old\n"`, 1)
+			s := servertest.Start(t, old)
+			c := testutil.Dial(t, s.Addr("A"))
+			defer c.Close()
+			if tc.parked {
+				waitParked(t, before+1)
+			}
+			s.Reload(strings.Replace(parkConf, `"ok\n"`, `"new\n"`, 1))
+			c.WriteString("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+			resp, err := c.ReadResponse()
+			if err != nil {
+				t.Fatalf("the first request after the reload: %v", err)
+			}
+			if resp.StatusCode != 200 || string(resp.Body) != "old\n" || resp.Get("Connection") != "close" {
+				t.Errorf("got %q, body %q, Connection %q; want 200, \"old\\n\", close", resp.StatusLine, resp.Body, resp.Get("Connection"))
+			}
+			if closed, _, _ := c.WaitClosed(5 * time.Second); !closed {
+				t.Error("the connection stayed open after its response")
+			}
+			waitParked(t, before)
+		})
+	}
+}
+
 // TestLingerReadsBeforeParking: Go polls the network only when no
 // goroutine is ready to run, so on a busy server a keepalive connection's
 // next request can arrive while its linger runs out, unnoticed. The
