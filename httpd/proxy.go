@@ -348,12 +348,14 @@ var rcodeText = map[int]string{1: "Format error", 2: "Server failure", 3: "Host 
 
 // Resolve resolves name as nginx's resolver does: A (ipv4=on) then AAAA
 // (ipv6=on) queries to the resolver's servers only — no /etc/hosts —
-// every address of the answers kept, duplicates included. ctx bounds the
-// whole resolution (resolver_timeout).
+// every address of the answers kept, duplicates included. The name is
+// asked in lower case (ngx_resolve_name_locked lowercases it). ctx bounds
+// the whole resolution (resolver_timeout).
 func (res *Resolver) Resolve(ctx context.Context, name string) ([]netip.Addr, error) {
 	if ip, err := netip.ParseAddr(name); err == nil {
 		return []netip.Addr{ip}, nil
 	}
+	name = strings.ToLower(name)
 	var out []netip.Addr
 	var first error
 	for _, qt := range []uint16{1, 28} {

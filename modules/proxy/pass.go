@@ -182,7 +182,8 @@ func dynamicTarget(r *httpd.Request, ctx *reqCtx) (upstream.Target, httpd.Status
 		if errors.As(err, &re) {
 			code, text = re.Code, re.Text
 		}
-		r.Log().Logf(errlog.Error, r, nil, "%s could not be resolved (%d: %s)", u.Host, code, text)
+		// nginx's resolver lowercases the name in place before logging it
+		r.Log().Logf(errlog.Error, r, nil, "%s could not be resolved (%d: %s)", strings.ToLower(u.Host), code, text)
 		return nil, 502
 	}
 	addrs := make([]balancer.Addr, 0, len(ips))

@@ -88,7 +88,9 @@ func TestResolver(t *testing.T) {
 		body, log string
 	}{
 		{"duplicates kept, tries capped", "/?h=ok.example", 200, "127.0.0.1:" + port + ", 127.0.0.1:" + port + "|404, 404", ""},
+		{"name asked in lower case", "/?h=OK.Example", 200, "127.0.0.1:" + port + ", 127.0.0.1:" + port + "|404, 404", ""},
 		{"not found", "/?h=no.example", 502, "", "no.example could not be resolved (3: Host not found)"},
+		{"not found, logged in lower case", "/?h=No.Example", 502, "", "no.example could not be resolved (3: Host not found)"},
 		{"timed out", "/mute?h=ok.example", 502, "", "ok.example could not be resolved (110: Operation timed out)"},
 	}
 	for _, tc := range tests {
