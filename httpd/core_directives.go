@@ -176,7 +176,7 @@ var coreDirectives = []conf.Directive{
 	{Name: "try_files", Context: conf.HTTPSrv | conf.HTTPLoc, Args: conf.TwoMore, Syntax: "try_files file ... uri;\ntry_files file ... =code;",
 		Doc: "Checks files in order, using the first found; else redirects internally to the last argument.", Set: setTryFiles},
 	{Name: "resolver", Context: httpMSL, Args: conf.OneMore, Syntax: "resolver address ... [valid=time] [ipv4=on|off] [ipv6=on|off] [status_zone=zone];",
-		Doc: "DNS servers for names resolved at run time.", Set: setResolver},
+		Doc: "DNS servers for names resolved at run time; answers are cached for their TTL, or for valid=.", Set: setResolver},
 	{Name: "resolver_timeout", Context: httpMSL, Args: conf.Take1, Syntax: "resolver_timeout time;", Default: "resolver_timeout 30s;",
 		Set: conf.SetMsec(loc(func(c *CoreLocConf) *conf.Msec { return &c.ResolverTimeout }))},
 	{Name: "variables_hash_max_size", Context: conf.HTTPMain, Args: conf.Take1, Level: MainLevel, Syntax: "variables_hash_max_size size;",

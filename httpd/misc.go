@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"net"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/sluicehq/sluice/conf"
@@ -62,6 +63,10 @@ type Resolver struct {
 	IPv4     bool
 	IPv6     bool
 	resolver *net.Resolver
+	// next is the server to ask first for the next name (nginx's
+	// last_connection), cache the answers (see Resolve)
+	next  atomic.Uint32
+	cache resolverCache
 }
 
 // setResolver is the "resolver" directive.
