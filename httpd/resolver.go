@@ -23,17 +23,22 @@ import (
 // LookupIP resolves name with the resolver's DNS servers, asking for the
 // address families the resolver allows (ipv4=, ipv6=).
 func (res *Resolver) LookupIP(ctx context.Context, name string) ([]net.IP, error) {
-	network := "ip"
-	switch {
-	case !res.IPv6:
-		network = "ip4"
-	case !res.IPv4:
-		network = "ip6"
-	}
 	if res.resolver == nil {
 		res.init()
 	}
-	return res.resolver.LookupIP(ctx, network, name)
+	return res.resolver.LookupIP(ctx, res.Network(), name)
+}
+
+// Network is the network name of the address families the resolver
+// allows, for net.Resolver: "ip", "ip4" (ipv6=off) or "ip6" (ipv4=off).
+func (res *Resolver) Network() string {
+	switch {
+	case !res.IPv6:
+		return "ip4"
+	case !res.IPv4:
+		return "ip6"
+	}
+	return "ip"
 }
 
 // ResolveError is a failed run-time resolution, with nginx's resolver

@@ -85,13 +85,7 @@ func (g *Group) initResolve() error {
 		rs.valid = res.Valid
 	}
 	nr := dnsResolver(res.Servers)
-	network := "ip"
-	switch {
-	case !res.IPv6:
-		network = "ip4"
-	case !res.IPv4:
-		network = "ip6"
-	}
+	network := res.Network()
 	rs.lookup = func(ctx context.Context, _, host string) ([]net.IP, error) {
 		return nr.LookupIP(ctx, network, host)
 	}
