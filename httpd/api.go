@@ -116,7 +116,16 @@ func (r *Request) SetETag() {
 	out.ETag = out.Add("ETag", string(b))
 }
 
+// toLower lowercases the ASCII letters of s; other bytes are kept as they
+// are (s itself when it has no upper-case letter).
 func toLower(s string) string {
+	upper := false
+	for i := 0; i < len(s) && !upper; i++ {
+		upper = s[i] >= 'A' && s[i] <= 'Z'
+	}
+	if !upper {
+		return s
+	}
 	b := make([]byte, len(s))
 	for i := 0; i < len(s); i++ {
 		c := s[i]

@@ -6,6 +6,7 @@ package httpd
 // for their TTL (or valid=), CNAMEs followed, errors not cached.
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -123,7 +124,7 @@ func (res *Resolver) Resolve(ctx context.Context, name string) ([]netip.Addr, er
 	if ip, err := netip.ParseAddr(name); err == nil {
 		return []netip.Addr{ip}, nil
 	}
-	name = strings.ToLower(name)
+	name = toLower(name)
 	for range maxCNAMEs + 1 {
 		if e, ok := res.cache.get(name, time.Now()); ok {
 			if e.cname == "" {
@@ -347,7 +348,7 @@ func dnsAnswers(b []byte, id uint16, qtype uint16) (answer, error) {
 			if !ok {
 				return answer{}, formErr
 			}
-			a.cname = strings.ToLower(name)
+			a.cname = toLower(name)
 		}
 		off += rdlen
 	}
@@ -355,7 +356,7 @@ func dnsAnswers(b []byte, id uint16, qtype uint16) (answer, error) {
 }
 
 // readName reads a possibly compressed domain name, dot-separated, at
-// most 255 bytes long.
+// most 255 bytes long; a label holding a dot makes it unreadable.
 func readName(b []byte, off int) (string, bool) {
 	var name []byte
 	for jumps := 0; off < len(b); {
@@ -373,10 +374,14 @@ func readName(b []byte, off int) (string, bool) {
 		case l > 63 || off+1+l > len(b):
 			return "", false
 		}
+		label := b[off+1 : off+1+l]
+		if bytes.IndexByte(label, '.') >= 0 {
+			return "", false
+		}
 		if len(name) > 0 {
 			name = append(name, '.')
 		}
-		name = append(name, b[off+1:off+1+l]...)
+		name = append(name, label...)
 		if len(name) > 255 {
 			return "", false
 		}
