@@ -228,15 +228,30 @@ func (p *Program) serve(cy *Cycle) int {
 			}
 		case syscall.SIGQUIT:
 			cur.Log.Logf(errlog.Notice, nil, nil, "signal %d (SIGQUIT) received, shutting down", int(sig))
-			st.stop(true)
-			return 0
-		case syscall.SIGTERM, syscall.SIGINT:
-			name := "SIGTERM"
-			if sig == syscall.SIGINT {
-				name = "SIGINT"
+			// TERM or INT during the graceful stop makes it a fast one, as
+			// nginx's master sends TERM to workers that are shutting down
+			abort := make(chan struct{})
+			stopped := make(chan struct{})
+			go func(abort <-chan struct{}) {
+				defer close(stopped)
+				st.stop(true, abort)
+			}(abort)
+			aborted := false
+			for {
+				select {
+				case <-stopped:
+					return 0
+				case s := <-sigs:
+					if (s == syscall.SIGTERM || s == syscall.SIGINT) && !aborted {
+						logExiting(cur, s.(syscall.Signal))
+						close(abort)
+						aborted = true
+					}
+				}
 			}
-			cur.Log.Logf(errlog.Notice, nil, nil, "signal %d (%s) received, exiting", int(sig), name)
-			st.stop(false)
+		case syscall.SIGTERM, syscall.SIGINT:
+			logExiting(cur, sig)
+			st.stop(false, nil)
 			return 0
 		default:
 			cur.Log.Logf(errlog.Notice, nil, nil, "signal %d received, ignored: sluice has no binary upgrade or workers to stop", int(sig))
@@ -302,24 +317,46 @@ func (st *state) retire(old, cur *Cycle) {
 	}()
 }
 
+// logExiting logs a fast stop's signal.
+func logExiting(cy *Cycle, sig syscall.Signal) {
+	name := "SIGTERM"
+	if sig == syscall.SIGINT {
+		name = "SIGINT"
+	}
+	cy.Log.Logf(errlog.Notice, nil, nil, "signal %d (%s) received, exiting", int(sig), name)
+}
+
 // stop ends the process: graceful (QUIT) drains in-flight requests first,
-// fast (TERM/INT) closes everything at once.
-func (st *state) stop(graceful bool) {
+// fast (TERM/INT) closes everything at once. A graceful stop turns fast
+// when abort is closed.
+func (st *state) stop(graceful bool, abort <-chan struct{}) {
 	st.ls.Close()
 	cy := st.current()
 	ctx, cancel := context.WithCancel(context.Background())
-	if !graceful {
-		cancel()
-	} else if d := cy.Core.ShutdownTimeout.Get(); d > 0 {
+	if d := cy.Core.ShutdownTimeout.Get(); graceful && d > 0 {
 		ctx, cancel = context.WithTimeout(context.Background(), d)
 	}
 	defer cancel()
-	if !graceful {
+	fast := func() {
+		cancel()
 		st.mu.Lock()
 		for _, c := range st.cancelOld {
 			c()
 		}
 		st.mu.Unlock()
+	}
+	if !graceful {
+		fast()
+	} else if abort != nil {
+		done := make(chan struct{})
+		defer close(done)
+		go func() {
+			select {
+			case <-abort:
+				fast()
+			case <-done:
+			}
+		}()
 	}
 	for _, s := range cy.Services() {
 		s.Drain(ctx)

@@ -207,3 +207,39 @@ func TestSignalsUnderLoad(t *testing.T) {
 		}
 	})
 }
+
+// TestTermDuringGracefulStop: TERM during a graceful stop (QUIT) makes it
+// a fast one, as nginx's master sends TERM to workers that are shutting
+// down: the request still in flight is cut and the process exits at once,
+// where it waited for that request before.
+func TestTermDuringGracefulStop(t *testing.T) {
+	be := startBackend(t)
+	d := startDaemon(t, lifecycleConf(0, be.addr, "daemon off;\npid %%PREFIX%%/sluice.pid;\n"))
+	c := testutil.Dial(t, d.addr())
+	defer c.Close()
+	if err := c.WriteString(get("/hold")); err != nil {
+		t.Fatal(err)
+	}
+	be.waitHeld(t, 1, 10*time.Second)
+	d.cmd.Process.Signal(syscall.SIGQUIT)
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(d.log(), "(SIGQUIT) received, shutting down") {
+		if time.Now().After(deadline) {
+			t.Fatalf("QUIT not logged:\n%s", d.log())
+		}
+		time.Sleep(10 * time.Millisecond) // polling the log for the graceful stop, bounded
+	}
+	if err := d.wait(300 * time.Millisecond); err == nil {
+		t.Fatalf("the graceful stop ended with a request in flight:\n%s", d.log())
+	}
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	if err := d.wait(5 * time.Second); err != nil {
+		t.Fatalf("after TERM: %v\n%s", err, d.log())
+	}
+	if log := d.log(); !strings.Contains(log, "signal 15 (SIGTERM) received, exiting") || !strings.Contains(log, "exit") {
+		t.Errorf("log:\n%s", log)
+	}
+	if resp, err := c.ReadResponse(); err == nil && resp.Complete {
+		t.Errorf("the request in flight was answered in full (%q) after a fast stop", resp.StatusLine)
+	}
+}

@@ -312,6 +312,12 @@ var lifecycleRows = []struct{ scenario, nginx, sluice, tests string }{
 		"TestQuitUnderLoad (in-process drain), TestSignalsUnderLoad/sluice (binary, QUIT; pid file removed, no alert)",
 	},
 	{
+		"TERM during a graceful stop, a request in flight",
+		"the master sends TERM to the workers: the stop becomes fast",
+		"same: the request in flight is cut, the process exits at once",
+		"TestTermDuringGracefulStop (binary)",
+	},
+	{
 		"leaks after reload and stop",
 		"—",
 		"no goroutine, descriptor or temp file left once the server is gone",
