@@ -249,8 +249,11 @@ func (c *conn) draining() bool {
 func (c *conn) closing() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.drainFlag && !c.fresh
+	return c.closingLocked()
 }
+
+// closingLocked is closing with c.mu held.
+func (c *conn) closingLocked() bool { return c.drainFlag && !c.fresh }
 
 // drain asks the connection to finish its request and close; an idle
 // keepalive one is woken to close at once, one waiting for its first
@@ -301,7 +304,7 @@ func (c *conn) context() context.Context {
 func (c *conn) setIdle(idle bool) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if idle && c.drainFlag && !c.fresh {
+	if idle && c.closingLocked() {
 		return false
 	}
 	c.idle = idle && !c.fresh
@@ -542,7 +545,7 @@ func (c *conn) timedOutIdle() {
 func (c *conn) resume() {
 	c.mu.Lock()
 	c.parked = false
-	drain := c.drainFlag && !c.fresh
+	drain := c.closingLocked()
 	c.mu.Unlock()
 	if drain || !c.readIn() {
 		c.finish()
