@@ -3,12 +3,12 @@ package httpd
 import (
 	"context"
 	"net"
-	"net/netip"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sluicehq/sluice/internal/testutil"
 )
 
 // FuzzDNSAnswers feeds arbitrary DNS answers to the run-time resolver's
@@ -45,19 +45,11 @@ func FuzzDNSAnswers(f *testing.F) {
 // to target, with the TTL given.
 func cnameAnswer(name, target string, ttl uint32) []byte {
 	b := []byte{0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0}
-	b = appendName(b, name)
+	b = testutil.AppendDNSName(b, name)
 	b = append(b, 0, 1, 0, 1)
-	t := appendName(nil, target)
+	t := testutil.AppendDNSName(nil, target)
 	b = append(b, 0xc0, 0x0c, 0, 5, 0, 1, byte(ttl>>24), byte(ttl>>16), byte(ttl>>8), byte(ttl), byte(len(t)>>8), byte(len(t)))
 	return append(b, t...)
-}
-
-func appendName(b []byte, name string) []byte {
-	for _, l := range strings.Split(name, ".") {
-		b = append(b, byte(len(l)))
-		b = append(b, l...)
-	}
-	return append(b, 0)
 }
 
 // TestDNSQuery checks the query layout and name checks.
@@ -120,88 +112,6 @@ func TestResolveEndsWithContext(t *testing.T) {
 	}
 }
 
-// rr is a record a fakeDNS answers with: an address (A or AAAA by its
-// family) or a CNAME target.
-type rr struct {
-	addr  string
-	cname string
-	ttl   uint32
-}
-
-// dnsReply is what a fakeDNS handler returns for a query.
-type dnsReply struct {
-	rcode   byte
-	records []rr
-}
-
-// fakeDNS is a UDP DNS server on loopback that answers each query with
-// handle's reply and counts the queries by "name/type".
-type fakeDNS struct {
-	addr   string
-	mu     sync.Mutex
-	counts map[string]int
-}
-
-func (d *fakeDNS) count(key string) int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.counts[key]
-}
-
-func startFakeDNS(t *testing.T, handle func(name string, qtype uint16) dnsReply) *fakeDNS {
-	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pc.Close() })
-	d := &fakeDNS{addr: pc.LocalAddr().String(), counts: map[string]int{}}
-	go func() {
-		buf := make([]byte, 512)
-		for {
-			n, from, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			q := buf[:n]
-			off, labels := 12, []string(nil)
-			for off < len(q) && q[off] != 0 {
-				l := int(q[off])
-				labels = append(labels, string(q[off+1:off+1+l]))
-				off += 1 + l
-			}
-			name := strings.Join(labels, ".")
-			qtype := uint16(q[off+1])<<8 | uint16(q[off+2])
-			d.mu.Lock()
-			d.counts[name+"/"+strconv.Itoa(int(qtype))]++
-			d.mu.Unlock()
-			reply := handle(name, qtype)
-			resp := append([]byte(nil), q[:off+5]...)
-			resp[2], resp[3] = 0x81, 0x80|reply.rcode
-			resp[6], resp[7] = 0, byte(len(reply.records))
-			for _, r := range reply.records {
-				resp = append(resp, 0xc0, 0x0c)
-				var typ uint16
-				var data []byte
-				if r.cname != "" {
-					typ, data = 5, appendName(nil, r.cname)
-				} else {
-					a := netip.MustParseAddr(r.addr)
-					typ, data = 1, a.AsSlice()
-					if a.Is6() {
-						typ = 28
-					}
-				}
-				resp = append(resp, byte(typ>>8), byte(typ), 0, 1,
-					byte(r.ttl>>24), byte(r.ttl>>16), byte(r.ttl>>8), byte(r.ttl), byte(len(data)>>8), byte(len(data)))
-				resp = append(resp, data...)
-			}
-			pc.WriteTo(resp, from)
-		}
-	}()
-	return d
-}
-
 // TestResolveCache checks the resolver's cache and CNAMEs as nginx's
 // resolver has them (http_resolver*.t): answers kept for their smallest
 // TTL or valid=, a zero TTL not kept, names in any case one entry, CNAMEs
@@ -209,34 +119,34 @@ func startFakeDNS(t *testing.T, handle func(name string, qtype uint16) dnsReply)
 func TestResolveCache(t *testing.T) {
 	servfail := map[string]bool{}
 	var mu sync.Mutex
-	d := startFakeDNS(t, func(name string, qtype uint16) dnsReply {
+	d := testutil.StartDNS(t, func(name string, qtype uint16) testutil.DNSReply {
 		mu.Lock()
 		fail := servfail[name]
 		mu.Unlock()
 		if fail {
-			return dnsReply{rcode: 2}
+			return testutil.DNSReply{Rcode: 2}
 		}
 		switch {
 		case name == "a.example" && qtype == 1:
-			return dnsReply{records: []rr{{addr: "127.0.0.1", ttl: 60}}}
+			return testutil.DNSReply{Records: []testutil.DNSRecord{{Addr: "127.0.0.1", TTL: 60}}}
 		case name == "six.example" && qtype == 1:
-			return dnsReply{records: []rr{{addr: "127.0.0.2", ttl: 60}}}
+			return testutil.DNSReply{Records: []testutil.DNSRecord{{Addr: "127.0.0.2", TTL: 60}}}
 		case name == "six.example" && qtype == 28:
-			return dnsReply{records: []rr{{addr: "::1", ttl: 60}}}
+			return testutil.DNSReply{Records: []testutil.DNSRecord{{Addr: "::1", TTL: 60}}}
 		case name == "short.example" && qtype == 1:
-			return dnsReply{records: []rr{{addr: "127.0.0.3", ttl: 1}}}
+			return testutil.DNSReply{Records: []testutil.DNSRecord{{Addr: "127.0.0.3", TTL: 1}}}
 		case name == "zero.example" && qtype == 1:
-			return dnsReply{records: []rr{{addr: "127.0.0.4", ttl: 0}}}
+			return testutil.DNSReply{Records: []testutil.DNSRecord{{Addr: "127.0.0.4", TTL: 0}}}
 		case name == "alias.example":
-			return dnsReply{records: []rr{{cname: "a.example", ttl: 60}}}
+			return testutil.DNSReply{Records: []testutil.DNSRecord{{CNAME: "a.example", TTL: 60}}}
 		case name == "loop.example":
-			return dnsReply{records: []rr{{cname: "loop.example", ttl: 60}}}
+			return testutil.DNSReply{Records: []testutil.DNSRecord{{CNAME: "loop.example", TTL: 60}}}
 		case name == "a-fails-aaaa.example" && qtype == 1:
-			return dnsReply{records: []rr{{addr: "127.0.0.5", ttl: 60}}}
+			return testutil.DNSReply{Records: []testutil.DNSRecord{{Addr: "127.0.0.5", TTL: 60}}}
 		case name == "a-fails-aaaa.example" && qtype == 28:
-			return dnsReply{rcode: 2}
+			return testutil.DNSReply{Rcode: 2}
 		}
-		return dnsReply{}
+		return testutil.DNSReply{}
 	})
 	setFail := func(name string) {
 		mu.Lock()
@@ -264,7 +174,7 @@ func TestResolveCache(t *testing.T) {
 					t.Fatalf("%s: %q %v", n, got, err)
 				}
 			}
-			if c := d.count("a.example/1"); c != 1 {
+			if c := d.Count("a.example", 1); c != 1 {
 				t.Errorf("%d A queries for a.example, want 1 (the others from the cache)", c)
 			}
 		}},
@@ -276,42 +186,42 @@ func TestResolveCache(t *testing.T) {
 		{name: "TTL passes", steps: func(t *testing.T, res *Resolver) {
 			resolve(res, "short.example")
 			resolve(res, "short.example")
-			if c := d.count("short.example/1"); c != 1 {
+			if c := d.Count("short.example", 1); c != 1 {
 				t.Fatalf("%d queries within the TTL, want 1", c)
 			}
 			time.Sleep(1100 * time.Millisecond) // the 1 s TTL runs out
 			resolve(res, "short.example")
-			if c := d.count("short.example/1"); c != 2 {
+			if c := d.Count("short.example", 1); c != 2 {
 				t.Errorf("%d queries after the TTL, want 2", c)
 			}
 		}},
 		{name: "valid overrides the TTL", valid: 3 * time.Second, steps: func(t *testing.T, res *Resolver) {
-			before := d.count("short.example/1")
+			before := d.Count("short.example", 1)
 			resolve(res, "short.example")
 			time.Sleep(1100 * time.Millisecond)
 			resolve(res, "short.example")
-			if c := d.count("short.example/1") - before; c != 1 {
+			if c := d.Count("short.example", 1) - before; c != 1 {
 				t.Errorf("%d queries within valid=, want 1", c)
 			}
 		}},
 		{name: "zero TTL not kept", steps: func(t *testing.T, res *Resolver) {
 			resolve(res, "zero.example")
 			resolve(res, "zero.example")
-			if c := d.count("zero.example/1"); c != 2 {
+			if c := d.Count("zero.example", 1); c != 2 {
 				t.Errorf("%d queries, want 2", c)
 			}
 		}},
 		{name: "CNAME followed and kept", steps: func(t *testing.T, res *Resolver) {
-			before := d.count("a.example/1")
+			before := d.Count("a.example", 1)
 			for range 2 {
 				if got, err := resolve(res, "alias.example"); got != "127.0.0.1" || err != nil {
 					t.Fatalf("%q %v", got, err)
 				}
 			}
-			if c := d.count("alias.example/1"); c != 1 {
+			if c := d.Count("alias.example", 1); c != 1 {
 				t.Errorf("%d A queries for the alias, want 1", c)
 			}
-			if c := d.count("a.example/1") - before; c != 1 {
+			if c := d.Count("a.example", 1) - before; c != 1 {
 				t.Errorf("%d A queries for the target, want 1", c)
 			}
 		}},
@@ -327,7 +237,7 @@ func TestResolveCache(t *testing.T) {
 				t.Fatalf("err %v, want 2: Server failure (the AAAA query's)", err)
 			}
 			resolve(res, "a-fails-aaaa.example")
-			if c := d.count("a-fails-aaaa.example/1"); c != 2 {
+			if c := d.Count("a-fails-aaaa.example", 1); c != 2 {
 				t.Errorf("%d queries, want 2: the error was kept", c)
 			}
 		}},
@@ -345,7 +255,7 @@ func TestResolveCache(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			// each case its own resolver, as each "resolver" directive
 			// has its own cache in nginx
-			tc.steps(t, &Resolver{Servers: []string{d.addr}, IPv4: true, IPv6: true, Valid: tc.valid})
+			tc.steps(t, &Resolver{Servers: []string{d.Addr}, IPv4: true, IPv6: true, Valid: tc.valid})
 		})
 	}
 }
@@ -354,26 +264,26 @@ func TestResolveCache(t *testing.T) {
 // server that answers with an error ends the resolution (nginx does not
 // ask another), one that answers with a format error is passed over.
 func TestResolveServers(t *testing.T) {
-	failing := startFakeDNS(t, func(string, uint16) dnsReply { return dnsReply{rcode: 2} })
-	formerr := startFakeDNS(t, func(string, uint16) dnsReply { return dnsReply{rcode: 1} })
-	good := startFakeDNS(t, func(_ string, qtype uint16) dnsReply {
+	failing := testutil.StartDNS(t, func(string, uint16) testutil.DNSReply { return testutil.DNSReply{Rcode: 2} })
+	formerr := testutil.StartDNS(t, func(string, uint16) testutil.DNSReply { return testutil.DNSReply{Rcode: 1} })
+	good := testutil.StartDNS(t, func(_ string, qtype uint16) testutil.DNSReply {
 		if qtype == 1 {
-			return dnsReply{records: []rr{{addr: "127.0.0.9", ttl: 60}}}
+			return testutil.DNSReply{Records: []testutil.DNSRecord{{Addr: "127.0.0.9", TTL: 60}}}
 		}
-		return dnsReply{}
+		return testutil.DNSReply{}
 	})
 	ctx := context.Background()
-	res := &Resolver{Servers: []string{failing.addr, good.addr}, IPv4: true, IPv6: true}
+	res := &Resolver{Servers: []string{failing.Addr, good.Addr}, IPv4: true, IPv6: true}
 	if _, err := res.Resolve(ctx, "one.example"); err == nil {
 		t.Error("one.example: resolved, want the first server's failure")
 	}
 	if a, err := res.Resolve(ctx, "two.example"); err != nil || len(a) != 1 {
 		t.Errorf("two.example: %v %v, want the second server's answer", a, err)
 	}
-	if c := good.count("one.example/1"); c != 0 {
+	if c := good.Count("one.example", 1); c != 0 {
 		t.Errorf("the second server was asked for one.example %d times after the first failed", c)
 	}
-	res = &Resolver{Servers: []string{formerr.addr, good.addr}, IPv4: true, IPv6: true}
+	res = &Resolver{Servers: []string{formerr.Addr, good.Addr}, IPv4: true, IPv6: true}
 	if a, err := res.Resolve(ctx, "three.example"); err != nil || len(a) != 1 {
 		t.Errorf("three.example: %v %v, want the second server's answer after a format error", a, err)
 	}

@@ -1,7 +1,6 @@
 package proxy_test
 
 import (
-	"encoding/binary"
 	"net"
 	"strings"
 	"testing"
@@ -15,46 +14,21 @@ import (
 // mute makes it read queries and never answer.
 func fakeDNS(t *testing.T, n int, mute bool) string {
 	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pc.Close() })
-	go func() {
-		buf := make([]byte, 512)
-		for {
-			k, from, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			if mute || k < 12 {
-				continue
-			}
-			q := buf[:k]
-			// the question: labels, then type and class
-			off, name := 12, ""
-			for off < len(q) && q[off] != 0 {
-				l := int(q[off])
-				name += string(q[off+1:off+1+l]) + "."
-				off += 1 + l
-			}
-			qtype := binary.BigEndian.Uint16(q[off+1:])
-			resp := append([]byte(nil), q[:off+5]...)
-			resp[2], resp[3] = 0x81, 0x80
-			resp[6], resp[7] = 0, 0
-			switch {
-			case !strings.HasPrefix(name, "ok"):
-				resp[3] |= 3
-			case qtype == 1:
-				resp[7] = byte(n)
-				for i := 0; i < n; i++ {
-					resp = append(resp, 0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 127, 0, 0, 1)
-				}
-			}
-			pc.WriteTo(resp, from)
+	return testutil.StartDNS(t, func(name string, qtype uint16) testutil.DNSReply {
+		switch {
+		case mute:
+			return testutil.DNSReply{Mute: true}
+		case !strings.HasPrefix(name, "ok"):
+			return testutil.DNSReply{Rcode: 3}
+		case qtype != 1:
+			return testutil.DNSReply{}
 		}
-	}()
-	return pc.LocalAddr().String()
+		r := testutil.DNSReply{}
+		for i := 0; i < n; i++ {
+			r.Records = append(r.Records, testutil.DNSRecord{Addr: "127.0.0.1", TTL: 60})
+		}
+		return r
+	}).Addr
 }
 
 // TestResolver checks run-time resolution for proxy_pass with variables:
