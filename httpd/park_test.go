@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluicehq/sluice/core"
 	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/internal/servertest"
 	"github.com/sluicehq/sluice/internal/testutil"
@@ -30,6 +31,23 @@ func waitParked(t *testing.T, want int) {
 	for httpd.Parked() != want {
 		if time.Now().After(deadline) {
 			t.Fatalf("%d parked connections, want %d", httpd.Parked(), want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// waitServing waits until the http configuration of cy is in the state ok
+// accepts.
+func waitServing(t *testing.T, cy *core.Cycle, ok func(conns int, draining bool) bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n, d := httpd.Serving(cy)
+		if ok(n, d) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("configuration serves %d connections, draining %v", n, d)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -128,7 +146,13 @@ func TestDrainServesFirstRequest(t *testing.T) {
 			if tc.parked {
 				waitParked(t, before+1)
 			}
+			// the old configuration has the connection (not yet accepted,
+			// it would go to the new one), and knows it retires before the
+			// request comes (the drain runs on its own goroutine)
+			cy := s.Cycle()
+			waitServing(t, cy, func(n int, _ bool) bool { return n == 1 })
 			s.Reload(strings.Replace(parkConf, `"ok\n"`, `"new\n"`, 1))
+			waitServing(t, cy, func(_ int, draining bool) bool { return draining })
 			c.WriteString("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
 			resp, err := c.ReadResponse()
 			if err != nil {
