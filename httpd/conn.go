@@ -16,6 +16,7 @@ import (
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/internal/buf"
 	"github.com/sluicehq/sluice/internal/deadline"
+	"github.com/sluicehq/sluice/proxyproto"
 )
 
 var connSerial atomic.Uint64
@@ -45,8 +46,13 @@ type conn struct {
 	remoteAddr string
 	remotePort string
 	real       *realAddr // set by SetClientAddr (realip)
-	localIP    string
-	localPort  int
+	// pp is what the PROXY protocol header said (nil: none, or no
+	// addresses); ppPending that the address reads one and it has not
+	// been read yet
+	pp        *proxyproto.Header
+	ppPending bool
+	localIP   string
+	localPort int
 
 	// in is the header buffer: unread bytes are in[pos:last]. It is
 	// released while the connection is idle.
@@ -137,6 +143,7 @@ func (cf *Config) serve(nc net.Conn, a *addrConf) bool {
 		return false
 	}
 	c.number = connSerial.Add(1)
+	c.ppPending = c.addr.proxyProto
 	c.init()
 	c.waitTimeout = c.addr.def.CoreSrv().ClientHeaderTimeout.Get()
 	c.run()
@@ -196,9 +203,14 @@ func (c *conn) init() {
 func (c *conn) LogConn() uint64 { return c.number }
 
 // AppendLogContext implements errlog.Context for a connection waiting for
-// its first request: " while waiting for request, client: A, server: B".
+// its first request: " while waiting for request, client: A, server: B"
+// (" while reading PROXY protocol" before the header of such an address).
 func (c *conn) AppendLogContext(b []byte) []byte {
-	b = append(b, " while waiting for request, client: "...)
+	if c.ppPending {
+		b = append(b, " while reading PROXY protocol, client: "...)
+	} else {
+		b = append(b, " while waiting for request, client: "...)
+	}
 	b = append(b, c.remoteAddr...)
 	b = append(b, ", server: "...)
 	return append(b, c.addr.listen.addrText()...)
@@ -357,6 +369,18 @@ func (c *conn) run() {
 			case waitClose:
 				c.finish()
 				return
+			}
+		}
+		if c.ppPending {
+			ok := c.readProxyProtocol()
+			c.ppPending = false
+			if !ok {
+				c.finish()
+				return
+			}
+			if c.pos == c.last {
+				// the header came alone: wait for the request
+				continue
 			}
 		}
 		c.requests++

@@ -336,6 +336,9 @@ type addrConf struct {
 	names   *nameTable
 	servers []*Server
 	socket  *core.Socket
+	// proxyProto: connections open with a PROXY protocol header (any of
+	// the address's listens said proxy_protocol, as nginx merges it)
+	proxyProto bool
 	// specific maps local IPs to their own conf when a wildcard socket
 	// serves addresses configured without "bind".
 	specific map[string]*addrConf
@@ -362,6 +365,7 @@ func (cf *Config) buildAddrs() error {
 					a.listen = l
 				}
 			}
+			a.proxyProto = a.proxyProto || l.ProxyProto
 			for _, o := range a.servers {
 				if o == s {
 					return &conf.Error{File: l.file, Line: l.line, Msg: "a duplicate listen " + l.addrText()}

@@ -65,6 +65,7 @@ func (vr *varRegistry) addCore() {
 	}, 0)
 	add("remote_addr", func(r *Request, _ string, _ int) (string, bool) { return r.conn.remoteAddr, true }, 0)
 	add("remote_port", func(r *Request, _ string, _ int) (string, bool) { return r.conn.remotePort, true }, 0)
+	proxyProtocolVars(add)
 	add("server_addr", func(r *Request, _ string, _ int) (string, bool) {
 		if r.conn.localIP == "" {
 			return "unix:", true
@@ -272,6 +273,7 @@ func (vr *varRegistry) addCore() {
 		&Variable{Name: "sent_trailer_", Flags: VarPrefix, Get: func(r *Request, name string, _ int) (string, bool) {
 			return r.unknownHeaderOut(r.Out.Trailers, name[len("sent_trailer_"):])
 		}},
+		&Variable{Name: "proxy_protocol_tlv_", Flags: VarPrefix, Get: proxyProtocolTLV},
 		&Variable{Name: "cookie_", Flags: VarPrefix, Get: func(r *Request, name string, _ int) (string, bool) {
 			return r.Cookie(name[len("cookie_"):])
 		}},

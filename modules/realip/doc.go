@@ -14,8 +14,9 @@
 // may carry a port ("192.0.2.1:8000", "[2001:db8::1]:8000"), which then
 // becomes $remote_port; without one $remote_port is empty.
 //
-// "real_ip_header proxy_protocol" is accepted but never finds an address:
-// sluice does not parse the PROXY protocol header yet.
+// With "real_ip_header proxy_protocol" the address and port come from the
+// connection's PROXY protocol header (a "listen ... proxy_protocol"
+// address), when the balancer that sent it is trusted.
 //
 // Directives
 //

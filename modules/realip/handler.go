@@ -33,7 +33,11 @@ func handler(r *httpd.Request) httpd.Status {
 			return httpd.Declined
 		}
 	case headerProxy:
-		return httpd.Declined
+		pp := r.ProxyProtocol()
+		if pp == nil {
+			return httpd.Declined
+		}
+		values = []string{pp.SrcAddr}
 	default:
 		v, ok := in.Value(lc.header)
 		if !ok {
@@ -42,9 +46,14 @@ func handler(r *httpd.Request) httpd.Status {
 		values = []string{v}
 	}
 	ap, ok := forwarded(r.ClientAddr(), values, lc.from, lc.Recursive.Get())
-	if ok {
-		r.SetClientAddr(ap)
+	if !ok {
+		return httpd.Declined
 	}
+	if lc.Kind.Get() == headerProxy {
+		// the header's own port, 0 included (ngx_inet_set_port)
+		ap = netip.AddrPortFrom(ap.Addr(), uint16(r.ProxyProtocol().SrcPort))
+	}
+	r.SetClientAddr(ap)
 	return httpd.Declined
 }
 

@@ -32,7 +32,7 @@ var Module = &httpd.Module{
 			Doc:    "Trusts the address, network, UNIX-domain clients or the host's addresses to send a correct replacement address."},
 		{Name: "real_ip_header", Context: contexts, Args: conf.Take1, Set: setHeader,
 			Syntax: "real_ip_header field | X-Real-IP | X-Forwarded-For | proxy_protocol;", Default: "real_ip_header X-Real-IP;",
-			Doc: "Names the request header whose value replaces the client address (proxy_protocol is accepted, never matches: no PROXY protocol support yet)."},
+			Doc: "Names the request header whose value replaces the client address (proxy_protocol: the address and port of the connection's PROXY protocol header)."},
 		{Name: "real_ip_recursive", Context: contexts, Args: conf.FlagArg,
 			Set:    conf.SetFlag(func(c *LocConf) *conf.Flag { return &c.Recursive }),
 			Syntax: "real_ip_recursive on | off;", Default: "real_ip_recursive off;",
