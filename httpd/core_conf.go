@@ -133,6 +133,7 @@ type CoreLocConf struct {
 	MsiePadding       conf.Flag
 	MsieRefresh       conf.Flag
 	LogNotFound       conf.Flag
+	DisableSymlinks   conf.Val[Symlinks]
 	LogSubrequest     conf.Flag
 	RecursiveErrPages conf.Flag
 	ServerTokens      conf.Val[int]
@@ -261,6 +262,7 @@ func mergeCoreLoc(cf *Config, parent, child any) error {
 	c.SendLowat.Inherit(p.SendLowat, 0)
 	c.PostponeOutput.Inherit(p.PostponeOutput, 1460)
 	c.LimitRate.Inherit(p.LimitRate, nil)
+	c.DisableSymlinks.Inherit(p.DisableSymlinks, Symlinks{})
 	c.LimitRateAfter.Inherit(p.LimitRateAfter, nil)
 	c.KeepaliveTime.Inherit(p.KeepaliveTime, time.Hour)
 	c.KeepaliveTimeout.Inherit(p.KeepaliveTimeout, 75*time.Second)

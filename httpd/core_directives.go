@@ -202,7 +202,9 @@ var coreDirectives = []conf.Directive{
 	accepted("open_file_cache_min_uses", httpMSL, conf.Take1),
 	accepted("open_file_cache_errors", httpMSL, conf.FlagArg),
 	accepted("open_file_cache_events", httpMSL, conf.FlagArg),
-	accepted("disable_symlinks", httpMSL, conf.Take12),
+	{Name: "disable_symlinks", Context: httpMSL, Args: conf.Take12, Syntax: "disable_symlinks off;\ndisable_symlinks on | if_not_owner [from=part];",
+		Default: "disable_symlinks off;", Doc: "Refuses files reached through symbolic links (on), or through links whose owner does not own their target (if_not_owner), when files are served, tested by try_files and if, or looked for as indexes; from= names a leading part of the path left unchecked.",
+		Set: setDisableSymlinks},
 }
 
 // accepted is a directive sluice reads and ignores because it tunes

@@ -3,7 +3,6 @@ package httpd
 import (
 	"errors"
 	"io/fs"
-	"os"
 	"strings"
 	"syscall"
 
@@ -141,13 +140,13 @@ func tryFilesPhase(r *Request) Status {
 			name = name[min(alias, len(name)):]
 		}
 		path := root + name
-		fi, err := os.Stat(path)
+		fi, failed, err := r.StatFile(path)
 		if err != nil {
 			var errno syscall.Errno
 			if errors.As(err, &errno) && errno != syscall.ENOENT && errno != syscall.ENOTDIR && errno != syscall.ENAMETOOLONG {
-				r.Log().Logf(errlog.Crit, r, errno, "stat() \"%s\" failed", path)
+				r.Log().Logf(errlog.Crit, r, errno, "%s \"%s\" failed", failed, path)
 			} else if !errors.Is(err, fs.ErrNotExist) && !errors.As(err, &errno) {
-				r.Log().Logf(errlog.Crit, r, err, "stat() \"%s\" failed", path)
+				r.Log().Logf(errlog.Crit, r, err, "%s \"%s\" failed", failed, path)
 			}
 			continue
 		}

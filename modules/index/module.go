@@ -2,7 +2,6 @@ package index
 
 import (
 	"errors"
-	"os"
 	"strings"
 	"syscall"
 
@@ -106,13 +105,13 @@ func handler(r *httpd.Request) httpd.Status {
 			return 500
 		}
 		path := dir + name
-		_, err := os.Stat(path)
+		_, failed, err := r.StatFile(path)
 		if err == nil {
 			return r.InternalRedirect(r.URI+name, r.Args)
 		}
 		var errno syscall.Errno
 		if !errors.As(err, &errno) {
-			r.Log().Logf(errlog.Crit, r, err, "stat() \"%s\" failed", path)
+			r.Log().Logf(errlog.Crit, r, err, "%s \"%s\" failed", failed, path)
 			return 500
 		}
 		switch errno {
@@ -130,7 +129,7 @@ func handler(r *httpd.Request) httpd.Status {
 		if errno == syscall.ENOENT {
 			continue
 		}
-		r.Log().Logf(errlog.Crit, r, errno, "stat() \"%s\" failed", path)
+		r.Log().Logf(errlog.Crit, r, errno, "%s \"%s\" failed", failed, path)
 		return 500
 	}
 	return httpd.Declined
@@ -144,11 +143,11 @@ func testDir(r *httpd.Request, dir, path string) httpd.Status {
 	if len(dir) > 1 && dir[len(dir)-1] == '/' {
 		dir = dir[:len(dir)-1]
 	}
-	fi, err := os.Stat(dir)
+	fi, failed, err := r.StatFile(dir)
 	if err != nil {
 		var errno syscall.Errno
 		if !errors.As(err, &errno) {
-			r.Log().Logf(errlog.Crit, r, err, "stat() \"%s\" failed", dir)
+			r.Log().Logf(errlog.Crit, r, err, "%s \"%s\" failed", failed, dir)
 			return 500
 		}
 		switch errno {
@@ -159,7 +158,7 @@ func testDir(r *httpd.Request, dir, path string) httpd.Status {
 		case syscall.EACCES:
 			return httpd.OK
 		}
-		r.Log().Logf(errlog.Crit, r, errno, "stat() \"%s\" failed", dir)
+		r.Log().Logf(errlog.Crit, r, errno, "%s \"%s\" failed", failed, dir)
 		return 500
 	}
 	if fi.IsDir() {

@@ -78,10 +78,10 @@ func (c *fileCond) test(e *engine) bool {
 		// the path is a C string to nginx
 		path = path[:i]
 	}
-	fi, err := os.Stat(path)
+	fi, failed, err := r.StatFile(path)
 	if err != nil {
 		if !errors.Is(err, syscall.ENOENT) && !errors.Is(err, syscall.ENOTDIR) && !errors.Is(err, syscall.ENAMETOOLONG) {
-			r.Log().Logf(errlog.Crit, r, err, "stat() \"%s\" failed", path)
+			r.Log().Logf(errlog.Crit, r, err, "%s \"%s\" failed", failed, path)
 		}
 		return c.not
 	}

@@ -2,7 +2,6 @@ package static
 
 import (
 	"errors"
-	"os"
 	"syscall"
 
 	"github.com/sluicehq/sluice/errlog"
@@ -32,9 +31,9 @@ func handler(r *httpd.Request) httpd.Status {
 	if !ok {
 		return 500
 	}
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, failed, err := r.OpenFile(path)
 	if err != nil {
-		return openFailed(r, path, err)
+		return openFailed(r, path, failed, err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
@@ -78,10 +77,10 @@ func handler(r *httpd.Request) httpd.Status {
 // openFailed maps a failed open to nginx's answer and log line: 404 for
 // a missing path (logged unless log_not_found is off), 403 for a denied
 // one, 500 otherwise (at crit level).
-func openFailed(r *httpd.Request, path string, err error) httpd.Status {
+func openFailed(r *httpd.Request, path, failed string, err error) httpd.Status {
 	var errno syscall.Errno
 	if !errors.As(err, &errno) {
-		r.Log().Logf(errlog.Crit, r, err, "open() \"%s\" failed", path)
+		r.Log().Logf(errlog.Crit, r, err, "%s \"%s\" failed", failed, path)
 		return 500
 	}
 	level, rc := errlog.Error, httpd.Status(404)
@@ -93,7 +92,7 @@ func openFailed(r *httpd.Request, path string, err error) httpd.Status {
 		level, rc = errlog.Crit, 500
 	}
 	if rc != 404 || r.CoreLoc().LogNotFound.Get() {
-		r.Log().Logf(level, r, errno, "open() \"%s\" failed", path)
+		r.Log().Logf(level, r, errno, "%s \"%s\" failed", failed, path)
 	}
 	return rc
 }
