@@ -399,6 +399,12 @@ func TestOracleGzip(t *testing.T) {
 			})
 		}
 	}
+	// Accept-Encoding as nginx reads it, quirks included
+	for _, v := range acceptEncodings {
+		t.Run("accept-encoding "+v, func(t *testing.T) {
+			oracle.Compare(t, request("GET", "/index.html", "HTTP/1.1", "Accept-Encoding: "+v), ngx.Addr(0), s.Addr("A"), cmp)
+		})
+	}
 	head := cmp
 	head.NoBody = true
 	for _, uri := range []string{"/index.html", "/proxy/index.html", "/vary/index.html", "/small.html"} {
@@ -407,6 +413,14 @@ func TestOracleGzip(t *testing.T) {
 		})
 	}
 }
+
+// acceptEncodings are Accept-Encoding values for the differential test
+// (those of TestAcceptsGzip among them).
+var acceptEncodings = []string{"gzip", "GZIP", "Gzip", "deflate,gzip", "deflate, gzip", "gzip , deflate", "x-gzip",
+	"x-gzip, gzip", "gzipx", "gzipx, gzip", "xgzipgzip", "deflate, br", "gzip;q=1", "gzip; q=1.0", "gzip;q=1.000",
+	"gzip;q=1.001", "gzip;q=1.5", "gzip;q=0", "gzip;q=0.", "gzip;q=0.0", "gzip;q=0.000", "gzip;q=0.001", "gzip;q=0.5",
+	"gzip;q=0.9999", "gzip; Q=0.5", "gzip;q=0, deflate", "gzip;q=0.5,deflate", "gzip;q=2", "gzip;q=", "gzip;q",
+	"gzip;", "gzip;x=1", "gzip;q=0.5x", "gzip; ", "gzi", "*", "identity", "br;q=1, gzip;q=0.8"}
 
 // weakness keeps of an ETag only whether it is weak (the values may differ
 // in the modification time of files written for each server).
