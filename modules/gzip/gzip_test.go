@@ -48,6 +48,7 @@ http {
         location /proxied-nolm/ { alias %%ROOT%%/; gzip_proxied no_last_modified; }
         location /proxied-auth/ { alias %%ROOT%%/; gzip_proxied auth; }
         location /disable/ { alias %%ROOT%%/; gzip_disable "curl/" msie6; }
+        location /ssi/ { alias %%ROOT%%/; ssi on; gzip_vary on; }
         location /return { return 200 "$request_uri $request_uri $request_uri $request_uri\n"; }
         location /r403 { return 403; }
         location /r404 { return 404; }
@@ -89,6 +90,7 @@ func files() map[string][]byte {
 		"data.json":  bytes.Repeat([]byte(`{"key": "value"},`), 100),
 		"img.png":    png,
 		"big.html":   big.Bytes(),
+		"ssi.html":   []byte(`<p>before</p><!--#include virtual="/index.html" --><!--#include virtual="/proxy/big.html" --><p>after</p>`),
 	}
 }
 
@@ -216,6 +218,8 @@ func TestGzip(t *testing.T) {
 		{"proxied identity", "/proxy/identity/index.html", "HTTP/1.1", []string{ae}, false, 200, false, fs["index.html"]},
 		{"proxied encoded, vary", "/proxy-vary/encoded/index.html", "HTTP/1.1", []string{ae}, false, 200, false, nil},
 		{"proxied 206", "/proxy/index.html", "HTTP/1.1", []string{ae, "Range: bytes=0-9"}, false, 206, false, fs["index.html"][:10]},
+		{"ssi", "/ssi/ssi.html", "HTTP/1.1", []string{ae}, true, 200, true,
+			[]byte("<p>before</p>" + string(fs["index.html"]) + string(fs["big.html"]) + "<p>after</p>")},
 		{"empty", "/empty.html", "HTTP/1.1", []string{ae}, false, 200, false, []byte{}},
 		{"empty, length unknown", "/proxy-unbuffered/empty.html", "HTTP/1.1", []string{ae}, false, 200, false, []byte{}},
 	}
@@ -375,7 +379,7 @@ func TestOracleGzip(t *testing.T) {
 		"/proxied-noetag-off/index.html", "/proxied-nolm/index.html", "/proxied-auth/index.html",
 		"/disable/index.html", "/proxy/index.html", "/proxy/big.html", "/proxy-unbuffered/index.html",
 		"/proxy/encoded/index.html", "/proxy/identity/index.html", "/proxy-vary/encoded/index.html",
-		"/proxy-vary/index.html", "/proxy-unbuffered/empty.html"}
+		"/proxy-vary/index.html", "/proxy-unbuffered/empty.html", "/ssi/ssi.html"}
 	variants := []struct {
 		name    string
 		proto   string

@@ -173,3 +173,50 @@ func TestBounded(t *testing.T) {
 		t.Errorf("body of %d bytes differs", len(got))
 	}
 }
+
+// TestCache: the cache keeps the response as the backend sent it, and
+// each answer is compressed (or not) for its own request, hit or miss.
+func TestCache(t *testing.T) {
+	testutil.CheckLeaks(t)
+	body := strings.Repeat("<p>cached page</p>\n", 100)
+	be := testutil.StartBackend(t, testutil.Script{
+		testutil.ReadHead(),
+		testutil.Write(testutil.HTTPResponse(200, body, "Content-Type: text/html", "Cache-Control: max-age=60", "Connection: close")),
+		testutil.Close(),
+	})
+	conf := `
+events {}
+http {
+    proxy_cache_path %%CACHE%% keys_zone=z:1m;
+    server {
+        listen 127.0.0.1:%%PORT_A%%;
+        gzip on;
+        location / { proxy_cache z; proxy_pass http://%%BACKEND%%; add_header X-Cache $upstream_cache_status; }
+    }
+}`
+	conf = strings.NewReplacer("%%CACHE%%", t.TempDir(), "%%BACKEND%%", be.Addr()).Replace(conf)
+	s := servertest.Start(t, conf)
+	for i, tc := range []struct {
+		gzip  bool
+		cache string
+	}{{true, "MISS"}, {false, "HIT"}, {true, "HIT"}} {
+		var extra []string
+		if tc.gzip {
+			extra = append(extra, ae)
+		}
+		r := testutil.RoundTrip(t, s.Addr("A"), request("GET", "/page", "HTTP/1.1", extra...))
+		if r.StatusCode != 200 || r.Get("X-Cache") != tc.cache || (r.Get("Content-Encoding") == "gzip") != tc.gzip {
+			t.Fatalf("request %d: want %s, gzipped %v:\n%s", i, tc.cache, tc.gzip, r.Head)
+		}
+		got := r.Body
+		if tc.gzip {
+			got = gunzip(t, got)
+		}
+		if string(got) != body {
+			t.Errorf("request %d: body %q", i, head(got))
+		}
+	}
+	if n := len(be.Requests()); n != 1 {
+		t.Errorf("%d requests reached the backend, want 1", n)
+	}
+}
