@@ -34,15 +34,14 @@ func headerFilter(r *httpd.Request) httpd.Status {
 		return httpd.OK
 	}
 	bufs := lc.Buffers.Get()
-	x := &ctx{
-		level:     lc.Level.Get(),
-		size:      int(bufs.Size),
-		num:       bufs.Num,
-		noBuffer:  lc.NoBuffer.Get(),
-		postpone:  int(lc.Postpone.Get()),
-		buffering: lc.Postpone.Get() != 0,
-		dirty:     true,
+	x, _ := ctxPool.Get().(*ctx)
+	if x == nil {
+		x = &ctx{}
 	}
+	x.level, x.size, x.num = lc.Level.Get(), int(bufs.Size), bufs.Num
+	x.noBuffer = lc.NoBuffer.Get()
+	x.postpone, x.buffering = int(lc.Postpone.Get()), lc.Postpone.Get() != 0
+	x.dirty = true
 	httpd.SetCtx(r, &self, x)
 	r.ReleaseAtEnd(x)
 	out.ContentEncoding = out.Add("Content-Encoding", "gzip")
@@ -52,7 +51,8 @@ func headerFilter(r *httpd.Request) httpd.Status {
 	return httpd.OK
 }
 
-// ctx is the state of one response being compressed.
+// ctx is the state of one response being compressed. It comes from
+// ctxPool and goes back there when the request ends (Release).
 //
 // Output goes into buffers of gzip_buffers' size, at most gzip_buffers'
 // number of them: full buffers are sent when the input chain is used up,
@@ -124,7 +124,7 @@ func bodyFilter(r *httpd.Request, c *httpd.Chain) httpd.Status {
 	clear(x.in)
 	if rc != httpd.OK {
 		x.done = true
-		x.Release()
+		x.finish()
 	}
 	return rc
 }
@@ -164,7 +164,7 @@ func (x *ctx) run(last, flush bool) httpd.Status {
 		x.putWriter()
 		rc := x.send(true, true, false)
 		x.done = true
-		x.Release()
+		x.finish()
 		return rc
 	case flush:
 		x.start()
@@ -303,10 +303,22 @@ func (x *ctx) send(partial, last, flush bool) httpd.Status {
 	return rc
 }
 
-// Release returns the compressor and the buffers to their pools, when
-// the compression ends or fails and, at the latest, when the request ends
-// (httpd.Releaser).
+// ctxPool keeps contexts with their slices between responses.
+var ctxPool sync.Pool
+
+// Release ends the compression if it has not ended and returns x to its
+// pool, when the request ends (httpd.Releaser): $gzip_ratio, read by the
+// log phase before, needs x until then.
 func (x *ctx) Release() {
+	x.finish()
+	clear(x.out.Pieces)
+	*x = ctx{in: x.in[:0], out: httpd.Chain{Pieces: x.out.Pieces[:0]}, full: x.full[:0], spare: x.spare[:0]}
+	ctxPool.Put(x)
+}
+
+// finish returns the compressor and the buffers to their pools, when the
+// compression ends or fails.
+func (x *ctx) finish() {
 	x.putWriter()
 	for _, b := range x.spare {
 		buf.Put(b)
@@ -317,7 +329,9 @@ func (x *ctx) Release() {
 	if x.cur != nil {
 		buf.Put(x.cur)
 	}
-	x.spare, x.full, x.cur = nil, nil, nil
+	clear(x.spare)
+	clear(x.full)
+	x.spare, x.full, x.cur = x.spare[:0], x.full[:0], nil
 	if x.fileBuf != nil {
 		buf.Put(x.fileBuf)
 		x.fileBuf = nil
