@@ -48,6 +48,7 @@ http {
         location /proxied-nolm/ { alias %%ROOT%%/; gzip_proxied no_last_modified; }
         location /proxied-auth/ { alias %%ROOT%%/; gzip_proxied auth; }
         location /disable/ { alias %%ROOT%%/; gzip_disable "curl/" msie6; }
+        location /add-encoding/ { alias %%ROOT%%/; add_header Content-Encoding br; }
         location /ssi/ { alias %%ROOT%%/; ssi on; gzip_vary on; }
         location /return { return 200 "$request_uri $request_uri $request_uri $request_uri\n"; }
         location /r403 { return 403; }
@@ -379,7 +380,7 @@ func TestOracleGzip(t *testing.T) {
 		"/proxied-noetag-off/index.html", "/proxied-nolm/index.html", "/proxied-auth/index.html",
 		"/disable/index.html", "/proxy/index.html", "/proxy/big.html", "/proxy-unbuffered/index.html",
 		"/proxy/encoded/index.html", "/proxy/identity/index.html", "/proxy-vary/encoded/index.html",
-		"/proxy-vary/index.html", "/proxy-unbuffered/empty.html", "/ssi/ssi.html"}
+		"/proxy-vary/index.html", "/proxy-unbuffered/empty.html", "/ssi/ssi.html", "/add-encoding/index.html"}
 	variants := []struct {
 		name    string
 		proto   string
