@@ -410,6 +410,23 @@ func TestOracleGzip(t *testing.T) {
 			oracle.Compare(t, request("GET", "/index.html", "HTTP/1.1", "Accept-Encoding: "+v), ngx.Addr(0), s.Addr("A"), cmp)
 		})
 	}
+	// the weak ETag of a gzipped answer revalidates (nginx compares
+	// If-None-Match weakly): 304, without Content-Encoding or Vary
+	first, _ := oracle.Compare(t, request("GET", "/vary/index.html", "HTTP/1.1", ae), ngx.Addr(0), s.Addr("A"), cmp)
+	if first.Resp == nil || !strings.HasPrefix(first.Resp.Get("ETag"), "W/") {
+		t.Fatalf("no weak ETag from nginx: %v", first.Resp)
+	}
+	for _, v := range []struct{ name, etag string }{
+		{"weak", first.Resp.Get("ETag")},
+		{"strong", strings.TrimPrefix(first.Resp.Get("ETag"), "W/")},
+	} {
+		t.Run("if-none-match "+v.name, func(t *testing.T) {
+			r, _ := oracle.Compare(t, request("GET", "/vary/index.html", "HTTP/1.1", ae, "If-None-Match: "+v.etag), ngx.Addr(0), s.Addr("A"), cmp)
+			if r.Resp == nil || r.Resp.StatusCode != 304 {
+				t.Errorf("nginx did not answer 304: %v", r.Resp)
+			}
+		})
+	}
 	head := cmp
 	head.NoBody = true
 	for _, uri := range []string{"/index.html", "/proxy/index.html", "/vary/index.html", "/small.html"} {
