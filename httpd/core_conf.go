@@ -108,6 +108,7 @@ type CoreLocConf struct {
 	Internal          conf.Flag
 	Sendfile          conf.Flag
 	SendfileMaxChunk  conf.Size
+	OutputBuffers     conf.Val[conf.Bufs] // accepted, no effect (docs/compat.md)
 	TCPNopush         conf.Flag
 	TCPNodelay        conf.Flag
 	SendTimeout       conf.Msec
@@ -256,6 +257,7 @@ func mergeCoreLoc(cf *Config, parent, child any) error {
 	c.Internal.Inherit(p.Internal, false)
 	c.Sendfile.Inherit(p.Sendfile, false)
 	c.SendfileMaxChunk.Inherit(p.SendfileMaxChunk, 2<<20)
+	c.OutputBuffers.Inherit(p.OutputBuffers, conf.Bufs{Num: 2, Size: 32768})
 	c.TCPNopush.Inherit(p.TCPNopush, false)
 	c.TCPNodelay.Inherit(p.TCPNodelay, true)
 	c.SendTimeout.Inherit(p.SendTimeout, 60*time.Second)

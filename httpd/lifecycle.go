@@ -82,6 +82,7 @@ func (r *Request) handler() {
 		r.phase = r.Config.phases.serverRewrite
 	}
 	r.validLocation = true
+	r.VaryAcceptEncoding = false
 	r.runPhases()
 }
 

@@ -302,6 +302,9 @@ func (r *Request) writeHeader() Status {
 	default:
 		b = append(b, "Connection: close\r\n"...)
 	}
+	if r.VaryAcceptEncoding {
+		b = append(b, "Vary: Accept-Encoding\r\n"...)
+	}
 	for i := range out.List {
 		h := &out.List[i]
 		if h.Deleted {

@@ -292,6 +292,12 @@ type Request struct {
 	SingleRange bool
 	// DisableNotModified disables the not-modified filter.
 	DisableNotModified bool
+	// VaryAcceptEncoding asks the header writer for a "Vary:
+	// Accept-Encoding" line, after Connection and before the other headers
+	// (nginx's r->gzip_vary with gzip_vary on): the gzip filter sets it for
+	// every response it could have compressed. An internal redirect clears
+	// it.
+	VaryAcceptEncoding bool
 	// Pipeline is set when the request followed another in one read.
 	Pipeline bool
 

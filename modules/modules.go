@@ -11,6 +11,7 @@ import (
 	"github.com/sluicehq/sluice/modules/access"
 	"github.com/sluicehq/sluice/modules/addition"
 	"github.com/sluicehq/sluice/modules/autoindex"
+	"github.com/sluicehq/sluice/modules/gzip"
 	"github.com/sluicehq/sluice/modules/headers"
 	"github.com/sluicehq/sluice/modules/index"
 	"github.com/sluicehq/sluice/modules/log"
@@ -54,6 +55,7 @@ func HTTP() []*httpd.Module {
 		balancer.KeepaliveModule,
 		balancer.ZoneModule,
 		mytest.Module,
+		gzip.Module,
 		ssi.Module,
 		sub.Module,
 		addition.Module,
@@ -72,7 +74,7 @@ func All() []*core.Module { return AllWith() }
 // passes it to core.Load (see docs/modules.md).
 func AllWith(extra ...*httpd.Module) []*core.Module {
 	mods := HTTP()
-	at := slices.Index(mods, ssi.Module) // the first filter
+	at := slices.Index(mods, gzip.Module) // the first filter
 	mods = slices.Insert(mods, at, extra...)
 	return []*core.Module{httpd.New(mods...), log.Files}
 }
@@ -96,5 +98,6 @@ var Implemented = []string{
 	"http_ssi",
 	"http_addition",
 	"http_sub",
+	"http_gzip",
 	"http_cache",
 }
