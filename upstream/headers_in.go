@@ -15,6 +15,14 @@ import (
 // then answers Invalid.
 func (u *Upstream) AddHeader(key, value string) bool {
 	in := &u.HeadersIn
+	if uniqueHeader(key) {
+		for i := range in.List {
+			if h := &in.List[i]; !h.Deleted && equalFold(h.Key, key) {
+				u.Logf(errlog.Warn, nil, "upstream sent duplicate header line: \"%s: %s\", previous value: \"%s: %s\", ignored", key, value, h.Key, h.Value)
+				return true
+			}
+		}
+	}
 	switch {
 	case equalFold(key, "Content-Length"):
 		if prev, ok := in.Value("Content-Length"); ok {
@@ -56,6 +64,35 @@ func (u *Upstream) AddHeader(key, value string) bool {
 	}
 	in.Add(key, value)
 	return true
+}
+
+// uniqueHeader reports whether nginx keeps only the first line of the
+// response header key, logging and ignoring the others
+// (ngx_http_upstream_process_header_line, _last_modified, _expires,
+// _accel_expires and _limit_rate, nginx 1.23.0 on): the header then keeps
+// its first value for the client, the cache's validity and the framework.
+func uniqueHeader(key string) bool {
+	switch len(key) {
+	case 4:
+		return equalFold(key, "Date") || equalFold(key, "ETag")
+	case 6:
+		return equalFold(key, "Status") || equalFold(key, "Server")
+	case 7:
+		return equalFold(key, "Expires") || equalFold(key, "Refresh")
+	case 8:
+		return equalFold(key, "Location")
+	case 12:
+		return equalFold(key, "Content-Type")
+	case 13:
+		return equalFold(key, "Last-Modified")
+	case 15:
+		return equalFold(key, "X-Accel-Expires")
+	case 16:
+		return equalFold(key, "X-Accel-Redirect")
+	case 18:
+		return equalFold(key, "X-Accel-Limit-Rate")
+	}
+	return false
 }
 
 func allDigits(s string) bool {
