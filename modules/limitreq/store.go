@@ -177,7 +177,7 @@ func (s *store) lookup(key string, rate, burst, now int64, last bool) (rc int, e
 	}
 	// the key may alias the request's memory
 	n := &node{key: strings.Clone(key), cost: cost}
-	s.nodes[key] = n
+	s.nodes[n.key] = n
 	s.used += cost
 	s.pushFront(n)
 	if last {
