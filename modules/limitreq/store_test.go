@@ -30,7 +30,7 @@ func TestLookup(t *testing.T) {
 		{name: "second at once is rejected without burst", rate: 1000,
 			steps: []step{{"a", 0, passed, 0}, {"a", 0, rejected, 1000}}, wantExcesses: map[string]int64{"a": 0}},
 		{name: "burst lets it pass with excess", rate: 1000, burst: 2000,
-			steps: []step{{"a", 0, passed, 0}, {"a", 0, passed, 1000}, {"a", 0, passed, 2000}, {"a", 0, rejected, 3000}},
+			steps:        []step{{"a", 0, passed, 0}, {"a", 0, passed, 1000}, {"a", 0, passed, 2000}, {"a", 0, rejected, 3000}},
 			wantExcesses: map[string]int64{"a": 2000}},
 		{name: "leaks at the rate", rate: 2000, burst: 5000,
 			steps: []step{{"a", 0, passed, 0}, {"a", 0, passed, 1000}, {"a", 250, passed, 1500}, {"a", 1000, passed, 1000}}},
