@@ -3,6 +3,8 @@ package limitreq_test
 import (
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -27,6 +29,7 @@ http {
     limit_req_zone $arg_k zone=slow:1m rate=1r/m;
     limit_req_zone $arg_k zone=slow2:1m rate=1r/m;
     limit_req_zone $arg_k zone=small:32k rate=1r/m;
+    limit_req_zone $binary_remote_addr zone=addr:1m rate=1r/m;
     server {
         listen 127.0.0.1:%%PORT_0%%;
         server_name localhost;
@@ -44,6 +47,8 @@ http {
         location = /error.html { limit_req zone=slow2; }
         location /hold { alias ROOT/t; limit_req zone=slow2 burst=5; limit_req_log_level info; }
         location /small { alias ROOT/t; limit_req zone=small burst=5 nodelay; }
+        location /ssi { alias ROOT/ssi.html; ssi on; default_type text/html; }
+        location /realip { alias ROOT/t; set_real_ip_from 127.0.0.1; limit_req zone=addr; }
     }
 }
 `
@@ -55,7 +60,11 @@ http {
 // same number of keys in a 32k zone before the least recently used goes.
 func TestDifferential(t *testing.T) {
 	testutil.CheckLeaks(t)
-	conf := strings.ReplaceAll(diffConf, "ROOT", docroot(t))
+	root := docroot(t)
+	if err := os.WriteFile(filepath.Join(root, "ssi.html"), []byte(`<!--#include virtual="/plain?k=ssi" -->|<!--#include virtual="/plain?k=ssi" -->`), 0644); err != nil {
+		t.Fatal(err)
+	}
+	conf := strings.ReplaceAll(diffConf, "ROOT", root)
 	// the full zone's "could not allocate node" is an [alert]
 	n := oracle.StartWith(t, conf, oracle.Options{AllowAlerts: true})
 	s := servertest.Start(t, conf)
@@ -80,6 +89,9 @@ func TestDifferential(t *testing.T) {
 		{"two limits", []string{"/both?k=%s", "/both?k=%s", "/both?k=%s"}},
 		{"error page", []string{"/ep?k=%s", "/ep?k=%s", "/ep?k=%s"}},
 		{"no limit", []string{"/t?k=%s"}},
+		// the first include sets the main request's $limit_req_status: the
+		// second is not limited
+		{"subrequests", []string{"/ssi", "/ssi"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -92,6 +104,14 @@ func TestDifferential(t *testing.T) {
 			}
 		})
 	}
+
+	// realip runs first in the preaccess phase: the key is the address
+	// from X-Real-IP
+	t.Run("realip", func(t *testing.T) {
+		for _, ip := range []string{"192.0.2.1", "192.0.2.2", "192.0.2.1"} {
+			oracle.Compare(t, "GET /realip HTTP/1.0\r\nX-Real-IP: "+ip+"\r\n\r\n", n.Addr(0), s.Addr("0"), cmp)
+		}
+	})
 
 	t.Run("zone bound", func(t *testing.T) {
 		for i := range 191 {
