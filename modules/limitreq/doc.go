@@ -21,8 +21,10 @@
 // The handler runs in the preaccess phase, once per request: internal
 // redirects and subrequests of a request that was limited pass. A delayed
 // request waits on its connection's goroutine; a client that closes the
-// connection during the wait ends the request with 499 ("client
-// prematurely closed connection", at info).
+// connection or shuts down its side during the wait ends the request with
+// 499 ("client prematurely closed connection", at info). A delayed
+// subrequest waits its delay out: the connection's hangup watch may be its
+// main request's.
 //
 // $limit_req_status is PASSED, DELAYED, REJECTED, DELAYED_DRY_RUN or
 // REJECTED_DRY_RUN once the module decided, not found before.

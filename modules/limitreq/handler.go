@@ -66,16 +66,16 @@ func handler(r *httpd.Request) httpd.Status {
 
 	if rc == rejected || rc == noMemory {
 		if rc == rejected {
-			r.Log().Logf(lc.LogLevel.Get(), r, nil, "limiting requests%s, excess: %d.%03d by zone \"%s\"",
+			r.Log().Logf(lc.logLevel.Get(), r, nil, "limiting requests%s, excess: %d.%03d by zone \"%s\"",
 				dryRunNote(lc), excess/1000, excess%1000, lim.z.name)
 		}
 		release(limits, held, n)
-		if lc.DryRun.Get() {
+		if lc.dryRun.Get() {
 			main.LimitReq = statusRejectedDryRun
 			return httpd.Declined
 		}
 		main.LimitReq = statusRejected
-		return httpd.Status(lc.Status.Get())
+		return httpd.Status(lc.status.Get())
 	}
 
 	if rc == heldNode {
@@ -89,7 +89,7 @@ func handler(r *httpd.Request) httpd.Status {
 	}
 	r.Log().Logf(lc.delayLevel, r, nil, "delaying request%s, excess: %d.%03d, by zone \"%s\"",
 		dryRunNote(lc), excess/1000, excess%1000, lim.z.name)
-	if lc.DryRun.Get() {
+	if lc.dryRun.Get() {
 		main.LimitReq = statusDelayedDryRun
 		return httpd.Declined
 	}
@@ -98,7 +98,7 @@ func handler(r *httpd.Request) httpd.Status {
 }
 
 func dryRunNote(lc *LocConf) string {
-	if lc.DryRun.Get() {
+	if lc.dryRun.Get() {
 		return ", dry run"
 	}
 	return ""
@@ -148,9 +148,14 @@ func release(limits []limit, held []*node, n int) {
 // meanwhile ends the request with 499, logged as nginx's
 // ngx_http_test_reading does with EPOLLRDHUP, with the socket's pending
 // error; a fast shutdown ends it at once.
+//
+// A subrequest does not watch: the connection has one hangup watch, which
+// its main request may be using (an exchange with an upstream whose
+// response the subrequest is included in); it waits for the delay, or
+// for a fast shutdown.
 func wait(r *httpd.Request, d time.Duration) httpd.Status {
 	hup := make(chan struct{}, 1)
-	watching := r.WatchHangup(func() {
+	watching := !r.IsSubrequest() && r.WatchHangup(func() {
 		select {
 		case hup <- struct{}{}:
 		default:

@@ -32,14 +32,14 @@ var Module = &httpd.Module{
 			Doc: "Limits the requests per key of the zone: excess requests up to burst are delayed (beyond delay, " +
 				"none with nodelay), further ones rejected with limit_req_status."},
 		{Name: "limit_req_log_level", Context: contexts, Args: conf.Take1,
-			Set:    conf.SetEnum(logLevels, func(c *LocConf) *conf.Val[errlog.Level] { return &c.LogLevel }),
+			Set:    conf.SetEnum(logLevels, func(c *LocConf) *conf.Val[errlog.Level] { return &c.logLevel }),
 			Syntax: "limit_req_log_level info | notice | warn | error;", Default: "limit_req_log_level error;",
 			Doc: "The level of the rejections' log lines; delays are logged one level lower (info stays info)."},
 		{Name: "limit_req_status", Context: contexts, Args: conf.Take1, Set: setStatus,
 			Syntax: "limit_req_status code;", Default: "limit_req_status 503;",
 			Doc: "The status of rejected requests (400 to 599)."},
 		{Name: "limit_req_dry_run", Context: contexts, Args: conf.FlagArg,
-			Set:    conf.SetFlag(func(c *LocConf) *conf.Flag { return &c.DryRun }),
+			Set:    conf.SetFlag(func(c *LocConf) *conf.Flag { return &c.dryRun }),
 			Syntax: "limit_req_dry_run on | off;", Default: "limit_req_dry_run off;",
 			Doc: "With on, requests are accounted and logged but neither delayed nor rejected ($limit_req_status says what would have happened)."},
 	},
@@ -51,13 +51,13 @@ var Module = &httpd.Module{
 		if c.limits == nil {
 			c.limits = p.limits
 		}
-		c.LogLevel.Inherit(p.LogLevel, errlog.Error)
-		c.delayLevel = c.LogLevel.Get() + 1
-		if c.LogLevel.Get() == errlog.Info {
+		c.logLevel.Inherit(p.logLevel, errlog.Error)
+		c.delayLevel = c.logLevel.Get() + 1
+		if c.logLevel.Get() == errlog.Info {
 			c.delayLevel = errlog.Info
 		}
-		c.Status.Inherit(p.Status, 503)
-		c.DryRun.Inherit(p.DryRun, false)
+		c.status.Inherit(p.status, 503)
+		c.dryRun.Inherit(p.dryRun, false)
 		return nil
 	},
 	Preconfiguration: func(cf *httpd.Config) error {
@@ -102,11 +102,13 @@ type zone struct {
 // LocConf is the limit_req settings of one level.
 type LocConf struct {
 	// limits is nil on a level without limit_req (it inherits)
-	limits     []limit
-	LogLevel   conf.Val[errlog.Level]
+	limits []limit
+	// logLevel is the rejections' level, delayLevel the delays' (one
+	// lower, computed at merge)
+	logLevel   conf.Val[errlog.Level]
 	delayLevel errlog.Level
-	Status     conf.Num
-	DryRun     conf.Flag
+	status     conf.Num
+	dryRun     conf.Flag
 }
 
 // limit is one limit_req: burst and delay in milli-requests.
@@ -237,7 +239,7 @@ func setLimit(c *conf.Cmd) error {
 // (ngx_conf_set_num_slot with bounds).
 func setStatus(c *conf.Cmd) error {
 	lc := c.Conf.(*LocConf)
-	if lc.Status.IsSet() {
+	if lc.status.IsSet() {
 		return conf.ErrDuplicate
 	}
 	n, ok := conf.Atoi(c.Arg(0))
@@ -247,7 +249,7 @@ func setStatus(c *conf.Cmd) error {
 	if err := conf.CheckBounds(c, n, 400, 599); err != nil {
 		return err
 	}
-	lc.Status.Set(int(n))
+	lc.status.Set(int(n))
 	return nil
 }
 
