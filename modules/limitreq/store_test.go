@@ -224,3 +224,19 @@ func TestMulDiv(t *testing.T) {
 		})
 	}
 }
+
+// TestLookupAllocs: a request for a key the zone knows allocates nothing.
+func TestLookupAllocs(t *testing.T) {
+	s := newStore(1<<20, "one")
+	key := string([]byte{127, 0, 0, 1})
+	s.lookup(key, 1000, math.MaxInt64/2, clockOffset, true)
+	now := int64(clockOffset)
+	if n := testing.AllocsPerRun(100, func() {
+		now++
+		s.lookup(key, 1000, math.MaxInt64/2, now, true)
+		_, _, nd := s.lookup(key, 1000, math.MaxInt64/2, now, false)
+		s.account(nd, 1000, now)
+	}); n != 0 {
+		t.Errorf("%v allocations per request", n)
+	}
+}
