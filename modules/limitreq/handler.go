@@ -12,9 +12,14 @@ import (
 // 16 bits).
 const maxKey = 65535
 
+// noKey is the handler's result before a lookup: no limit had a key
+// (NGX_DECLINED).
+const noKey = -1
+
 // handler limits the request by each of the location's limits, in the
 // preaccess phase (ngx_http_limit_req_handler). A request is limited once:
-// internal redirects and subrequests pass.
+// when its main request has a $limit_req_status, its internal redirects
+// and subrequests pass.
 func handler(r *httpd.Request) httpd.Status {
 	main := r.Main
 	if main.LimitReq != 0 {
@@ -35,7 +40,7 @@ func handler(r *httpd.Request) httpd.Status {
 	clear(held)
 
 	now := msec()
-	rc := -1 // NGX_DECLINED: no key to account
+	rc := noKey
 	var excess int64
 	var lim *limit
 	n := 0
@@ -60,7 +65,7 @@ func handler(r *httpd.Request) httpd.Status {
 			break
 		}
 	}
-	if rc < 0 {
+	if rc == noKey {
 		return httpd.Declined
 	}
 
