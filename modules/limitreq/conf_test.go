@@ -4,8 +4,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sluicehq/sluice/core"
 	"github.com/sluicehq/sluice/internal/oracle"
 	"github.com/sluicehq/sluice/internal/servertest"
+	"github.com/sluicehq/sluice/modules"
 )
 
 // withZones puts http-level statements at line 3 and location statements
@@ -87,5 +89,13 @@ func TestConfOracle(t *testing.T) {
 				t.Errorf("nginx -t: %q, table says %q", got, tc.emerg)
 			}
 		})
+	}
+}
+
+// TestConfigureArguments: -V no longer says limit_req is missing, so the
+// nginx test suite's has('limit_req') runs its files.
+func TestConfigureArguments(t *testing.T) {
+	if args := core.ConfigureArguments(modules.Implemented); strings.Contains(args, "limit_req") {
+		t.Errorf("configure arguments mention limit_req: %s", args)
 	}
 }
