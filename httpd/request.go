@@ -327,6 +327,12 @@ type Request struct {
 	// survives internal redirects.
 	UpstreamStates any
 
+	// LimitReq is nginx's r->main->limit_req_status, read and written on the
+	// main request by the limit_req module: 0 until the module decided, then
+	// its result (PASSED=1 ... REJECTED_DRY_RUN=5). It survives internal
+	// redirects, so that a request is limited once.
+	LimitReq uint8
+
 	// LimitRate is the response rate limit in bytes per second (0: none).
 	LimitRate int64
 	// LimitRateAfter is the size sent before the limit applies.

@@ -14,6 +14,7 @@ import (
 	"github.com/sluicehq/sluice/modules/gzip"
 	"github.com/sluicehq/sluice/modules/headers"
 	"github.com/sluicehq/sluice/modules/index"
+	"github.com/sluicehq/sluice/modules/limitreq"
 	"github.com/sluicehq/sluice/modules/log"
 	"github.com/sluicehq/sluice/modules/mapmod"
 	"github.com/sluicehq/sluice/modules/memcached"
@@ -43,6 +44,7 @@ func HTTP() []*httpd.Module {
 		autoindex.Module,
 		index.Module,
 		access.Module,
+		limitreq.Module,
 		realip.Module,
 		mapmod.Module,
 		rewrite.Module,
@@ -83,6 +85,7 @@ func AllWith(extra ...*httpd.Module) []*core.Module {
 // configure script names them ("http_proxy"), for -V.
 var Implemented = []string{
 	"http_access",
+	"http_limit_req",
 	"http_realip",
 	"http_map",
 	"http_autoindex",

@@ -1,0 +1,201 @@
+package limitreq
+
+import (
+	"syscall"
+	"time"
+
+	"github.com/sluicehq/sluice/errlog"
+	"github.com/sluicehq/sluice/httpd"
+)
+
+// maxKey is the longest key accounted (nginx's nodes store its length in
+// 16 bits).
+const maxKey = 65535
+
+// noKey is the handler's result before a lookup: no limit had a key
+// (NGX_DECLINED).
+const noKey = -1
+
+// handler limits the request by each of the location's limits, in the
+// preaccess phase (ngx_http_limit_req_handler). A request is limited once:
+// when its main request has a $limit_req_status, its internal redirects
+// and subrequests pass.
+func handler(r *httpd.Request) httpd.Status {
+	main := r.Main
+	if main.LimitReq != 0 {
+		return httpd.Declined
+	}
+	lc := httpd.LocConf[LocConf](r, &self)
+	if lc == nil || len(lc.limits) == 0 {
+		return httpd.Declined
+	}
+	limits := lc.limits
+	// the nodes held by the limits before the last, until accounted
+	var small [4]*node
+	held := small[:0]
+	if len(limits) > len(small) {
+		held = make([]*node, 0, len(limits))
+	}
+	held = held[:len(limits)]
+	clear(held)
+
+	now := msec()
+	rc := noKey
+	var excess int64
+	var lim *limit
+	n := 0
+	for ; n < len(limits); n++ {
+		lim = &limits[n]
+		z := lim.z
+		key := z.key.Eval(r)
+		if key == "" {
+			continue
+		}
+		if len(key) > maxKey {
+			r.Log().Logf(errlog.Error, r, nil, "the value of the \"%s\" key is more than 65535 bytes: \"%s\"", z.key.Source(), key)
+			continue
+		}
+		var nd *node
+		rc, excess, nd = z.st.lookup(key, z.rate, lim.burst, now, n == len(limits)-1)
+		held[n] = nd
+		if rc == noMemory {
+			z.log.Logf(errlog.Alert, nil, nil, "could not allocate node in limit_req zone \"%s\"", z.name)
+		}
+		if rc != heldNode {
+			break
+		}
+	}
+	if rc == noKey {
+		return httpd.Declined
+	}
+
+	if rc == rejected || rc == noMemory {
+		if rc == rejected {
+			r.Log().Logf(lc.logLevel.Get(), r, nil, "limiting requests%s, excess: %d.%03d by zone \"%s\"",
+				dryRunNote(lc), excess/1000, excess%1000, lim.z.name)
+		}
+		release(limits, held, n)
+		if lc.dryRun.Get() {
+			main.LimitReq = statusRejectedDryRun
+			return httpd.Declined
+		}
+		main.LimitReq = statusRejected
+		return httpd.Status(lc.status.Get())
+	}
+
+	if rc == heldNode {
+		// the last limit had no key: its excess does not count
+		excess = 0
+	}
+	delay, excess, lim := account(limits, held, n, excess, lim, now)
+	if delay == 0 {
+		main.LimitReq = statusPassed
+		return httpd.Declined
+	}
+	r.Log().Logf(lc.delayLevel, r, nil, "delaying request%s, excess: %d.%03d, by zone \"%s\"",
+		dryRunNote(lc), excess/1000, excess%1000, lim.z.name)
+	if lc.dryRun.Get() {
+		main.LimitReq = statusDelayedDryRun
+		return httpd.Declined
+	}
+	main.LimitReq = statusDelayed
+	return wait(r, time.Duration(delay)*time.Millisecond)
+}
+
+func dryRunNote(lc *LocConf) string {
+	if lc.dryRun.Get() {
+		return ", dry run"
+	}
+	return ""
+}
+
+// account accounts the request in the nodes held by the limits before n
+// and returns the longest delay any limit asks for, with that limit and
+// its excess; excess and lim come in as the last lookup's
+// (ngx_http_limit_req_account). A limit delays by the time its rate takes
+// to leak the excess beyond its delay.
+func account(limits []limit, held []*node, n int, excess int64, lim *limit, now int64) (int64, int64, *limit) {
+	var maxDelay int64
+	if excess > lim.delay {
+		maxDelay = mulDiv(excess-lim.delay, 1000, lim.z.rate)
+	}
+	for n--; n >= 0; n-- {
+		nd := held[n]
+		if nd == nil {
+			continue
+		}
+		l := &limits[n]
+		e := l.z.st.account(nd, l.z.rate, now)
+		held[n] = nil
+		if e <= l.delay {
+			continue
+		}
+		if d := mulDiv(e-l.delay, 1000, l.z.rate); d > maxDelay {
+			maxDelay, excess, lim = d, e, l
+		}
+	}
+	return maxDelay, excess, lim
+}
+
+// release lets go of the nodes held by the limits before n
+// (ngx_http_limit_req_unlock).
+func release(limits []limit, held []*node, n int) {
+	for n--; n >= 0; n-- {
+		if held[n] != nil {
+			limits[n].z.st.release(held[n])
+			held[n] = nil
+		}
+	}
+}
+
+// wait delays the request on its own goroutine; other connections do not
+// notice. A client that closes the connection or shuts down its side
+// meanwhile ends the request with 499, logged as nginx's
+// ngx_http_test_reading does with EPOLLRDHUP, with the socket's pending
+// error; a fast shutdown ends it at once.
+//
+// A subrequest does not watch: the connection has one hangup watch, which
+// its main request may be using (an exchange with an upstream whose
+// response the subrequest is included in); it waits for the delay, or
+// for a fast shutdown.
+func wait(r *httpd.Request, d time.Duration) httpd.Status {
+	hup := make(chan struct{}, 1)
+	watching := !r.IsSubrequest() && r.WatchHangup(func() {
+		select {
+		case hup <- struct{}{}:
+		default:
+		}
+	})
+	if watching {
+		defer r.UnwatchHangup()
+		if r.HungUp() {
+			return clientClosed(r)
+		}
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return httpd.Declined
+	case <-hup:
+		return clientClosed(r)
+	case <-r.Context().Done():
+		return httpd.Error
+	}
+}
+
+// clientClosed logs the client's leaving and ends the request.
+func clientClosed(r *httpd.Request) httpd.Status {
+	var err error
+	if rc := r.RawConn(); rc != nil {
+		var soerr int
+		rc.Control(func(fd uintptr) {
+			soerr, _ = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_ERROR)
+		})
+		if soerr != 0 {
+			err = syscall.Errno(soerr)
+		}
+	}
+	r.Log().Logf(errlog.Info, r, err, "client prematurely closed connection")
+	return httpd.StatusClientClosedRequest
+}

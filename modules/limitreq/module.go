@@ -1,0 +1,308 @@
+package limitreq
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/sluicehq/sluice/conf"
+	"github.com/sluicehq/sluice/errlog"
+	"github.com/sluicehq/sluice/httpd"
+)
+
+// self is the module's identity for conf lookups (see httpd.Handle).
+var self httpd.Handle
+
+const contexts = conf.HTTPMain | conf.HTTPSrv | conf.HTTPLoc
+
+// minZoneSize is nginx's smallest zone (8 pages).
+const minZoneSize = 8 * pageSize
+
+// Module is the limit_req HTTP module (ngx_http_limit_req_module).
+var Module = &httpd.Module{
+	Name:   "limit_req",
+	Handle: &self,
+	Directives: []conf.Directive{
+		{Name: "limit_req_zone", Context: conf.HTTPMain, Args: conf.Take3, Level: httpd.MainLevel, Set: setZone,
+			Syntax: "limit_req_zone key zone=name:size rate=rate;",
+			Doc: "Declares a zone keeping, per value of the key, the excess of requests over the rate (r/s or r/m); " +
+				"an empty key is not limited. The size bounds the number of keys as nginx's slab allocator does (see above)."},
+		{Name: "limit_req", Context: contexts, Args: conf.Take123, Set: setLimit,
+			Syntax: "limit_req zone=name [burst=number] [nodelay | delay=number];",
+			Doc: "Limits the requests per key of the zone: excess requests up to burst are delayed (beyond delay, " +
+				"none with nodelay), further ones rejected with limit_req_status."},
+		{Name: "limit_req_log_level", Context: contexts, Args: conf.Take1,
+			Set:    conf.SetEnum(logLevels, func(c *LocConf) *conf.Val[errlog.Level] { return &c.logLevel }),
+			Syntax: "limit_req_log_level info | notice | warn | error;", Default: "limit_req_log_level error;",
+			Doc: "The level of the rejections' log lines; delays are logged one level lower (info stays info)."},
+		{Name: "limit_req_status", Context: contexts, Args: conf.Take1, Set: setStatus,
+			Syntax: "limit_req_status code;", Default: "limit_req_status 503;",
+			Doc: "The status of rejected requests (400 to 599)."},
+		{Name: "limit_req_dry_run", Context: contexts, Args: conf.FlagArg,
+			Set:    conf.SetFlag(func(c *LocConf) *conf.Flag { return &c.dryRun }),
+			Syntax: "limit_req_dry_run on | off;", Default: "limit_req_dry_run off;",
+			Doc: "With on, requests are accounted and logged but neither delayed nor rejected ($limit_req_status says what would have happened)."},
+	},
+	CreateMain: func(*httpd.Config) any { return &MainConf{zones: map[string]*zone{}} },
+	InitMain:   initMain,
+	CreateLoc:  func(*httpd.Config) any { return &LocConf{} },
+	MergeLoc: func(_ *httpd.Config, parent, child any) error {
+		p, c := parent.(*LocConf), child.(*LocConf)
+		if c.limits == nil {
+			c.limits = p.limits
+		}
+		c.logLevel.Inherit(p.logLevel, errlog.Error)
+		c.delayLevel = c.logLevel.Get() + 1
+		if c.logLevel.Get() == errlog.Info {
+			c.delayLevel = errlog.Info
+		}
+		c.status.Inherit(p.status, 503)
+		c.dryRun.Inherit(p.dryRun, false)
+		return nil
+	},
+	Preconfiguration: func(cf *httpd.Config) error {
+		_, err := cf.AddVariable(&httpd.Variable{Name: "limit_req_status", Get: statusVariable, Flags: httpd.VarNoCacheable})
+		return err
+	},
+	Postconfiguration: func(cf *httpd.Config) error {
+		cf.AddHandler(httpd.Preaccess, handler)
+		return nil
+	},
+}
+
+var logLevels = conf.Enum[errlog.Level]{
+	{Name: "info", Value: errlog.Info},
+	{Name: "notice", Value: errlog.Notice},
+	{Name: "warn", Value: errlog.Warn},
+	{Name: "error", Value: errlog.Error},
+}
+
+// MainConf is the zones of an http block, by name and in the order they
+// were first named (by limit_req_zone or by a limit_req).
+type MainConf struct {
+	zones map[string]*zone
+	order []*zone
+}
+
+// zone is one zone of a configuration (nginx's shared memory zone with
+// its ngx_http_limit_req_ctx_t). The state is in st, which the
+// configuration may have taken over from the one before.
+type zone struct {
+	name string
+	// size is 0 while only limit_req named the zone
+	size int64
+	key  *httpd.Complex
+	// rate is in milli-requests per second
+	rate int64
+	st   *store
+	// log is the main error log, where nginx's ngx_cycle->log alerts go
+	log *errlog.Log
+}
+
+// LocConf is the limit_req settings of one level.
+type LocConf struct {
+	// limits is nil on a level without limit_req (it inherits)
+	limits []limit
+	// logLevel is the rejections' level, delayLevel the delays' (one
+	// lower, computed at merge)
+	logLevel   conf.Val[errlog.Level]
+	delayLevel errlog.Level
+	status     conf.Num
+	dryRun     conf.Flag
+}
+
+// limit is one limit_req: burst and delay in milli-requests.
+type limit struct {
+	z            *zone
+	burst, delay int64
+}
+
+// zoneNamed returns the zone called name, adding it (nginx's
+// ngx_shared_memory_add): a size that differs from the one declared
+// before is an error.
+func zoneNamed(c *conf.Cmd, name string, size int64) (*zone, error) {
+	m := httpd.ConfigOf(c).MainConf(&self).(*MainConf)
+	z := m.zones[name]
+	if z == nil {
+		z = &zone{name: name}
+		m.zones[name] = z
+		m.order = append(m.order, z)
+	}
+	if z.size == 0 {
+		z.size = size
+	}
+	if size != 0 && size != z.size {
+		return nil, c.Errorf("the size %d of shared memory zone \"%s\" conflicts with already declared size %d", size, name, z.size)
+	}
+	return z, nil
+}
+
+// setZone is "limit_req_zone" (ngx_http_limit_req_zone).
+func setZone(c *conf.Cmd) error {
+	key, err := httpd.ConfigOf(c).Compile(c, c.Arg(0))
+	if err != nil {
+		return err
+	}
+	var name string
+	var size int64
+	rate, scale := int64(1), int64(1)
+	for _, a := range c.Args[1:] {
+		switch {
+		case strings.HasPrefix(a, "zone="):
+			n, s, ok := strings.Cut(a[len("zone="):], ":")
+			if !ok {
+				return c.Errorf("invalid zone size \"%s\"", a)
+			}
+			name = n
+			sz, ok := conf.ParseSize(s)
+			if !ok {
+				return c.Errorf("invalid zone size \"%s\"", a)
+			}
+			if sz < minZoneSize {
+				return c.Errorf("zone \"%s\" is too small", a)
+			}
+			size = sz
+		case strings.HasPrefix(a, "rate="):
+			v := a[len("rate="):]
+			if r, ok := strings.CutSuffix(v, "r/s"); ok {
+				v, scale = r, 1
+			} else if r, ok := strings.CutSuffix(v, "r/m"); ok {
+				v, scale = r, 60
+			}
+			n, ok := conf.Atoi(v)
+			if !ok || n == 0 {
+				return c.Errorf("invalid rate \"%s\"", a)
+			}
+			rate = n
+		default:
+			return c.Errorf("invalid parameter \"%s\"", a)
+		}
+	}
+	if name == "" {
+		return c.Errorf("\"%s\" must have \"zone\" parameter", c.Name)
+	}
+	z, err := zoneNamed(c, name, size)
+	if err != nil {
+		return err
+	}
+	if z.key != nil {
+		return c.Errorf("%s \"%s\" is already bound to key \"%s\"", c.Name, name, z.key.Source())
+	}
+	z.key = key
+	z.rate = mulDiv(rate, 1000, scale)
+	return nil
+}
+
+// setLimit is "limit_req" (ngx_http_limit_req).
+func setLimit(c *conf.Cmd) error {
+	lc := c.Conf.(*LocConf)
+	var z *zone
+	var burst, delay int64
+	for _, a := range c.Args {
+		switch {
+		case strings.HasPrefix(a, "zone="):
+			var err error
+			if z, err = zoneNamed(c, a[len("zone="):], 0); err != nil {
+				return err
+			}
+		case strings.HasPrefix(a, "burst="):
+			n, ok := conf.Atoi(a[len("burst="):])
+			if !ok || n == 0 {
+				return c.Errorf("invalid burst value \"%s\"", a)
+			}
+			burst = n
+		case strings.HasPrefix(a, "delay="):
+			n, ok := conf.Atoi(a[len("delay="):])
+			if !ok || n == 0 {
+				return c.Errorf("invalid delay value \"%s\"", a)
+			}
+			delay = n
+		case a == "nodelay":
+			delay = math.MaxInt64 / 1000
+		default:
+			return c.Errorf("invalid parameter \"%s\"", a)
+		}
+	}
+	if z == nil {
+		return c.Errorf("\"%s\" must have \"zone\" parameter", c.Name)
+	}
+	for _, l := range lc.limits {
+		if l.z == z {
+			return conf.ErrDuplicate
+		}
+	}
+	lc.limits = append(lc.limits, limit{z: z, burst: mulDiv(burst, 1000, 1), delay: mulDiv(delay, 1000, 1)})
+	return nil
+}
+
+// setStatus is "limit_req_status": a number from 400 to 599
+// (ngx_conf_set_num_slot with bounds).
+func setStatus(c *conf.Cmd) error {
+	lc := c.Conf.(*LocConf)
+	if lc.status.IsSet() {
+		return conf.ErrDuplicate
+	}
+	n, ok := conf.Atoi(c.Arg(0))
+	if !ok || n > math.MaxInt32 {
+		return fmt.Errorf("invalid number")
+	}
+	if err := conf.CheckBounds(c, n, 400, 599); err != nil {
+		return err
+	}
+	lc.status.Set(int(n))
+	return nil
+}
+
+// initMain checks the zones once the http block is read and gives each its
+// state: the one of the configuration before when the zone's name and size
+// are the same (then the key must be too), else a new one
+// (ngx_init_cycle's shared memory pass with ngx_http_limit_req_init_zone).
+func initMain(cf *httpd.Config, main any) error {
+	m := main.(*MainConf)
+	var files *errlog.Files
+	var log *errlog.Log
+	if cf.Cycle != nil {
+		files, log = cf.Cycle.Files, cf.Cycle.Log
+	}
+	prev := previous(files)
+	next := make(map[string]*published, len(m.order))
+	for _, z := range m.order {
+		if z.size == 0 {
+			return &conf.Error{NoPos: true, Msg: fmt.Sprintf("zero size shared memory zone \"%s\"", z.name)}
+		}
+		z.log = log
+		if p := prev[z.name]; p != nil && p.size == z.size {
+			if p.key != z.key.Source() {
+				return &conf.Error{NoPos: true, Msg: fmt.Sprintf("limit_req \"%s\" uses the \"%s\" key while previously it used the \"%s\" key",
+					z.name, z.key.Source(), p.key)}
+			}
+			z.st = p.st
+		} else {
+			z.st = newStore(z.size, z.name)
+		}
+		next[z.name] = &published{size: z.size, key: z.key.Source(), st: z.st}
+	}
+	publish(files, next)
+	return nil
+}
+
+// Names of $limit_req_status, by the value of Request.LimitReq.
+var statusNames = [...]string{"", "PASSED", "DELAYED", "REJECTED", "DELAYED_DRY_RUN", "REJECTED_DRY_RUN"}
+
+// The values of Request.LimitReq (nginx's NGX_HTTP_LIMIT_REQ_*).
+const (
+	statusPassed = iota + 1
+	statusDelayed
+	statusRejected
+	statusDelayedDryRun
+	statusRejectedDryRun
+)
+
+// statusVariable is $limit_req_status: not found until limit_req decided.
+func statusVariable(r *httpd.Request, _ string, _ int) (string, bool) {
+	s := r.Main.LimitReq
+	if s == 0 || int(s) >= len(statusNames) {
+		return "", false
+	}
+	return statusNames[s], true
+}
