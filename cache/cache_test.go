@@ -277,3 +277,59 @@ func FuzzHeader(f *testing.F) {
 		}
 	})
 }
+
+// TestCachedError checks the error status an entry records with Fail:
+// Open answers it while it is valid, without a file; once expired the key
+// starts over (Miss); a response stored meanwhile replaces it.
+func TestCachedError(t *testing.T) {
+	z := newZone(t, "t_error", nil)
+	open := func(key string) (Status, int) {
+		e := &Entry{Zone: z, KeyText: key, Key: KeyOf(key), MaxHead: 4096}
+		defer e.Close()
+		st, err := e.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st, e.Error
+	}
+	fail := func(key string, valid time.Time) {
+		e := &Entry{Zone: z, KeyText: key, Key: KeyOf(key), MaxHead: 4096}
+		defer e.Close()
+		if st, _ := e.Open(); st != Miss {
+			t.Fatalf("Open before Fail: %v", st)
+		}
+		e.Fail(404, valid.Unix())
+	}
+	tests := []struct {
+		name   string
+		valid  time.Duration
+		store  bool
+		want   Status
+		status int
+	}{
+		{name: "valid error answers", valid: time.Hour, want: Error, status: 404},
+		{name: "expired error renews", valid: -2 * time.Second, want: Miss},
+		{name: "stored response clears it", valid: time.Hour, store: true, want: Hit},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			key := "err" + string(rune('a'+i))
+			fail(key, time.Now().Add(tc.valid))
+			if tc.store {
+				// a bypassed request stores without looking up
+				e := &Entry{Zone: z, KeyText: key, Key: KeyOf(key), MaxHead: 4096}
+				w, err := e.Create(Header{ValidSec: time.Now().Add(time.Hour).Unix(), LastModified: -1}, []byte("H\r\n\r\n"), "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := w.Commit(0); err != nil {
+					t.Fatal(err)
+				}
+				e.Close()
+			}
+			if st, status := open(key); st != tc.want || status != tc.status {
+				t.Fatalf("Open: %v %d, want %v %d", st, status, tc.want, tc.status)
+			}
+		})
+	}
+}

@@ -32,6 +32,9 @@ const (
 	Updating
 	// Busy: another request holds the cache lock; Wait, then Open again.
 	Busy
+	// Error: a cached error status (an intercepted upstream error stored
+	// with Fail); Entry.Error holds it. No file is read.
+	Error
 )
 
 // Entry is one request's handle on a cache entry (ngx_http_cache_t).
@@ -54,6 +57,9 @@ type Entry struct {
 	// Variant computes the variant of the request for a Vary value; nil
 	// when the request has no fields to vary on.
 	Variant func(vary string) [16]byte
+
+	// Error is the status Open found cached (Error).
+	Error int
 
 	// Header, Head and File describe the entry found (Hit, Stale,
 	// Updating); Length is the file size. Head is the raw response head.
@@ -94,10 +100,30 @@ func (e *Entry) Open() (Status, error) {
 		}
 		e.node = n
 	}
+	renewed := false
+	if n.error != 0 {
+		if n.validSec >= now.Unix() {
+			e.Error = n.error
+			z.mu.Unlock()
+			return Error, nil
+		}
+		// the cached error expired: the node starts over, as a new one
+		z.renew(n)
+		renewed = true
+	}
 	minUses := max(e.MinUses, 1)
 	var test bool
 	rv := Miss
 	switch {
+	case renewed:
+		test = z.cold
+		if minUses > 1 {
+			if !test {
+				z.mu.Unlock()
+				return Scarce, nil
+			}
+			rv = Scarce
+		}
 	case n.exists || n.uses >= minUses:
 		test = n.exists || z.cold
 	case n.uses > 1 || !z.cold:
@@ -270,6 +296,27 @@ func (e *Entry) CloseFile() {
 	}
 }
 
+// Fail records the response as the error status for the key, valid until
+// validSec (Unix seconds): until then Open answers Error with it, without
+// reading a file. It ends the update this entry holds
+// (ngx_http_file_cache_free with c->error set: an upstream error handed to
+// error_page).
+func (e *Entry) Fail(status int, validSec int64) {
+	n := e.node
+	if n == nil {
+		return
+	}
+	z := e.Zone
+	z.mu.Lock()
+	if e.updating && n.lockTime.Equal(e.lockTime) {
+		n.release()
+	}
+	e.updating = false
+	n.error = status
+	n.validSec = validSec
+	z.mu.Unlock()
+}
+
 // Close releases the entry: the file, the update lock it holds, its
 // reference on the node (ngx_http_file_cache_free).
 func (e *Entry) Close() {
@@ -420,6 +467,7 @@ func (w *Writer) Commit(length int64) error {
 		}
 		z.size += n.fsSize
 		n.validSec = w.header.ValidSec
+		n.error = 0
 		if _, ok := z.nodes[n.key]; !ok {
 			// evicted meanwhile: index it again
 			z.nodes[n.key] = n

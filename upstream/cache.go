@@ -170,6 +170,11 @@ func (u *Upstream) cacheStart() (st httpd.Status, done bool) {
 			cr.status = cacheExpired
 		case cache.Scarce:
 			cr.cacheable = false
+		case cache.Error:
+			// an intercepted error cached: error_page handles it again
+			// (the default case of ngx_http_upstream_cache)
+			cr.status = cacheHit
+			return httpd.Status(e.Error), true
 		}
 		break
 	}
@@ -468,6 +473,33 @@ func atoi(s string) (int64, bool) {
 		return 0, false
 	}
 	return n, true
+}
+
+// cacheError caches an upstream error status handed to error_page, for
+// the validity the response gave (Cache-Control, X-Accel-Expires, Expires)
+// or else cache_valid; a request finding it is answered with the status
+// until then (the cache part of ngx_http_upstream_intercept_errors).
+func (u *Upstream) cacheError(status int) {
+	cr := u.cache
+	if cr == nil {
+		return
+	}
+	if cr.noCache || cr.expired {
+		cr.cacheable = false
+	}
+	if cr.cacheable {
+		valid := cr.validSec
+		if valid == 0 {
+			if d := cr.conf.validFor(status); d > 0 {
+				valid = time.Now().Unix() + int64(d/time.Second)
+				cr.validSec = valid
+			}
+		}
+		if valid != 0 {
+			cr.e.Fail(status, valid)
+		}
+	}
+	cr.e.Release()
 }
 
 // cacheTestNext serves an expired entry instead of an error status listed

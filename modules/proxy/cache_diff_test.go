@@ -1,0 +1,146 @@
+package proxy_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/sluicehq/sluice/internal/oracle"
+	"github.com/sluicehq/sluice/internal/servertest"
+	"github.com/sluicehq/sluice/internal/testutil"
+)
+
+// cacheDiffStep is one request of a differential cache scenario: what it
+// must get (status, $upstream_cache_status, body), and how often the
+// backend must have been asked for its path by then.
+type cacheDiffStep struct {
+	req    string // raw request; a bare path means get(path)
+	status int
+	xcache string
+	body   string
+	hits   int
+	// set replaces a route on both backends before the request
+	set  string
+	with string
+}
+
+// TestProxyCacheDiff runs request sequences through proxy_cache in
+// Debian's nginx and in sluice, each side with its own cache and its own
+// copy of a counting backend, and compares each answer (status,
+// $upstream_cache_status, body) and the backend's count, besides checking
+// them against what the sequence wants.
+func TestProxyCacheDiff(t *testing.T) {
+	testutil.CheckLeaks(t)
+	notFound := "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nnf\n"
+	tests := []struct {
+		name   string
+		loc    string
+		routes map[string]string
+		steps  []cacheDiffStep
+	}{
+		// proxy_cache_bypass.t: an intercepted error is cached for
+		// proxy_cache_valid any (the keys zone remembers the status), and a
+		// bypassed response stored over it clears it (nginx ticket #827)
+		{name: "intercepted error cached, cleared by a bypass",
+			loc: `location / { proxy_pass http://BACKEND; proxy_cache z; proxy_cache_key $uri;
+                proxy_cache_bypass $arg_bypass; proxy_cache_valid any 1h;
+                proxy_intercept_errors on; error_page 404 = @fallback; }
+            location @fallback { return 403; }`,
+			routes: map[string]string{"/e": notFound},
+			steps: []cacheDiffStep{
+				{req: "/e", status: 403, xcache: "MISS", hits: 1},
+				{req: "/e", status: 403, xcache: "HIT", hits: 1, set: "/e", with: ok200("NOOP", "")},
+				{req: "/e?bypass=1", status: 200, xcache: "BYPASS", body: "NOOP", hits: 2},
+				{req: "/e", status: 200, xcache: "HIT", body: "NOOP", hits: 2},
+			}},
+		// proxy_cache_valid.t: the validity may come from the response's
+		// Cache-Control (nginx ticket #1382)
+		{name: "intercepted error cached by max-age",
+			loc: `location / { proxy_pass http://BACKEND; proxy_cache z; proxy_cache_valid 200 1m;
+                proxy_intercept_errors on; error_page 404 = @fallback; }
+            location @fallback { return 403; }`,
+			routes: map[string]string{"/m": "HTTP/1.1 404 Not Found\r\nCache-Control: max-age=3600\r\nContent-Length: 3\r\n\r\nnf\n"},
+			steps: []cacheDiffStep{
+				{req: "/m", status: 403, xcache: "MISS", hits: 1},
+				{req: "/m", status: 403, xcache: "HIT", hits: 1},
+			}},
+		{name: "intercepted error not cached without a validity",
+			loc: `location / { proxy_pass http://BACKEND; proxy_cache z; proxy_cache_valid 200 1m;
+                proxy_intercept_errors on; error_page 404 = @fallback; }
+            location @fallback { return 403; }`,
+			routes: map[string]string{"/n": notFound},
+			steps: []cacheDiffStep{
+				{req: "/n", status: 403, xcache: "MISS", hits: 1},
+				{req: "/n", status: 403, xcache: "MISS", hits: 2},
+			}},
+		// ticket #1382: no-cache keeps the error out of the cache whatever
+		// proxy_cache_valid says
+		{name: "intercepted error with no-cache not cached",
+			loc: `location / { proxy_pass http://BACKEND; proxy_cache z; proxy_cache_valid any 1h;
+                proxy_intercept_errors on; error_page 401 = @fallback; }
+            location @fallback { return 403; }`,
+			routes: map[string]string{"/c": "HTTP/1.1 401 Unauthorized\r\nCache-Control: no-cache\r\nContent-Length: 3\r\n\r\nua\n"},
+			steps: []cacheDiffStep{
+				{req: "/c", status: 403, xcache: "MISS", hits: 1},
+				{req: "/c", status: 200, xcache: "MISS", body: "ok", hits: 2, set: "/c", with: ok200("ok", "")},
+				{req: "/c", status: 200, xcache: "HIT", body: "ok", hits: 2},
+			}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			nb := startCacheBackend(t, clone(tc.routes))
+			sb := startCacheBackend(t, clone(tc.routes))
+			server := func(listen, addr string) string {
+				return "http {\n    proxy_cache_path %%PREFIX%%/cache levels=1:2 keys_zone=z:1m;\n" +
+					"    server {\n        listen 127.0.0.1:" + listen + ";\n        server_name localhost;\n" +
+					"        add_header X-Cache $upstream_cache_status always;\n" +
+					strings.ReplaceAll(tc.loc, "BACKEND", addr) + "\n    }\n}\n"
+			}
+			ng := oracle.Start(t, "daemon off;\n"+server("%%PORT_0%%", nb.Addr()))
+			s := servertest.Start(t, "daemon off;\nevents {}\n"+server("%%PORT_A%%", sb.Addr()))
+			for i, st := range tc.steps {
+				if st.set != "" {
+					nb.setRoute(st.set, st.with)
+					sb.setRoute(st.set, st.with)
+				}
+				req, path := st.req, st.req
+				path, _, _ = strings.Cut(path, "?")
+				if !strings.Contains(req, " ") {
+					req = get(req)
+				} else {
+					path = strings.Fields(req)[1]
+				}
+				ngr := oracle.Exchange(ng.Addr(0), []byte(req), oracle.Comparison{CloseWait: -1})
+				sr := oracle.Exchange(s.Addr("A"), []byte(req), oracle.Comparison{CloseWait: -1})
+				if ngr.Resp == nil || sr.Resp == nil {
+					t.Fatalf("step %d %q: no response (nginx %v, sluice %v)", i, st.req, ngr.Err, sr.Err)
+				}
+				// error pages name the server: their bodies are not compared
+				describe := func(r *testutil.Response, n int) string {
+					body := string(r.Body)
+					if r.StatusCode >= 300 {
+						body = "<error page>"
+					}
+					return fmt.Sprintf("%s | X-Cache %q | %q | backend asked %d", r.StatusLine, r.Get("X-Cache"), body, n)
+				}
+				ngs, ss := describe(ngr.Resp, nb.count(path)), describe(sr.Resp, sb.count(path))
+				if ngs != ss {
+					t.Errorf("step %d %q:\nnginx:  %s\nsluice: %s\n%s", i, st.req, ngs, ss, s.ErrorLog())
+				}
+				r := sr.Resp
+				if r.StatusCode != st.status || r.Get("X-Cache") != st.xcache || sb.count(path) != st.hits ||
+					(st.body != "" && string(r.Body) != st.body) {
+					t.Errorf("step %d %q: sluice %s; want %d %q %q, asked %d", i, st.req, ss, st.status, st.xcache, st.body, st.hits)
+				}
+			}
+		})
+	}
+}
+
+func clone(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
