@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"crypto/md5"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -158,7 +159,7 @@ func (u *Upstream) cacheStart() (st httpd.Status, done bool) {
 			return 0, false
 		case cache.Updating:
 			now := time.Now().Unix()
-			if c.UseStale.Get()&FtUpdating != 0 || e.Header.ValidSec+e.Header.UpdatingSec >= now {
+			if c.UseStale.Get()&FtUpdating != 0 || addSec(e.Header.ValidSec, e.Header.UpdatingSec) >= now {
 				cr.status = cacheUpdating
 				if st, ok := u.cacheServe(); ok {
 					return st, true
@@ -345,7 +346,7 @@ func (u *Upstream) cacheHeaders() {
 				case n == 0:
 					cr.cacheable = false
 				default:
-					cr.validSec = now + n
+					cr.validSec = addSec(now, n)
 					cr.noCache, cr.expired = false, false
 				}
 				continue
@@ -418,7 +419,7 @@ func (u *Upstream) cacheControl(v string, xae bool, now int64) {
 				cr.noCache = true
 				return
 			}
-			cr.validSec = now + n
+			cr.validSec = addSec(now, n)
 			cr.expired = false
 		}
 	}
@@ -441,27 +442,36 @@ func (u *Upstream) cacheControl(v string, xae bool, now int64) {
 }
 
 // deltaSeconds parses the digits of a delta-seconds value up to a
-// separator (ngx_http_upstream_process_delta_seconds).
+// separator (ngx_http_upstream_process_delta_seconds): a value too large
+// for an int64 is the largest one, no digits at all is 0, any other
+// character fails.
 func deltaSeconds(s string) (int64, bool) {
 	var n int64
-	i := 0
-	for ; i < len(s); i++ {
+	for i := 0; i < len(s); i++ {
 		ch := s[i]
-		if ch == ',' || ch == ';' || ch == ' ' || ch == '\t' {
+		if ch == ',' || ch == ';' || ch == ' ' {
 			break
 		}
 		if ch < '0' || ch > '9' {
 			return 0, false
 		}
-		if n > (1<<62)/10 {
-			return 0, false
+		d := int64(ch - '0')
+		if n > (math.MaxInt64-d)/10 {
+			// the rest must not fail: nginx stops at the overflow
+			return math.MaxInt64, true
 		}
-		n = n*10 + int64(ch-'0')
-	}
-	if i == 0 {
-		return 0, false
+		n = n*10 + d
 	}
 	return n, true
+}
+
+// addSec is t plus n seconds, the largest time instead of an overflow
+// (nginx's ngx_min(ngx_time() + n, NGX_MAX_INT_T_VALUE)).
+func addSec(t, n int64) int64 {
+	if n > math.MaxInt64-t {
+		return math.MaxInt64
+	}
+	return t + n
 }
 
 func atoi(s string) (int64, bool) {
@@ -548,7 +558,7 @@ func (u *Upstream) cacheStaleOnError(ft uint32) (httpd.Status, bool) {
 	if cr == nil || cr.status != cacheExpired || cr.e.File == nil {
 		return 0, false
 	}
-	staleError := cr.e.Header.ValidSec+cr.e.Header.ErrorSec >= time.Now().Unix()
+	staleError := addSec(cr.e.Header.ValidSec, cr.e.Header.ErrorSec) >= time.Now().Unix()
 	if cr.conf.UseStale.Get()&ft == 0 && !staleError {
 		return 0, false
 	}

@@ -182,6 +182,15 @@ func TestProxyCache(t *testing.T) {
 				{req: "/m", status: 200, xcache: "MISS", body: "max-age", hits: 1},
 				{req: "/m", status: 200, xcache: "HIT", body: "max-age", hits: 1},
 			}},
+		// nginx 1.29.2 (proxy_cache_control.t): a max-age too large for
+		// the clock is the largest validity, not an error
+		{name: "cached by a max-age that overflows",
+			routes: map[string]string{"/o": ok200("overflow", "Cache-Control: max-age=9223372036854775808\r\n")},
+			extra:  `location /o { proxy_pass http://BACKEND; proxy_cache z; }`,
+			steps: []cacheStep{
+				{req: "/o", status: 200, xcache: "MISS", body: "overflow", hits: 1},
+				{req: "/o", status: 200, xcache: "HIT", body: "overflow", hits: 1},
+			}},
 		{name: "404 not cached without a valid time",
 			steps: []cacheStep{
 				{req: "/nf", status: 404, xcache: "MISS", body: "nf\n", hits: 1},
