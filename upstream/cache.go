@@ -726,9 +726,13 @@ func (u *Upstream) cacheFinalize(rc int) {
 	if w := cr.w; w != nil {
 		cr.w = nil
 		if rc == 0 && u.Length == 0 && !cr.wfailed {
-			length := u.HeadersIn.ContentLengthN
-			if u.HeadersIn.Chunked || u.R.HTTPVersion == 9 {
-				length = -1
+			// a body its framing ended is complete as it is (no body at
+			// all for a HEAD sent upstream, whatever Content-Length said);
+			// one the close ended must have the length announced
+			// (ngx_http_upstream_process_request)
+			length := int64(-1)
+			if u.closeEnded && !u.HeadersIn.Chunked && u.R.HTTPVersion != 9 {
+				length = u.HeadersIn.ContentLengthN
 			}
 			if err := w.Commit(length); err != nil {
 				u.R.Log().Logf(errlog.Crit, u.R, nil, "%s", err)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sluicehq/sluice/internal/oracle"
 	"github.com/sluicehq/sluice/internal/servertest"
@@ -85,6 +86,18 @@ func TestProxyCacheDiff(t *testing.T) {
 				{req: "/c", status: 200, xcache: "MISS", body: "ok", hits: 2, set: "/c", with: ok200("ok", "")},
 				{req: "/c", status: 200, xcache: "HIT", body: "ok", hits: 2},
 			}},
+		// proxy_cache_convert_head.t: with the conversion off a HEAD goes
+		// upstream as HEAD and its answer (no body, whatever
+		// Content-Length says) is stored; a GET then gets it
+		{name: "head stored with convert_head off",
+			loc: `location / { proxy_pass http://BACKEND; proxy_cache z; proxy_cache_valid 200 1m;
+                proxy_cache_key $uri; proxy_cache_convert_head off; }`,
+			routes: map[string]string{"/h": "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\n"},
+			steps: []cacheDiffStep{
+				{req: "HEAD /h HTTP/1.0\r\nHost: localhost\r\n\r\n", status: 200, xcache: "MISS", hits: 1},
+				{req: "HEAD /h HTTP/1.0\r\nHost: localhost\r\n\r\n", status: 200, xcache: "HIT", hits: 1},
+				{req: "/h", status: 200, xcache: "HIT", hits: 1},
+			}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -110,8 +123,11 @@ func TestProxyCacheDiff(t *testing.T) {
 				} else {
 					path = strings.Fields(req)[1]
 				}
-				ngr := oracle.Exchange(ng.Addr(0), []byte(req), oracle.Comparison{CloseWait: -1})
-				sr := oracle.Exchange(s.Addr("A"), []byte(req), oracle.Comparison{CloseWait: -1})
+				// waiting for the close, the entry is stored when the next
+				// request comes
+				cmp := oracle.Comparison{CloseWait: 5 * time.Second, NoBody: strings.HasPrefix(req, "HEAD ")}
+				ngr := oracle.Exchange(ng.Addr(0), []byte(req), cmp)
+				sr := oracle.Exchange(s.Addr("A"), []byte(req), cmp)
 				if ngr.Resp == nil || sr.Resp == nil {
 					t.Fatalf("step %d %q: no response (nginx %v, sluice %v)", i, st.req, ngr.Err, sr.Err)
 				}
