@@ -46,6 +46,17 @@ const (
 	// before Subrequest returns, so the flag changes nothing; it is kept
 	// for modules written after nginx's.
 	SubrequestWaited
+	// SubrequestBackground runs the subrequest for its side effects
+	// (NGX_HTTP_SUBREQUEST_BACKGROUND, which nginx's callers make header
+	// only): nothing of its response reaches the client, and an upstream
+	// handler reads the body only to store it. It runs when Subrequest is
+	// called, so its caller starts it once its own response went out.
+	SubrequestBackground
+	// SubrequestClone runs the request itself once more rather than a GET
+	// of uri: the same method, URI, arguments and location, from the phase
+	// the parent is in (NGX_HTTP_SUBREQUEST_CLONE); uri and args are not
+	// used.
+	SubrequestClone
 )
 
 // PostSubrequest is called when a subrequest is finalized, with the
@@ -120,10 +131,27 @@ func (r *Request) Subrequest(uri, args string, flags SubrequestFlags, post PostS
 		r.logf(errlog.Error, nil, "nested in-memory subrequest \"%s\"", uri)
 		return nil, Error
 	}
+	clone := flags&SubrequestClone != 0
+	if clone {
+		uri, args = r.URI, r.Args
+	}
 	sr := r.newSubrequest(uri, args)
 	sr.sub = &subreq{parent: r, depth: depth + 1, flags: flags, post: post}
+	if flags&SubrequestBackground != 0 {
+		sr.HeaderOnly = true
+	}
 	m.sub.count++
-	sr.handler()
+	if clone {
+		sr.Method, sr.MethodBit = r.Method, r.MethodBit
+		sr.Loc, sr.ContentHandler = r.Loc, r.ContentHandler
+		sr.phase = r.phase
+		// the location's regular expression captures ($1...) too, in a
+		// copy of its own (nginx's realloc_captures)
+		sr.captures, sr.capturesSubject = append([]int(nil), r.captures...), r.capturesSubject
+		sr.runPhases()
+	} else {
+		sr.handler()
+	}
 	if !sr.sub.finished {
 		// the phases ended without a final status (a handler answered
 		// Done): the subrequest is over all the same
@@ -218,6 +246,12 @@ func (r *Request) Parent() *Request {
 		return nil
 	}
 	return r.sub.parent
+}
+
+// Background reports whether r is a background subrequest
+// (SubrequestBackground; nginx's r->background).
+func (r *Request) Background() bool {
+	return r.Main != r && r.sub != nil && r.sub.flags&SubrequestBackground != 0
 }
 
 // IsSubrequest reports whether r is a subrequest.

@@ -29,7 +29,21 @@ var subTestModule = &httpd.Module{
 	}},
 }
 
+// cloneSeen is what a "clone" part's subrequest saw of itself.
+var cloneSeen string
+
 func subTestHandler(r *httpd.Request, parts []string) httpd.Status {
+	if r.Background() {
+		// a "clone" part's subrequest: seen from the main request
+		// afterwards; a background subrequest is header only, and what
+		// it writes all the same does not reach the client
+		cloneSeen = fmt.Sprintf("%s %s?%s %v", r.Method, r.URI, r.Args, r.HeaderOnly)
+		r.Out.Status = 200
+		r.SendHeader()
+		c := httpd.Chain{Last: true}
+		c.AppendString("clone output")
+		return r.Output(&c)
+	}
 	r.Out.Status = 200
 	r.Out.ContentType, r.Out.ContentTypeLen = "text/plain", len("text/plain")
 	if rc := r.SendHeader(); rc != httpd.OK || r.HeaderOnly {
@@ -53,6 +67,15 @@ func subTestHandler(r *httpd.Request, parts []string) httpd.Status {
 			if rc == httpd.OK {
 				body, _ := sr.SubrequestOutput()
 				rc = out(fmt.Sprintf("[%d:%s]", sr.Out.Status, body))
+			}
+		case "bg":
+			// nothing of a background subrequest shows
+			_, rc = r.Subrequest(uri, args, httpd.SubrequestBackground, nil)
+		case "clone":
+			cloneSeen = ""
+			_, rc = r.Subrequest("/ignored", "", httpd.SubrequestBackground|httpd.SubrequestClone, nil)
+			if rc == httpd.OK {
+				rc = out("[" + cloneSeen + "]")
 			}
 		case "post":
 			var seen []string
@@ -96,6 +119,8 @@ http {
         location /post { sub_test "post:/a" "post:/missing" "post:/redirected"; }
         location /missing404 { sub_test "A" "sub:/missing" "B"; }
         location /inner { sub_test "sub:/internal-only"; }
+        location /bg { sub_test "A" "bg:/a" "B" "bg:/missing" "C"; }
+        location /clone { sub_test "A" "clone" "B"; }
         location /logged {
             log_subrequest on;
             access_log %%PREFIX%%/access.log sub;
@@ -137,6 +162,11 @@ func TestSubrequestOutput(t *testing.T) {
 		{"post handler", "GET /post HTTP/1.1\r\nHost: a\r\n\r\n", []string{"a<0><html>", "404 Not Found", "<404,0>a<404,0>"}},
 		{"error page in subrequest", "GET /missing404 HTTP/1.1\r\nHost: a\r\n\r\n", []string{"A<html>", "404 Not Found", "</html>\r\nB"}},
 		{"internal location", "GET /inner HTTP/1.1\r\nHost: a\r\n\r\n", []string{"internal"}},
+		// a background subrequest's response, error page too, is dropped
+		{"background", "GET /bg HTTP/1.1\r\nHost: a\r\n\r\n", []string{"ABC"}},
+		// a clone keeps the method, URI, arguments and location, and is
+		// header only when in the background
+		{"background clone", "PUT /clone?q=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n", []string{"A[PUT /clone?q=1 true]B"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -158,8 +158,9 @@ func (u *Upstream) cacheStart() (st httpd.Status, done bool) {
 			}
 			return 0, false
 		case cache.Updating:
-			now := time.Now().Unix()
-			if c.UseStale.Get()&FtUpdating != 0 || addSec(e.Header.ValidSec, e.Header.UpdatingSec) >= now {
+			// a background update goes upstream whatever another request
+			// does with the entry
+			if !r.Background() && u.staleUpdating() {
 				cr.status = cacheUpdating
 				if st, ok := u.cacheServe(); ok {
 					return st, true
@@ -169,6 +170,20 @@ func (u *Upstream) cacheStart() (st httpd.Status, done bool) {
 			cr.status = cacheExpired
 		case cache.Stale:
 			cr.status = cacheExpired
+			if c.Background.Get() && !r.Background() && u.staleUpdating() {
+				// served stale now, updated by a background subrequest
+				// once the response went out
+				// (ngx_http_upstream_cache_background_update)
+				cr.status = cacheStale
+				st, ok := u.cacheServe()
+				if !ok {
+					return 0, false
+				}
+				if _, rc := r.Subrequest(r.URI, r.Args, httpd.SubrequestBackground|httpd.SubrequestClone, nil); rc == httpd.Error {
+					return httpd.Error, true
+				}
+				return st, true
+			}
 		case cache.Scarce:
 			cr.cacheable = false
 		case cache.Error:
@@ -183,6 +198,15 @@ func (u *Upstream) cacheStart() (st httpd.Status, done bool) {
 		cr.cacheable = false
 	}
 	return 0, false
+}
+
+// staleUpdating reports whether the expired entry found may answer while
+// it is updated: proxy_cache_use_stale updating, or within its
+// stale-while-revalidate time (nginx's c->stale_updating).
+func (u *Upstream) staleUpdating() bool {
+	cr := u.cache
+	return cr.conf.UseStale.Get()&FtUpdating != 0 ||
+		addSec(cr.e.Header.ValidSec, cr.e.Header.UpdatingSec) >= time.Now().Unix()
 }
 
 // cacheServe answers from the entry found; ok false means its head was

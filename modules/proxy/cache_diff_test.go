@@ -98,6 +98,43 @@ func TestProxyCacheDiff(t *testing.T) {
 				{req: "HEAD /h HTTP/1.0\r\nHost: localhost\r\n\r\n", status: 200, xcache: "HIT", hits: 1},
 				{req: "/h", status: 200, xcache: "HIT", hits: 1},
 			}},
+		// proxy_cache_control.t 18 and 19: an expired entry within its
+		// stale-while-revalidate time is served stale while a background
+		// subrequest updates it (X-Accel-Expires: @1 stores it expired
+		// since 1970, the window counts from then)
+		{name: "background update within stale-while-revalidate",
+			loc:    `location / { proxy_pass http://BACKEND; proxy_cache z; proxy_cache_background_update on; }`,
+			routes: map[string]string{"/w": ok200("v1", "Cache-Control: stale-while-revalidate=4000000000\r\nX-Accel-Expires: @1\r\n")},
+			steps: []cacheDiffStep{
+				{req: "/w", status: 200, xcache: "MISS", body: "v1", hits: 1},
+				{req: "/w", status: 200, xcache: "STALE", body: "v1", hits: 2, set: "/w", with: ok200("v2", "X-Accel-Expires: 3600\r\n")},
+				{req: "/w", status: 200, xcache: "HIT", body: "v2", hits: 2},
+			}},
+		{name: "background update for use_stale updating",
+			loc: `location / { proxy_pass http://BACKEND; proxy_cache z; proxy_cache_background_update on;
+                proxy_cache_use_stale updating; }`,
+			routes: map[string]string{"/u": ok200("v1", "X-Accel-Expires: @1\r\n")},
+			steps: []cacheDiffStep{
+				{req: "/u", status: 200, xcache: "MISS", body: "v1", hits: 1},
+				{req: "/u", status: 200, xcache: "STALE", body: "v1", hits: 2, set: "/u", with: ok200("v2", "X-Accel-Expires: 3600\r\n")},
+				{req: "/u", status: 200, xcache: "HIT", body: "v2", hits: 2},
+			}},
+		{name: "no background update outside stale-while-revalidate",
+			loc:    `location / { proxy_pass http://BACKEND; proxy_cache z; proxy_cache_background_update on; }`,
+			routes: map[string]string{"/o": ok200("v1", "X-Accel-Expires: @1\r\n")},
+			steps: []cacheDiffStep{
+				{req: "/o", status: 200, xcache: "MISS", body: "v1", hits: 1},
+				{req: "/o", status: 200, xcache: "EXPIRED", body: "v2", hits: 2, set: "/o", with: ok200("v2", "X-Accel-Expires: 3600\r\n")},
+				{req: "/o", status: 200, xcache: "HIT", body: "v2", hits: 2},
+			}},
+		{name: "stale-while-revalidate without background update",
+			loc:    `location / { proxy_pass http://BACKEND; proxy_cache z; }`,
+			routes: map[string]string{"/f": ok200("v1", "Cache-Control: stale-while-revalidate=4000000000\r\nX-Accel-Expires: @1\r\n")},
+			steps: []cacheDiffStep{
+				{req: "/f", status: 200, xcache: "MISS", body: "v1", hits: 1},
+				{req: "/f", status: 200, xcache: "EXPIRED", body: "v2", hits: 2, set: "/f", with: ok200("v2", "X-Accel-Expires: 3600\r\n")},
+				{req: "/f", status: 200, xcache: "HIT", body: "v2", hits: 2},
+			}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
