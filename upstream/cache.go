@@ -615,12 +615,9 @@ func (u *Upstream) cacheRevalidate() httpd.Status {
 	cr := u.cache
 	c := cr.conf
 	now := time.Now().Unix()
+	// the validity the 304 gave, else the stored head's own, else
+	// cache_valid for the stored status (ngx_http_upstream_test_next)
 	valid, updating, errSec := cr.validSec, cr.updatingSec, cr.errorSec
-	if valid == 0 {
-		if d := c.validFor(u.HeadersIn.StatusN); d > 0 {
-			valid = now + int64(d/time.Second)
-		}
-	}
 	u.releaseConn()
 	u.closeConn()
 	if re, ok := u.Proto.(Reiniter); ok {
@@ -633,8 +630,14 @@ func (u *Upstream) cacheRevalidate() httpd.Status {
 	cr.cacheable = false
 	st, invalid := u.cacheSend(func() {
 		if valid == 0 {
-			// the stored response's own status decides (cache_valid for
-			// 200)
+			// the stored head, parsed again, gives its validity as when
+			// it was stored (nginx's header handlers run as
+			// ngx_http_upstream_cache_send parses it)
+			u.cacheHeaders()
+			valid, updating, errSec = cr.validSec, cr.updatingSec, cr.errorSec
+		}
+		if valid == 0 {
+			// its status then (cache_valid for 200)
 			if d := c.validFor(u.HeadersIn.StatusN); d > 0 {
 				valid = now + int64(d/time.Second)
 			}

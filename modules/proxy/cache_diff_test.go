@@ -23,6 +23,8 @@ type cacheDiffStep struct {
 	// set replaces a route on both backends before the request
 	set  string
 	with string
+	// wait passes before the request (for an entry to expire)
+	wait time.Duration
 }
 
 // TestProxyCacheDiff runs request sequences through proxy_cache in
@@ -135,6 +137,18 @@ func TestProxyCacheDiff(t *testing.T) {
 				{req: "/f", status: 200, xcache: "EXPIRED", body: "v2", hits: 2, set: "/f", with: ok200("v2", "X-Accel-Expires: 3600\r\n")},
 				{req: "/f", status: 200, xcache: "HIT", body: "v2", hits: 2},
 			}},
+		// proxy_cache_use_stale.t 's-w-r - revalidated': a 304 without a
+		// validity of its own gives the entry the one its stored head
+		// gives again (here max-age=1: the next request is a HIT)
+		{name: "revalidated by the stored head's max-age",
+			loc:    `location / { proxy_pass http://BACKEND; proxy_cache z; proxy_cache_revalidate on; }`,
+			routes: map[string]string{"/r": ok200("v1", "Cache-Control: max-age=1\r\nETag: \"v1\"\r\n")},
+			steps: []cacheDiffStep{
+				{req: "/r", status: 200, xcache: "MISS", body: "v1", hits: 1},
+				{req: "/r", status: 200, xcache: "REVALIDATED", body: "v1", hits: 2, wait: 2100 * time.Millisecond,
+					set: "/r", with: "HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\n\r\n"},
+				{req: "/r", status: 200, xcache: "HIT", body: "v1", hits: 2},
+			}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -149,6 +163,7 @@ func TestProxyCacheDiff(t *testing.T) {
 			ng := oracle.Start(t, "daemon off;\n"+server("%%PORT_0%%", nb.Addr()))
 			s := servertest.Start(t, "daemon off;\nevents {}\n"+server("%%PORT_A%%", sb.Addr()))
 			for i, st := range tc.steps {
+				time.Sleep(st.wait)
 				if st.set != "" {
 					nb.setRoute(st.set, st.with)
 					sb.setRoute(st.set, st.with)
