@@ -101,6 +101,7 @@ func (c *conn) finishRequest(r *Request) {
 			r.Keepalive = false
 		}
 	}
+	r.runBackground()
 	if c.eof {
 		r.Keepalive = false
 	}

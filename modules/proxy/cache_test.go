@@ -468,6 +468,49 @@ http {
 	}
 }
 
+// TestProxyCacheBackgroundUpdateInInclude checks a stale entry included by
+// SSI: the page is complete while the background update waits for the
+// backend (nginx-tests' proxy_cache_use_stale.t 's-w-r - not blocked in
+// subrequest'); the update then stores the new response.
+func TestProxyCacheBackgroundUpdateInInclude(t *testing.T) {
+	testutil.CheckLeaks(t)
+	release := make(chan struct{})
+	b := testutil.StartBackendFunc(t, func(i int) testutil.Script {
+		if i == 0 {
+			return testutil.Script{testutil.ReadRequest(), testutil.Write(ok200("v1",
+				"Cache-Control: stale-while-revalidate=4000000000\r\nX-Accel-Expires: @1\r\n"))}
+		}
+		return testutil.Script{testutil.ReadRequest(), testutil.Func(func(c *testutil.BackendConn) error {
+			<-release
+			_, err := c.Write([]byte(ok200("v2", "X-Accel-Expires: 3600\r\n")))
+			return err
+		})}
+	})
+	s := servertest.Start(t, cacheConf(b.Addr(), `
+        location = /page { ssi on; default_type text/html; return 200 '[<!--#include virtual="/inc" -->]'; }
+        location /inc { proxy_pass http://BACKEND; proxy_cache z; proxy_cache_background_update on; }`))
+	c := testutil.Dial(t, s.Addr("A"))
+	defer c.Close()
+	page := "GET /page HTTP/1.1\r\nHost: localhost\r\n\r\n"
+	for i, want := range []string{"[v1]", "[v1]"} {
+		if err := c.WriteString(page); err != nil {
+			t.Fatal(err)
+		}
+		r, err := c.ReadResponse()
+		if err != nil || string(r.Body) != want {
+			close(release)
+			t.Fatalf("page %d: %v %q, want %q", i, err, r, want)
+		}
+	}
+	close(release)
+	if err := c.WriteString(page); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := c.ReadResponse(); err != nil || string(r.Body) != "[v2]" {
+		t.Fatalf("after the update: %v %q, want [v2]\n%s", err, r, s.ErrorLog())
+	}
+}
+
 // waitAccessLog waits for n lines in the server's access.log.
 func waitAccessLog(t *testing.T, s *servertest.Server, n int) []string {
 	t.Helper()
