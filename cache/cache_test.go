@@ -333,3 +333,73 @@ func TestCachedError(t *testing.T) {
 		})
 	}
 }
+
+// TestVariants checks the keys of Vary variants: the first response is
+// stored under the key; a request of another variant is looked up under
+// its variant's md5 and its response stored there, both then found; a
+// response without Vary for a request looked up by variant goes back to
+// the key's own file.
+func TestVariants(t *testing.T) {
+	z := newZone(t, "t_variants", nil)
+	const key = "k"
+	variant := func(v string) func(string) [16]byte {
+		return func(string) [16]byte { return KeyOf(key + v) }
+	}
+	open := func(v string) (*Entry, Status) {
+		e := &Entry{Zone: z, KeyText: key, Key: KeyOf(key), MaxHead: 4096, Variant: variant(v)}
+		st, err := e.Open()
+		if err != nil {
+			t.Fatalf("Open %s: %v", v, err)
+		}
+		return e, st
+	}
+	put := func(e *Entry, v, vary, body string) {
+		h := Header{ValidSec: time.Now().Add(time.Hour).Unix(), LastModified: -1, Vary: vary}
+		if vary != "" {
+			h.Variant = e.Variant(vary)
+		}
+		w, err := e.Create(h, []byte("H\r\n\r\n"), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(body))
+		if err := w.Commit(int64(len(body))); err != nil {
+			t.Fatal(err)
+		}
+		e.Close()
+	}
+	body := func(e *Entry) string {
+		defer e.Close()
+		b, _ := io.ReadAll(io.NewSectionReader(e.File, int64(e.Header.BodyStart), e.Length-int64(e.Header.BodyStart)))
+		return string(b)
+	}
+	e, st := open("a")
+	if st != Miss {
+		t.Fatalf("first: %v", st)
+	}
+	put(e, "a", "X", "A")
+	e, st = open("b")
+	if st != Miss || e.Key != KeyOf(key+"b") {
+		t.Fatalf("other variant: %v, looked up under the key %v", st, e.Key == KeyOf(key))
+	}
+	put(e, "b", "X", "B")
+	for _, v := range []string{"a", "b"} {
+		e, st := open(v)
+		if got := body(e); st != Hit || got != strings.ToUpper(v) {
+			t.Errorf("variant %s: %v %q", v, st, got)
+		}
+	}
+	// a response without Vary, fetched for variant c, replaces the key's
+	// file: every variant finds it (b's file is not looked for any more)
+	e, st = open("c")
+	if st != Miss {
+		t.Fatalf("variant c: %v", st)
+	}
+	put(e, "c", "", "plain")
+	for _, tc := range []struct{ v, want string }{{"a", "plain"}, {"c", "plain"}, {"d", "plain"}, {"b", "plain"}} {
+		e, st := open(tc.v)
+		if got := body(e); st != Hit || got != tc.want {
+			t.Errorf("after the plain response, variant %s: %v %q, want %q", tc.v, st, got, tc.want)
+		}
+	}
+}

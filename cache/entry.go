@@ -68,6 +68,13 @@ type Entry struct {
 	File   *os.File
 	Length int64
 
+	// secondary: the entry is looked up by its variant (the request's
+	// fields named by the Vary of the response stored under the key
+	// differ), mainKey being the key's own md5
+	secondary bool
+	mainKey   Key
+	variant   [16]byte
+
 	node     *node
 	updating bool
 	lockTime time.Time
@@ -136,6 +143,9 @@ func (e *Entry) Open() (Status, error) {
 	z.mu.Unlock()
 	if test {
 		st, err := e.read(now)
+		if st == reopen {
+			return e.reopen()
+		}
 		if err != nil || st != Miss {
 			return st, err
 		}
@@ -196,9 +206,14 @@ func (e *Entry) read(now time.Time) (Status, error) {
 			v = e.Variant(h.Vary)
 		}
 		if v != h.Variant {
-			// another variant is stored: this request fetches its own
+			// another variant is stored: this request's is looked up
+			// by its variant
 			f.Close()
-			return Miss, nil
+			if e.secondary {
+				return Miss, fmt.Errorf("cache file \"%s\" has incorrect vary hash", path)
+			}
+			e.variant = v
+			return reopen, nil
 		}
 	}
 	e.Header = h
@@ -226,6 +241,56 @@ func (e *Entry) read(now time.Time) (Status, error) {
 		return Stale, nil
 	}
 	return Hit, nil
+}
+
+// reopen is read's answer when the file under the key holds another
+// variant than the request's.
+const reopen Status = -1
+
+// reopen looks the request's variant up under its own key, the variant's
+// md5 (ngx_http_file_cache_reopen).
+func (e *Entry) reopen() (Status, error) {
+	z := e.Zone
+	z.mu.Lock()
+	e.node.count--
+	e.node = nil
+	z.mu.Unlock()
+	e.secondary = true
+	e.mainKey = e.Key
+	e.Key = Key(e.variant)
+	return e.Open()
+}
+
+// updateVariant moves a response about to be stored back to the key's own
+// file when it was looked up by a variant the response does not have (no
+// Vary now, or another one): ngx_http_file_cache_update_variant. The
+// update the entry held on the variant's node ends.
+func (e *Entry) updateVariant(h *Header) {
+	if !e.secondary || (h.Vary != "" && Key(h.Variant) == e.Key) {
+		return
+	}
+	z := e.Zone
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	if n := e.node; n != nil {
+		if e.updating && n.lockTime.Equal(e.lockTime) {
+			n.release()
+		}
+		n.count--
+	}
+	e.updating = false
+	e.node = nil
+	e.secondary = false
+	e.Key = e.mainKey
+	if n, fresh := z.lookup(e.Key, time.Now()); n != nil {
+		n.count++
+		if fresh {
+			n.uses = 1
+		} else {
+			n.uses++
+		}
+		e.node = n
+	}
 }
 
 func (e *Entry) lockAge() time.Duration {
@@ -376,6 +441,7 @@ func (e *Entry) Create(h Header, head []byte, tempDir string) (*Writer, error) {
 	if spec.UseTempPath && tempDir != "" {
 		dir = tempDir
 	}
+	e.updateVariant(&h)
 	f, err := tempfile.Create(dir, nil)
 	if err != nil {
 		return nil, err

@@ -787,31 +787,52 @@ func cacheKey(r *httpd.Request, c *CacheConf) string {
 }
 
 // variantOf returns the function computing the request's variant for a
-// Vary value (ngx_http_file_cache_vary).
+// Vary value (ngx_http_file_cache_vary and ..._vary_header): the key, then
+// for each name Vary lists (split at spaces and commas, in lower case) the
+// values of the request's fields of that name joined with commas; the
+// values of Accept-Charset, Accept-Encoding and Accept-Language are taken
+// token by token (split at spaces and commas), so that whitespace and empty
+// elements do not make another variant.
 func variantOf(r *httpd.Request, key string) func(string) [16]byte {
 	return func(vary string) [16]byte {
 		h := md5.New()
 		h.Write([]byte(key))
-		for _, name := range strings.Split(vary, ",") {
-			name = strings.ToLower(strings.TrimSpace(name))
-			if name == "" {
-				continue
-			}
+		for _, name := range strings.FieldsFunc(strings.ToLower(vary), varySep) {
 			h.Write([]byte(name))
 			h.Write([]byte{':'})
+			normalize := name == "accept-charset" || name == "accept-encoding" || name == "accept-language"
+			multiple := false
 			for _, f := range r.In.List {
-				if !f.Deleted && strings.EqualFold(f.Key, name) {
+				if f.Deleted || !strings.EqualFold(f.Key, name) {
+					continue
+				}
+				if !normalize {
+					if multiple {
+						h.Write([]byte{','})
+					}
 					h.Write([]byte(f.Value))
-					h.Write([]byte{','})
+					multiple = true
+					continue
+				}
+				for _, tok := range strings.FieldsFunc(f.Value, varySep) {
+					if multiple {
+						h.Write([]byte{','})
+					}
+					h.Write([]byte(tok))
+					multiple = true
 				}
 			}
-			h.Write([]byte{'\n'})
+			h.Write([]byte("\r\n"))
 		}
 		var v [16]byte
 		copy(v[:], h.Sum(nil))
 		return v
 	}
 }
+
+// varySep separates the names of Vary and the tokens of the Accept-*
+// fields it normalizes.
+func varySep(c rune) bool { return c == ' ' || c == ',' }
 
 // testPredicates reports whether any value is non-empty and not "0"
 // (ngx_http_test_predicates answering NGX_DECLINED).

@@ -149,6 +149,34 @@ func TestProxyCacheDiff(t *testing.T) {
 					set: "/r", with: "HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\n\r\n"},
 				{req: "/r", status: 200, xcache: "HIT", body: "v1", hits: 2},
 			}},
+		// proxy_cache_vary.t: each variant of a response with Vary is kept
+		// (the first under the key, the others under their variant's
+		// md5), and Accept-Encoding is compared token by token
+		{name: "vary keeps each variant",
+			loc:    `location / { proxy_pass http://BACKEND; proxy_cache z; proxy_cache_valid 200 1h; }`,
+			routes: map[string]string{"/v": ok200("v", "Vary: Accept-Encoding\r\n")},
+			steps: []cacheDiffStep{
+				{req: ae("/v", "gzip"), status: 200, xcache: "MISS", body: "v", hits: 1},
+				{req: ae("/v", "gzip"), status: 200, xcache: "HIT", body: "v", hits: 1},
+				{req: ae("/v", "deflate"), status: 200, xcache: "MISS", body: "v", hits: 2},
+				{req: ae("/v", "deflate"), status: 200, xcache: "HIT", body: "v", hits: 2},
+				{req: ae("/v", "gzip"), status: 200, xcache: "HIT", body: "v", hits: 2},
+				{req: ae("/v", "foo, bar"), status: 200, xcache: "MISS", body: "v", hits: 3},
+				{req: ae("/v", "foo,bar"), status: 200, xcache: "HIT", body: "v", hits: 3},
+				{req: ae("/v", "foo,,  ,bar , "), status: 200, xcache: "HIT", body: "v", hits: 3},
+				{req: ae("/v", "foobar"), status: 200, xcache: "MISS", body: "v", hits: 4},
+				{req: ae("/v", "deflate"), status: 200, xcache: "HIT", body: "v", hits: 4},
+			}},
+		// Vary names split at spaces and commas, in any case
+		{name: "vary with a complex list",
+			loc:    `location / { proxy_pass http://BACKEND; proxy_cache z; proxy_cache_valid 200 1h; }`,
+			routes: map[string]string{"/c": ok200("c", "Vary: ,, Accept-encoding , ,\r\n")},
+			steps: []cacheDiffStep{
+				{req: ae("/c", "gzip"), status: 200, xcache: "MISS", body: "c", hits: 1},
+				{req: ae("/c", "deflate"), status: 200, xcache: "MISS", body: "c", hits: 2},
+				{req: ae("/c", "gzip"), status: 200, xcache: "HIT", body: "c", hits: 2},
+				{req: ae("/c", "deflate"), status: 200, xcache: "HIT", body: "c", hits: 2},
+			}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -203,6 +231,11 @@ func TestProxyCacheDiff(t *testing.T) {
 			}
 		})
 	}
+}
+
+// ae is a GET of path with an Accept-Encoding field.
+func ae(path, enc string) string {
+	return "GET " + path + " HTTP/1.0\r\nHost: localhost\r\nAccept-Encoding: " + enc + "\r\n\r\n"
 }
 
 func clone(m map[string]string) map[string]string {
