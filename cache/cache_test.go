@@ -277,3 +277,129 @@ func FuzzHeader(f *testing.F) {
 		}
 	})
 }
+
+// TestCachedError checks the error status an entry records with Fail:
+// Open answers it while it is valid, without a file; once expired the key
+// starts over (Miss); a response stored meanwhile replaces it.
+func TestCachedError(t *testing.T) {
+	z := newZone(t, "t_error", nil)
+	open := func(key string) (Status, int) {
+		e := &Entry{Zone: z, KeyText: key, Key: KeyOf(key), MaxHead: 4096}
+		defer e.Close()
+		st, err := e.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st, e.Error
+	}
+	fail := func(key string, valid time.Time) {
+		e := &Entry{Zone: z, KeyText: key, Key: KeyOf(key), MaxHead: 4096}
+		defer e.Close()
+		if st, _ := e.Open(); st != Miss {
+			t.Fatalf("Open before Fail: %v", st)
+		}
+		e.Fail(404, valid.Unix())
+	}
+	tests := []struct {
+		name   string
+		valid  time.Duration
+		store  bool
+		want   Status
+		status int
+	}{
+		{name: "valid error answers", valid: time.Hour, want: Error, status: 404},
+		{name: "expired error renews", valid: -2 * time.Second, want: Miss},
+		{name: "stored response clears it", valid: time.Hour, store: true, want: Hit},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			key := "err" + string(rune('a'+i))
+			fail(key, time.Now().Add(tc.valid))
+			if tc.store {
+				// a bypassed request stores without looking up
+				e := &Entry{Zone: z, KeyText: key, Key: KeyOf(key), MaxHead: 4096}
+				w, err := e.Create(Header{ValidSec: time.Now().Add(time.Hour).Unix(), LastModified: -1}, []byte("H\r\n\r\n"), "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := w.Commit(0); err != nil {
+					t.Fatal(err)
+				}
+				e.Close()
+			}
+			if st, status := open(key); st != tc.want || status != tc.status {
+				t.Fatalf("Open: %v %d, want %v %d", st, status, tc.want, tc.status)
+			}
+		})
+	}
+}
+
+// TestVariants checks the keys of Vary variants: the first response is
+// stored under the key; a request of another variant is looked up under
+// its variant's md5 and its response stored there, both then found; a
+// response without Vary for a request looked up by variant goes back to
+// the key's own file.
+func TestVariants(t *testing.T) {
+	z := newZone(t, "t_variants", nil)
+	const key = "k"
+	variant := func(v string) func(string) [16]byte {
+		return func(string) [16]byte { return KeyOf(key + v) }
+	}
+	open := func(v string) (*Entry, Status) {
+		e := &Entry{Zone: z, KeyText: key, Key: KeyOf(key), MaxHead: 4096, Variant: variant(v)}
+		st, err := e.Open()
+		if err != nil {
+			t.Fatalf("Open %s: %v", v, err)
+		}
+		return e, st
+	}
+	put := func(e *Entry, v, vary, body string) {
+		h := Header{ValidSec: time.Now().Add(time.Hour).Unix(), LastModified: -1, Vary: vary}
+		if vary != "" {
+			h.Variant = e.Variant(vary)
+		}
+		w, err := e.Create(h, []byte("H\r\n\r\n"), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(body))
+		if err := w.Commit(int64(len(body))); err != nil {
+			t.Fatal(err)
+		}
+		e.Close()
+	}
+	body := func(e *Entry) string {
+		defer e.Close()
+		b, _ := io.ReadAll(io.NewSectionReader(e.File, int64(e.Header.BodyStart), e.Length-int64(e.Header.BodyStart)))
+		return string(b)
+	}
+	e, st := open("a")
+	if st != Miss {
+		t.Fatalf("first: %v", st)
+	}
+	put(e, "a", "X", "A")
+	e, st = open("b")
+	if st != Miss || e.Key != KeyOf(key+"b") {
+		t.Fatalf("other variant: %v, looked up under the key %v", st, e.Key == KeyOf(key))
+	}
+	put(e, "b", "X", "B")
+	for _, v := range []string{"a", "b"} {
+		e, st := open(v)
+		if got := body(e); st != Hit || got != strings.ToUpper(v) {
+			t.Errorf("variant %s: %v %q", v, st, got)
+		}
+	}
+	// a response without Vary, fetched for variant c, replaces the key's
+	// file: every variant finds it (b's file is not looked for any more)
+	e, st = open("c")
+	if st != Miss {
+		t.Fatalf("variant c: %v", st)
+	}
+	put(e, "c", "", "plain")
+	for _, tc := range []struct{ v, want string }{{"a", "plain"}, {"c", "plain"}, {"d", "plain"}, {"b", "plain"}} {
+		e, st := open(tc.v)
+		if got := body(e); st != Hit || got != tc.want {
+			t.Errorf("after the plain response, variant %s: %v %q, want %q", tc.v, st, got, tc.want)
+		}
+	}
+}

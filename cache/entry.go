@@ -32,6 +32,9 @@ const (
 	Updating
 	// Busy: another request holds the cache lock; Wait, then Open again.
 	Busy
+	// Error: a cached error status (an intercepted upstream error stored
+	// with Fail); Entry.Error holds it. No file is read.
+	Error
 )
 
 // Entry is one request's handle on a cache entry (ngx_http_cache_t).
@@ -55,12 +58,22 @@ type Entry struct {
 	// when the request has no fields to vary on.
 	Variant func(vary string) [16]byte
 
+	// Error is the status Open found cached (Error).
+	Error int
+
 	// Header, Head and File describe the entry found (Hit, Stale,
 	// Updating); Length is the file size. Head is the raw response head.
 	Header Header
 	Head   []byte
 	File   *os.File
 	Length int64
+
+	// secondary: the entry is looked up by its variant (the request's
+	// fields named by the Vary of the response stored under the key
+	// differ), mainKey being the key's own md5
+	secondary bool
+	mainKey   Key
+	variant   [16]byte
 
 	node     *node
 	updating bool
@@ -94,10 +107,30 @@ func (e *Entry) Open() (Status, error) {
 		}
 		e.node = n
 	}
+	renewed := false
+	if n.error != 0 {
+		if n.validSec >= now.Unix() {
+			e.Error = n.error
+			z.mu.Unlock()
+			return Error, nil
+		}
+		// the cached error expired: the node starts over, as a new one
+		z.renew(n)
+		renewed = true
+	}
 	minUses := max(e.MinUses, 1)
 	var test bool
 	rv := Miss
 	switch {
+	case renewed:
+		test = z.cold
+		if minUses > 1 {
+			if !test {
+				z.mu.Unlock()
+				return Scarce, nil
+			}
+			rv = Scarce
+		}
 	case n.exists || n.uses >= minUses:
 		test = n.exists || z.cold
 	case n.uses > 1 || !z.cold:
@@ -110,6 +143,9 @@ func (e *Entry) Open() (Status, error) {
 	z.mu.Unlock()
 	if test {
 		st, err := e.read(now)
+		if st == reopen {
+			return e.reopen()
+		}
 		if err != nil || st != Miss {
 			return st, err
 		}
@@ -170,9 +206,14 @@ func (e *Entry) read(now time.Time) (Status, error) {
 			v = e.Variant(h.Vary)
 		}
 		if v != h.Variant {
-			// another variant is stored: this request fetches its own
+			// another variant is stored: this request's is looked up
+			// by its variant
 			f.Close()
-			return Miss, nil
+			if e.secondary {
+				return Miss, fmt.Errorf("cache file \"%s\" has incorrect vary hash", path)
+			}
+			e.variant = v
+			return reopen, nil
 		}
 	}
 	e.Header = h
@@ -200,6 +241,56 @@ func (e *Entry) read(now time.Time) (Status, error) {
 		return Stale, nil
 	}
 	return Hit, nil
+}
+
+// reopen is read's answer when the file under the key holds another
+// variant than the request's.
+const reopen Status = -1
+
+// reopen looks the request's variant up under its own key, the variant's
+// md5 (ngx_http_file_cache_reopen).
+func (e *Entry) reopen() (Status, error) {
+	z := e.Zone
+	z.mu.Lock()
+	e.node.count--
+	e.node = nil
+	z.mu.Unlock()
+	e.secondary = true
+	e.mainKey = e.Key
+	e.Key = Key(e.variant)
+	return e.Open()
+}
+
+// updateVariant moves a response about to be stored back to the key's own
+// file when it was looked up by a variant the response does not have (no
+// Vary now, or another one): ngx_http_file_cache_update_variant. The
+// update the entry held on the variant's node ends.
+func (e *Entry) updateVariant(h *Header) {
+	if !e.secondary || (h.Vary != "" && Key(h.Variant) == e.Key) {
+		return
+	}
+	z := e.Zone
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	if n := e.node; n != nil {
+		if e.updating && n.lockTime.Equal(e.lockTime) {
+			n.release()
+		}
+		n.count--
+	}
+	e.updating = false
+	e.node = nil
+	e.secondary = false
+	e.Key = e.mainKey
+	if n, fresh := z.lookup(e.Key, time.Now()); n != nil {
+		n.count++
+		if fresh {
+			n.uses = 1
+		} else {
+			n.uses++
+		}
+		e.node = n
+	}
 }
 
 func (e *Entry) lockAge() time.Duration {
@@ -270,6 +361,27 @@ func (e *Entry) CloseFile() {
 	}
 }
 
+// Fail records the response as the error status for the key, valid until
+// validSec (Unix seconds): until then Open answers Error with it, without
+// reading a file. It ends the update this entry holds
+// (ngx_http_file_cache_free with c->error set: an upstream error handed to
+// error_page).
+func (e *Entry) Fail(status int, validSec int64) {
+	n := e.node
+	if n == nil {
+		return
+	}
+	z := e.Zone
+	z.mu.Lock()
+	if e.updating && n.lockTime.Equal(e.lockTime) {
+		n.release()
+	}
+	e.updating = false
+	n.error = status
+	n.validSec = validSec
+	z.mu.Unlock()
+}
+
 // Close releases the entry: the file, the update lock it holds, its
 // reference on the node (ngx_http_file_cache_free).
 func (e *Entry) Close() {
@@ -329,6 +441,7 @@ func (e *Entry) Create(h Header, head []byte, tempDir string) (*Writer, error) {
 	if spec.UseTempPath && tempDir != "" {
 		dir = tempDir
 	}
+	e.updateVariant(&h)
 	f, err := tempfile.Create(dir, nil)
 	if err != nil {
 		return nil, err
@@ -420,6 +533,7 @@ func (w *Writer) Commit(length int64) error {
 		}
 		z.size += n.fsSize
 		n.validSec = w.header.ValidSec
+		n.error = 0
 		if _, ok := z.nodes[n.key]; !ok {
 			// evicted meanwhile: index it again
 			z.nodes[n.key] = n

@@ -84,10 +84,12 @@ type node struct {
 	lockTime time.Time
 	wait     chan struct{} // closed when updating ends
 	validSec int64
-	fsSize   int64
-	expire   time.Time // inactive deadline
-	prev     *node
-	next     *node
+	// error is a cached error status (Entry.Fail), valid until validSec.
+	error  int
+	fsSize int64
+	expire time.Time // inactive deadline
+	prev   *node
+	next   *node
 }
 
 var (
@@ -249,6 +251,19 @@ func (z *Zone) evictOne() bool {
 		}
 	}
 	return false
+}
+
+// renew forgets what n knew (with mu held): a cached error that expired
+// (the renew of ngx_http_file_cache_exists). A file it had stays on disk
+// until a new response replaces it or the manager removes it.
+func (z *Zone) renew(n *node) {
+	if n.exists {
+		z.size -= n.fsSize
+	}
+	n.error = 0
+	n.exists = false
+	n.validSec = 0
+	n.fsSize = 0
 }
 
 // remove drops n from the index (with mu held), its file too when del.

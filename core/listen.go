@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -189,6 +190,12 @@ func (ls *Listeners) accept(l *listener) {
 				h = nh
 			}
 		}()
+		// let the new connection's goroutine run before the next accept:
+		// a burst of connections then starts being served in the order
+		// they came, as nginx's event loop takes them (multi_accept off).
+		// Without it the scheduler runs the newest goroutine first, and
+		// the last client of a burst is served first.
+		runtime.Gosched()
 	}
 }
 

@@ -102,6 +102,7 @@ func (c *conn) finishRequest(r *Request) {
 			r.Keepalive = false
 		}
 	}
+	r.runBackground()
 	if c.eof {
 		r.Keepalive = false
 	}

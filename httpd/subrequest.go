@@ -22,7 +22,10 @@ import (
 // construction — what nginx's postpone filter arranges with its list of
 // postponed requests and buffers. Every subrequest is thus "waited"
 // (NGX_HTTP_SUBREQUEST_WAITED), and nginx's reference counter never holds
-// more than the nesting depth.
+// more than the nesting depth. A background subrequest
+// (SubrequestBackground) is the exception: it waits until the main
+// response is complete, then runs on the connection's goroutine before the
+// main request is logged.
 //
 // A child's response head is never sent; its body goes through the body
 // filters up to OrderPostpone with the child as the request, then through
@@ -46,6 +49,18 @@ const (
 	// before Subrequest returns, so the flag changes nothing; it is kept
 	// for modules written after nginx's.
 	SubrequestWaited
+	// SubrequestBackground runs the subrequest for its side effects
+	// (NGX_HTTP_SUBREQUEST_BACKGROUND, which nginx's callers make header
+	// only): nothing of its response reaches the client, and an upstream
+	// handler reads the body only to store it. Subrequest returns at once;
+	// the subrequest runs when the main response is complete, before the
+	// main request's log line and before the connection goes on.
+	SubrequestBackground
+	// SubrequestClone runs the request itself once more rather than a GET
+	// of uri: the same method, URI, arguments and location, from the phase
+	// the parent is in (NGX_HTTP_SUBREQUEST_CLONE); uri and args are not
+	// used.
+	SubrequestClone
 )
 
 // PostSubrequest is called when a subrequest is finalized, with the
@@ -85,10 +100,14 @@ type subreq struct {
 	// count is, on the main request, the number of subrequests in
 	// progress (nginx's r->main->count, less one).
 	count int
+	// background are, on the main request, the background subrequests
+	// waiting for the response to be complete.
+	background []*Request
 }
 
 // Subrequest runs uri (a path, already unescaped) with args as a
-// subrequest of r and returns it once it is complete
+// subrequest of r and returns it once it is complete (a background one is
+// only queued)
 // (ngx_http_subrequest, run to completion). post, when not nil, sees
 // each status the subrequest is finalized with. The status is OK, or
 // Error when the subrequest could not be created (nesting too deep, a
@@ -120,20 +139,67 @@ func (r *Request) Subrequest(uri, args string, flags SubrequestFlags, post PostS
 		r.logf(errlog.Error, nil, "nested in-memory subrequest \"%s\"", uri)
 		return nil, Error
 	}
+	clone := flags&SubrequestClone != 0
+	if clone {
+		uri, args = r.URI, r.Args
+	}
 	sr := r.newSubrequest(uri, args)
 	sr.sub = &subreq{parent: r, depth: depth + 1, flags: flags, post: post}
+	if clone {
+		sr.Method, sr.MethodBit = r.Method, r.MethodBit
+		sr.Loc, sr.ContentHandler = r.Loc, r.ContentHandler
+		sr.phase = r.phase
+		// the location's regular expression captures ($1...) too, in a
+		// copy of its own (nginx's realloc_captures)
+		sr.captures, sr.capturesSubject = append([]int(nil), r.captures...), r.capturesSubject
+	}
+	if flags&SubrequestBackground != 0 {
+		// it runs once the main response is out
+		sr.HeaderOnly = true
+		m.sub.background = append(m.sub.background, sr)
+		return sr, OK
+	}
+	sr.runSubrequest()
+	if r.conn.failed {
+		return sr, Error
+	}
+	return sr, OK
+}
+
+// runSubrequest runs a subrequest built by Subrequest to its end.
+func (sr *Request) runSubrequest() {
+	m := sr.Main
 	m.sub.count++
-	sr.handler()
+	if sr.sub.flags&SubrequestClone != 0 {
+		sr.runPhases()
+	} else {
+		sr.handler()
+	}
 	if !sr.sub.finished {
 		// the phases ended without a final status (a handler answered
 		// Done): the subrequest is over all the same
 		sr.subrequestDone()
 	}
 	m.sub.count--
-	if r.conn.failed {
-		return sr, Error
+}
+
+// runBackground runs the background subrequests of main request r once its
+// response is complete, before its log line: nginx posts them, and holds
+// the connection (its next request, its close, the main request's log)
+// until they end. A client connection that failed cancels them.
+func (r *Request) runBackground() {
+	if r.sub == nil {
+		return
 	}
-	return sr, OK
+	for len(r.sub.background) > 0 {
+		sr := r.sub.background[0]
+		r.sub.background = r.sub.background[1:]
+		if r.conn.failed {
+			continue
+		}
+		sr.runSubrequest()
+	}
+	r.sub.background = nil
 }
 
 // newSubrequest builds the child request (the body of
@@ -218,6 +284,12 @@ func (r *Request) Parent() *Request {
 		return nil
 	}
 	return r.sub.parent
+}
+
+// Background reports whether r is a background subrequest
+// (SubrequestBackground; nginx's r->background).
+func (r *Request) Background() bool {
+	return r.Main != r && r.sub != nil && r.sub.flags&SubrequestBackground != 0
 }
 
 // IsSubrequest reports whether r is a subrequest.

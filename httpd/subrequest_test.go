@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/httpd"
@@ -29,7 +31,34 @@ var subTestModule = &httpd.Module{
 	}},
 }
 
+// What a "clone" part's subrequest saw of itself; when cloneStarted is
+// set, the clone closes it and waits for cloneGate.
+var (
+	cloneMu      sync.Mutex
+	cloneSeen    string
+	cloneStarted chan struct{}
+	cloneGate    chan struct{}
+)
+
 func subTestHandler(r *httpd.Request, parts []string) httpd.Status {
+	if r.Background() {
+		// a "clone" part's subrequest: it tells the test what it is and
+		// waits for it; a background subrequest is header only, and what
+		// it writes all the same does not reach the client
+		cloneMu.Lock()
+		cloneSeen = fmt.Sprintf("%s %s?%s %v", r.Method, r.URI, r.Args, r.HeaderOnly)
+		started, gate := cloneStarted, cloneGate
+		cloneMu.Unlock()
+		if started != nil {
+			close(started)
+			<-gate
+		}
+		r.Out.Status = 200
+		r.SendHeader()
+		c := httpd.Chain{Last: true}
+		c.AppendString("clone output")
+		return r.Output(&c)
+	}
 	r.Out.Status = 200
 	r.Out.ContentType, r.Out.ContentTypeLen = "text/plain", len("text/plain")
 	if rc := r.SendHeader(); rc != httpd.OK || r.HeaderOnly {
@@ -54,6 +83,11 @@ func subTestHandler(r *httpd.Request, parts []string) httpd.Status {
 				body, _ := sr.SubrequestOutput()
 				rc = out(fmt.Sprintf("[%d:%s]", sr.Out.Status, body))
 			}
+		case "bg":
+			// nothing of a background subrequest shows
+			_, rc = r.Subrequest(uri, args, httpd.SubrequestBackground, nil)
+		case "clone":
+			_, rc = r.Subrequest("/ignored", "", httpd.SubrequestBackground|httpd.SubrequestClone, nil)
 		case "post":
 			var seen []string
 			_, rc = r.Subrequest(uri, args, httpd.SubrequestWaited, func(sr *httpd.Request, rc httpd.Status) httpd.Status {
@@ -96,6 +130,8 @@ http {
         location /post { sub_test "post:/a" "post:/missing" "post:/redirected"; }
         location /missing404 { sub_test "A" "sub:/missing" "B"; }
         location /inner { sub_test "sub:/internal-only"; }
+        location /bg { sub_test "A" "bg:/a" "B" "bg:/missing" "C"; }
+        location /clone { sub_test "A" "clone" "B"; }
         location /logged {
             log_subrequest on;
             access_log %%PREFIX%%/access.log sub;
@@ -137,6 +173,8 @@ func TestSubrequestOutput(t *testing.T) {
 		{"post handler", "GET /post HTTP/1.1\r\nHost: a\r\n\r\n", []string{"a<0><html>", "404 Not Found", "<404,0>a<404,0>"}},
 		{"error page in subrequest", "GET /missing404 HTTP/1.1\r\nHost: a\r\n\r\n", []string{"A<html>", "404 Not Found", "</html>\r\nB"}},
 		{"internal location", "GET /inner HTTP/1.1\r\nHost: a\r\n\r\n", []string{"internal"}},
+		// a background subrequest's response, error page too, is dropped
+		{"background", "GET /bg HTTP/1.1\r\nHost: a\r\n\r\n", []string{"ABC"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -156,6 +194,53 @@ func TestSubrequestOutput(t *testing.T) {
 				t.Errorf("a Content-Length with subrequests:\n%s", r)
 			}
 		})
+	}
+}
+
+// TestSubrequestBackground checks a background clone subrequest: it
+// runs once the main response is complete (the client has all of it on a
+// keep-alive connection while the clone still runs), the connection's next
+// request waits for it, nothing it writes reaches the client, and it is the
+// request again: the same method, URI and arguments, header only.
+func TestSubrequestBackground(t *testing.T) {
+	s := startSub(t)
+	started, gate := make(chan struct{}), make(chan struct{})
+	cloneMu.Lock()
+	cloneSeen, cloneStarted, cloneGate = "", started, gate
+	cloneMu.Unlock()
+	defer func() {
+		cloneMu.Lock()
+		cloneStarted, cloneGate = nil, nil
+		cloneMu.Unlock()
+	}()
+	c := testutil.Dial(t, s.Addr("A"))
+	defer c.Close()
+	if err := c.WriteString("PUT /clone?q=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.ReadResponse()
+	if err != nil || string(r.Body) != "AB" {
+		close(gate)
+		t.Fatalf("main response: %v %q, want \"AB\"", err, r)
+	}
+	select {
+	case <-started:
+	case <-time.After(5 * time.Second):
+		close(gate)
+		t.Fatal("the background clone did not run")
+	}
+	close(gate)
+	if err := c.WriteString("GET /order HTTP/1.1\r\nHost: a\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := c.ReadResponse(); err != nil || string(r.Body) != "AaBb1C" {
+		t.Fatalf("next request: %v %q", err, r)
+	}
+	cloneMu.Lock()
+	seen := cloneSeen
+	cloneMu.Unlock()
+	if seen != "PUT /clone?q=1 true" {
+		t.Errorf("the clone was %q, want \"PUT /clone?q=1 true\"", seen)
 	}
 }
 

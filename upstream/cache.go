@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"crypto/md5"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -157,8 +158,9 @@ func (u *Upstream) cacheStart() (st httpd.Status, done bool) {
 			}
 			return 0, false
 		case cache.Updating:
-			now := time.Now().Unix()
-			if c.UseStale.Get()&FtUpdating != 0 || e.Header.ValidSec+e.Header.UpdatingSec >= now {
+			// a background update goes upstream whatever another request
+			// does with the entry
+			if !r.Background() && u.staleUpdating() {
 				cr.status = cacheUpdating
 				if st, ok := u.cacheServe(); ok {
 					return st, true
@@ -168,8 +170,27 @@ func (u *Upstream) cacheStart() (st httpd.Status, done bool) {
 			cr.status = cacheExpired
 		case cache.Stale:
 			cr.status = cacheExpired
+			if c.Background.Get() && !r.Background() && u.staleUpdating() {
+				// served stale now, updated by a background subrequest
+				// once the response went out
+				// (ngx_http_upstream_cache_background_update)
+				cr.status = cacheStale
+				st, ok := u.cacheServe()
+				if !ok {
+					return 0, false
+				}
+				if _, rc := r.Subrequest(r.URI, r.Args, httpd.SubrequestBackground|httpd.SubrequestClone, nil); rc == httpd.Error {
+					return httpd.Error, true
+				}
+				return st, true
+			}
 		case cache.Scarce:
 			cr.cacheable = false
+		case cache.Error:
+			// an intercepted error cached: error_page handles it again
+			// (the default case of ngx_http_upstream_cache)
+			cr.status = cacheHit
+			return httpd.Status(e.Error), true
 		}
 		break
 	}
@@ -177,6 +198,15 @@ func (u *Upstream) cacheStart() (st httpd.Status, done bool) {
 		cr.cacheable = false
 	}
 	return 0, false
+}
+
+// staleUpdating reports whether the expired entry found may answer while
+// it is updated: proxy_cache_use_stale updating, or within its
+// stale-while-revalidate time (nginx's c->stale_updating).
+func (u *Upstream) staleUpdating() bool {
+	cr := u.cache
+	return cr.conf.UseStale.Get()&FtUpdating != 0 ||
+		addSec(cr.e.Header.ValidSec, cr.e.Header.UpdatingSec) >= time.Now().Unix()
 }
 
 // cacheServe answers from the entry found; ok false means its head was
@@ -340,7 +370,7 @@ func (u *Upstream) cacheHeaders() {
 				case n == 0:
 					cr.cacheable = false
 				default:
-					cr.validSec = now + n
+					cr.validSec = addSec(now, n)
 					cr.noCache, cr.expired = false, false
 				}
 				continue
@@ -413,7 +443,7 @@ func (u *Upstream) cacheControl(v string, xae bool, now int64) {
 				cr.noCache = true
 				return
 			}
-			cr.validSec = now + n
+			cr.validSec = addSec(now, n)
 			cr.expired = false
 		}
 	}
@@ -436,27 +466,36 @@ func (u *Upstream) cacheControl(v string, xae bool, now int64) {
 }
 
 // deltaSeconds parses the digits of a delta-seconds value up to a
-// separator (ngx_http_upstream_process_delta_seconds).
+// separator (ngx_http_upstream_process_delta_seconds): a value too large
+// for an int64 is the largest one, no digits at all is 0, any other
+// character fails.
 func deltaSeconds(s string) (int64, bool) {
 	var n int64
-	i := 0
-	for ; i < len(s); i++ {
+	for i := 0; i < len(s); i++ {
 		ch := s[i]
-		if ch == ',' || ch == ';' || ch == ' ' || ch == '\t' {
+		if ch == ',' || ch == ';' || ch == ' ' {
 			break
 		}
 		if ch < '0' || ch > '9' {
 			return 0, false
 		}
-		if n > (1<<62)/10 {
-			return 0, false
+		d := int64(ch - '0')
+		if n > (math.MaxInt64-d)/10 {
+			// the rest must not fail: nginx stops at the overflow
+			return math.MaxInt64, true
 		}
-		n = n*10 + int64(ch-'0')
-	}
-	if i == 0 {
-		return 0, false
+		n = n*10 + d
 	}
 	return n, true
+}
+
+// addSec is t plus n seconds, the largest time instead of an overflow
+// (nginx's ngx_min(ngx_time() + n, NGX_MAX_INT_T_VALUE)).
+func addSec(t, n int64) int64 {
+	if n > math.MaxInt64-t {
+		return math.MaxInt64
+	}
+	return t + n
 }
 
 func atoi(s string) (int64, bool) {
@@ -468,6 +507,33 @@ func atoi(s string) (int64, bool) {
 		return 0, false
 	}
 	return n, true
+}
+
+// cacheError caches an upstream error status handed to error_page, for
+// the validity the response gave (Cache-Control, X-Accel-Expires, Expires)
+// or else cache_valid; a request finding it is answered with the status
+// until then (the cache part of ngx_http_upstream_intercept_errors).
+func (u *Upstream) cacheError(status int) {
+	cr := u.cache
+	if cr == nil {
+		return
+	}
+	if cr.noCache || cr.expired {
+		cr.cacheable = false
+	}
+	if cr.cacheable {
+		valid := cr.validSec
+		if valid == 0 {
+			if d := cr.conf.validFor(status); d > 0 {
+				valid = time.Now().Unix() + int64(d/time.Second)
+				cr.validSec = valid
+			}
+		}
+		if valid != 0 {
+			cr.e.Fail(status, valid)
+		}
+	}
+	cr.e.Release()
 }
 
 // cacheTestNext serves an expired entry instead of an error status listed
@@ -516,7 +582,7 @@ func (u *Upstream) cacheStaleOnError(ft uint32) (httpd.Status, bool) {
 	if cr == nil || cr.status != cacheExpired || cr.e.File == nil {
 		return 0, false
 	}
-	staleError := cr.e.Header.ValidSec+cr.e.Header.ErrorSec >= time.Now().Unix()
+	staleError := addSec(cr.e.Header.ValidSec, cr.e.Header.ErrorSec) >= time.Now().Unix()
 	if cr.conf.UseStale.Get()&ft == 0 && !staleError {
 		return 0, false
 	}
@@ -549,12 +615,9 @@ func (u *Upstream) cacheRevalidate() httpd.Status {
 	cr := u.cache
 	c := cr.conf
 	now := time.Now().Unix()
+	// the validity the 304 gave, else the stored head's own, else
+	// cache_valid for the stored status (ngx_http_upstream_test_next)
 	valid, updating, errSec := cr.validSec, cr.updatingSec, cr.errorSec
-	if valid == 0 {
-		if d := c.validFor(u.HeadersIn.StatusN); d > 0 {
-			valid = now + int64(d/time.Second)
-		}
-	}
 	u.releaseConn()
 	u.closeConn()
 	if re, ok := u.Proto.(Reiniter); ok {
@@ -567,8 +630,14 @@ func (u *Upstream) cacheRevalidate() httpd.Status {
 	cr.cacheable = false
 	st, invalid := u.cacheSend(func() {
 		if valid == 0 {
-			// the stored response's own status decides (cache_valid for
-			// 200)
+			// the stored head, parsed again, gives its validity as when
+			// it was stored (nginx's header handlers run as
+			// ngx_http_upstream_cache_send parses it)
+			u.cacheHeaders()
+			valid, updating, errSec = cr.validSec, cr.updatingSec, cr.errorSec
+		}
+		if valid == 0 {
+			// its status then (cache_valid for 200)
 			if d := c.validFor(u.HeadersIn.StatusN); d > 0 {
 				valid = now + int64(d/time.Second)
 			}
@@ -684,9 +753,13 @@ func (u *Upstream) cacheFinalize(rc int) {
 	if w := cr.w; w != nil {
 		cr.w = nil
 		if rc == 0 && u.Length == 0 && !cr.wfailed {
-			length := u.HeadersIn.ContentLengthN
-			if u.HeadersIn.Chunked || u.R.HTTPVersion == 9 {
-				length = -1
+			// a body its framing ended is complete as it is (no body at
+			// all for a HEAD sent upstream, whatever Content-Length said);
+			// one the close ended must have the length announced
+			// (ngx_http_upstream_process_request)
+			length := int64(-1)
+			if u.closeEnded && !u.HeadersIn.Chunked && u.R.HTTPVersion != 9 {
+				length = u.HeadersIn.ContentLengthN
 			}
 			if err := w.Commit(length); err != nil {
 				u.R.Log().Logf(errlog.Crit, u.R, nil, "%s", err)
@@ -714,31 +787,52 @@ func cacheKey(r *httpd.Request, c *CacheConf) string {
 }
 
 // variantOf returns the function computing the request's variant for a
-// Vary value (ngx_http_file_cache_vary).
+// Vary value (ngx_http_file_cache_vary and ..._vary_header): the key, then
+// for each name Vary lists (split at spaces and commas, in lower case) the
+// values of the request's fields of that name joined with commas; the
+// values of Accept-Charset, Accept-Encoding and Accept-Language are taken
+// token by token (split at spaces and commas), so that whitespace and empty
+// elements do not make another variant.
 func variantOf(r *httpd.Request, key string) func(string) [16]byte {
 	return func(vary string) [16]byte {
 		h := md5.New()
 		h.Write([]byte(key))
-		for _, name := range strings.Split(vary, ",") {
-			name = strings.ToLower(strings.TrimSpace(name))
-			if name == "" {
-				continue
-			}
+		for _, name := range strings.FieldsFunc(strings.ToLower(vary), varySep) {
 			h.Write([]byte(name))
 			h.Write([]byte{':'})
+			normalize := name == "accept-charset" || name == "accept-encoding" || name == "accept-language"
+			multiple := false
 			for _, f := range r.In.List {
-				if !f.Deleted && strings.EqualFold(f.Key, name) {
+				if f.Deleted || !strings.EqualFold(f.Key, name) {
+					continue
+				}
+				if !normalize {
+					if multiple {
+						h.Write([]byte{','})
+					}
 					h.Write([]byte(f.Value))
-					h.Write([]byte{','})
+					multiple = true
+					continue
+				}
+				for _, tok := range strings.FieldsFunc(f.Value, varySep) {
+					if multiple {
+						h.Write([]byte{','})
+					}
+					h.Write([]byte(tok))
+					multiple = true
 				}
 			}
-			h.Write([]byte{'\n'})
+			h.Write([]byte("\r\n"))
 		}
 		var v [16]byte
 		copy(v[:], h.Sum(nil))
 		return v
 	}
 }
+
+// varySep separates the names of Vary and the tokens of the Accept-*
+// fields it normalizes.
+func varySep(c rune) bool { return c == ' ' || c == ',' }
 
 // testPredicates reports whether any value is non-empty and not "0"
 // (ngx_http_test_predicates answering NGX_DECLINED).

@@ -126,6 +126,7 @@ func (u *Upstream) interceptErrors() (httpd.Status, bool) {
 					}
 				}
 			}
+			u.cacheError(status)
 			u.state.Status = status
 			return u.finalize(status), true
 		}

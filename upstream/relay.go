@@ -153,6 +153,7 @@ func (u *Upstream) readFailed(err error, call string) int {
 			// Length -1 says the same, as nginx's u->length == -1)
 			u.Length = 0
 			u.Keepalive = false
+			u.closeEnded = true
 			return 0
 		}
 		u.Logf(errlog.Error, nil, "upstream prematurely closed connection")

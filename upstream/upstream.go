@@ -83,6 +83,9 @@ type Upstream struct {
 	headerSent bool
 	received   bool
 	finalized  bool
+	// closeEnded: the body ended with the connection's close (nginx's
+	// p->upstream_eof with p->length -1), not by its own framing
+	closeEnded bool
 	ctx        *reqCtx
 	bodyBuf    []byte
 	// log is the context of upstream log lines: the request, or a fixed
@@ -352,6 +355,7 @@ func (u *Upstream) reinit() {
 	u.Keepalive = false
 	u.Upgrade = false
 	u.sent, u.sentAll, u.received = false, false, false
+	u.closeEnded = false
 	u.Buffering = u.Conf.Buffering.Get()
 	u.R.Out.List = u.R.Out.List[:0]
 }

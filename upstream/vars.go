@@ -51,16 +51,27 @@ var Module = &httpd.Module{
 }
 
 func stateOf(r *httpd.Request) *reqCtx {
-	ctx, _ := r.Main.UpstreamStates.(*reqCtx)
+	ctx, _ := statesOwner(r).UpstreamStates.(*reqCtx)
 	return ctx
 }
 
+// statesOwner is the request whose record r's exchanges join: the main
+// request, or a background subrequest itself (the cache update it makes
+// is none of the main request's $upstream_* values).
+func statesOwner(r *httpd.Request) *httpd.Request {
+	if r.Background() {
+		return r
+	}
+	return r.Main
+}
+
 func requestCtx(r *httpd.Request) *reqCtx {
-	ctx, _ := r.Main.UpstreamStates.(*reqCtx)
+	owner := statesOwner(r)
+	ctx, _ := owner.UpstreamStates.(*reqCtx)
 	if ctx == nil {
 		ctx = reqCtxPool.Get().(*reqCtx)
 		ctx.states = ctx.statesA[:0]
-		r.Main.UpstreamStates = ctx
+		owner.UpstreamStates = ctx
 		r.ReleaseAtEnd(ctx)
 	}
 	if len(ctx.states) > 0 {

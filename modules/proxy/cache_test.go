@@ -182,6 +182,15 @@ func TestProxyCache(t *testing.T) {
 				{req: "/m", status: 200, xcache: "MISS", body: "max-age", hits: 1},
 				{req: "/m", status: 200, xcache: "HIT", body: "max-age", hits: 1},
 			}},
+		// nginx 1.29.2 (proxy_cache_control.t): a max-age too large for
+		// the clock is the largest validity, not an error
+		{name: "cached by a max-age that overflows",
+			routes: map[string]string{"/o": ok200("overflow", "Cache-Control: max-age=9223372036854775808\r\n")},
+			extra:  `location /o { proxy_pass http://BACKEND; proxy_cache z; }`,
+			steps: []cacheStep{
+				{req: "/o", status: 200, xcache: "MISS", body: "overflow", hits: 1},
+				{req: "/o", status: 200, xcache: "HIT", body: "overflow", hits: 1},
+			}},
 		{name: "404 not cached without a valid time",
 			steps: []cacheStep{
 				{req: "/nf", status: 404, xcache: "MISS", body: "nf\n", hits: 1},
@@ -377,4 +386,142 @@ func TestProxyCacheSurvivesReload(t *testing.T) {
 	if r.Get("X-Cache") != "HIT" || string(r.Body) != "before reload" || cb.count("/a") != 1 {
 		t.Fatalf("after reload: %q %q, backend asked %d times\n%s", r.Get("X-Cache"), r.Body, cb.count("/a"), s.ErrorLog())
 	}
+}
+
+// TestProxyCacheBackgroundUpdate checks proxy_cache_background_update on
+// a keep-alive connection: the expired entry is answered (STALE) while the
+// update is still waiting for the backend, the update stores the new
+// response, and the access log line of the request served stale shows no
+// upstream exchange of the update (a background subrequest has its own
+// $upstream_* record, as in nginx).
+func TestProxyCacheBackgroundUpdate(t *testing.T) {
+	testutil.CheckLeaks(t)
+	release := make(chan struct{})
+	b := testutil.StartBackendFunc(t, func(i int) testutil.Script {
+		if i == 0 {
+			return testutil.Script{testutil.ReadRequest(), testutil.Write(ok200("v1",
+				"Cache-Control: stale-while-revalidate=4000000000\r\nX-Accel-Expires: @1\r\n"))}
+		}
+		return testutil.Script{testutil.ReadRequest(), testutil.Func(func(c *testutil.BackendConn) error {
+			<-release
+			_, err := c.Write([]byte(ok200("v2", "X-Accel-Expires: 3600\r\n")))
+			return err
+		})}
+	})
+	conf := `
+daemon off;
+error_log %%PREFIX%%/error.log info;
+events {}
+http {
+    proxy_cache_path %%PREFIX%%/cache levels=1:2 keys_zone=z:1m;
+    proxy_temp_path %%PREFIX%%/proxy_temp;
+    log_format st "$request_uri $upstream_cache_status [$upstream_addr] [$upstream_status]";
+    access_log %%PREFIX%%/access.log st;
+    server {
+        listen 127.0.0.1:%%PORT_A%%;
+        add_header X-Cache $upstream_cache_status;
+        location / { proxy_pass http://` + b.Addr() + `; proxy_cache z; proxy_cache_background_update on; }
+    }
+}
+`
+	s := servertest.Start(t, conf)
+	c := testutil.Dial(t, s.Addr("A"))
+	defer c.Close()
+	ka := "GET /b HTTP/1.1\r\nHost: localhost\r\n\r\n"
+	steps := []struct {
+		xcache, body string
+	}{
+		{"MISS", "v1"},
+		{"STALE", "v1"}, // answered while the update waits for the backend
+	}
+	for i, st := range steps {
+		if err := c.WriteString(ka); err != nil {
+			t.Fatal(err)
+		}
+		r, err := c.ReadResponse()
+		if err != nil {
+			close(release)
+			t.Fatalf("step %d: %v", i, err)
+		}
+		if r.Get("X-Cache") != st.xcache || string(r.Body) != st.body {
+			close(release)
+			t.Fatalf("step %d: X-Cache %q body %q, want %q %q", i, r.Get("X-Cache"), r.Body, st.xcache, st.body)
+		}
+	}
+	if !b.WaitRequests(2, 5*time.Second) {
+		t.Fatal("the background update did not reach the backend")
+	}
+	close(release)
+	// the connection serves its next request once the update finished
+	if err := c.WriteString(ka); err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.ReadResponse()
+	if err != nil || r.Get("X-Cache") != "HIT" || string(r.Body) != "v2" {
+		t.Fatalf("after the update: %v %q %q, want HIT v2\n%s", err, r.Get("X-Cache"), r.Body, s.ErrorLog())
+	}
+	c.Close()
+	log := waitAccessLog(t, s, 3)
+	want := []string{"/b MISS [" + b.Addr() + "] [200]", "/b STALE [-] [-]", "/b HIT [-] [-]"}
+	if strings.Join(log, "\n") != strings.Join(want, "\n") {
+		t.Errorf("access log:\n%s\nwant:\n%s", strings.Join(log, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestProxyCacheBackgroundUpdateInInclude checks a stale entry included by
+// SSI: the page is complete while the background update waits for the
+// backend (nginx-tests' proxy_cache_use_stale.t 's-w-r - not blocked in
+// subrequest'); the update then stores the new response.
+func TestProxyCacheBackgroundUpdateInInclude(t *testing.T) {
+	testutil.CheckLeaks(t)
+	release := make(chan struct{})
+	b := testutil.StartBackendFunc(t, func(i int) testutil.Script {
+		if i == 0 {
+			return testutil.Script{testutil.ReadRequest(), testutil.Write(ok200("v1",
+				"Cache-Control: stale-while-revalidate=4000000000\r\nX-Accel-Expires: @1\r\n"))}
+		}
+		return testutil.Script{testutil.ReadRequest(), testutil.Func(func(c *testutil.BackendConn) error {
+			<-release
+			_, err := c.Write([]byte(ok200("v2", "X-Accel-Expires: 3600\r\n")))
+			return err
+		})}
+	})
+	s := servertest.Start(t, cacheConf(b.Addr(), `
+        location = /page { ssi on; default_type text/html; return 200 '[<!--#include virtual="/inc" -->]'; }
+        location /inc { proxy_pass http://BACKEND; proxy_cache z; proxy_cache_background_update on; }`))
+	c := testutil.Dial(t, s.Addr("A"))
+	defer c.Close()
+	page := "GET /page HTTP/1.1\r\nHost: localhost\r\n\r\n"
+	for i, want := range []string{"[v1]", "[v1]"} {
+		if err := c.WriteString(page); err != nil {
+			t.Fatal(err)
+		}
+		r, err := c.ReadResponse()
+		if err != nil || string(r.Body) != want {
+			close(release)
+			t.Fatalf("page %d: %v %q, want %q", i, err, r, want)
+		}
+	}
+	close(release)
+	if err := c.WriteString(page); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := c.ReadResponse(); err != nil || string(r.Body) != "[v2]" {
+		t.Fatalf("after the update: %v %q, want [v2]\n%s", err, r, s.ErrorLog())
+	}
+}
+
+// waitAccessLog waits for n lines in the server's access.log.
+func waitAccessLog(t *testing.T, s *servertest.Server, n int) []string {
+	t.Helper()
+	var lines []string
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		b, _ := os.ReadFile(filepath.Join(s.Prefix(), "access.log"))
+		lines = strings.Split(strings.TrimSpace(string(b)), "\n")
+		if len(lines) >= n && lines[0] != "" {
+			return lines
+		}
+	}
+	t.Fatalf("access log: %q, want %d lines", lines, n)
+	return nil
 }
