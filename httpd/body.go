@@ -259,7 +259,7 @@ func (s *bodySource) recv(b []byte) (int, error) {
 		r.logf(errlog.Info, nil, "client prematurely closed connection")
 		return 0, errClientClosed
 	}
-	r.logf(errlog.Info, err, "recv() failed")
+	r.logf(errlog.Info, err, "%s failed", r.conn.readCall())
 	return 0, err
 }
 

@@ -43,6 +43,9 @@ type Config struct {
 	draining bool
 	drained  chan struct{}
 
+	// sslEnabled: the ssl module is compiled in ("listen ... ssl")
+	sslEnabled bool
+
 	// regexCaptures is the largest number of captures any regex of the
 	// configuration has, sizing per-request capture storage.
 	regexCaptures int
@@ -59,6 +62,8 @@ type Server struct {
 	Named map[string]*Location
 	// Listens are the listen directives of this server.
 	Listens []*Listen
+	// tls is the server's TLS settings (the ssl module's SetTLS)
+	tls     *ServerTLS
 	cfg     *Config
 	file    string
 	line    int

@@ -2,6 +2,7 @@ package httpd
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -26,9 +27,13 @@ var errTimedOut = syscall.ETIMEDOUT
 
 // conn is one client connection and its goroutine.
 type conn struct {
-	cf     *Config
-	addr   *addrConf
+	cf   *Config
+	addr *addrConf
+	// nc is what requests are read from and responses written to: the
+	// socket, or the TLS connection over it once the handshake is done
+	// (changed under mu); tcp is always the socket.
 	nc     net.Conn
+	tcp    net.Conn
 	raw    syscall.RawConn
 	number uint64
 	start  time.Time
@@ -51,6 +56,22 @@ type conn struct {
 	// been read yet
 	pp        *proxyproto.Header
 	ppPending bool
+	// sslPending: the address is "listen ... ssl" and the handshake (or
+	// the plain HTTP that replaces it) has not started. tlsConn and
+	// tlsInfo are set once a handshake succeeded.
+	sslPending bool
+	tlsConn    *tls.Conn
+	tlsInfo    *TLSInfo
+	// hello, sniServer, sniHost, sniRegex and rejected are set by the
+	// handshake's server choice (addrConf.sni): the server the SNI name
+	// chose (nil when none), the validated name, the regex that matched it
+	sniServer *Server
+	sniHost   string
+	sniRegex  *Regex
+	rejected  bool
+	hello     helloInfo
+	// sslBuffer is ssl_buffer_size of the server chosen for the handshake
+	sslBuffer int
 	localIP   string
 	localPort int
 
@@ -138,13 +159,17 @@ var activePool = sync.Pool{New: func() any { return new(active) }}
 // It returns false, without touching the connection, when the
 // configuration already retires (see core.Socket.Handle).
 func (cf *Config) serve(nc net.Conn, a *addrConf) bool {
-	c := &conn{cf: cf, addr: a.forConn(nc), nc: nc, start: time.Now(), fresh: true}
+	c := &conn{cf: cf, addr: a.forConn(nc), nc: nc, tcp: nc, start: time.Now(), fresh: true}
 	if !cf.track(c) {
 		return false
 	}
 	c.number = connSerial.Add(1)
 	c.ppPending = c.addr.proxyProto
 	c.init()
+	if c.addr.ssl {
+		// no raw reads and no parking: the bytes belong to TLS
+		c.sslPending, c.raw = true, nil
+	}
 	c.waitTimeout = c.addr.def.CoreSrv().ClientHeaderTimeout.Get()
 	c.run()
 	return true
@@ -208,6 +233,8 @@ func (c *conn) LogConn() uint64 { return c.number }
 func (c *conn) AppendLogContext(b []byte) []byte {
 	if c.ppPending {
 		b = append(b, " while reading PROXY protocol, client: "...)
+	} else if c.sslPending {
+		b = append(b, " while SSL handshaking, client: "...)
 	} else {
 		b = append(b, " while waiting for request, client: "...)
 	}
@@ -274,7 +301,7 @@ func (c *conn) drain() {
 	c.mu.Lock()
 	c.drainFlag = true
 	if c.idle {
-		c.nc.SetReadDeadline(time.Now())
+		c.tcp.SetReadDeadline(time.Now())
 	}
 	parked := c.parked && !c.fresh
 	c.mu.Unlock()
@@ -297,7 +324,7 @@ func (c *conn) abort() {
 		go c.finish()
 		return
 	}
-	c.nc.Close()
+	c.tcp.Close()
 }
 
 // context returns the connection's context, made on first need.
@@ -383,6 +410,17 @@ func (c *conn) run() {
 				continue
 			}
 		}
+		if c.sslPending {
+			ok := c.handshake()
+			c.sslPending = false
+			if !ok {
+				c.finish()
+				return
+			}
+			if c.pos == c.last {
+				continue
+			}
+		}
 		c.requests++
 		if c.requests == 1 {
 			c.mu.Lock()
@@ -435,7 +473,11 @@ func (c *conn) finish() {
 	if c.parkKey != 0 {
 		parker().unregister(c)
 	}
-	c.nc.Close()
+	if c.tlsConn != nil {
+		c.closeTLS()
+	} else {
+		c.nc.Close()
+	}
 	c.cf.untrack(c)
 }
 
@@ -596,6 +638,10 @@ func (c *conn) readIn() bool {
 	c.pos, c.last = 0, 0
 	n, err := c.nc.Read(c.in)
 	if n == 0 || err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			c.timedOutIdle()
+			return false
+		}
 		c.logReadFailure(err)
 		return false
 	}
@@ -607,10 +653,12 @@ func (c *conn) readIn() bool {
 // found EOF (err nil or io.EOF) or failed.
 func (c *conn) logReadFailure(err error) {
 	switch {
+	case (err == nil || errors.Is(err, io.EOF)) && c.sslPending:
+		c.cf.Cycle.Log.Logf(errlog.Info, c, nil, "client closed connection")
 	case err == nil || errors.Is(err, io.EOF):
 		c.logClosedIdle(nil)
 	case c.requests == 0:
-		c.cf.Cycle.Log.Logf(errlog.Info, c, err, "recv() failed")
+		c.cf.Cycle.Log.Logf(errlog.Info, c, err, "%s failed", c.readCall())
 	default:
 		c.logClosedIdle(err)
 	}
@@ -652,7 +700,7 @@ func (c *conn) waitData(timeout time.Duration) bool {
 func (c *conn) closeConnection(r *Request) {
 	if c.failed || c.timedOut {
 		if c.timedOut && r.Loc != nil && r.Loc.core.ResetTimedout.Get() {
-			if tc, ok := c.nc.(*net.TCPConn); ok {
+			if tc, ok := c.tcp.(*net.TCPConn); ok {
 				tc.SetLinger(0)
 			}
 		}
@@ -677,7 +725,14 @@ func (c *conn) closeConnection(r *Request) {
 // sends, for lingering_time at most, so that the client sees the response
 // rather than a reset (ngx_http_set_lingering_close).
 func (c *conn) lingeringClose(cl *CoreLocConf) {
-	tc, ok := c.nc.(interface{ CloseWrite() error })
+	if c.tlsConn != nil {
+		// the close_notify alert first, as ngx_ssl_shutdown sends it
+		c.tlsConn.SetWriteDeadline(time.Now().Add(cl.LingeringTimeout.Get()))
+		if err := c.tlsConn.CloseWrite(); err != nil {
+			return
+		}
+	}
+	tc, ok := c.tcp.(interface{ CloseWrite() error })
 	if !ok {
 		return
 	}

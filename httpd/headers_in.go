@@ -226,7 +226,27 @@ func parseOffset(s string) (int64, bool) {
 // setVirtualServer picks the server for host among those of the
 // connection's address (ngx_http_set_virtual_server).
 func (r *Request) setVirtualServer(host string) {
-	if s := r.conn.addr.names.find(r, host); s != nil {
+	c := r.conn
+	if c.sniServer != nil {
+		// the server the TLS handshake's name chose stays for that name;
+		// another name that matches no server goes to the address's
+		// default server, not to the handshake's
+		if host == c.sniHost {
+			if c.sniRegex != nil {
+				r.RegexExec(c.sniRegex, host)
+			}
+			return
+		}
+		s := c.addr.names.find(r, host)
+		if s == nil {
+			s = c.addr.def
+		}
+		r.Srv = s
+		r.Loc = s.Loc
+		r.log = s.Loc.core.ErrorLog
+		return
+	}
+	if s := c.addr.names.find(r, host); s != nil {
 		r.Srv = s
 		r.Loc = s.Loc
 		r.log = s.Loc.core.ErrorLog

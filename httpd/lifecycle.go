@@ -12,6 +12,9 @@ import (
 // request (ngx_http_create_request).
 func (c *conn) newRequest(r *Request) {
 	srv := c.addr.def
+	if c.sniServer != nil {
+		srv = c.sniServer
+	}
 	r.Config = c.cf
 	r.Srv = srv
 	r.Loc = srv.Loc
@@ -57,6 +60,11 @@ func (r *Request) readAndProcess() {
 			r.Finalize(st)
 			return
 		}
+	}
+	if r.conn.addr.ssl && r.conn.tlsConn == nil {
+		r.logf(errlog.Info, nil, "client sent plain HTTP request to HTTPS port")
+		r.Finalize(497)
+		return
 	}
 	r.handler()
 }

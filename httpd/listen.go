@@ -1,6 +1,7 @@
 package httpd
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net"
 	"os"
@@ -33,7 +34,9 @@ type Listen struct {
 	// option.
 	KeepAlive  *core.KeepAlive
 	ProxyProto bool
-	text       string
+	// SSL is the "ssl" parameter: connections start with a TLS handshake.
+	SSL  bool
+	text string
 	file       string
 	line       int
 }
@@ -188,7 +191,10 @@ func listenOption(c *conf.Cmd, l *Listen, a string) error {
 	case a == "proxy_protocol":
 		l.ProxyProto = true
 	case a == "ssl":
-		return c.Errorf("the \"ssl\" parameter requires ngx_http_ssl_module")
+		if !ConfigOf(c).sslEnabled {
+			return c.Errorf(sslNotEnabled)
+		}
+		l.SSL = true
 	case a == "http2":
 		return c.Errorf("the \"http2\" parameter requires ngx_http_v2_module")
 	case a == "quic":
@@ -339,6 +345,11 @@ type addrConf struct {
 	// proxyProto: connections open with a PROXY protocol header (any of
 	// the address's listens said proxy_protocol, as nginx merges it)
 	proxyProto bool
+	// ssl: connections start with a TLS handshake (any of the address's
+	// listens said ssl, as nginx merges it); tlsConfig picks each
+	// handshake's server
+	ssl       bool
+	tlsConfig *tls.Config
 	// specific maps local IPs to their own conf when a wildcard socket
 	// serves addresses configured without "bind".
 	specific map[string]*addrConf
@@ -366,6 +377,7 @@ func (cf *Config) buildAddrs() error {
 				}
 			}
 			a.proxyProto = a.proxyProto || l.ProxyProto
+			a.ssl = a.ssl || l.SSL
 			for _, o := range a.servers {
 				if o == s {
 					return &conf.Error{File: l.file, Line: l.line, Msg: "a duplicate listen " + l.addrText()}
@@ -385,6 +397,12 @@ func (cf *Config) buildAddrs() error {
 			a.def = a.servers[0]
 		}
 		a.names = buildNames(cf, a)
+		if a.ssl {
+			if err := cf.checkSSL(a); err != nil {
+				return err
+			}
+			a.tlsConfig = a.serverConfig()
+		}
 	}
 	// Addresses of a port that has a wildcard listen are served by the
 	// wildcard socket unless they asked for their own (bind and options).

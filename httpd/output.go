@@ -279,7 +279,11 @@ func (r *Request) writeHeader() Status {
 		out.List[out.Location].Deleted = true
 		b = append(b, "Location: "...)
 		start := len(b)
-		b = append(b, "http://"...)
+		if r.conn.tlsConn != nil {
+			b = append(b, "https://"...)
+		} else {
+			b = append(b, "http://"...)
+		}
 		b = r.appendRedirectHost(b)
 		b = append(b, loc...)
 		// the absolute form is what $sent_http_location logs
@@ -337,7 +341,11 @@ func (r *Request) appendRedirectHost(b []byte) []byte {
 		b = append(b, r.conn.localHost()...)
 	}
 	if cl.PortInRedirect.Get() {
-		if p := r.conn.localPort; p != 80 && p != 0 {
+		def := 80
+		if r.conn.tlsConn != nil {
+			def = 443
+		}
+		if p := r.conn.localPort; p != def && p != 0 {
 			b = append(b, ':')
 			b = strconv.AppendInt(b, int64(p), 10)
 		}
@@ -479,7 +487,9 @@ func (r *Request) writeBufs(bufs [][]byte, timeout time.Duration) bool {
 	cn.setWriteDeadline(timeout)
 	var n int64
 	var err error
-	if len(bufs) == 1 {
+	if cn.tlsConn != nil {
+		n, err = cn.writeTLS(bufs)
+	} else if len(bufs) == 1 {
 		var k int
 		k, err = cn.nc.Write(bufs[0])
 		n = int64(k)
@@ -566,7 +576,17 @@ func (r *Request) writeFile(p *Piece, timeout time.Duration) bool {
 		return true
 	}
 	cn.setWriteDeadline(timeout)
-	n, err := io.Copy(cn.nc, io.LimitReader(p.File, p.N))
+	var n int64
+	var err error
+	if cn.tlsConn != nil {
+		// no sendfile through TLS: the file is read into a buffer of
+		// ssl_buffer_size and written through the TLS writer
+		b := getTLSBuf(cn.sslBuffer)
+		n, err = io.CopyBuffer(tlsWriter{cn.nc}, io.LimitReader(p.File, p.N), *b)
+		putTLSBuf(b)
+	} else {
+		n, err = io.Copy(cn.nc, io.LimitReader(p.File, p.N))
+	}
 	r.BytesSent += n
 	if err != nil || n != p.N {
 		if err == nil {
@@ -589,6 +609,10 @@ func (r *Request) writeFailed(err error) {
 		return
 	}
 	if err != nil {
-		r.Log().Logf(errlog.Info, r, err, "writev() failed")
+		call := "writev()"
+		if cn.tlsConn != nil {
+			call = "SSL_write()"
+		}
+		r.Log().Logf(errlog.Info, r, err, "%s failed", call)
 	}
 }

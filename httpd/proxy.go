@@ -160,7 +160,7 @@ func (s *BodyStream) next(wait bool) ([]byte, error) {
 					r.logf(errlog.Info, nil, "client prematurely closed connection")
 					err = errClientClosed
 				} else {
-					r.logf(errlog.Info, err, "recv() failed")
+					r.logf(errlog.Info, err, "%s failed", r.conn.readCall())
 				}
 				return nil, s.fail(err)
 			}

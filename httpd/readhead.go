@@ -190,7 +190,7 @@ func (r *Request) readMore(lineStart int) Status {
 		c.failed = true
 		r.terminate(400)
 	default:
-		r.logf(errlog.Info, err, "recv() failed")
+		r.logf(errlog.Info, err, "%s failed", c.readCall())
 		c.failed = true
 		r.terminate(400)
 	}

@@ -114,6 +114,37 @@ func buildNames(cf *Config, a *addrConf) *nameTable {
 
 // find returns the server for a (lowercased, validated) host, or nil.
 func (t *nameTable) find(r *Request, host string) *Server {
+	if s := t.findNamed(host); s != nil {
+		return s
+	}
+	if host != "" {
+		for _, sn := range t.regexes {
+			if r.RegexExec(sn.regex, host) {
+				return sn.srv
+			}
+		}
+	}
+	return nil
+}
+
+// findSNI is find for a TLS handshake's server name, before any request:
+// a regex matches without captures; the one that matched is returned so
+// that the request whose Host is the same name can take its captures
+// (ngx_http_find_virtual_server with r == NULL).
+func (t *nameTable) findSNI(host string) (*Server, *Regex) {
+	if s := t.findNamed(host); s != nil {
+		return s, nil
+	}
+	for _, sn := range t.regexes {
+		if sn.regex.re.MatchString(host) {
+			return sn.srv, sn.regex
+		}
+	}
+	return nil, nil
+}
+
+// findNamed looks host up among the exact and wildcard names.
+func (t *nameTable) findNamed(host string) *Server {
 	if s := t.exact[host]; s != nil {
 		return s
 	}
@@ -140,13 +171,6 @@ func (t *nameTable) find(r *Request, host string) *Server {
 				if s := t.tail[host[:i]]; s != nil {
 					return s
 				}
-			}
-		}
-	}
-	if host != "" {
-		for _, sn := range t.regexes {
-			if r.RegexExec(sn.regex, host) {
-				return sn.srv
 			}
 		}
 	}

@@ -79,8 +79,18 @@ func (vr *varRegistry) addCore() {
 		return strconv.Itoa(r.conn.localPort), true
 	}, 0)
 	add("server_protocol", func(r *Request, _ string, _ int) (string, bool) { return r.Protocol, true }, 0)
-	add("scheme", func(r *Request, _ string, _ int) (string, bool) { return "http", true }, 0)
-	add("https", func(r *Request, _ string, _ int) (string, bool) { return "", true }, 0)
+	add("scheme", func(r *Request, _ string, _ int) (string, bool) {
+		if r.conn.tlsConn != nil {
+			return "https", true
+		}
+		return "http", true
+	}, 0)
+	add("https", func(r *Request, _ string, _ int) (string, bool) {
+		if r.conn.tlsConn != nil {
+			return "on", true
+		}
+		return "", true
+	}, 0)
 	add("request_uri", func(r *Request, _ string, _ int) (string, bool) { return r.UnparsedURI, true }, 0)
 	// not found when the request line could not be parsed; found (maybe
 	// empty) once it was, even when its URI was then rejected

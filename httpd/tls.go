@@ -1,0 +1,310 @@
+package httpd
+
+import (
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"time"
+
+	"github.com/sluicehq/sluice/conf"
+	"github.com/sluicehq/sluice/errlog"
+)
+
+// Server-side TLS ("listen ... ssl"), the framework's half of nginx's
+// ngx_http_ssl_module: the ssl module builds each server's tls.Config from
+// its directives (SetTLS); the framework runs the handshake after the
+// PROXY protocol header and before the first request, chooses the virtual
+// server by SNI as ngx_http_ssl_servername does, answers plain HTTP sent
+// to the port with 497, and serves the connection's requests through the
+// TLS connection. A TLS connection takes the generic paths: it is never
+// parked in the epoll set (c.raw is nil) and files are copied through the
+// TLS writer rather than sent with sendfile.
+
+// ServerTLS is a server's TLS settings, as the ssl module made them.
+type ServerTLS struct {
+	// Config holds the server's certificates, protocols, ciphers and
+	// session settings; nil when the server has no certificates of its
+	// own (a connection it is chosen for by SNI keeps the default
+	// server's, as in nginx).
+	Config *tls.Config
+	// Reject is ssl_reject_handshake on: a handshake that reaches the
+	// server is refused with an unrecognized_name alert.
+	Reject bool
+	// BufferSize is ssl_buffer_size: the most response bytes gathered
+	// into one write (one TLS record or a few) on the connection.
+	BufferSize int
+}
+
+// SetTLS gives the server its TLS settings (the ssl module, when merging).
+func (s *Server) SetTLS(t *ServerTLS) { s.tls = t }
+
+// TLS returns the server's TLS settings, nil when it has none.
+func (s *Server) TLS() *ServerTLS { return s.tls }
+
+// EnableSSL lets "listen ... ssl" be used: the ssl module calls it before
+// the http block is read. Without it the parameter is nginx's error for a
+// build without ngx_http_ssl_module.
+func (cf *Config) EnableSSL() { cf.sslEnabled = true }
+
+// TLSInfo is what a TLS connection's handshake told: the negotiated state
+// and what the client offered ($ssl_* variables).
+type TLSInfo struct {
+	// State is the connection state after the handshake.
+	State tls.ConnectionState
+	// ServerName is the SNI name as the client sent it.
+	ServerName string
+	// Ciphers and Curves are the client's offers, in its order.
+	Ciphers []uint16
+	Curves  []tls.CurveID
+}
+
+// TLS returns the connection's TLS information, nil on a plain
+// connection.
+func (r *Request) TLS() *TLSInfo { return r.conn.tlsInfo }
+
+// sslNotEnabled is nginx's error for "ssl" without the module.
+const sslNotEnabled = "the \"ssl\" parameter requires ngx_http_ssl_module"
+
+// checkSSL checks the servers of every "listen ... ssl" address as
+// ngx_http_ssl_init does: the default server needs certificates, unless
+// it rejects handshakes, and then every server of the address must have
+// certificates or reject too.
+func (cf *Config) checkSSL(a *addrConf) error {
+	missing := func(s *Server) error {
+		return &conf.Error{NoPos: true, Msg: "no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive in " + s.file + ":" + itoa(s.line)}
+	}
+	d := a.def.tls
+	if d != nil && d.Config != nil {
+		return nil
+	}
+	if d == nil || !d.Reject {
+		return missing(a.def)
+	}
+	for _, s := range a.servers {
+		if t := s.tls; t == nil || (t.Config == nil && !t.Reject) {
+			return missing(s)
+		}
+	}
+	return nil
+}
+
+// serverConfig is the address's tls.Config: it has no certificates of its
+// own and picks the server's for each handshake (sni).
+func (a *addrConf) serverConfig() *tls.Config {
+	return &tls.Config{GetConfigForClient: a.sni}
+}
+
+// rejectConfig has no certificates: Go's handshake then fails with an
+// unrecognized_name alert, the one nginx sends for ssl_reject_handshake.
+var rejectConfig = &tls.Config{}
+
+// sni chooses the virtual server by the name the client sent
+// (ngx_http_ssl_servername) and returns that server's tls.Config, or the
+// default server's when the name matches none or the server has no
+// certificates of its own.
+func (a *addrConf) sni(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+	pc, ok := hello.Conn.(*preConn)
+	if !ok {
+		return nil, errors.New("not a sluice connection")
+	}
+	c := pc.c
+	c.hello = helloInfo{serverName: hello.ServerName, ciphers: hello.CipherSuites, curves: hello.SupportedCurves}
+	srv := a.def
+	if hello.ServerName != "" {
+		if host, ok := validateHost(hello.ServerName); ok && host != "" {
+			if s, re := a.names.findSNI(host); s != nil {
+				srv = s
+				c.sniServer, c.sniHost, c.sniRegex = s, string([]byte(host)), re
+			}
+		}
+	}
+	t := srv.tls
+	if t == nil || t.Config == nil {
+		t = a.def.tls
+	}
+	if st := srv.tls; st != nil && st.Reject {
+		c.rejected = true
+		return rejectConfig, nil
+	}
+	if t == nil || t.Config == nil {
+		// a default server that rejects, and the name chose none
+		c.rejected = true
+		return rejectConfig, nil
+	}
+	if srv.tls != nil && srv.tls.BufferSize > 0 {
+		c.sslBuffer = srv.tls.BufferSize
+	} else {
+		c.sslBuffer = t.BufferSize
+	}
+	return t.Config, nil
+}
+
+// helloInfo is what handshake's sni saw of the ClientHello.
+type helloInfo struct {
+	serverName string
+	ciphers    []uint16
+	curves     []tls.CurveID
+}
+
+// preConn is the connection under the TLS layer: the bytes the first read
+// already took (c.in) come first, then the socket's.
+type preConn struct {
+	net.Conn
+	pre []byte
+	c   *conn
+}
+
+func (p *preConn) Read(b []byte) (int, error) {
+	if len(p.pre) > 0 {
+		n := copy(b, p.pre)
+		p.pre = p.pre[n:]
+		return n, nil
+	}
+	return p.Conn.Read(b)
+}
+
+// handshake starts TLS on a connection of a "listen ... ssl" address
+// whose first bytes are in c.in (ngx_http_ssl_handshake): a first byte of
+// a TLS record (0x16) or of an SSLv2 hello (high bit) starts the
+// handshake, bounded by client_header_timeout; anything else is plain
+// HTTP, read as such and answered 497 (see readAndProcess). It returns
+// false when the connection is to close.
+func (c *conn) handshake() bool {
+	if b := c.in[c.pos]; b&0x80 == 0 && b != 0x16 {
+		return true
+	}
+	pc := &preConn{Conn: c.tcp, pre: append([]byte(nil), c.in[c.pos:c.last]...), c: c}
+	c.pos, c.last = 0, 0
+	tc := tls.Server(pc, c.addr.tlsConfig)
+	c.tcp.SetDeadline(time.Now().Add(c.addr.def.CoreSrv().ClientHeaderTimeout.Get()))
+	err := tc.Handshake()
+	c.tcp.SetDeadline(time.Time{})
+	if err != nil {
+		c.handshakeFailed(err)
+		return false
+	}
+	info := &TLSInfo{State: tc.ConnectionState(), ServerName: c.hello.serverName, Ciphers: c.hello.ciphers, Curves: c.hello.curves}
+	c.hello = helloInfo{}
+	if c.sslBuffer <= 0 {
+		c.sslBuffer = 16384
+	}
+	c.mu.Lock()
+	c.nc = tc
+	c.tlsConn = tc
+	c.tlsInfo = info
+	c.mu.Unlock()
+	return true
+}
+
+// handshakeFailed logs a failed handshake as nginx's ngx_ssl_handshake
+// does: a timeout as "client timed out", a peer that closed as "peer
+// closed connection in SSL handshake", an error of the client's at the
+// info level with OpenSSL's wording where one maps.
+func (c *conn) handshakeFailed(err error) {
+	c.failed = true
+	log := c.cf.Cycle.Log
+	var ne net.Error
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
+		c.timedOut = true
+		log.Logf(errlog.Info, c, errTimedOut, "client timed out")
+	case c.rejected:
+		log.Logf(errlog.Info, c, nil, "SSL_do_handshake() failed (SSL: error:0A0000EA:SSL routines::callback failed)")
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		log.Logf(errlog.Info, c, nil, "peer closed connection in SSL handshake")
+	default:
+		if se := sysErrno(err); se != nil {
+			log.Logf(errlog.Info, c, se, "SSL_do_handshake() failed")
+			return
+		}
+		text, lv := opensslError(err)
+		log.Logf(lv, c, nil, "SSL_do_handshake() failed (SSL: %s)", text)
+	}
+}
+
+// sslIO names the read and write calls in log lines: nginx's SSL_read()
+// and SSL_write() on a TLS connection.
+func (c *conn) readCall() string {
+	if c.tlsConn != nil {
+		return "SSL_read()"
+	}
+	return "recv()"
+}
+
+// writeTLS writes bufs through the TLS connection gathered into writes of
+// up to ssl_buffer_size, as nginx's ngx_ssl_send_chain fills its buffer:
+// one record for a head and a small body instead of one for each.
+func (c *conn) writeTLS(bufs [][]byte) (int64, error) {
+	size := c.sslBuffer
+	b := getTLSBuf(size)
+	defer putTLSBuf(b)
+	var n int64
+	fill := (*b)[:0]
+	flush := func() error {
+		k, err := c.nc.Write(fill)
+		n += int64(k)
+		fill = fill[:0]
+		return err
+	}
+	for _, p := range bufs {
+		for len(p) > 0 {
+			if len(fill) == 0 && len(p) >= size {
+				k, err := c.nc.Write(p)
+				n += int64(k)
+				if err != nil {
+					return n, err
+				}
+				p = nil
+				break
+			}
+			k := copy(fill[len(fill):size], p)
+			fill = fill[:len(fill)+k]
+			p = p[k:]
+			if len(fill) == size {
+				if err := flush(); err != nil {
+					return n, err
+				}
+			}
+		}
+	}
+	if len(fill) > 0 {
+		if err := flush(); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// closeTLS closes a TLS connection: with a close_notify alert after a
+// normal end, without one after an error or a timeout (nginx's
+// no_send_shutdown).
+func (c *conn) closeTLS() {
+	if c.failed || c.timedOut {
+		c.tcp.Close()
+		return
+	}
+	c.tlsConn.SetWriteDeadline(time.Now().Add(time.Second))
+	c.tlsConn.Close()
+}
+
+func itoa(n int) string {
+	var b [20]byte
+	i := len(b)
+	if n == 0 {
+		return "0"
+	}
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}
+
+// tlsWriter hides everything but Write, so that io.CopyBuffer uses its
+// buffer rather than a ReaderFrom of the connection.
+type tlsWriter struct{ w io.Writer }
+
+func (w tlsWriter) Write(b []byte) (int, error) { return w.w.Write(b) }
