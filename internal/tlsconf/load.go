@@ -1,0 +1,171 @@
+package tlsconf
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/sluicehq/sluice/errlog"
+)
+
+// ReadPasswords reads ssl_password_file: one passphrase per line, tried in
+// turn on an encrypted key.
+func ReadPasswords(file string) ([]string, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("open() \"%s\" failed (%v)", file, sysErr(err))
+	}
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		l = strings.TrimRight(l, "\r")
+		if l == "" {
+			continue
+		}
+		out = append(out, l)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("empty file \"%s\"", file)
+	}
+	return out, nil
+}
+
+// LoadCertificate loads a PEM certificate (the first block the server's
+// own, the rest its chain) and its PEM private key, as ssl_certificate and
+// ssl_certificate_key (or their proxy_ssl_ twins) name them. A key
+// encrypted the traditional way ("Proc-Type: 4,ENCRYPTED") is decrypted
+// with each of passwords in turn. Errors are worded as nginx's: cannot
+// load certificate "...": ..., cannot load certificate key "...": ....
+func LoadCertificate(certFile, keyFile string, passwords []string) (tls.Certificate, error) {
+	var c tls.Certificate
+	cb, err := os.ReadFile(certFile)
+	if err != nil {
+		return c, fmt.Errorf("cannot load certificate \"%s\": BIO_new_file() failed (%v)", certFile, sysErr(err))
+	}
+	for rest := cb; ; {
+		var blk *pem.Block
+		blk, rest = pem.Decode(rest)
+		if blk == nil {
+			break
+		}
+		if blk.Type == "CERTIFICATE" || blk.Type == "TRUSTED CERTIFICATE" {
+			c.Certificate = append(c.Certificate, blk.Bytes)
+		}
+	}
+	if len(c.Certificate) == 0 {
+		return c, fmt.Errorf("cannot load certificate \"%s\": PEM_read_bio_X509_AUX() failed (SSL: error:0480006C:PEM routines::no start line:Expecting: TRUSTED CERTIFICATE)", certFile)
+	}
+	leaf, err := x509.ParseCertificate(c.Certificate[0])
+	if err != nil {
+		return c, fmt.Errorf("cannot load certificate \"%s\": PEM_read_bio_X509_AUX() failed (%v)", certFile, err)
+	}
+	c.Leaf = leaf
+
+	kb, err := os.ReadFile(keyFile)
+	if err != nil {
+		return c, fmt.Errorf("cannot load certificate key \"%s\": BIO_new_file() failed (%v)", keyFile, sysErr(err))
+	}
+	der, err := keyDER(kb, passwords)
+	if err != nil {
+		return c, fmt.Errorf("cannot load certificate key \"%s\": PEM_read_bio_PrivateKey() failed (%v)", keyFile, err)
+	}
+	key, err := parseKey(der)
+	if err != nil {
+		return c, fmt.Errorf("cannot load certificate key \"%s\": PEM_read_bio_PrivateKey() failed (%v)", keyFile, err)
+	}
+	c.PrivateKey = key
+	// the pair must match, as SSL_CTX_use_PrivateKey checks
+	pub, ok := leaf.PublicKey.(interface{ Equal(crypto.PublicKey) bool })
+	signer, isSigner := key.(crypto.Signer)
+	if !ok || !isSigner || !pub.Equal(signer.Public()) {
+		return c, fmt.Errorf("SSL_CTX_use_PrivateKey(\"%s\") failed (SSL: error:05800074:x509 certificate routines::key values mismatch)", keyFile)
+	}
+	return c, nil
+}
+
+// keyDER finds the private key block of a PEM file and decrypts it when
+// it is encrypted.
+func keyDER(b []byte, passwords []string) ([]byte, error) {
+	for rest := b; ; {
+		var blk *pem.Block
+		blk, rest = pem.Decode(rest)
+		if blk == nil {
+			return nil, errors.New("SSL: error:1E08010C:DECODER routines::unsupported: No supported data to decode")
+		}
+		if blk.Type == "ENCRYPTED PRIVATE KEY" {
+			return nil, errors.New("PKCS#8 encrypted keys are not supported: use a traditional encrypted PEM key or an unencrypted one")
+		}
+		if !strings.HasSuffix(blk.Type, "PRIVATE KEY") {
+			continue
+		}
+		//lint:ignore SA1019 traditional PEM encryption is what ssl_password_file decrypts
+		if !x509.IsEncryptedPEMBlock(blk) { //nolint:staticcheck
+			return blk.Bytes, nil
+		}
+		if len(passwords) == 0 {
+			return nil, errors.New("SSL: error:1400006B:UI routines::processing error:while reading strings (no password given)")
+		}
+		for _, p := range passwords {
+			//lint:ignore SA1019 see above
+			if der, err := x509.DecryptPEMBlock(blk, []byte(p)); err == nil { //nolint:staticcheck
+				return der, nil
+			}
+		}
+		return nil, errors.New("SSL: error:1C800064:Provider routines::bad decrypt")
+	}
+}
+
+// parseKey parses a DER private key in PKCS#1, PKCS#8 or SEC 1 form.
+func parseKey(der []byte) (any, error) {
+	if k, err := x509.ParsePKCS1PrivateKey(der); err == nil {
+		return k, nil
+	}
+	if k, err := x509.ParsePKCS8PrivateKey(der); err == nil {
+		return k, nil
+	}
+	if k, err := x509.ParseECPrivateKey(der); err == nil {
+		return k, nil
+	}
+	return nil, errors.New("SSL: error:1E08010C:DECODER routines::unsupported")
+}
+
+// LoadPool loads a PEM bundle of CA certificates (ssl_trusted_certificate,
+// ssl_client_certificate, proxy_ssl_trusted_certificate). A file without
+// a certificate is nginx's error for it.
+func LoadPool(file string) (*x509.CertPool, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("SSL_CTX_load_verify_locations(\"%s\") failed (%v)", file, sysErr(err))
+	}
+	pool := x509.NewCertPool()
+	n := 0
+	for rest := bytes.TrimSpace(b); len(rest) > 0; {
+		var blk *pem.Block
+		blk, rest = pem.Decode(rest)
+		if blk == nil {
+			break
+		}
+		if blk.Type != "CERTIFICATE" && blk.Type != "TRUSTED CERTIFICATE" {
+			continue
+		}
+		cert, err := x509.ParseCertificate(blk.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("SSL_CTX_load_verify_locations(\"%s\") failed (%v)", file, err)
+		}
+		pool.AddCert(cert)
+		n++
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("SSL_CTX_load_verify_locations(\"%s\") failed (SSL: error:05880009:x509 certificate routines::PEM lib)", file)
+	}
+	return pool, nil
+}
+
+// sysErr renders an os error as nginx renders errno: "2: No such file or
+// directory".
+func sysErr(err error) string { return errlog.Errno(err) }
