@@ -63,10 +63,10 @@ type Server struct {
 	// Listens are the listen directives of this server.
 	Listens []*Listen
 	// tls is the server's TLS settings (the ssl module's SetTLS)
-	tls     *ServerTLS
-	cfg     *Config
-	file    string
-	line    int
+	tls  *ServerTLS
+	cfg  *Config
+	file string
+	line int
 }
 
 // Config returns the http block the server belongs to.

@@ -37,8 +37,8 @@ type Listen struct {
 	// SSL is the "ssl" parameter: connections start with a TLS handshake.
 	SSL  bool
 	text string
-	file       string
-	line       int
+	file string
+	line int
 }
 
 // parseSoKeepalive parses so_keepalive's value: on, off, or

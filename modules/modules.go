@@ -25,6 +25,7 @@ import (
 	"github.com/sluicehq/sluice/modules/realip"
 	"github.com/sluicehq/sluice/modules/rewrite"
 	"github.com/sluicehq/sluice/modules/ssi"
+	"github.com/sluicehq/sluice/modules/ssl"
 	"github.com/sluicehq/sluice/modules/static"
 	"github.com/sluicehq/sluice/modules/sub"
 	"github.com/sluicehq/sluice/upstream"
@@ -57,6 +58,7 @@ func HTTP() []*httpd.Module {
 		balancer.KeepaliveModule,
 		balancer.ZoneModule,
 		mytest.Module,
+		ssl.Module,
 		gzip.Module,
 		ssi.Module,
 		sub.Module,
@@ -103,4 +105,5 @@ var Implemented = []string{
 	"http_sub",
 	"http_gzip",
 	"http_cache",
+	"http_ssl",
 }

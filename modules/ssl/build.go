@@ -1,0 +1,212 @@
+package ssl
+
+import (
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/sluicehq/sluice/conf"
+	"github.com/sluicehq/sluice/errlog"
+	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/tlsconf"
+)
+
+// mainConf caches certificates loaded for the http block: servers that
+// inherit the same pair share one load.
+type mainConf struct {
+	certs map[[2]string]loaded
+}
+
+type loaded struct {
+	cert tls.Certificate
+	err  error
+}
+
+// alpnProtos are the protocols nginx's HTTP/1 servers accept in ALPN
+// (NGX_HTTP_ALPN_PROTOS): a client offering only others fails the
+// handshake with no_application_protocol.
+var alpnProtos = []string{"http/1.1", "http/1.0", "http/0.9"}
+
+// noPos is an error nginx logs without a position (ngx_log_error during
+// the merge).
+func noPos(format string, args ...any) error {
+	return &conf.Error{NoPos: true, Msg: fmt.Sprintf(format, args...)}
+}
+
+// build makes a server's TLS settings in the order
+// ngx_http_ssl_merge_srv_conf checks them. A server without certificates
+// that does not reject handshakes gets no tls.Config (it uses the default
+// server's when SNI chooses it).
+func build(cf *httpd.Config, m *mainConf, sc *SrvConf) (*httpd.ServerTLS, error) {
+	t := &httpd.ServerTLS{Reject: sc.RejectHandshake.Get(), BufferSize: int(sc.BufferSize.Get())}
+	certs, keys := sc.Certificates.Get(), sc.CertificateKeys.Get()
+	if len(certs) > 0 {
+		if len(keys) < len(certs) {
+			return nil, noPos("no \"ssl_certificate_key\" is defined for certificate \"%s\"", certs[len(certs)-1])
+		}
+	} else if !t.Reject {
+		return t, nil
+	}
+	cfg := &tls.Config{NextProtos: alpnProtos}
+	var err error
+	if cfg.MinVersion, cfg.MaxVersion, err = tlsconf.Versions(sc.protocols.Get()); err != nil {
+		return nil, noPos("%s", err)
+	}
+	if cfg.CipherSuites, err = tlsconf.Ciphers(sc.Ciphers.Get()); err != nil {
+		return nil, noPos("%s", err)
+	}
+	for i, cert := range certs {
+		k := [2]string{cert, keys[i]}
+		l, ok := m.certs[k]
+		if !ok {
+			l.cert, l.err = tlsconf.LoadCertificate(cert, keys[i], sc.passwords.Get())
+			if l.err == nil && l.cert.Leaf == nil {
+				l.cert.Leaf, _ = x509.ParseCertificate(l.cert.Certificate[0])
+			}
+			m.certs[k] = l
+		}
+		if l.err != nil {
+			return nil, noPos("%s", l.err)
+		}
+		cfg.Certificates = append(cfg.Certificates, l.cert)
+	}
+	if sc.CertificateCompression.Get() {
+		cf.Warnf("\"ssl_certificate_compression\" ignored, not supported")
+	}
+	if err := clientVerify(cfg, sc); err != nil {
+		return nil, err
+	}
+	if f := sc.DHParam.Get(); f != "" {
+		if _, err := os.Stat(f); err != nil {
+			return nil, noPos("BIO_new_file(\"%s\") failed (%s)", f, errlog.Errno(err))
+		}
+	}
+	if cfg.CurvePreferences, err = curves(sc.ECDHCurve.Get()); err != nil {
+		return nil, err
+	}
+	if !sc.SessionTickets.Get() {
+		cfg.SessionTicketsDisabled = true
+	} else {
+		if err := ticketKeys(cfg, sc.SessionTicketKeys.Get()); err != nil {
+			return nil, err
+		}
+		sessionTimeout(cfg, time.Duration(sc.SessionTimeout.Get())*time.Second)
+	}
+	if sc.Stapling.Get() {
+		cf.Warnf("\"ssl_stapling\" ignored, not supported")
+	}
+	if sc.EarlyData.Get() {
+		cf.Warnf("\"ssl_early_data\" is not supported on this platform, ignored")
+	}
+	if len(sc.ConfCommands.Get()) > 0 {
+		cf.Warnf("\"ssl_conf_command\" is not supported on this platform, ignored")
+	}
+	if len(certs) > 0 {
+		t.Config = cfg
+	}
+	return t, nil
+}
+
+// groups are the names ssl_ecdh_curve takes: OpenSSL's and Go's.
+var groups = map[string]tls.CurveID{
+	"x25519": tls.X25519, "prime256v1": tls.CurveP256, "p-256": tls.CurveP256,
+	"secp256r1": tls.CurveP256, "secp384r1": tls.CurveP384, "p-384": tls.CurveP384,
+	"secp521r1": tls.CurveP521, "p-521": tls.CurveP521,
+	"x25519mlkem768": tls.X25519MLKEM768,
+}
+
+// curves parses ssl_ecdh_curve: "auto" is Go's default list; otherwise
+// group names separated by ':'.
+func curves(spec string) ([]tls.CurveID, error) {
+	if spec == "auto" {
+		return nil, nil
+	}
+	var out []tls.CurveID
+	for _, n := range strings.Split(spec, ":") {
+		id, ok := groups[strings.ToLower(n)]
+		if !ok {
+			return nil, noPos("SSL_CTX_set1_curves_list(\"%s\") failed (SSL: error:0A080106:SSL routines::passed invalid argument:group '%s' cannot be set)", spec, n)
+		}
+		out = append(out, id)
+	}
+	return out, nil
+}
+
+// ticketKeys loads ssl_session_ticket_key files: 48 or 80 bytes each, as
+// nginx requires. Go keys tickets with 32-byte secrets: each file's bytes
+// are hashed into one. The first key encrypts new tickets, every key
+// decrypts.
+func ticketKeys(cfg *tls.Config, files []string) error {
+	if len(files) == 0 {
+		return nil
+	}
+	var keys [][32]byte
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("open() \"%s\" failed (%s)", f, errlog.Errno(err))
+		}
+		if len(b) != 48 && len(b) != 80 {
+			return fmt.Errorf("\"%s\" must be 48 or 80 bytes", f)
+		}
+		keys = append(keys, sha256.Sum256(b))
+	}
+	cfg.SetSessionTicketKeys(keys)
+	return nil
+}
+
+// ticketTime marks the Extra entry sessionTimeout adds to a ticket.
+const ticketTime = "sluice-created:"
+
+// sessionTimeout makes tickets resume sessions for timeout only
+// (ssl_session_timeout): the time a ticket is issued travels in it.
+func sessionTimeout(cfg *tls.Config, timeout time.Duration) {
+	cfg.WrapSession = func(cs tls.ConnectionState, ss *tls.SessionState) ([]byte, error) {
+		b := binary.BigEndian.AppendUint64([]byte(ticketTime), uint64(time.Now().Unix()))
+		ss.Extra = append(ss.Extra, b)
+		return cfg.EncryptTicket(cs, ss)
+	}
+	cfg.UnwrapSession = func(identity []byte, cs tls.ConnectionState) (*tls.SessionState, error) {
+		ss, err := cfg.DecryptTicket(identity, cs)
+		if err != nil || ss == nil {
+			return nil, err
+		}
+		for _, e := range ss.Extra {
+			if len(e) == len(ticketTime)+8 && string(e[:len(ticketTime)]) == ticketTime {
+				t := time.Unix(int64(binary.BigEndian.Uint64(e[len(ticketTime):])), 0)
+				if time.Since(t) > timeout {
+					return nil, nil
+				}
+				return ss, nil
+			}
+		}
+		return nil, nil
+	}
+}
+
+// clientVerify sets client certificate verification (ssl_verify_client):
+// certificates are requested, and verified after the handshake so that a
+// failure is the request's 495 or 496 as in nginx (see verify.go).
+func clientVerify(cfg *tls.Config, sc *SrvConf) error {
+	mode := sc.Verify.Get()
+	if mode != verifyOff {
+		if mode != verifyOptionalNoCA && sc.ClientCertificate.Get() == "" && sc.TrustedCertificate.Get() == "" {
+			return noPos("no ssl_client_certificate or ssl_trusted_certificate for ssl_verify_client")
+		}
+	}
+	if sc.CRL.Get() != "" {
+		return noPos("\"ssl_crl\" is not supported by sluice (Go's crypto/tls does not check revocation lists)")
+	}
+	if sc.OCSP.Get() != 0 {
+		return noPos("\"ssl_ocsp\" is not supported on this platform")
+	}
+	if mode == verifyOff {
+		return nil
+	}
+	return noPos("\"ssl_verify_client\" is not supported yet")
+}
