@@ -1,0 +1,114 @@
+package ssl_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sluicehq/sluice/core"
+	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/oracle"
+	"github.com/sluicehq/sluice/internal/servertest"
+	"github.com/sluicehq/sluice/modules/log"
+)
+
+// sslServer is a configuration with one "listen ... ssl" server whose
+// body is at line 6 (CERTS is the certificates' directory).
+func sslServer(body string) string {
+	return "events {}\nhttp {\n    server {\n        listen 127.0.0.1:1 ssl;\n        server_name a;\n" + body + "\n    }\n}\n"
+}
+
+const pair = "ssl_certificate CERTS/one.example.crt; ssl_certificate_key CERTS/one.example.key;"
+
+// TestConfErrors: configuration errors of the ssl directives, worded as
+// nginx words them; those whose wording nginx 1.22 shares are checked
+// against it too.
+func TestConfErrors(t *testing.T) {
+	certs := t.TempDir()
+	writeCert(t, certs, "one.example", false)
+	writeCert(t, certs, "two.example", true)
+	if err := os.WriteFile(filepath.Join(certs, "ticket.key"), make([]byte, 48), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(certs, "short.key"), make([]byte, 20), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, conf, want string
+		nginx            bool // nginx 1.22 says the same
+	}{
+		{name: "good", conf: sslServer(pair), nginx: true},
+		{name: "two pairs", conf: sslServer(pair + " ssl_certificate CERTS/two.example.crt; ssl_certificate_key CERTS/two.example.key;"), nginx: true},
+		{name: "pair at http level", conf: "events {}\nhttp {\n" + pair + "\n    server { listen 127.0.0.1:1 ssl; }\n}\n", nginx: true},
+		{name: "no certificate", conf: sslServer(""),
+			want: `no "ssl_certificate" is defined for the "listen ... ssl" directive in FILE:3`, nginx: true},
+		{name: "no key", conf: sslServer("ssl_certificate CERTS/one.example.crt;"),
+			want: `no "ssl_certificate_key" is defined for certificate "CERTS/one.example.crt"`, nginx: true},
+		{name: "missing certificate file", conf: sslServer("ssl_certificate CERTS/none.crt; ssl_certificate_key CERTS/one.example.key;"),
+			want: `cannot load certificate "CERTS/none.crt": BIO_new_file() failed (2: No such file or directory)`},
+		{name: "key for certificate", conf: sslServer("ssl_certificate CERTS/one.example.key; ssl_certificate_key CERTS/one.example.key;"),
+			want: `cannot load certificate "CERTS/one.example.key": PEM_read_bio_X509_AUX() failed (SSL: error:0480006C:PEM routines::no start line:Expecting: TRUSTED CERTIFICATE)`, nginx: true},
+		{name: "bad protocol", conf: sslServer(pair + " ssl_protocols TLSv1.2 TLSv5;"),
+			want: `invalid value "TLSv5" in FILE:6`, nginx: true},
+		{name: "no cipher match", conf: sslServer(pair + " ssl_ciphers FOO;"),
+			want: `SSL_CTX_set_cipher_list("FOO") failed (SSL: error:0A0000B9:SSL routines::no cipher match)`, nginx: true},
+		{name: "unknown curve", conf: sslServer(pair + " ssl_ecdh_curve foo;"),
+			want: `SSL_CTX_set1_curves_list("foo") failed (SSL: error:0A080106:SSL routines::passed invalid argument:group 'foo' cannot be set)`, nginx: true},
+		{name: "curves", conf: sslServer(pair + " ssl_ecdh_curve X25519:prime256v1:secp384r1;"), nginx: true},
+		{name: "session cache too small", conf: sslServer(pair + " ssl_session_cache shared:x:1k;"),
+			want: `session cache "shared:x:1k" is too small in FILE:6`, nginx: true},
+		{name: "session cache invalid", conf: sslServer(pair + " ssl_session_cache foo;"),
+			want: `invalid session cache "foo" in FILE:6`, nginx: true},
+		{name: "session cache", conf: sslServer(pair + " ssl_session_cache builtin:1000 shared:SSL:10m;"), nginx: true},
+		{name: "session ticket key", conf: sslServer(pair + " ssl_session_ticket_key CERTS/ticket.key;"), nginx: true},
+		{name: "session ticket key size", conf: sslServer(pair + " ssl_session_ticket_key CERTS/short.key;"),
+			want: `"CERTS/short.key" must be 48 or 80 bytes in FILE:8`, nginx: true},
+		{name: "reject without certificate", conf: sslServer("ssl_reject_handshake on;"), nginx: true},
+		{name: "reject, other server without certificate",
+			conf: "events {}\nhttp {\n    server { listen 127.0.0.1:1 ssl; ssl_reject_handshake on; }\n    server { listen 127.0.0.1:1 ssl; server_name b; }\n}\n",
+			want: `no "ssl_certificate" is defined for the "listen ... ssl" directive in FILE:4`, nginx: true},
+		{name: "default with certificate, other without",
+			conf: "events {}\nhttp {\n    server { listen 127.0.0.1:1 ssl; " + pair + " }\n    server { listen 127.0.0.1:1 ssl; server_name b; }\n}\n", nginx: true},
+		{name: "verify without CA", conf: sslServer(pair + " ssl_verify_client on;"),
+			// nginx 1.22 says "no ssl_client_certificate for ssl_verify_client"
+			want: `no ssl_client_certificate or ssl_trusted_certificate for ssl_verify_client`},
+		{name: "password file missing", conf: sslServer(pair + " ssl_password_file CERTS/none;"),
+			want: `open() "CERTS/none" failed (2: No such file or directory) in FILE:6`, nginx: true},
+		{name: "duplicate buffer size", conf: sslServer(pair + " ssl_buffer_size 4k; ssl_buffer_size 8k;"),
+			want: `"ssl_buffer_size" directive is duplicate in FILE:6`, nginx: true},
+		{name: "bad flag", conf: sslServer(pair + " ssl_session_tickets maybe;"),
+			want: `invalid value "maybe" in "ssl_session_tickets" directive, it must be "on" or "off" in FILE:6`, nginx: true},
+		{name: "in location", conf: sslServer("location / { ssl_ciphers HIGH; }"),
+			want: `"ssl_ciphers" directive is not allowed here in FILE:6`, nginx: true},
+		{name: "crl refused", conf: sslServer(pair + " ssl_crl CERTS/one.example.crt;"),
+			want: `"ssl_crl" is not supported by sluice (Go's crypto/tls does not check revocation lists)`},
+		{name: "accepted and ignored", conf: sslServer(pair + " ssl_stapling on; ssl_stapling_verify on; ssl_early_data on; ssl_conf_command Options PrioritizeChaCha; ssl_prefer_server_ciphers on; ssl_dhparam CERTS/one.example.crt;")},
+		{name: "no ssl directive", conf: sslServer(pair + " ssl on;"),
+			want: `unknown directive "ssl" in FILE:6`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			text := strings.ReplaceAll(tc.conf, "CERTS", certs)
+			got := strings.ReplaceAll(servertest.LoadError(t, text, nil), certs, "CERTS")
+			if got != tc.want {
+				t.Errorf("sluice: %q\nwant:   %q", got, tc.want)
+			}
+			if tc.nginx {
+				if n := strings.ReplaceAll(oracle.CheckConfig(t, text).Emerg, certs, "CERTS"); n != tc.want {
+					t.Errorf("nginx 1.22 says %q, the case expects %q", n, tc.want)
+				}
+			}
+		})
+	}
+}
+
+// TestListenSSLWithoutModule: a build without the ssl module refuses
+// "listen ... ssl" with nginx's message.
+func TestListenSSLWithoutModule(t *testing.T) {
+	mods := []*core.Module{httpd.New(log.Module), log.Files}
+	got := servertest.LoadError(t, sslServer(""), mods)
+	if want := `the "ssl" parameter requires ngx_http_ssl_module in FILE:4`; got != want {
+		t.Errorf("%q, want %q", got, want)
+	}
+}
