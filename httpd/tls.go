@@ -211,7 +211,7 @@ func (c *conn) handshakeFailed(err error) {
 		c.timedOut = true
 		log.Logf(errlog.Info, c, errTimedOut, "client timed out")
 	case c.rejected:
-		log.Logf(errlog.Info, c, nil, "SSL_do_handshake() failed (SSL: error:0A0000EA:SSL routines::callback failed)")
+		log.Logf(errlog.Info, c, nil, "handshake rejected")
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 		log.Logf(errlog.Info, c, nil, "peer closed connection in SSL handshake")
 	default:
