@@ -1,0 +1,205 @@
+package ssl_test
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/tls"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sluicehq/sluice/core"
+	"github.com/sluicehq/sluice/internal/servertest"
+	"github.com/sluicehq/sluice/internal/testutil"
+	"github.com/sluicehq/sluice/modules"
+)
+
+// get sends one HTTP/1.0 request over a new TLS connection made with cfg
+// and returns the response and the connection's state.
+func get(t *testing.T, addr string, cfg *tls.Config, path string) (*testutil.Response, tls.ConnectionState) {
+	t.Helper()
+	tc, err := dialTLS(addr, cfg)
+	if err != nil {
+		t.Fatalf("handshake: %v", err)
+	}
+	defer tc.Close()
+	cl := testutil.NewRawClient(tc)
+	if err := cl.WriteString("GET " + path + " HTTP/1.0\r\nHost: localhost\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := cl.ReadResponse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, tc.ConnectionState()
+}
+
+// TestSessionResumption: a ticket resumes the session ($ssl_session_reused
+// "r"), unless ssl_session_tickets is off; a ticket of another
+// ssl_session_ticket_key is not accepted.
+func TestSessionResumption(t *testing.T) {
+	testutil.CheckLeaks(t)
+	dir := t.TempDir()
+	writeCert(t, dir, "one.example", false)
+	for i, name := range []string{"a.key", "b.key"} {
+		k := make([]byte, 80)
+		rand.Read(k)
+		k[0] = byte(i)
+		if err := os.WriteFile(filepath.Join(dir, name), k, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := servertest.Start(t, strings.ReplaceAll(`
+events {}
+http {
+    ssl_certificate DIR/one.example.crt;
+    ssl_certificate_key DIR/one.example.key;
+    server {
+        listen 127.0.0.1:%%PORT_on%% ssl;
+        location / { return 200 "$ssl_session_reused"; }
+    }
+    server {
+        listen 127.0.0.1:%%PORT_off%% ssl;
+        ssl_session_tickets off;
+        location / { return 200 "$ssl_session_reused"; }
+    }
+    server {
+        listen 127.0.0.1:%%PORT_a%% ssl;
+        ssl_session_ticket_key DIR/a.key;
+        location / { return 200 "$ssl_session_reused"; }
+    }
+    server {
+        listen 127.0.0.1:%%PORT_b%% ssl;
+        ssl_session_ticket_key DIR/b.key;
+        ssl_session_ticket_key DIR/a.key;
+        location / { return 200 "$ssl_session_reused"; }
+    }
+}`, "DIR", dir))
+	cases := []struct {
+		name        string
+		first, then string // ports
+		version     uint16
+		want        string // the second connection's $ssl_session_reused
+	}{
+		{"tickets TLS 1.3", "on", "on", tls.VersionTLS13, "r"},
+		{"tickets TLS 1.2", "on", "on", tls.VersionTLS12, "r"},
+		{"tickets off", "off", "off", tls.VersionTLS13, "."},
+		{"same key on another server", "a", "b", tls.VersionTLS13, "r"},
+		{"key the server does not have", "b", "a", tls.VersionTLS13, "."},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := &tls.Config{ClientSessionCache: tls.NewLRUClientSessionCache(4), MaxVersion: tc.version, ServerName: "localhost"}
+			if resp, _ := get(t, s.Addr(tc.first), cfg, "/"); string(resp.Body) != "." {
+				t.Fatalf("first connection: %q", resp.Body)
+			}
+			resp, cs := get(t, s.Addr(tc.then), cfg, "/")
+			if string(resp.Body) != tc.want {
+				t.Errorf("second connection: %q, want %q (client: resumed %v)", resp.Body, tc.want, cs.DidResume)
+			}
+		})
+	}
+}
+
+// TestCertificatePairs: a server with an RSA and an ECDSA certificate
+// shows the one the client can verify.
+func TestCertificatePairs(t *testing.T) {
+	dir := t.TempDir()
+	writeCert(t, dir, "rsa.example", false)
+	writeCert(t, dir, "ecdsa.example", true)
+	s := servertest.Start(t, strings.ReplaceAll(`
+events {}
+http {
+    server {
+        listen 127.0.0.1:%%PORT_0%% ssl;
+        ssl_certificate DIR/rsa.example.crt;
+        ssl_certificate_key DIR/rsa.example.key;
+        ssl_certificate DIR/ecdsa.example.crt;
+        ssl_certificate_key DIR/ecdsa.example.key;
+        location / { return 200 "$ssl_cipher"; }
+    }
+}`, "DIR", dir))
+	cases := []struct {
+		name   string
+		suites []uint16
+		cn     string
+	}{
+		{"RSA suite", []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256}, "rsa.example"},
+		{"ECDSA suite", []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}, "ecdsa.example"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, cs := get(t, s.Addr("0"), &tls.Config{MaxVersion: tls.VersionTLS12, CipherSuites: tc.suites}, "/")
+			if cn := cs.PeerCertificates[0].Subject.CommonName; cn != tc.cn {
+				t.Errorf("certificate %q, want %q", cn, tc.cn)
+			}
+			if want := tls.CipherSuiteName(tc.suites[0]); !strings.Contains(want, strings.Split(string(resp.Body), "-")[1]) {
+				t.Errorf("$ssl_cipher %q for %s", resp.Body, want)
+			}
+		})
+	}
+}
+
+// TestFilesOverTLS: a static file goes out whole through the TLS writer
+// (no sendfile), with small and large ssl_buffer_size, and with
+// limit_rate's writes; keepalive carries on after it.
+func TestFilesOverTLS(t *testing.T) {
+	testutil.CheckLeaks(t)
+	dir := t.TempDir()
+	writeCert(t, dir, "one.example", false)
+	data := make([]byte, 1<<20+12345)
+	rand.Read(data)
+	if err := os.WriteFile(filepath.Join(dir, "big.bin"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := servertest.Start(t, strings.ReplaceAll(`
+events {}
+http {
+    ssl_certificate DIR/one.example.crt;
+    ssl_certificate_key DIR/one.example.key;
+    sendfile on;
+    root DIR;
+    server {
+        listen 127.0.0.1:%%PORT_16k%% ssl;
+    }
+    server {
+        listen 127.0.0.1:%%PORT_4k%% ssl;
+        ssl_buffer_size 4k;
+        location /limited { alias DIR; limit_rate 10m; limit_rate_after 100k; }
+    }
+}`, "DIR", dir))
+	for _, tc := range []struct{ name, port, path string }{
+		{"16k buffer", "16k", "/big.bin"},
+		{"4k buffer", "4k", "/big.bin"},
+		{"limit_rate", "4k", "/limited/big.bin"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc2, err := dialTLS(s.Addr(tc.port), &tls.Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tc2.Close()
+			cl := testutil.NewRawClient(tc2)
+			for i := range 2 {
+				if err := cl.WriteString("GET " + tc.path + " HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+					t.Fatal(err)
+				}
+				resp, err := cl.ReadResponse()
+				if err != nil {
+					t.Fatalf("request %d: %v", i, err)
+				}
+				if resp.StatusCode != 200 || !bytes.Equal(resp.Body, data) {
+					t.Fatalf("request %d: %d, %d bytes, equal %v", i, resp.StatusCode, len(resp.Body), bytes.Equal(resp.Body, data))
+				}
+			}
+		})
+	}
+}
+
+// TestVersionInfo: -V lists --with-http_ssl_module.
+func TestVersionInfo(t *testing.T) {
+	if args := core.ConfigureArguments(modules.Implemented); !strings.Contains(args, "--with-http_ssl_module") {
+		t.Errorf("configure arguments lack the ssl module: %s", args)
+	}
+}
