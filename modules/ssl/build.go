@@ -61,6 +61,12 @@ func build(cf *httpd.Config, m *mainConf, sc *SrvConf) (*httpd.ServerTLS, error)
 		return nil, noPos("%s", err)
 	}
 	for i, cert := range certs {
+		if strings.Contains(cert, "$") || strings.Contains(keys[i], "$") {
+			return nil, noPos("variables in \"ssl_certificate\" and \"ssl_certificate_key\" directives are not supported on this platform")
+		}
+		if strings.HasPrefix(keys[i], "engine:") || strings.HasPrefix(cert, "data:") || strings.HasPrefix(keys[i], "data:") {
+			return nil, noPos("cannot load certificate key \"%s\": \"engine:\" and \"data:\" are not supported by sluice", keys[i])
+		}
 		k := [2]string{cert, keys[i]}
 		l, ok := m.certs[k]
 		if !ok {

@@ -84,6 +84,8 @@ func TestConfErrors(t *testing.T) {
 		{name: "crl refused", conf: sslServer(pair + " ssl_crl CERTS/one.example.crt;"),
 			want: `"ssl_crl" is not supported by sluice (Go's crypto/tls does not check revocation lists)`},
 		{name: "accepted and ignored", conf: sslServer(pair + " ssl_stapling on; ssl_stapling_verify on; ssl_early_data on; ssl_conf_command Options PrioritizeChaCha; ssl_prefer_server_ciphers on; ssl_dhparam CERTS/one.example.crt;")},
+		{name: "variables", conf: sslServer("ssl_certificate CERTS/$ssl_server_name.crt; ssl_certificate_key CERTS/one.example.key;"),
+			want: `variables in "ssl_certificate" and "ssl_certificate_key" directives are not supported on this platform`},
 		{name: "no ssl directive", conf: sslServer(pair + " ssl on;"),
 			want: `unknown directive "ssl" in FILE:6`},
 	}
