@@ -70,8 +70,10 @@ type conn struct {
 	sniRegex  *Regex
 	rejected  bool
 	hello     helloInfo
-	// sslBuffer is ssl_buffer_size of the server chosen for the handshake
-	sslBuffer int
+	// sslBuffer is ssl_buffer_size of the server chosen for the handshake,
+	// handshakeTLS the settings the handshake used
+	sslBuffer    int
+	handshakeTLS *ServerTLS
 	localIP   string
 	localPort int
 

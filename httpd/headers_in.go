@@ -241,6 +241,12 @@ func (r *Request) setVirtualServer(host string) {
 		if s == nil {
 			s = c.addr.def
 		}
+		if t := s.tls; t != nil && t.VerifyClient != VerifyOff {
+			// answered 421 by the handshake's server once the head is
+			// read (nginx answers at once)
+			r.misdirected = true
+			return
+		}
 		r.Srv = s
 		r.Loc = s.Loc
 		r.log = s.Loc.core.ErrorLog

@@ -66,6 +66,12 @@ func (r *Request) readAndProcess() {
 		r.Finalize(497)
 		return
 	}
+	if r.conn.tlsConn != nil {
+		if st := r.checkClientCert(); st != OK {
+			r.Finalize(st)
+			return
+		}
+	}
 	r.handler()
 }
 

@@ -379,6 +379,9 @@ type Request struct {
 	// readingBody is set while the body is being read.
 	readingBody   bool
 	bodyDiscarded bool
+	// misdirected: the Host chose another server than the TLS
+	// handshake's, one that verifies client certificates (421)
+	misdirected bool
 	discard       *bodySource
 }
 

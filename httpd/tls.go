@@ -2,6 +2,7 @@ package httpd
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
@@ -35,6 +36,42 @@ type ServerTLS struct {
 	// BufferSize is ssl_buffer_size: the most response bytes gathered
 	// into one write (one TLS record or a few) on the connection.
 	BufferSize int
+	// VerifyClient is ssl_verify_client (VerifyOff ... VerifyOptionalNoCA).
+	// Config then requests a certificate without verifying it in the
+	// handshake: VerifyPeer checks the chain afterwards, and a request is
+	// answered 495 or 496 as ngx_http_process_request does.
+	VerifyClient int
+	// VerifyPeer verifies the client's certificates; its error is a
+	// *VerifyError.
+	VerifyPeer func(certs []*x509.Certificate) error
+}
+
+// The modes of ssl_verify_client.
+const (
+	VerifyOff = iota
+	VerifyOn
+	VerifyOptional
+	VerifyOptionalNoCA
+)
+
+// VerifyError is a failed client certificate verification, with
+// OpenSSL's X509_V_ERR code and text.
+type VerifyError struct {
+	Code int
+	Text string
+}
+
+func (e *VerifyError) Error() string { return e.Text }
+
+// optional reports whether "ssl_verify_client optional_no_ca" lets the
+// error pass (ngx_ssl_verify_error_optional): an issuer that is not
+// trusted or not found.
+func (e *VerifyError) optional() bool {
+	switch e.Code {
+	case 18, 19, 2, 20, 21:
+		return true
+	}
+	return false
 }
 
 // SetTLS gives the server its TLS settings (the ssl module, when merging).
@@ -58,6 +95,10 @@ type TLSInfo struct {
 	// Ciphers and Curves are the client's offers, in its order.
 	Ciphers []uint16
 	Curves  []tls.CurveID
+	// Verify is the client certificate's verification when the
+	// handshake's server asked for one: nil for success (or no
+	// certificate), else a *VerifyError.
+	Verify error
 }
 
 // TLS returns the connection's TLS information, nil on a plain
@@ -133,6 +174,7 @@ func (a *addrConf) sni(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 		c.rejected = true
 		return rejectConfig, nil
 	}
+	c.handshakeTLS = t
 	if srv.tls != nil && srv.tls.BufferSize > 0 {
 		c.sslBuffer = srv.tls.BufferSize
 	} else {
@@ -187,6 +229,10 @@ func (c *conn) handshake() bool {
 	}
 	info := &TLSInfo{State: tc.ConnectionState(), ServerName: c.hello.serverName, Ciphers: c.hello.ciphers, Curves: c.hello.curves}
 	c.hello = helloInfo{}
+	if t := c.handshakeTLS; t != nil && t.VerifyClient != VerifyOff && t.VerifyPeer != nil && len(info.State.PeerCertificates) > 0 {
+		info.Verify = t.VerifyPeer(info.State.PeerCertificates)
+	}
+	c.handshakeTLS = nil
 	if c.sslBuffer <= 0 {
 		c.sslBuffer = 16384
 	}
@@ -308,3 +354,29 @@ func itoa(n int) string {
 type tlsWriter struct{ w io.Writer }
 
 func (w tlsWriter) Write(b []byte) (int, error) { return w.w.Write(b) }
+
+// checkClientCert is ngx_http_process_request's check of the client
+// certificate, with the settings of the request's server: a failed
+// verification is 495, a missing certificate with "on" 496 (both sent as
+// 400 with their own pages); OK otherwise.
+func (r *Request) checkClientCert() Status {
+	c := r.conn
+	if r.misdirected {
+		r.logf(errlog.Info, nil, "client attempted to request the server name different from the one that was negotiated")
+		return 421
+	}
+	t := r.Srv.tls
+	if t == nil || t.VerifyClient == VerifyOff {
+		return OK
+	}
+	info := c.tlsInfo
+	if ve, ok := info.Verify.(*VerifyError); ok && !(t.VerifyClient == VerifyOptionalNoCA && ve.optional()) {
+		r.logf(errlog.Info, nil, "client SSL certificate verify error: (%d:%s)", ve.Code, ve.Text)
+		return 495
+	}
+	if t.VerifyClient == VerifyOn && len(info.State.PeerCertificates) == 0 {
+		r.logf(errlog.Info, nil, "client sent no required SSL certificate")
+		return 496
+	}
+	return OK
+}

@@ -84,7 +84,7 @@ func build(cf *httpd.Config, m *mainConf, sc *SrvConf) (*httpd.ServerTLS, error)
 	if sc.CertificateCompression.Get() {
 		cf.Warnf("\"ssl_certificate_compression\" ignored, not supported")
 	}
-	if err := clientVerify(cfg, sc); err != nil {
+	if err := clientVerify(cfg, t, sc); err != nil {
 		return nil, err
 	}
 	if f := sc.DHParam.Get(); f != "" {
@@ -198,11 +198,32 @@ func sessionTimeout(cfg *tls.Config, timeout time.Duration) {
 // clientVerify sets client certificate verification (ssl_verify_client):
 // certificates are requested, and verified after the handshake so that a
 // failure is the request's 495 or 496 as in nginx (see verify.go).
-func clientVerify(cfg *tls.Config, sc *SrvConf) error {
+func clientVerify(cfg *tls.Config, t *httpd.ServerTLS, sc *SrvConf) error {
 	mode := sc.Verify.Get()
 	if mode != verifyOff {
 		if mode != verifyOptionalNoCA && sc.ClientCertificate.Get() == "" && sc.TrustedCertificate.Get() == "" {
 			return noPos("no ssl_client_certificate or ssl_trusted_certificate for ssl_verify_client")
+		}
+	}
+	roots := x509.NewCertPool()
+	if f := sc.ClientCertificate.Get(); f != "" && mode != verifyOff {
+		p, err := tlsconf.LoadPool(f)
+		if err != nil {
+			return noPos("%s", err)
+		}
+		// sent to the client as the names of acceptable authorities
+		cfg.ClientCAs = p
+		roots = p.Clone()
+		if err := appendPEM(roots, f); err != nil {
+			return err
+		}
+	}
+	if f := sc.TrustedCertificate.Get(); f != "" {
+		if _, err := tlsconf.LoadPool(f); err != nil {
+			return noPos("%s", err)
+		}
+		if err := appendPEM(roots, f); err != nil {
+			return err
 		}
 	}
 	if sc.CRL.Get() != "" {
@@ -214,5 +235,19 @@ func clientVerify(cfg *tls.Config, sc *SrvConf) error {
 	if mode == verifyOff {
 		return nil
 	}
-	return noPos("\"ssl_verify_client\" is not supported yet")
+	cfg.ClientAuth = tls.RequestClientCert
+	t.VerifyClient = mode
+	depth := sc.VerifyDepth.Get()
+	t.VerifyPeer = func(certs []*x509.Certificate) error { return verifyChain(certs, roots, depth) }
+	return nil
+}
+
+// appendPEM adds a PEM file's certificates to a pool.
+func appendPEM(p *x509.CertPool, file string) error {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return noPos("%s", err)
+	}
+	p.AppendCertsFromPEM(b)
+	return nil
 }

@@ -293,7 +293,7 @@ func waitLog(s *servertest.Server, substr string) {
 	}
 }
 
-var tlsLogLine = regexp.MustCompile(`\[(info|error|crit)\] \d+#\d+: \*\d+ (.*(?:SSL|HTTPS|timed out|closed connection).*)`)
+var tlsLogLine = regexp.MustCompile(`\[(info|error|crit)\] \d+#\d+: \*\d+ (.*(?:SSL|HTTPS|timed out|closed connection|server name).*)`)
 
 // tlsLogLines are the lines about TLS and about connections closed or
 // timed out, in order, the port written PORT.

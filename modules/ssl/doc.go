@@ -21,7 +21,16 @@
 // Variables: $ssl_protocol, $ssl_cipher, $ssl_ciphers, $ssl_curve,
 // $ssl_curves, $ssl_session_id (always empty: Go keeps no session IDs),
 // $ssl_session_reused, $ssl_early_data (always empty), $ssl_server_name,
-// $ssl_alpn_protocol; $https and $scheme are the framework's.
+// $ssl_alpn_protocol; with ssl_verify_client, $ssl_client_verify,
+// $ssl_client_s_dn, $ssl_client_i_dn, $ssl_client_serial,
+// $ssl_client_fingerprint, $ssl_client_cert, $ssl_client_raw_cert,
+// $ssl_client_escaped_cert, $ssl_client_v_start, $ssl_client_v_end and
+// $ssl_client_v_remain. $https and $scheme are the framework's.
+//
+// Client certificates are requested in the handshake and verified after
+// it (crypto/x509, against the CAs of ssl_client_certificate and
+// ssl_trusted_certificate, ssl_verify_depth deep), so that a failure is
+// the request's 495 or 496, as nginx answers it.
 //
 // Directives
 //

@@ -1,9 +1,14 @@
 package ssl
 
 import (
+	"crypto/sha1"
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/internal/tlsconf"
@@ -112,5 +117,90 @@ func addVariables(cf *httpd.Config) error {
 			return err
 		}
 	}
+	return addClientVariables(cf)
+}
+
+// addClientVariables registers the $ssl_client_ variables: the client's
+// certificate and its verification.
+func addClientVariables(cf *httpd.Config) error {
+	cert := func(f func(c *x509.Certificate, t *httpd.TLSInfo) string) httpd.VarGetter {
+		return func(r *httpd.Request, _ string, _ int) (string, bool) {
+			t := r.TLS()
+			if t == nil || len(t.State.PeerCertificates) == 0 {
+				return "", false
+			}
+			v := f(t.State.PeerCertificates[0], t)
+			return v, v != ""
+		}
+	}
+	pemOf := func(c *x509.Certificate) string {
+		return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw}))
+	}
+	asn1Time := func(t time.Time) string { return t.UTC().Format("Jan _2 15:04:05 2006 GMT") }
+	for _, v := range []*httpd.Variable{
+		{Name: "ssl_client_verify", Get: func(r *httpd.Request, _ string, _ int) (string, bool) {
+			t := r.TLS()
+			if t == nil {
+				return "", false
+			}
+			switch {
+			case len(t.State.PeerCertificates) == 0:
+				return "NONE", true
+			case t.Verify != nil:
+				return "FAILED:" + t.Verify.Error(), true
+			}
+			return "SUCCESS", true
+		}},
+		{Name: "ssl_client_raw_cert", Get: cert(func(c *x509.Certificate, _ *httpd.TLSInfo) string { return pemOf(c) })},
+		{Name: "ssl_client_cert", Get: cert(func(c *x509.Certificate, _ *httpd.TLSInfo) string {
+			// deprecated: every line but the first starts with a tab
+			return strings.ReplaceAll(strings.TrimSuffix(pemOf(c), "\n"), "\n", "\n\t")
+		})},
+		{Name: "ssl_client_escaped_cert", Get: cert(func(c *x509.Certificate, _ *httpd.TLSInfo) string {
+			return escapeComponent(pemOf(c))
+		})},
+		{Name: "ssl_client_s_dn", Get: cert(func(c *x509.Certificate, _ *httpd.TLSInfo) string { return c.Subject.String() })},
+		{Name: "ssl_client_i_dn", Get: cert(func(c *x509.Certificate, _ *httpd.TLSInfo) string { return c.Issuer.String() })},
+		{Name: "ssl_client_serial", Get: cert(func(c *x509.Certificate, _ *httpd.TLSInfo) string {
+			b := c.SerialNumber.Bytes()
+			if len(b) == 0 {
+				return "00"
+			}
+			return strings.ToUpper(hex.EncodeToString(b))
+		})},
+		{Name: "ssl_client_fingerprint", Get: cert(func(c *x509.Certificate, _ *httpd.TLSInfo) string {
+			sum := sha1.Sum(c.Raw)
+			return hex.EncodeToString(sum[:])
+		})},
+		{Name: "ssl_client_v_start", Get: cert(func(c *x509.Certificate, _ *httpd.TLSInfo) string { return asn1Time(c.NotBefore) })},
+		{Name: "ssl_client_v_end", Get: cert(func(c *x509.Certificate, _ *httpd.TLSInfo) string { return asn1Time(c.NotAfter) })},
+		{Name: "ssl_client_v_remain", Get: cert(func(c *x509.Certificate, _ *httpd.TLSInfo) string {
+			d := int(time.Until(c.NotAfter) / (24 * time.Hour))
+			return strconv.Itoa(max(d, 0))
+		})},
+	} {
+		v.Flags |= httpd.VarChangeable
+		if _, err := cf.AddVariable(v); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// escapeComponent escapes what nginx's ngx_escape_uri escapes in a URI
+// component: everything but letters, digits and "-._~".
+func escapeComponent(s string) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hexDigits[c>>4])
+		b.WriteByte(hexDigits[c&15])
+	}
+	return b.String()
 }
