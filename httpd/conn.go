@@ -74,8 +74,8 @@ type conn struct {
 	// handshakeTLS the settings the handshake used
 	sslBuffer    int
 	handshakeTLS *ServerTLS
-	localIP   string
-	localPort int
+	localIP      string
+	localPort    int
 
 	// in is the header buffer: unread bytes are in[pos:last]. It is
 	// released while the connection is idle.

@@ -382,7 +382,7 @@ type Request struct {
 	// misdirected: the Host chose another server than the TLS
 	// handshake's, one that verifies client certificates (421)
 	misdirected bool
-	discard       *bodySource
+	discard     *bodySource
 }
 
 // Conn returns the client connection, for a caller that takes it over
