@@ -73,6 +73,13 @@ func VersionText() string {
 
 // ConfigureText is the rest of -V.
 func ConfigureText(implemented []string) string {
-	return "built by " + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH + "\n" +
+	sni := ""
+	for _, n := range implemented {
+		if n == "http_ssl" {
+			// as nginx prints it; tools (the nginx test suite) look for it
+			sni = "TLS SNI support enabled\n"
+		}
+	}
+	return "built by " + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH + "\n" + sni +
 		"configure arguments:" + ConfigureArguments(implemented) + "\n"
 }

@@ -43,7 +43,10 @@ func noPos(format string, args ...any) error {
 // that does not reject handshakes gets no tls.Config (it uses the default
 // server's when SNI chooses it).
 func build(cf *httpd.Config, m *mainConf, sc *SrvConf) (*httpd.ServerTLS, error) {
-	t := &httpd.ServerTLS{Reject: sc.RejectHandshake.Get(), BufferSize: int(sc.BufferSize.Get())}
+	// a server without certificates still checks client certificates
+	// with its own ssl_verify_client (the handshake's are the default
+	// server's), as nginx merges verify before it returns
+	t := &httpd.ServerTLS{Reject: sc.RejectHandshake.Get(), BufferSize: int(sc.BufferSize.Get()), VerifyClient: sc.Verify.Get()}
 	certs, keys := sc.Certificates.Get(), sc.CertificateKeys.Get()
 	if len(certs) > 0 {
 		if len(keys) < len(certs) {

@@ -34,11 +34,11 @@ var Module = &httpd.Module{
 	Handle: &self,
 	Directives: []conf.Directive{
 		{Name: "ssl_certificate", Context: contexts, Args: conf.Take1, Level: httpd.SrvLevel,
-			Set:    conf.SetStrList(srv(func(c *SrvConf) *conf.List[string] { return &c.Certificates })),
+			Set:    fileList(func(c *SrvConf) *conf.List[string] { return &c.Certificates }),
 			Syntax: "ssl_certificate file;",
 			Doc:    "A PEM certificate (and its chain) of the server; several (RSA and ECDSA) may be given, each with its ssl_certificate_key. Variables are not supported."},
 		{Name: "ssl_certificate_key", Context: contexts, Args: conf.Take1, Level: httpd.SrvLevel,
-			Set:    conf.SetStrList(srv(func(c *SrvConf) *conf.List[string] { return &c.CertificateKeys })),
+			Set:    fileList(func(c *SrvConf) *conf.List[string] { return &c.CertificateKeys }),
 			Syntax: "ssl_certificate_key file;",
 			Doc:    "The PEM secret key of the ssl_certificate of the same rank. \"engine:\" keys and variables are not supported."},
 		{Name: "ssl_certificate_cache", Context: contexts, Args: conf.Take123, Level: httpd.SrvLevel, Set: setCertificateCache,
@@ -52,7 +52,7 @@ var Module = &httpd.Module{
 			Syntax: "ssl_password_file file;",
 			Doc:    "Passphrases (one per line) tried in turn on encrypted secret keys."},
 		{Name: "ssl_dhparam", Context: contexts, Args: conf.Take1, Level: httpd.SrvLevel,
-			Set:    conf.SetStr(srv(func(c *SrvConf) *conf.Str { return &c.DHParam })),
+			Set:    file(func(c *SrvConf) *conf.Str { return &c.DHParam }),
 			Syntax: "ssl_dhparam file;",
 			Doc:    "The file must be readable; Go's crypto/tls has no DHE cipher suites, so its parameters are not used."},
 		{Name: "ssl_ecdh_curve", Context: contexts, Args: conf.Take1, Level: httpd.SrvLevel,
@@ -79,15 +79,15 @@ var Module = &httpd.Module{
 			Syntax: "ssl_verify_depth number;", Default: "ssl_verify_depth 1;",
 			Doc: "The longest client certificate chain accepted."},
 		{Name: "ssl_client_certificate", Context: contexts, Args: conf.Take1, Level: httpd.SrvLevel,
-			Set:    conf.SetStr(srv(func(c *SrvConf) *conf.Str { return &c.ClientCertificate })),
+			Set:    file(func(c *SrvConf) *conf.Str { return &c.ClientCertificate }),
 			Syntax: "ssl_client_certificate file;",
 			Doc:    "PEM CA certificates client certificates are verified against."},
 		{Name: "ssl_trusted_certificate", Context: contexts, Args: conf.Take1, Level: httpd.SrvLevel,
-			Set:    conf.SetStr(srv(func(c *SrvConf) *conf.Str { return &c.TrustedCertificate })),
+			Set:    file(func(c *SrvConf) *conf.Str { return &c.TrustedCertificate }),
 			Syntax: "ssl_trusted_certificate file;",
 			Doc:    "PEM CA certificates client certificates are verified against (and OCSP stapling would use)."},
 		{Name: "ssl_crl", Context: contexts, Args: conf.Take1, Level: httpd.SrvLevel,
-			Set:    conf.SetStr(srv(func(c *SrvConf) *conf.Str { return &c.CRL })),
+			Set:    file(func(c *SrvConf) *conf.Str { return &c.CRL }),
 			Syntax: "ssl_crl file;",
 			Doc:    "Not supported: a configuration that sets it is refused (Go's crypto/tls does not check revocation lists)."},
 		{Name: "ssl_prefer_server_ciphers", Context: contexts, Args: conf.FlagArg, Level: httpd.SrvLevel,
@@ -102,7 +102,7 @@ var Module = &httpd.Module{
 			Syntax: "ssl_session_tickets on | off;", Default: "ssl_session_tickets on;",
 			Doc: "Enables or disables session resumption through TLS session tickets."},
 		{Name: "ssl_session_ticket_key", Context: contexts, Args: conf.Take1, Level: httpd.SrvLevel,
-			Set:    conf.SetStrList(srv(func(c *SrvConf) *conf.List[string] { return &c.SessionTicketKeys })),
+			Set:    fileList(func(c *SrvConf) *conf.List[string] { return &c.SessionTicketKeys }),
 			Syntax: "ssl_session_ticket_key file;",
 			Doc:    "A file of 48 or 80 random bytes keying session tickets; the first encrypts, all decrypt. Tickets are not interchangeable with nginx's."},
 		{Name: "ssl_session_timeout", Context: contexts, Args: conf.Take1, Level: httpd.SrvLevel,
@@ -125,7 +125,7 @@ var Module = &httpd.Module{
 			Syntax: "ssl_stapling on | off;", Default: "ssl_stapling off;",
 			Doc: "Accepted; \"on\" is ignored with nginx's warning for a build without OCSP support."},
 		{Name: "ssl_stapling_file", Context: contexts, Args: conf.Take1, Level: httpd.SrvLevel,
-			Set:    conf.SetStr(srv(func(c *SrvConf) *conf.Str { return &c.StaplingFile })),
+			Set:    file(func(c *SrvConf) *conf.Str { return &c.StaplingFile }),
 			Syntax: "ssl_stapling_file file;",
 			Doc:    "Accepted for compatibility (see ssl_stapling)."},
 		{Name: "ssl_stapling_responder", Context: contexts, Args: conf.Take1, Level: httpd.SrvLevel,
@@ -229,4 +229,25 @@ func mergeSrv(p, c *SrvConf) {
 	c.sessionCache.Inherit(p.sessionCache, sessionCache{kind: cacheNone})
 	c.SessionTickets.Inherit(p.SessionTickets, true)
 	c.SessionTicketKeys.InheritOnly(p.SessionTicketKeys)
+}
+
+// file sets a file name, made absolute against the configuration's
+// directory as nginx's ngx_conf_full_name does for these directives.
+func file(get func(*SrvConf) *conf.Str) func(*conf.Cmd) error {
+	return func(c *conf.Cmd) error {
+		f := get(c.Conf.(*SrvConf))
+		if f.IsSet() {
+			return conf.ErrDuplicate
+		}
+		f.Set(c.Loader.FullName(c.Arg(0), true))
+		return nil
+	}
+}
+
+// fileList appends a file name, made absolute as file does.
+func fileList(get func(*SrvConf) *conf.List[string]) func(*conf.Cmd) error {
+	return func(c *conf.Cmd) error {
+		conf.Append(get(c.Conf.(*SrvConf)), c.Loader.FullName(c.Arg(0), true))
+		return nil
+	}
 }

@@ -149,7 +149,7 @@ func setPasswordFile(c *conf.Cmd) error {
 	if sc.passwords.IsSet() {
 		return conf.ErrDuplicate
 	}
-	pw, err := tlsconf.ReadPasswords(c.Arg(0))
+	pw, err := tlsconf.ReadPasswords(c.Loader.FullName(c.Arg(0), true))
 	if err != nil {
 		return c.Errorf("%s", err)
 	}

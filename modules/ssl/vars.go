@@ -4,8 +4,11 @@ import (
 	"crypto/sha1"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/hex"
 	"encoding/pem"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -161,6 +164,8 @@ func addClientVariables(cf *httpd.Config) error {
 		})},
 		{Name: "ssl_client_s_dn", Get: cert(func(c *x509.Certificate, _ *httpd.TLSInfo) string { return c.Subject.String() })},
 		{Name: "ssl_client_i_dn", Get: cert(func(c *x509.Certificate, _ *httpd.TLSInfo) string { return c.Issuer.String() })},
+		{Name: "ssl_client_s_dn_legacy", Get: cert(func(c *x509.Certificate, _ *httpd.TLSInfo) string { return legacyDN(c.RawSubject) })},
+		{Name: "ssl_client_i_dn_legacy", Get: cert(func(c *x509.Certificate, _ *httpd.TLSInfo) string { return legacyDN(c.RawIssuer) })},
 		{Name: "ssl_client_serial", Get: cert(func(c *x509.Certificate, _ *httpd.TLSInfo) string {
 			b := c.SerialNumber.Bytes()
 			if len(b) == 0 {
@@ -201,6 +206,37 @@ func escapeComponent(s string) string {
 		b.WriteByte('%')
 		b.WriteByte(hexDigits[c>>4])
 		b.WriteByte(hexDigits[c&15])
+	}
+	return b.String()
+}
+
+// dnNames are OpenSSL's short names of distinguished name attributes.
+var dnNames = map[string]string{
+	"2.5.4.3": "CN", "2.5.4.6": "C", "2.5.4.7": "L", "2.5.4.8": "ST", "2.5.4.10": "O",
+	"2.5.4.11": "OU", "2.5.4.5": "serialNumber", "2.5.4.9": "street", "2.5.4.17": "postalCode",
+	"2.5.4.4": "SN", "2.5.4.42": "GN", "2.5.4.12": "title", "0.9.2342.19200300.100.1.25": "DC",
+	"0.9.2342.19200300.100.1.1": "UID", "1.2.840.113549.1.9.1": "emailAddress",
+}
+
+// legacyDN is a name as OpenSSL's X509_NAME_oneline writes it:
+// "/C=../O=../CN=..", in the certificate's order.
+func legacyDN(raw []byte) string {
+	var seq pkix.RDNSequence
+	if _, err := asn1.Unmarshal(raw, &seq); err != nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, rdn := range seq {
+		for _, atv := range rdn {
+			n, ok := dnNames[atv.Type.String()]
+			if !ok {
+				n = atv.Type.String()
+			}
+			b.WriteByte('/')
+			b.WriteString(n)
+			b.WriteByte('=')
+			b.WriteString(fmt.Sprint(atv.Value))
+		}
 	}
 	return b.String()
 }
