@@ -6,6 +6,7 @@ package httpd
 // is in resolver.go. Nothing here changes existing behaviour.
 
 import (
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -284,6 +285,9 @@ func BodyError(err error) Status { return bodyError(err) }
 // recvNow reads what the socket holds without waiting: 0 bytes and no
 // error when nothing is there, io.EOF when the peer closed.
 func recvNow(nc net.Conn, b []byte) (int, error) {
+	if tc, ok := nc.(*tls.Conn); ok {
+		return tlsRecvNow(tc, b)
+	}
 	sc, ok := nc.(syscall.Conn)
 	if !ok || len(b) == 0 {
 		return 0, nil

@@ -380,3 +380,24 @@ func (r *Request) checkClientCert() Status {
 	}
 	return OK
 }
+
+// tlsRecvNow is recvNow on a TLS connection: what is decrypted already,
+// or what a read finds on the socket without waiting (a deadline in the
+// past; Go's TLS layer keeps a partial record for the next read).
+func tlsRecvNow(tc *tls.Conn, b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	tc.SetReadDeadline(time.Unix(1, 0))
+	n, err := tc.Read(b)
+	tc.SetReadDeadline(time.Time{})
+	switch {
+	case n > 0:
+		return n, nil
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return 0, nil
+	case err == nil:
+		return 0, nil
+	}
+	return 0, err
+}
