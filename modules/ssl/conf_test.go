@@ -114,3 +114,17 @@ func TestListenSSLWithoutModule(t *testing.T) {
 		t.Errorf("%q, want %q", got, want)
 	}
 }
+
+// TestRelativeFiles: file names are relative to the configuration's
+// directory, as ngx_conf_full_name makes them.
+func TestRelativeFiles(t *testing.T) {
+	dir := t.TempDir()
+	writeCert(t, dir, "one.example", false)
+	if got := servertest.LoadErrorIn(t, dir, sslServer("ssl_certificate one.example.crt; ssl_certificate_key one.example.key;"), nil); got != "" {
+		t.Errorf("relative names: %q", got)
+	}
+	want := `cannot load certificate "DIR/none.crt": BIO_new_file() failed (2: No such file or directory)`
+	if got := servertest.LoadErrorIn(t, dir, sslServer("ssl_certificate none.crt; ssl_certificate_key one.example.key;"), nil); got != want {
+		t.Errorf("%q, want %q", got, want)
+	}
+}

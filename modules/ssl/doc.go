@@ -22,7 +22,8 @@
 // $ssl_curves, $ssl_session_id (always empty: Go keeps no session IDs),
 // $ssl_session_reused, $ssl_early_data (always empty), $ssl_server_name,
 // $ssl_alpn_protocol; with ssl_verify_client, $ssl_client_verify,
-// $ssl_client_s_dn, $ssl_client_i_dn, $ssl_client_serial,
+// $ssl_client_s_dn, $ssl_client_i_dn (and their _legacy forms),
+// $ssl_client_serial,
 // $ssl_client_fingerprint, $ssl_client_cert, $ssl_client_raw_cert,
 // $ssl_client_escaped_cert, $ssl_client_v_start, $ssl_client_v_end and
 // $ssl_client_v_remain. $https and $scheme are the framework's.
