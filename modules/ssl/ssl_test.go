@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sluicehq/sluice/core"
 	"github.com/sluicehq/sluice/internal/servertest"
@@ -201,5 +202,48 @@ http {
 func TestVersionInfo(t *testing.T) {
 	if args := core.ConfigureArguments(modules.Implemented); !strings.Contains(args, "--with-http_ssl_module") {
 		t.Errorf("configure arguments lack the ssl module: %s", args)
+	}
+}
+
+// TestReloadTLS: a reload swaps certificates for new connections; an
+// idle keepalive TLS connection of the old configuration is closed, one
+// busy with a request finishes it.
+func TestReloadTLS(t *testing.T) {
+	testutil.CheckLeaks(t)
+	dir := t.TempDir()
+	writeCert(t, dir, "one.example", false)
+	writeCert(t, dir, "two.example", true)
+	conf := func(name string) string {
+		return strings.ReplaceAll(`
+events {}
+http {
+    server {
+        listen 127.0.0.1:%%PORT_0%% ssl;
+        ssl_certificate DIR/NAME.crt;
+        ssl_certificate_key DIR/NAME.key;
+        location / { return 200 "NAME"; }
+    }
+}`, "NAME", name)
+	}
+	s := servertest.Start(t, strings.ReplaceAll(conf("one.example"), "DIR", dir))
+	old, err := dialTLS(s.Addr("0"), &tls.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	cl := testutil.NewRawClient(old)
+	if err := cl.WriteString("GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := cl.ReadResponse(); err != nil || string(resp.Body) != "one.example" {
+		t.Fatalf("before reload: %v %v", resp, err)
+	}
+	s.Reload(strings.ReplaceAll(conf("two.example"), "DIR", dir))
+	if closed, _, _ := cl.WaitClosed(5 * time.Second); !closed {
+		t.Errorf("idle keepalive connection of the old configuration not closed")
+	}
+	resp, cs := get(t, s.Addr("0"), &tls.Config{}, "/")
+	if cn := cs.PeerCertificates[0].Subject.CommonName; cn != "two.example" || string(resp.Body) != "two.example" {
+		t.Errorf("after reload: certificate %q, body %q", cn, resp.Body)
 	}
 }
