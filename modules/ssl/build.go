@@ -1,6 +1,9 @@
 package ssl
 
 import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
@@ -84,6 +87,7 @@ func build(cf *httpd.Config, m *mainConf, sc *SrvConf) (*httpd.ServerTLS, error)
 		}
 		cfg.Certificates = append(cfg.Certificates, l.cert)
 	}
+	cfg.Certificates = byKeyType(cfg.Certificates)
 	if sc.CertificateCompression.Get() {
 		cf.Warnf("\"ssl_certificate_compression\" ignored, not supported")
 	}
@@ -253,4 +257,42 @@ func appendPEM(p *x509.CertPool, file string) error {
 	}
 	p.AppendCertsFromPEM(b)
 	return nil
+}
+
+// byKeyType keeps one certificate per kind of key, the last configured of
+// each as OpenSSL keeps them (a second RSA certificate replaces the
+// first), ECDSA before Ed25519 before RSA: Go serves the first the client
+// supports, and clients that support ECDSA prefer it, which decides
+// OpenSSL's choice.
+func byKeyType(certs []tls.Certificate) []tls.Certificate {
+	if len(certs) < 2 {
+		return certs
+	}
+	rank := func(c tls.Certificate) int {
+		switch c.PrivateKey.(type) {
+		case *ecdsa.PrivateKey:
+			return 0
+		case ed25519.PrivateKey:
+			return 1
+		case *rsa.PrivateKey:
+			return 2
+		}
+		return 3
+	}
+	var slot [4]*tls.Certificate
+	var other []tls.Certificate
+	for i := range certs {
+		if r := rank(certs[i]); r < 3 {
+			slot[r] = &certs[i]
+		} else {
+			other = append(other, certs[i])
+		}
+	}
+	var out []tls.Certificate
+	for _, c := range slot[:3] {
+		if c != nil {
+			out = append(out, *c)
+		}
+	}
+	return append(out, other...)
 }
