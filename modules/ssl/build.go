@@ -111,7 +111,19 @@ func build(cf *httpd.Config, m *mainConf, sc *SrvConf) (*httpd.ServerTLS, error)
 		sessionTimeout(cfg, time.Duration(sc.SessionTimeout.Get())*time.Second)
 	}
 	if sc.Stapling.Get() {
-		cf.Warnf("\"ssl_stapling\" ignored, not supported")
+		if f := sc.StaplingFile.Get(); f != "" {
+			// a stapled response from a file needs no OCSP client: it is
+			// sent as it is, as nginx sends it
+			der, err := os.ReadFile(f)
+			if err != nil {
+				return nil, noPos("BIO_new_file(\"%s\") failed (%s)", f, errlog.Errno(err))
+			}
+			for i := range cfg.Certificates {
+				cfg.Certificates[i].OCSPStaple = der
+			}
+		} else {
+			cf.Warnf("\"ssl_stapling\" ignored, not supported")
+		}
 	}
 	if sc.EarlyData.Get() {
 		cf.Warnf("\"ssl_early_data\" is not supported on this platform, ignored")

@@ -252,3 +252,39 @@ http {
 		t.Errorf("after reload: certificate %q, body %q", cn, resp.Body)
 	}
 }
+
+// TestStaplingFile: the response in ssl_stapling_file is stapled as it is.
+func TestStaplingFile(t *testing.T) {
+	dir := t.TempDir()
+	writeCert(t, dir, "one.example", false)
+	staple := []byte("\x30\x03\x0a\x01\x00") // any bytes: sent as they are
+	if err := os.WriteFile(filepath.Join(dir, "staple.der"), staple, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := servertest.Start(t, strings.ReplaceAll(`
+events {}
+http {
+    ssl_certificate DIR/one.example.crt;
+    ssl_certificate_key DIR/one.example.key;
+    server {
+        listen 127.0.0.1:%%PORT_on%% ssl;
+        ssl_stapling on;
+        ssl_stapling_file DIR/staple.der;
+        location / { return 200 "ok"; }
+    }
+    server {
+        listen 127.0.0.1:%%PORT_off%% ssl;
+        ssl_stapling_file DIR/staple.der;
+        location / { return 200 "ok"; }
+    }
+}`, "DIR", dir))
+	for _, tc := range []struct {
+		port string
+		want []byte
+	}{{"on", staple}, {"off", nil}} {
+		_, cs := get(t, s.Addr(tc.port), &tls.Config{}, "/")
+		if !bytes.Equal(cs.OCSPResponse, tc.want) {
+			t.Errorf("%s: stapled %q, want %q", tc.port, cs.OCSPResponse, tc.want)
+		}
+	}
+}
