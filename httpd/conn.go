@@ -655,7 +655,9 @@ func (c *conn) readIn() bool {
 // found EOF (err nil or io.EOF) or failed.
 func (c *conn) logReadFailure(err error) {
 	switch {
-	case (err == nil || errors.Is(err, io.EOF)) && c.sslPending:
+	case (err == nil || errors.Is(err, io.EOF)) && (c.sslPending || (c.tlsConn != nil && c.requests == 0)):
+		// before the handshake, or after it without a request
+		// (ngx_http_ssl_handshake, ngx_http_wait_request_handler)
 		c.cf.Cycle.Log.Logf(errlog.Info, c, nil, "client closed connection")
 	case err == nil || errors.Is(err, io.EOF):
 		c.logClosedIdle(nil)

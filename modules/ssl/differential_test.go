@@ -265,6 +265,18 @@ func TestDifferentialTLS(t *testing.T) {
 			c.Close()
 		}
 	})
+	t.Run("client leaves after the handshake", func(t *testing.T) {
+		for _, addr := range []string{nAddr, sAddr} {
+			tc, err := dialTLS(addr, base)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// read the session tickets, then close with close_notify
+			tc.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+			tc.Read(make([]byte, 1))
+			tc.Close()
+		}
+	})
 	t.Run("client leaves", func(t *testing.T) {
 		for _, addr := range []string{nAddr, sAddr} {
 			c := testutil.Dial(t, addr)
@@ -280,6 +292,9 @@ func TestDifferentialTLS(t *testing.T) {
 	got := tlsLogLines(s.ErrorLog(), s.Port("0"))
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("error log lines differ\nsluice:\n%s\nnginx:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if !slices.Contains(got, "[info] client closed connection while waiting for request, client: 127.0.0.1, server: 127.0.0.1:PORT") {
+		t.Errorf("sluice did not log the client that left after the handshake")
 	}
 	if len(want) < 6 {
 		t.Errorf("nginx logged %d lines, want at least 6:\n%s", len(want), strings.Join(want, "\n"))
