@@ -111,7 +111,10 @@ func sysErrno(err error) error {
 var tlsBufs sync.Map // int -> *sync.Pool
 
 func getTLSBuf(size int) *[]byte {
-	p, _ := tlsBufs.LoadOrStore(size, &sync.Pool{New: func() any { b := make([]byte, size); return &b }})
+	p, ok := tlsBufs.Load(size)
+	if !ok {
+		p, _ = tlsBufs.LoadOrStore(size, &sync.Pool{New: func() any { b := make([]byte, size); return &b }})
+	}
 	return p.(*sync.Pool).Get().(*[]byte)
 }
 
