@@ -32,9 +32,12 @@ type conn struct {
 	// nc is what requests are read from and responses written to: the
 	// socket, or the TLS connection over it once the handshake is done
 	// (changed under mu); tcp is always the socket.
-	nc     net.Conn
-	tcp    net.Conn
+	nc  net.Conn
+	tcp net.Conn
+	// raw is the socket for raw reads and parking, nil on a TLS
+	// connection; sock is the socket always (hangup reports)
 	raw    syscall.RawConn
+	sock   syscall.RawConn
 	number uint64
 	start  time.Time
 	// wd records the write deadline armed (send_timeout), which is set
@@ -180,6 +183,7 @@ func (cf *Config) serve(nc net.Conn, a *addrConf) bool {
 func (c *conn) init() {
 	if sc, ok := c.nc.(syscall.Conn); ok {
 		c.raw, _ = sc.SyscallConn()
+		c.sock = c.raw
 	}
 	switch a := c.nc.RemoteAddr().(type) {
 	case *net.TCPAddr:

@@ -402,9 +402,11 @@ func (r *Request) Context() context.Context {
 	return r.conn.context()
 }
 
-// RawConn returns the client socket's raw access (cached per connection),
-// or nil when the connection is not a plain socket (TLS, tests' pipes).
-func (r *Request) RawConn() syscall.RawConn { return r.conn.raw }
+// RawConn returns the client socket's raw access (cached per connection)
+// for socket options such as SO_ERROR, or nil when the connection is not
+// a socket (tests' pipes). Under TLS it is the socket beneath: its bytes
+// belong to the TLS layer and must not be read.
+func (r *Request) RawConn() syscall.RawConn { return r.conn.sock }
 
 // TakeBuffered returns the bytes the client sent after this request (and
 // its body, when that was read) that the connection has read already, and

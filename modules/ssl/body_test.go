@@ -80,3 +80,49 @@ http {
 		}
 	}
 }
+
+// TestClientAbortOverTLS: a TLS client that goes away while the upstream
+// holds its answer ends the exchange with 499 and nginx's line: the
+// socket under the TLS layer reports the hangup as a plain one does.
+func TestClientAbortOverTLS(t *testing.T) {
+	testutil.CheckLeaks(t)
+	dir := t.TempDir()
+	writeCert(t, dir, "one.example", false)
+	release := make(chan struct{})
+	defer close(release)
+	be := testutil.StartBackend(t, testutil.Script{testutil.ReadHead(), testutil.Hold(release)})
+	s := servertest.Start(t, strings.ReplaceAll(strings.ReplaceAll(`
+error_log error.log info;
+events {}
+http {
+    log_format st "$status";
+    access_log access.log st;
+    server {
+        listen 127.0.0.1:%%PORT_0%% ssl;
+        ssl_certificate DIR/one.example.crt;
+        ssl_certificate_key DIR/one.example.key;
+        location / { proxy_pass http://BACKEND; }
+    }
+}`, "DIR", dir), "BACKEND", be.Addr()))
+	tc, err := dialTLS(s.Addr("0"), &tls.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tc.Write([]byte("GET / HTTP/1.0\r\nHost: x\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if !be.WaitRequests(1, 5*time.Second) {
+		t.Fatal("the backend got no request")
+	}
+	tc.Close()
+	const line = "epoll_wait() reported that client prematurely closed connection, so upstream connection is closed too while "
+	for end := time.Now().Add(5 * time.Second); time.Now().Before(end) && !strings.Contains(s.ReadFile("access.log"), "499"); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := s.ReadFile("access.log"); got != "499\n" {
+		t.Errorf("access log %q, want 499", got)
+	}
+	if !strings.Contains(s.ErrorLog(), line) {
+		t.Errorf("error log lacks %q:\n%s", line, s.ErrorLog())
+	}
+}
