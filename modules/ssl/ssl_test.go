@@ -288,3 +288,32 @@ http {
 		}
 	}
 }
+
+// TestSessionTimeout: a ticket older than ssl_session_timeout does not
+// resume the session.
+func TestSessionTimeout(t *testing.T) {
+	dir := t.TempDir()
+	writeCert(t, dir, "one.example", false)
+	s := servertest.Start(t, strings.ReplaceAll(`
+events {}
+http {
+    server {
+        listen 127.0.0.1:%%PORT_0%% ssl;
+        ssl_certificate DIR/one.example.crt;
+        ssl_certificate_key DIR/one.example.key;
+        ssl_session_timeout 1s;
+        location / { return 200 "$ssl_session_reused"; }
+    }
+}`, "DIR", dir))
+	cfg := &tls.Config{ClientSessionCache: tls.NewLRUClientSessionCache(4)}
+	get(t, s.Addr("0"), cfg, "/")
+	if resp, _ := get(t, s.Addr("0"), cfg, "/"); string(resp.Body) != "r" {
+		t.Fatalf("within the timeout: %q", resp.Body)
+	}
+	// the ticket's time is kept in seconds: past a second whatever the
+	// rounding
+	time.Sleep(2100 * time.Millisecond)
+	if resp, _ := get(t, s.Addr("0"), cfg, "/"); string(resp.Body) != "." {
+		t.Errorf("after the timeout: %q", resp.Body)
+	}
+}
