@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/sluicehq/sluice/conf"
@@ -114,7 +115,7 @@ const sslNotEnabled = "the \"ssl\" parameter requires ngx_http_ssl_module"
 // certificates or reject too.
 func (cf *Config) checkSSL(a *addrConf) error {
 	missing := func(s *Server) error {
-		return &conf.Error{NoPos: true, Msg: "no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive in " + s.file + ":" + itoa(s.line)}
+		return &conf.Error{NoPos: true, Msg: "no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive in " + s.file + ":" + strconv.Itoa(s.line)}
 	}
 	d := a.def.tls
 	if d != nil && d.Config != nil {
@@ -333,20 +334,6 @@ func (c *conn) closeTLS() {
 	}
 	c.tlsConn.SetWriteDeadline(time.Now().Add(time.Second))
 	c.tlsConn.Close()
-}
-
-func itoa(n int) string {
-	var b [20]byte
-	i := len(b)
-	if n == 0 {
-		return "0"
-	}
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
 }
 
 // tlsWriter hides everything but Write, so that io.CopyBuffer uses its
