@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/binary"
+	"encoding/pem"
 	"fmt"
 	"os"
 	"strings"
@@ -225,6 +226,7 @@ func clientVerify(cfg *tls.Config, t *httpd.ServerTLS, sc *SrvConf) error {
 		}
 	}
 	roots := x509.NewCertPool()
+	var cas []*x509.Certificate
 	if f := sc.ClientCertificate.Get(); f != "" && mode != verifyOff {
 		p, err := tlsconf.LoadPool(f)
 		if err != nil {
@@ -232,8 +234,7 @@ func clientVerify(cfg *tls.Config, t *httpd.ServerTLS, sc *SrvConf) error {
 		}
 		// sent to the client as the names of acceptable authorities
 		cfg.ClientCAs = p
-		roots = p.Clone()
-		if err := appendPEM(roots, f); err != nil {
+		if cas, err = appendPEM(roots, cas, f); err != nil {
 			return err
 		}
 	}
@@ -241,12 +242,17 @@ func clientVerify(cfg *tls.Config, t *httpd.ServerTLS, sc *SrvConf) error {
 		if _, err := tlsconf.LoadPool(f); err != nil {
 			return noPos("%s", err)
 		}
-		if err := appendPEM(roots, f); err != nil {
+		var err error
+		if cas, err = appendPEM(roots, cas, f); err != nil {
 			return err
 		}
 	}
-	if sc.CRL.Get() != "" {
-		return noPos("\"ssl_crl\" is not supported by sluice (Go's crypto/tls does not check revocation lists)")
+	var crls []*x509.RevocationList
+	if f := sc.CRL.Get(); f != "" {
+		var err error
+		if crls, err = loadCRLs(f); err != nil {
+			return err
+		}
 	}
 	if sc.OCSP.Get() != 0 {
 		return noPos("\"ssl_ocsp\" is not supported on this platform")
@@ -257,18 +263,59 @@ func clientVerify(cfg *tls.Config, t *httpd.ServerTLS, sc *SrvConf) error {
 	cfg.ClientAuth = tls.RequestClientCert
 	t.VerifyClient = mode
 	depth := sc.VerifyDepth.Get()
-	t.VerifyPeer = func(certs []*x509.Certificate) error { return verifyChain(certs, roots, depth) }
+	t.VerifyPeer = func(certs []*x509.Certificate) error { return verifyChain(certs, roots, cas, depth, crls) }
 	return nil
 }
 
-// appendPEM adds a PEM file's certificates to a pool.
-func appendPEM(p *x509.CertPool, file string) error {
+// loadCRLs reads ssl_crl: the PEM revocation lists of a file.
+func loadCRLs(file string) ([]*x509.RevocationList, error) {
 	b, err := os.ReadFile(file)
 	if err != nil {
-		return noPos("%s", err)
+		return nil, noPos("X509_LOOKUP_load_file(\"%s\") failed (%s)", file, errlog.Errno(err))
 	}
-	p.AppendCertsFromPEM(b)
-	return nil
+	var out []*x509.RevocationList
+	for rest := b; ; {
+		var blk *pem.Block
+		blk, rest = pem.Decode(rest)
+		if blk == nil {
+			break
+		}
+		if blk.Type != "X509 CRL" {
+			continue
+		}
+		l, err := tlsconf.ParseCRL(blk.Bytes)
+		if err != nil {
+			return nil, noPos("X509_LOOKUP_load_file(\"%s\") failed (%v)", file, err)
+		}
+		out = append(out, l)
+	}
+	if len(out) == 0 {
+		return nil, noPos("X509_LOOKUP_load_file(\"%s\") failed (SSL: error:05800088:x509 certificate routines::no certificate or crl found)", file)
+	}
+	return out, nil
+}
+
+// appendPEM adds a PEM file's certificates to a pool and a list.
+func appendPEM(p *x509.CertPool, list []*x509.Certificate, file string) ([]*x509.Certificate, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, noPos("%s", err)
+	}
+	for rest := b; ; {
+		var blk *pem.Block
+		blk, rest = pem.Decode(rest)
+		if blk == nil {
+			break
+		}
+		if blk.Type != "CERTIFICATE" && blk.Type != "TRUSTED CERTIFICATE" {
+			continue
+		}
+		if c, err := x509.ParseCertificate(blk.Bytes); err == nil {
+			p.AddCert(c)
+			list = append(list, c)
+		}
+	}
+	return list, nil
 }
 
 // byKeyType keeps one certificate per kind of key, the last configured of

@@ -89,7 +89,7 @@ var Module = &httpd.Module{
 		{Name: "ssl_crl", Context: contexts, Args: conf.Take1, Level: httpd.SrvLevel,
 			Set:    file(func(c *SrvConf) *conf.Str { return &c.CRL }),
 			Syntax: "ssl_crl file;",
-			Doc:    "Not supported: a configuration that sets it is refused (Go's crypto/tls does not check revocation lists)."},
+			Doc:    "PEM revocation lists client certificates are checked against, every certificate of the chain (the root included) needing its issuer's."},
 		{Name: "ssl_prefer_server_ciphers", Context: contexts, Args: conf.FlagArg, Level: httpd.SrvLevel,
 			Set:    conf.SetFlag(srv(func(c *SrvConf) *conf.Flag { return &c.PreferServerCiphers })),
 			Syntax: "ssl_prefer_server_ciphers on | off;", Default: "ssl_prefer_server_ciphers off;",

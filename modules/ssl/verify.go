@@ -1,6 +1,7 @@
 package ssl
 
 import (
+	"bytes"
 	"crypto/x509"
 	"errors"
 	"time"
@@ -13,7 +14,7 @@ import (
 // first serving as intermediates; a chain longer than ssl_verify_depth
 // allows (the client certificate, depth intermediates and CAs, and the
 // root) fails. The error carries OpenSSL's code and text.
-func verifyChain(certs []*x509.Certificate, roots *x509.CertPool, depth int) error {
+func verifyChain(certs []*x509.Certificate, roots *x509.CertPool, cas []*x509.Certificate, depth int, crls []*x509.RevocationList) error {
 	leaf := certs[0]
 	inter := x509.NewCertPool()
 	for _, c := range certs[1:] {
@@ -27,11 +28,53 @@ func verifyChain(certs []*x509.Certificate, roots *x509.CertPool, depth int) err
 		return verifyError(leaf, certs, err)
 	}
 	for _, ch := range chains {
+		ch = toRoot(ch, cas)
 		if len(ch)-1 <= depth {
+			if crls != nil {
+				return checkCRLs(ch, crls)
+			}
 			return nil
 		}
 	}
 	return &httpd.VerifyError{Code: 22, Text: "certificate chain too long"}
+}
+
+// checkCRLs checks every certificate of a verified chain, the root
+// included, against the revocation list of its issuer, as OpenSSL does
+// for nginx's ssl_crl (X509_V_FLAG_CRL_CHECK_ALL). nginx's verify
+// callback lets the check go on past a failure, so the error that stays
+// is the last one, from the leaf up.
+func checkCRLs(chain []*x509.Certificate, crls []*x509.RevocationList) error {
+	var last error
+	now := time.Now()
+	for i, c := range chain {
+		issuer := c
+		if i+1 < len(chain) {
+			issuer = chain[i+1]
+		}
+		var crl *x509.RevocationList
+		for _, l := range crls {
+			if bytes.Equal(l.RawIssuer, issuer.RawSubject) && l.CheckSignatureFrom(issuer) == nil {
+				crl = l
+				break
+			}
+		}
+		switch {
+		case crl == nil:
+			last = &httpd.VerifyError{Code: 3, Text: "unable to get certificate CRL"}
+			continue
+		case now.Before(crl.ThisUpdate):
+			last = &httpd.VerifyError{Code: 11, Text: "CRL is not yet valid"}
+		case !crl.NextUpdate.IsZero() && now.After(crl.NextUpdate):
+			last = &httpd.VerifyError{Code: 12, Text: "CRL has expired"}
+		}
+		for _, r := range crl.RevokedCertificateEntries {
+			if r.SerialNumber.Cmp(c.SerialNumber) == 0 {
+				last = &httpd.VerifyError{Code: 23, Text: "certificate revoked"}
+			}
+		}
+	}
+	return last
 }
 
 // verifyError maps Go's verification errors to OpenSSL's X509_V_ERR
@@ -65,4 +108,29 @@ func verifyError(leaf *x509.Certificate, certs []*x509.Certificate, err error) e
 		}
 	}
 	return &httpd.VerifyError{Code: 7, Text: "certificate signature failure"}
+}
+
+// toRoot extends a chain that ends at a trusted intermediate to the
+// self-signed root above it, when that is trusted too: OpenSSL builds the
+// chain to a root (nginx sets no partial chains), and its depth and CRL
+// checks see the whole of it.
+func toRoot(ch []*x509.Certificate, cas []*x509.Certificate) []*x509.Certificate {
+	for len(ch) < 16 {
+		last := ch[len(ch)-1]
+		if bytes.Equal(last.RawIssuer, last.RawSubject) {
+			return ch
+		}
+		var up *x509.Certificate
+		for _, c := range cas {
+			if bytes.Equal(c.RawSubject, last.RawIssuer) && last.CheckSignatureFrom(c) == nil {
+				up = c
+				break
+			}
+		}
+		if up == nil {
+			return ch
+		}
+		ch = append(ch[:len(ch):len(ch)], up)
+	}
+	return ch
 }

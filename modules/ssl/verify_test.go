@@ -42,6 +42,12 @@ http {
         location / { return 200 "open\n"; }
     }
     server {
+        listen 127.0.0.1:%%PORT_3%% ssl;
+        ssl_verify_client on;
+        ssl_crl DIR/ca.crl;
+        location / { return 200 "$ssl_client_verify\n"; }
+    }
+    server {
         listen 127.0.0.1:%%PORT_2%% ssl;
         server_name closed.example;
         ssl_verify_client optional_no_ca;
@@ -51,7 +57,8 @@ http {
 `
 
 // TestDifferentialClientCertificates: ssl_verify_client's answers (495,
-// 496, 421) and the $ssl_client_ variables, against Debian's nginx.
+// 496, 421), ssl_crl and the $ssl_client_ variables, against Debian's
+// nginx.
 func TestDifferentialClientCertificates(t *testing.T) {
 	testutil.CheckLeaks(t)
 	dir := t.TempDir()
@@ -60,6 +67,8 @@ func TestDifferentialClientCertificates(t *testing.T) {
 	good := clientCert(t, a, "client", 0x1234abcd, time.Now().Add(-time.Hour))
 	self := clientCert(t, nil, "selfie", 7, time.Now().Add(-time.Hour))
 	expired := clientCert(t, a, "old", 8, time.Now().Add(-48*time.Hour))
+	revoked := clientCert(t, a, "revoked", 99, time.Now().Add(-time.Hour))
+	a.writeCRL(t, dir, "ca.crl", 99)
 	text := strings.ReplaceAll(verifyConf, "DIR", dir)
 	n := oracle.Start(t, text)
 	s := servertest.Start(t, text)
@@ -83,11 +92,13 @@ func TestDifferentialClientCertificates(t *testing.T) {
 		{"on, good", "1", "GET / HTTP/1.0\r\n\r\n", withCert(good, ""), 200},
 		{"optional_no_ca, self-signed", "2", "GET / HTTP/1.0\r\nHost: closed.example\r\n\r\n", withCert(self, "closed.example"), 200},
 		{"Host other than the verifying SNI", "2", "GET / HTTP/1.0\r\nHost: closed.example\r\n\r\n", withCert(good, "open.example"), 421},
+		{"CRL, good", "3", "GET / HTTP/1.0\r\n\r\n", withCert(good, ""), 200},
+		{"CRL, revoked", "3", "GET / HTTP/1.0\r\n\r\n", withCert(revoked, ""), 400},
 		{"Host of the verifying server without SNI", "2", "GET / HTTP/1.0\r\nHost: closed.example\r\n\r\n", withCert(self, ""), 200},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			port := map[string]int{"0": 0, "1": 1, "2": 2}[tc.port]
+			port := map[string]int{"0": 0, "1": 1, "2": 2, "3": 3}[tc.port]
 			_, sr := compareTLS(t, n.Addr(port), s.Addr(tc.port), tc.cfg, tc.req, cmp)
 			if sr.Resp == nil || sr.Resp.StatusCode != tc.status {
 				t.Errorf("sluice: %v, want status %d", sr.Resp, tc.status)
