@@ -4,10 +4,8 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/binary"
 	"encoding/pem"
 	"fmt"
 	"os"
@@ -106,10 +104,11 @@ func build(cf *httpd.Config, m *mainConf, sc *SrvConf) (*httpd.ServerTLS, error)
 	if !sc.SessionTickets.Get() {
 		cfg.SessionTicketsDisabled = true
 	} else {
-		if err := ticketKeys(cfg, sc.SessionTicketKeys.Get()); err != nil {
+		tk, err := newTicketer(sc.SessionTicketKeys.Get(), time.Duration(sc.SessionTimeout.Get())*time.Second, sc.sessionCache.Get().shared != "")
+		if err != nil {
 			return nil, err
 		}
-		sessionTimeout(cfg, time.Duration(sc.SessionTimeout.Get())*time.Second)
+		cfg.WrapSession, cfg.UnwrapSession = tk.wrap, tk.unwrap
 	}
 	if sc.Stapling.Get() {
 		if f := sc.StaplingFile.Get(); f != "" {
@@ -161,58 +160,6 @@ func curves(spec string) ([]tls.CurveID, error) {
 		out = append(out, id)
 	}
 	return out, nil
-}
-
-// ticketKeys loads ssl_session_ticket_key files: 48 or 80 bytes each, as
-// nginx requires. Go keys tickets with 32-byte secrets: each file's bytes
-// are hashed into one. The first key encrypts new tickets, every key
-// decrypts.
-func ticketKeys(cfg *tls.Config, files []string) error {
-	if len(files) == 0 {
-		return nil
-	}
-	var keys [][32]byte
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return fmt.Errorf("open() \"%s\" failed (%s)", f, errlog.Errno(err))
-		}
-		if len(b) != 48 && len(b) != 80 {
-			return fmt.Errorf("\"%s\" must be 48 or 80 bytes", f)
-		}
-		keys = append(keys, sha256.Sum256(b))
-	}
-	cfg.SetSessionTicketKeys(keys)
-	return nil
-}
-
-// ticketTime marks the Extra entry sessionTimeout adds to a ticket.
-const ticketTime = "sluice-created:"
-
-// sessionTimeout makes tickets resume sessions for timeout only
-// (ssl_session_timeout): the time a ticket is issued travels in it.
-func sessionTimeout(cfg *tls.Config, timeout time.Duration) {
-	cfg.WrapSession = func(cs tls.ConnectionState, ss *tls.SessionState) ([]byte, error) {
-		b := binary.BigEndian.AppendUint64([]byte(ticketTime), uint64(time.Now().Unix()))
-		ss.Extra = append(ss.Extra, b)
-		return cfg.EncryptTicket(cs, ss)
-	}
-	cfg.UnwrapSession = func(identity []byte, cs tls.ConnectionState) (*tls.SessionState, error) {
-		ss, err := cfg.DecryptTicket(identity, cs)
-		if err != nil || ss == nil {
-			return nil, err
-		}
-		for _, e := range ss.Extra {
-			if len(e) == len(ticketTime)+8 && string(e[:len(ticketTime)]) == ticketTime {
-				t := time.Unix(int64(binary.BigEndian.Uint64(e[len(ticketTime):])), 0)
-				if time.Since(t) > timeout {
-					return nil, nil
-				}
-				return ss, nil
-			}
-		}
-		return nil, nil
-	}
 }
 
 // clientVerify sets client certificate verification (ssl_verify_client):

@@ -9,8 +9,9 @@
 // its certificates (several, e.g. RSA and ECDSA: Go picks the first the
 // client supports), the version range of ssl_protocols, the TLS 1.2
 // suites of ssl_ciphers (an OpenSSL cipher list; TLS 1.3 suites are not
-// configurable), the groups of ssl_ecdh_curve, session tickets (keys from
-// ssl_session_ticket_key, lifetime ssl_session_timeout) and the ALPN
+// configurable), the groups of ssl_ecdh_curve, session tickets in nginx's
+// layout (keys from ssl_session_ticket_key, or generated and, with a
+// shared session cache, rotated; lifetime ssl_session_timeout) and the ALPN
 // protocols nginx accepts for HTTP/1 (http/1.1, http/1.0, http/0.9).
 // What Go cannot do is accepted where nginx would accept a build without
 // it (ssl_stapling, ssl_early_data, ssl_conf_command are ignored with a

@@ -317,3 +317,68 @@ http {
 		t.Errorf("after the timeout: %q", resp.Body)
 	}
 }
+
+// ticketCache is a client session cache that keeps the tickets it gets.
+type ticketCache struct {
+	tls.ClientSessionCache
+	tickets [][]byte
+}
+
+func (c *ticketCache) Put(key string, cs *tls.ClientSessionState) {
+	if cs != nil {
+		if t, _, err := cs.ResumptionState(); err == nil {
+			c.tickets = append(c.tickets, t)
+		}
+	}
+	c.ClientSessionCache.Put(key, cs)
+}
+
+// TestTicketKeyNames: a ticket starts with the name of the key that made
+// it, the first 16 bytes of the ssl_session_ticket_key file; generated
+// keys of a server with a shared session cache are replaced every
+// ssl_session_timeout, as nginx 1.23.2 rotates them.
+func TestTicketKeyNames(t *testing.T) {
+	dir := t.TempDir()
+	writeCert(t, dir, "one.example", false)
+	key := make([]byte, 48)
+	rand.Read(key)
+	if err := os.WriteFile(filepath.Join(dir, "t.key"), key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := servertest.Start(t, strings.ReplaceAll(`
+events {}
+http {
+    ssl_certificate DIR/one.example.crt;
+    ssl_certificate_key DIR/one.example.key;
+    server {
+        listen 127.0.0.1:%%PORT_file%% ssl;
+        ssl_session_ticket_key DIR/t.key;
+        location / { return 200 "$ssl_session_reused"; }
+    }
+    server {
+        listen 127.0.0.1:%%PORT_auto%% ssl;
+        ssl_session_cache shared:SSL:1m;
+        ssl_session_timeout 1s;
+        location / { return 200 "$ssl_session_reused"; }
+    }
+}`, "DIR", dir))
+	name := func(port string) []byte {
+		c := &ticketCache{ClientSessionCache: tls.NewLRUClientSessionCache(4)}
+		get(t, s.Addr(port), &tls.Config{ClientSessionCache: c}, "/")
+		if len(c.tickets) == 0 {
+			t.Fatalf("%s: no ticket", port)
+		}
+		return c.tickets[0][:16]
+	}
+	if got := name("file"); !bytes.Equal(got, key[:16]) {
+		t.Errorf("ticket key name %x, want %x", got, key[:16])
+	}
+	first := name("auto")
+	if again := name("auto"); !bytes.Equal(again, first) {
+		t.Errorf("key name changed within the timeout: %x, then %x", first, again)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	if next := name("auto"); bytes.Equal(next, first) {
+		t.Errorf("key name %x not rotated after ssl_session_timeout", next)
+	}
+}
