@@ -1,8 +1,10 @@
 package ssl
 
 import (
+	"crypto/tls"
 	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzSessionCache: parseSessionCache never panics, and what it accepts
@@ -44,6 +46,20 @@ func FuzzCurves(f *testing.F) {
 		}
 		if len(ids) != strings.Count(s, ":")+1 {
 			t.Fatalf("%q: %d groups", s, len(ids))
+		}
+	})
+}
+
+// FuzzTicket: a ticket from a client never panics unwrap, and only one
+// sealed with the key opens.
+func FuzzTicket(f *testing.F) {
+	tk := &ticketer{timeout: time.Hour, keys: []ticketKey{randomKey()}}
+	f.Add(make([]byte, 96))
+	f.Add(make([]byte, 16))
+	f.Add(append(tk.keys[0].name[:], make([]byte, 80)...))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if ss, err := tk.unwrap(b, tls.ConnectionState{}); ss != nil || err != nil {
+			t.Fatalf("%x opened: %v %v", b, ss, err)
 		}
 	})
 }
