@@ -310,9 +310,7 @@ http {
 	if resp, _ := get(t, s.Addr("0"), cfg, "/"); string(resp.Body) != "r" {
 		t.Fatalf("within the timeout: %q", resp.Body)
 	}
-	// the ticket's time is kept in seconds: past a second whatever the
-	// rounding
-	time.Sleep(2100 * time.Millisecond)
+	time.Sleep(1100 * time.Millisecond)
 	if resp, _ := get(t, s.Addr("0"), cfg, "/"); string(resp.Body) != "." {
 		t.Errorf("after the timeout: %q", resp.Body)
 	}

@@ -92,7 +92,7 @@ const ticketTime = "sluice-created:"
 
 // wrap seals a session into a ticket (tls.Config.WrapSession).
 func (tk *ticketer) wrap(_ tls.ConnectionState, ss *tls.SessionState) ([]byte, error) {
-	ss.Extra = append(ss.Extra, binary.BigEndian.AppendUint64([]byte(ticketTime), uint64(time.Now().Unix())))
+	ss.Extra = append(ss.Extra, binary.BigEndian.AppendUint64([]byte(ticketTime), uint64(time.Now().UnixNano())))
 	state, err := ss.Bytes()
 	if err != nil {
 		return nil, err
@@ -155,7 +155,7 @@ func (tk *ticketer) unwrap(ticket []byte, _ tls.ConnectionState) (*tls.SessionSt
 	var made time.Time
 	for _, e := range ss.Extra {
 		if len(e) == len(ticketTime)+8 && string(e[:len(ticketTime)]) == ticketTime {
-			made = time.Unix(int64(binary.BigEndian.Uint64(e[len(ticketTime):])), 0)
+			made = time.Unix(0, int64(binary.BigEndian.Uint64(e[len(ticketTime):])))
 		}
 	}
 	if made.IsZero() || time.Since(made) > tk.timeout {
