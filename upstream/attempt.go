@@ -67,10 +67,13 @@ func (u *Upstream) connect() uint32 {
 	// turn out closed must have it peeked at first
 	must := u.R.MethodBit&(httpd.MethodPOST|httpd.MethodLOCK|httpd.MethodPATCH) != 0 ||
 		u.Conf.NextUpstream.Get()&FtError == 0 || u.RequestBodyNoBuffering
-	if c := u.Target.Keepalive().Get(u.Peer, must); c != nil {
+	if c := u.Target.Keepalive().Get(u.Peer, must, u.TLS); c != nil {
+		// a kept-alive TLS connection is reused as it is, without a new
+		// handshake (nginx's c->ssl is kept with the connection)
 		u.setConn(c)
 		return 0
 	}
+	start := time.Now()
 	d := net.Dialer{Timeout: u.Conf.ConnectTimeout.Get()}
 	if x := u.Conf.Bind.Get(); x != nil && u.Peer.Network != "unix" {
 		if addr := x.Eval(r); addr != "" {
@@ -104,6 +107,9 @@ func (u *Upstream) connect() uint32 {
 		}
 		r.Log().Logf(errlog.Error, r, syscallErr(err), "connect() failed")
 		return FtError
+	}
+	if u.TLS {
+		return u.handshake(nc, start)
 	}
 	// Go's TCP connections have TCP_NODELAY set already, as nginx sets
 	// it on upstream connections
