@@ -3,7 +3,6 @@ package proxy_test
 import (
 	"net"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -21,8 +20,8 @@ type pki struct {
 	// ca signs good (localhost and example.com), revoked and expired;
 	// inter is an intermediate of ca that signs chained; other is a CA
 	// nobody trusts; self is self-signed; clientCA signs client.
-	ca, inter, other, clientCA                                *certtest.Cert
-	good, chained, unknown, self, revoked, expired, client    *certtest.Cert
+	ca, inter, other, clientCA                                 *certtest.Cert
+	good, chained, unknown, self, revoked, expired, client     *certtest.Cert
 	caFile, clientCAFile, crlFile, crlMissingFile, otherCAFile string
 }
 
@@ -410,5 +409,3 @@ func portHex(port string) string {
 	const hex = "0123456789ABCDEF"
 	return string([]byte{hex[n>>12&15], hex[n>>8&15], hex[n>>4&15], hex[n&15]})
 }
-
-var _ = filepath.Join
