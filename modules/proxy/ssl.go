@@ -110,20 +110,21 @@ func sslDirectives() []conf.Directive {
 	}
 }
 
-// setSSLProtocols is proxy_ssl_protocols (a bitmask slot in nginx).
+// setSSLProtocols is proxy_ssl_protocols (a bitmask slot in nginx: a
+// second directive adds its protocols to the first's).
 func setSSLProtocols(c *conf.Cmd) error {
 	lc := c.Conf.(*LocConf)
-	if lc.ssl.protocols.IsSet() {
-		return conf.ErrDuplicate
+	for _, a := range c.Args {
+		if _, _, err := tlsconf.Versions([]string{a}); err != nil && a != "SSLv2" && a != "SSLv3" {
+			return c.Errorf("%v", err)
+		}
 	}
-	if _, _, err := tlsconf.Versions(c.Args); err != nil {
-		return c.Errorf("%v", err)
-	}
-	lc.ssl.protocols.Set(append([]string(nil), c.Args...))
+	lc.ssl.protocols.Set(append(append([]string(nil), lc.ssl.protocols.Get()...), c.Args...))
 	return nil
 }
 
-// setSSLPath sets a file name relative to the configuration prefix.
+// setSSLPath sets a file name, made absolute relative to the configuration
+// prefix.
 func setSSLPath(get func(*sslConf) *conf.Str) func(*conf.Cmd) error {
 	return func(c *conf.Cmd) error {
 		v := get(&c.Conf.(*LocConf).ssl)
@@ -139,20 +140,16 @@ func setSSLPath(get func(*sslConf) *conf.Str) func(*conf.Cmd) error {
 	}
 }
 
-// setComplex is ngx_http_set_complex_value_slot (zero: an empty value is
-// allowed, ngx_http_set_complex_value_zero_slot). A file name without
-// variables is made absolute here; one with variables when evaluated.
-func setComplex(get func(*sslConf) *conf.Val[*httpd.Complex], file bool) func(*conf.Cmd) error {
+// setComplex is ngx_http_set_complex_value_slot (and its zero variant
+// for file names, which allows an empty value). File names are made
+// absolute, relative to the configuration prefix, when used.
+func setComplex(get func(*sslConf) *conf.Val[*httpd.Complex], _ bool) func(*conf.Cmd) error {
 	return func(c *conf.Cmd) error {
 		v := get(&c.Conf.(*LocConf).ssl)
 		if v.IsSet() {
 			return conf.ErrDuplicate
 		}
-		arg := c.Arg(0)
-		if file && arg != "" && !hasVariables(arg) {
-			arg = c.Loader.FullName(arg, true)
-		}
-		x, err := httpd.ConfigOf(c).Compile(c, arg)
+		x, err := httpd.ConfigOf(c).Compile(c, c.Arg(0))
 		if err != nil {
 			return err
 		}
@@ -161,13 +158,13 @@ func setComplex(get func(*sslConf) *conf.Val[*httpd.Complex], file bool) func(*c
 	}
 }
 
-func hasVariables(s string) bool {
-	for i := 0; i+1 < len(s); i++ {
-		if s[i] == '$' {
-			return true
-		}
+// fullName makes a file name absolute, relative to the configuration
+// prefix (ngx_conf_full_name).
+func fullName(prefix, name string) string {
+	if name == "" || name[0] == '/' {
+		return name
 	}
-	return false
+	return prefix + name
 }
 
 // setSSLPasswordFile reads the passphrases at once, as nginx does.
@@ -230,7 +227,8 @@ func mergeSSL(cf *httpd.Config, p, c *LocConf) error {
 	if cs.ctx.conf == nil {
 		tc, err := buildTLS(cf, cs)
 		if err != nil {
-			return err
+			// nginx reports these while merging, without a position
+			return &conf.Error{NoPos: true, Msg: err.Error()}
 		}
 		cs.ctx.conf = tc
 	}
@@ -279,7 +277,8 @@ func buildTLS(cf *httpd.Config, s *sslConf) (*upstream.TLSConf, error) {
 		cs, cok := cert.Literal()
 		ks, kok := key.Literal()
 		if cok && kok {
-			pair, err := tlsconf.LoadCertificate(cs, ks, s.passwords.Get())
+			prefix := cf.Cycle.ConfPrefix
+			pair, err := tlsconf.LoadCertificate(fullName(prefix, cs), fullName(prefix, ks), s.passwords.Get())
 			if err != nil {
 				return nil, err
 			}
