@@ -4,6 +4,7 @@ import (
 	"net"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -408,4 +409,63 @@ func portHex(port string) string {
 	}
 	const hex = "0123456789ABCDEF"
 	return string([]byte{hex[n>>12&15], hex[n>>8&15], hex[n>>4&15], hex[n&15]})
+}
+
+// TestProxySSLHandshakeFailures compares nginx and sluice when a backend
+// fails the TLS handshake: it stays silent (proxy_connect_timeout bounds
+// the handshake: 504), closes, or resets the connection (502), each side
+// with its own copy of the scripted backend.
+func TestProxySSLHandshakeFailures(t *testing.T) {
+	testutil.CheckLeaksWith(t, testutil.LeakOptions{IgnoreFDs: []string{"TCP"}})
+	steps := []testutil.Script{
+		{testutil.Stall()},
+		{testutil.ReadN(1), testutil.Close()},
+		{testutil.ReadN(1), testutil.Reset()},
+	}
+	p := startPair(t, func(i int) testutil.Script {
+		if i < len(steps) {
+			return steps[i]
+		}
+		return testutil.Script{testutil.Close()}
+	}, `
+        location / {
+            proxy_connect_timeout 300ms;
+            proxy_pass https://BACKEND;
+        }
+`)
+	cases := []struct {
+		name   string
+		status int
+		logs   string
+	}{
+		{"silent backend", 504, "upstream timed out"},
+		{"closed", 502, "peer closed connection in SSL handshake"},
+		{"reset", 502, "peer closed connection in SSL handshake"},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ngLog, suLog := len(p.ng.ErrorLog()), len(p.s.ErrorLog())
+			req := get("/" + strconv.Itoa(i))
+			ng := oracle.Exchange(p.ngAddr, []byte(req), oracle.Comparison{CloseWait: -1})
+			su := oracle.Exchange(p.subjAddr, []byte(req), oracle.Comparison{CloseWait: -1})
+			if ng.Resp == nil || su.Resp == nil {
+				t.Fatalf("no response: nginx %v, sluice %v", ng.Err, su.Err)
+			}
+			if ng.Resp.StatusCode != tc.status || su.Resp.StatusCode != tc.status {
+				t.Errorf("status: nginx %d, sluice %d, want %d", ng.Resp.StatusCode, su.Resp.StatusCode, tc.status)
+			}
+			if !p.ng.WaitErrorLog(tc.logs, 5*time.Second) {
+				t.Fatalf("nginx logged no %q", tc.logs)
+			}
+			norm := func(lines []string, b *testutil.Backend) string {
+				_, port, _ := net.SplitHostPort(b.Addr())
+				return strings.ReplaceAll(strings.Join(lines, "\n"), port, "PORT")
+			}
+			want := norm(errorLines(p.ng.ErrorLog()[ngLog:], tc.logs), p.nb)
+			got := norm(errorLines(p.s.ErrorLog()[suLog:], tc.logs), p.sb)
+			if want != got {
+				t.Errorf("log lines differ\nnginx:  %q\nsluice: %q", want, got)
+			}
+		})
+	}
 }
