@@ -215,6 +215,13 @@ func (v *Verifier) classify(certs []*x509.Certificate, err error, now time.Time)
 				return e
 			}
 		}
+		// a certificate that issued another but is no CA: OpenSSL checks
+		// the chain's extensions after building it
+		for i := len(chain) - 1; i > 0; i-- {
+			if chain[i].BasicConstraintsValid && !chain[i].IsCA {
+				return &VerifyError{Code: VerifyInvalidCA, Depth: i}
+			}
+		}
 		top := chain[len(chain)-1]
 		switch {
 		case selfSigned(top) && len(chain) == 1:
@@ -370,6 +377,10 @@ func CheckHost(c *x509.Certificate, name string) bool {
 			}
 		}
 		return false
+	}
+	if len(c.Subject.Names) == 0 {
+		// a certificate built, not parsed
+		return c.Subject.CommonName != "" && matchHost(c.Subject.CommonName, name)
 	}
 	for _, atv := range c.Subject.Names {
 		// commonName, 2.5.4.3
