@@ -178,7 +178,7 @@ func (p *Pool) Get(peer *Peer, must, overTLS bool) *Conn {
 		}
 		idle := now.Sub(ic.since)
 		if idle >= p.Timeout {
-			ic.conn.Close()
+			ic.conn.abort()
 			continue
 		}
 		// the last exchange's read deadline stays armed while idle (one
@@ -189,7 +189,7 @@ func (p *Pool) Get(peer *Peer, must, overTLS bool) *Conn {
 		}
 		// the peek and the close are system calls: not under the lock
 		if (must || idle >= peekAfter || now.UnixNano() < p.peekUntil.Load()) && !alive(ic.conn) {
-			ic.conn.Close()
+			ic.conn.abort()
 			p.peekAll(now)
 			continue
 		}
@@ -267,7 +267,7 @@ func (p *Pool) Put(peer *Peer, c *Conn) {
 	}
 	p.mu.Unlock()
 	if oldest != nil {
-		oldest.Close()
+		oldest.abort()
 	}
 }
 
@@ -290,7 +290,7 @@ func (p *Pool) trim() {
 	p.mu.Unlock()
 	// the system calls outside the lock
 	for _, c := range extra {
-		c.Close()
+		c.abort()
 	}
 }
 
@@ -306,7 +306,7 @@ func (p *Pool) Close() {
 		p.armed = false
 	}
 	for _, ic := range p.idle {
-		ic.conn.Close()
+		ic.conn.abort()
 	}
 	p.idle = nil
 }
@@ -389,9 +389,10 @@ func aliveTLS(c *Conn) bool {
 	return open
 }
 
-// abort closes the connection after a failed attempt: a TLS connection
-// without its close_notify alert (nginx's no_send_shutdown in
-// ngx_http_upstream_next).
+// abort closes the connection after a failed attempt, or an idle one the
+// pool drops: a TLS connection without its close_notify alert (nginx's
+// no_send_shutdown in ngx_http_upstream_next and
+// ngx_http_upstream_keepalive_close).
 func (c *Conn) abort() {
 	if c.tcp != nil {
 		c.tcp.Close()
