@@ -207,7 +207,7 @@ func (u *Upstream) send() uint32 {
 				if isTimeout(err) {
 					return FtTimeout
 				}
-				r.Log().Logf(errlog.Error, r, syscallErr(err), "writev() failed")
+				logIOError(r, c, err, "writev() failed", "SSL_write() failed")
 				return FtError
 			}
 			u.sent, u.sentAll = true, true
@@ -240,10 +240,10 @@ func (u *Upstream) send() uint32 {
 			}
 			if c.Cached && c.sent == 0 {
 				// a kept-alive connection the peer closed: nginx retries
-				r.Log().Logf(errlog.Error, r, syscallErr(err), "writev() failed")
+				logIOError(r, c, err, "writev() failed", "SSL_write() failed")
 				return FtError
 			}
-			r.Log().Logf(errlog.Error, r, syscallErr(err), "writev() failed")
+			logIOError(r, c, err, "writev() failed", "SSL_write() failed")
 			return FtError
 		}
 		u.sent = true
@@ -253,7 +253,7 @@ func (u *Upstream) send() uint32 {
 			if isTimeout(err) {
 				return FtTimeout
 			}
-			r.Log().Logf(errlog.Error, r, syscallErr(err), "writev() failed")
+			logIOError(r, c, err, "writev() failed", "SSL_write() failed")
 			return FtError
 		}
 	}
@@ -328,7 +328,7 @@ func (u *Upstream) readHeader() uint32 {
 			r.Log().Logf(errlog.Error, r, nil, "upstream prematurely closed connection")
 			return FtError
 		default:
-			r.Log().Logf(errlog.Error, r, syscallErr(err), "recv() failed")
+			logIOError(r, c, err, "recv() failed", "SSL_read() failed")
 			return FtError
 		}
 	}

@@ -171,6 +171,23 @@ func logHandshakeError(r *httpd.Request, err error) {
 	}
 }
 
+// logIOError logs a failed read or write on an upstream connection: with
+// the system call's name for a plain connection, with OpenSSL's function
+// for a TLS one (SSL_read() failed (104: Connection reset by peer), or
+// with the TLS error's text).
+func logIOError(r *httpd.Request, c *Conn, err error, plain, overTLS string) {
+	if c == nil || c.tcp == nil {
+		r.Log().Logf(errlog.Error, r, syscallErr(err), "%s", plain)
+		return
+	}
+	var en syscall.Errno
+	if errors.As(err, &en) {
+		r.Log().Logf(errlog.Error, r, en, "%s", overTLS)
+		return
+	}
+	r.Log().Logf(errlog.Error, r, nil, "%s (SSL: %s)", overTLS, SSLErrorText(err))
+}
+
 // SSLErrorText renders a TLS error of Go's as OpenSSL 3 reports the same
 // failure where there is one ("error:0A00010B:SSL routines::wrong version
 // number"), else as Go words it.

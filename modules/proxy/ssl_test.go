@@ -223,7 +223,7 @@ func errorLines(log, substr string) []string {
 // over TLS to Debian's nginx, and compares the answers and the error log
 // lines they write.
 func TestProxySSLDiff(t *testing.T) {
-	testutil.CheckLeaksWith(t, testutil.LeakOptions{IgnoreFDs: []string{"TCP"}})
+	testutil.CheckLeaks(t)
 	p := startSSLPair(t)
 	cases := []struct {
 		name string
@@ -308,7 +308,7 @@ func connOf(t *testing.T, body string) string {
 // without a new handshake (the backend sees the same connection), and
 // that a new connection resumes the TLS session.
 func TestProxySSLKeepalive(t *testing.T) {
-	testutil.CheckLeaksWith(t, testutil.LeakOptions{IgnoreFDs: []string{"TCP"}})
+	testutil.CheckLeaks(t)
 	p := startSSLPair(t)
 	var conns []string
 	for i := 0; i < 3; i++ {
@@ -334,7 +334,7 @@ func TestProxySSLKeepalive(t *testing.T) {
 // TestProxySSLKeepaliveClosed checks that a kept-alive TLS connection the
 // backend closed is not used for a request that cannot be retried.
 func TestProxySSLKeepaliveClosed(t *testing.T) {
-	testutil.CheckLeaksWith(t, testutil.LeakOptions{IgnoreFDs: []string{"TCP"}})
+	testutil.CheckLeaks(t)
 	pk := newPKI(t)
 	backend := oracle.Start(t, `
 http {
@@ -416,7 +416,7 @@ func portHex(port string) string {
 // the handshake: 504), closes, or resets the connection (502), each side
 // with its own copy of the scripted backend.
 func TestProxySSLHandshakeFailures(t *testing.T) {
-	testutil.CheckLeaksWith(t, testutil.LeakOptions{IgnoreFDs: []string{"TCP"}})
+	testutil.CheckLeaks(t)
 	steps := []testutil.Script{
 		{testutil.Stall()},
 		{testutil.ReadN(1), testutil.Close()},
