@@ -81,7 +81,8 @@ http {
 		server("3", p.revoked, "") +
 		server("4", p.good, "ssl_verify_client on; ssl_client_certificate "+p.clientCAFile+";") +
 		server("5", p.self, "") +
-		server("6", p.expired, "") + `
+		server("6", p.expired, "") +
+		server("8", p.good, "ssl_protocols TLSv1.3;") + `
     server {
         listen 127.0.0.1:%%PORT_7%%;
         location / { return 200 "plain\n"; }
@@ -96,8 +97,8 @@ http {
 
 // backendPorts names the backend's ports in proxy configurations.
 func backendPorts(n *oracle.Nginx, conf string) string {
-	for _, name := range []string{"GOOD", "UNKNOWN", "CHAINED", "REVOKED", "CLIENTAUTH", "SELF", "EXPIRED", "PLAIN"} {
-		i := map[string]int{"GOOD": 0, "UNKNOWN": 1, "CHAINED": 2, "REVOKED": 3, "CLIENTAUTH": 4, "SELF": 5, "EXPIRED": 6, "PLAIN": 7}[name]
+	for _, name := range []string{"GOOD", "UNKNOWN", "CHAINED", "REVOKED", "CLIENTAUTH", "SELF", "EXPIRED", "PLAIN", "TLS13"} {
+		i := map[string]int{"GOOD": 0, "UNKNOWN": 1, "CHAINED": 2, "REVOKED": 3, "CLIENTAUTH": 4, "SELF": 5, "EXPIRED": 6, "PLAIN": 7, "TLS13": 8}[name]
 		conf = strings.ReplaceAll(conf, "$"+name, n.Addr(i))
 	}
 	return conf
@@ -123,6 +124,9 @@ func (p *pki) sslProxyConf() string {
         }
         location /var/ { proxy_pass https://$GOOD$request_uri; }
         location /group/ { proxy_pass https://tlsgroup; }
+        location /groupsni/ { proxy_ssl_server_name on; proxy_pass https://tlsgroup; }
+        location /tls12/ { proxy_ssl_protocols TLSv1.2; proxy_pass https://$TLS13; }
+        location /tls13/ { proxy_ssl_protocols TLSv1.3; proxy_pass https://$TLS13; }
         location /verify/ { proxy_ssl_verify on; proxy_ssl_name localhost; proxy_pass https://$GOOD; }
         location /verifyname/ { proxy_ssl_verify on; proxy_ssl_name wrong.example.org; proxy_pass https://$GOOD; }
         location /verifyip/ { proxy_ssl_verify on; proxy_pass https://$GOOD; }
@@ -241,6 +245,9 @@ func TestProxySSLDiff(t *testing.T) {
 		{name: "sni with proxy_ssl_name", req: get("/sniname/a"), body: "sni=example.com "},
 		{name: "variables", req: get("/var/a"), body: "uri=/var/a "},
 		{name: "upstream group", req: get("/group/g"), body: "host=tlsgroup "},
+		{name: "sni of an upstream group", req: get("/groupsni/g"), body: "sni=tlsgroup "},
+		{name: "protocol version alert", req: get("/tls12/a"), logs: "SSL_do_handshake() failed"},
+		{name: "protocols in common", req: get("/tls13/a"), body: "uri=/tls13/a "},
 		{name: "verify ok", req: get("/verify/v"), body: "uri=/verify/v"},
 		{name: "verify name mismatch", req: get("/verifyname/v"), logs: "upstream SSL certificate does not match"},
 		{name: "verify ip name", req: get("/verifyip/v"), logs: "upstream SSL certificate does not match"},
