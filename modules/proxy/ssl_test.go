@@ -3,6 +3,7 @@ package proxy_test
 import (
 	"net"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -24,6 +25,9 @@ type pki struct {
 	ca, inter, other, clientCA                                 *certtest.Cert
 	good, chained, unknown, self, revoked, expired, client     *certtest.Cert
 	caFile, clientCAFile, crlFile, crlMissingFile, otherCAFile string
+	// encKey is client's key encrypted with "secret", the second line of
+	// pwFile
+	encKey, pwFile string
 }
 
 func newPKI(t *testing.T) *pki {
@@ -43,6 +47,11 @@ func newPKI(t *testing.T) *pki {
 	p.expired = certtest.New(t, dir, "expired", certtest.Spec{CN: "localhost", DNS: names, Issuer: p.ca,
 		NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(-24 * time.Hour)})
 	p.client = certtest.New(t, dir, "client", certtest.Spec{CN: "sluice client", Client: true, Issuer: p.clientCA})
+	p.encKey = certtest.EncryptedKey(t, p.client, dir, "client-enc", "secret")
+	p.pwFile = filepath.Join(dir, "passwords")
+	if err := os.WriteFile(p.pwFile, []byte("wrong\nsecret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	p.caFile = certtest.Bundle(t, dir, "trusted", p.ca)
 	p.otherCAFile = certtest.Bundle(t, dir, "othertrusted", p.other)
 	p.clientCAFile = certtest.Bundle(t, dir, "clienttrusted", p.clientCA)
@@ -164,6 +173,17 @@ func (p *pki) sslProxyConf() string {
             proxy_pass https://$CLIENTAUTH;
         }
         location /noclient/ { proxy_pass https://$CLIENTAUTH; }
+        location /clientpw/ {
+            proxy_ssl_certificate ` + p.client.CertFile + `;
+            proxy_ssl_certificate_key ` + p.encKey + `;
+            proxy_ssl_password_file ` + p.pwFile + `;
+            proxy_pass https://$CLIENTAUTH;
+        }
+        location /clientempty/ {
+            proxy_ssl_certificate $arg_c;
+            proxy_ssl_certificate_key $arg_c;
+            proxy_pass https://$CLIENTAUTH;
+        }
         location /plain/ { proxy_pass https://$PLAIN; }
         location /next/ { proxy_pass https://tlsnext; }
         location /keepalive/ {
@@ -262,6 +282,8 @@ func TestProxySSLDiff(t *testing.T) {
 		{name: "client certificate", req: get("/client/c"), body: "client=CN=sluice client"},
 		{name: "client certificate with variables", req: get("/clientvar/c?c=client"), body: "client=CN=sluice client"},
 		{name: "no client certificate", req: get("/noclient/c"), body: "400 No required SSL certificate was sent"},
+		{name: "client certificate with an encrypted key", req: get("/clientpw/c"), body: "client=CN=sluice client"},
+		{name: "client certificate variables empty", req: get("/clientempty/c"), body: "400 No required SSL certificate was sent"},
 		{name: "plain backend", req: get("/plain/p"), logs: "SSL_do_handshake() failed"},
 		{name: "next upstream after a handshake error", req: get("/next/n"), body: "uri=/next/n", logs: "SSL_do_handshake() failed"},
 	}

@@ -176,3 +176,23 @@ func write(t testing.TB, path string, b []byte) {
 		t.Fatal(err)
 	}
 }
+
+// EncryptedKey writes c's key into dir/NAME.key encrypted the traditional
+// way (Proc-Type: 4,ENCRYPTED, AES-256-CBC) with password, as
+// ssl_password_file and proxy_ssl_password_file decrypt, and returns its
+// path.
+func EncryptedKey(t testing.TB, c *Cert, dir, name, password string) string {
+	t.Helper()
+	der, err := x509.MarshalECPrivateKey(c.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	//lint:ignore SA1019 the traditional encryption is what nginx's password files are for
+	blk, err := x509.EncryptPEMBlock(rand.Reader, "EC PRIVATE KEY", der, []byte(password), x509.PEMCipherAES256) //nolint:staticcheck
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name+".key")
+	write(t, path, pem.EncodeToMemory(blk))
+	return path
+}
