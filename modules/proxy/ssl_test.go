@@ -52,6 +52,12 @@ func newPKI(t *testing.T) *pki {
 	if err := os.WriteFile(p.pwFile, []byte("wrong\nsecret\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.MkdirAll(filepath.Join(dir, "big"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "big", "big.html"), []byte(strings.Repeat("0123456789abcdef", 45000)), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	p.caFile = certtest.Bundle(t, dir, "trusted", p.ca)
 	p.otherCAFile = certtest.Bundle(t, dir, "othertrusted", p.other)
 	p.clientCAFile = certtest.Bundle(t, dir, "clienttrusted", p.clientCA)
@@ -74,6 +80,7 @@ func (p *pki) backendConf() string {
         location / {
             return 200 "uri=$request_uri sni=$ssl_server_name conn=$connection reused=$ssl_session_reused host=$http_host method=$request_method len=$content_length client=$ssl_client_s_dn\n";
         }
+        location /big/ { root ` + p.dir + `; }
         location ~ body {
             proxy_set_header X-Body $request_body;
             proxy_pass http://127.0.0.1:%%PORT_9%%;
@@ -124,6 +131,8 @@ func (p *pki) sslProxyConf() string {
         proxy_ssl_session_reuse off;
         proxy_ssl_trusted_certificate ` + p.caFile + `;
         location /good/ { proxy_pass https://$GOOD; }
+        location /big/ { proxy_pass https://$GOOD; }
+        location /unbuffered/ { proxy_buffering off; proxy_pass https://$GOOD/big/; }
         location /resume/ { proxy_ssl_session_reuse on; proxy_pass https://$GOOD; }
         location /sni/ { proxy_ssl_server_name on; proxy_pass https://$GOOD; }
         location /sniname/ {
@@ -260,6 +269,8 @@ func TestProxySSLDiff(t *testing.T) {
 		{name: "get", req: get("/good/x?a=1"), body: "uri=/good/x?a=1 sni= "},
 		{name: "host header is proxy_host", req: get("/good/h"), body: "host=127.0.0.1:"},
 		{name: "post", req: "POST /good/body HTTP/1.0\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello", body: "body=hello"},
+		{name: "big body", req: get("/big/big.html"), body: "0123456789abcdef0123"},
+		{name: "big body unbuffered", req: get("/unbuffered/big.html"), body: "0123456789abcdef0123"},
 		{name: "sni off by default", req: get("/good/sni"), body: "sni= "},
 		{name: "sni of an address is not sent", req: get("/sni/a"), body: "sni= "},
 		{name: "sni with proxy_ssl_name", req: get("/sniname/a"), body: "sni=example.com "},
