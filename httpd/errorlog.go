@@ -73,19 +73,22 @@ func (r *Request) logRequestLine() string {
 	return r.partialLine
 }
 
-// actionCtx is a request's log context with a fixed action, for lines
+// ActionLog is a request's log context with a fixed action, for lines
 // logged from another goroutine (the upstream pipe's reader) while the
-// request's own goroutine changes its action.
-type actionCtx struct {
-	r      *Request
-	action string
+// request's own goroutine changes its action. A pointer to one kept in a
+// longer-lived object is a context that costs no allocation.
+type ActionLog struct {
+	R      *Request
+	Action string
 }
 
-func (a actionCtx) LogConn() uint64 { return a.r.conn.number }
+// LogConn implements errlog.Context.
+func (a *ActionLog) LogConn() uint64 { return a.R.conn.number }
 
-func (a actionCtx) AppendLogContext(b []byte) []byte { return a.r.appendLogContext(b, a.action) }
+// AppendLogContext implements errlog.Context.
+func (a *ActionLog) AppendLogContext(b []byte) []byte { return a.R.appendLogContext(b, a.Action) }
 
 // WithAction returns the request's log context with the given action
 // ("reading upstream"); safe to use from another goroutine as long as the
 // request's head and configuration do not change meanwhile.
-func (r *Request) WithAction(action string) errlog.Context { return actionCtx{r, action} }
+func (r *Request) WithAction(action string) errlog.Context { return &ActionLog{r, action} }

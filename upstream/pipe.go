@@ -54,19 +54,27 @@ type pipe struct {
 	chain  httpd.Chain
 	pieces [16]httpd.Piece
 	sent   [16]segment
-	// segsA backs segs for the first few segments
-	segsA [4]segment
 	// writing: the writer is sending a batch, since writeStart. The reader
 	// spills to the temp file only once a batch has taken spillAfter: a
 	// client that takes the batch at once frees the memory soon (nginx
 	// writes to its temp file only when the client's socket is full).
 	writing    bool
 	writeStart time.Time
-	// spillTimer wakes a reader waiting for memory when spillAfter passes;
-	// timerWG counts its pending callbacks, waited for before the pipe is
-	// reused.
+	// timerWG counts the spill timer's pending callbacks, waited for
+	// before the pipe is reused.
+	timerWG sync.WaitGroup
+	keep    pipeKeep
+}
+
+// pipeKeep is what a pooled Upstream's pipe keeps from one request to the
+// next, so that a steady state allocates nothing.
+type pipeKeep struct {
+	// segs backs the segment queue (grown to what the buffers need)
+	segs []segment
+	// spillTimer wakes a reader waiting for memory when spillAfter passes
 	spillTimer *time.Timer
-	timerWG    sync.WaitGroup
+	// read is p.read, bound once for the reader goroutine
+	read func()
 }
 
 // spillAfter is how long a batch may be in the writer's hands before the
@@ -76,9 +84,9 @@ const spillAfter = time.Millisecond
 func (u *Upstream) relayBuffered() httpd.Status {
 	// the pipe lives in the Upstream (one allocation per request)
 	p := &u.pipe
-	*p = pipe{u: u}
+	*p = pipe{u: u, keep: p.keep}
 	p.cond.L = &p.mu
-	p.segs = p.segsA[:0]
+	p.segs = p.keep.segs[:0]
 	defer p.cleanup()
 
 	// body bytes that came with the head go through the pipe as read ones
@@ -101,7 +109,10 @@ func (u *Upstream) relayBuffered() httpd.Status {
 		p.finish(0)
 	} else if !p.done {
 		p.reader.Add(1)
-		go p.read()
+		if p.keep.read == nil {
+			p.keep.read = p.read
+		}
+		go p.keep.read()
 	}
 	rc := p.write()
 	return u.finalize(rc)
@@ -166,9 +177,9 @@ func (p *pipe) add(b []byte) bool {
 // armSpill has the reader woken after d (called with mu held).
 func (p *pipe) armSpill(d time.Duration) {
 	p.timerWG.Add(1)
-	if p.spillTimer == nil {
-		p.spillTimer = time.AfterFunc(d, p.spillWake)
-	} else if p.spillTimer.Reset(d) {
+	if p.keep.spillTimer == nil {
+		p.keep.spillTimer = time.AfterFunc(d, p.spillWake)
+	} else if p.keep.spillTimer.Reset(d) {
 		p.timerWG.Done() // the earlier wake-up will not run
 	}
 }
@@ -256,7 +267,8 @@ func (p *pipe) read() {
 	// away returns here, and the writer's abort waits for done
 	defer p.finish(httpd.StatusClientClosedRequest)
 	u := p.u
-	u.log = u.R.WithAction("reading upstream")
+	u.readLog = httpd.ActionLog{R: u.R, Action: "reading upstream"}
+	u.log = &u.readLog
 	c := u.conn
 	// read as much as the pipe's buffers hold at once (nginx reads with
 	// readv into every free buffer), not a buffer at a time
@@ -401,25 +413,29 @@ func (p *pipe) write() int {
 		chain.Reset()
 		sent = sent[:0]
 		size := 0
-		for len(p.segs) > 0 && (size == 0 || size < busy) {
-			s := p.segs[0]
+		k := 0 // segments taken; the rest move to the front after
+		for k < len(p.segs) && (size == 0 || size < busy) {
+			s := p.segs[k]
 			if !s.mem {
 				// file data is sent as one region; the reader may still be
 				// appending after it
 				chain.AppendFile(p.rf, s.off, s.n)
 				size += int(s.n)
-				p.segs = p.segs[1:]
+				k++
 				sent = append(sent, s)
 				continue
 			}
-			if len(p.segs) == 1 && !p.done && len(s.data) < cap(s.data) {
+			if k == len(p.segs)-1 && !p.done && len(s.data) < cap(s.data) {
 				break // the reader is still filling it
 			}
 			chain.Append(s.data)
 			size += len(s.data)
-			p.segs = p.segs[1:]
+			k++
 			sent = append(sent, s)
 		}
+		n := copy(p.segs, p.segs[k:])
+		clear(p.segs[n:])
+		p.segs = p.segs[:n]
 		p.writing, p.writeStart = true, time.Now()
 		p.mu.Unlock()
 		u.setAction("sending to client")
@@ -465,7 +481,7 @@ func (p *pipe) cleanup() {
 	// the reader goroutine and the spill timer's wake-ups are gone before
 	// the pipe (and the Upstream it lives in) can be reused
 	p.reader.Wait()
-	if p.spillTimer != nil && p.spillTimer.Stop() {
+	if p.keep.spillTimer != nil && p.keep.spillTimer.Stop() {
 		p.timerWG.Done()
 	}
 	p.timerWG.Wait()
@@ -476,6 +492,8 @@ func (p *pipe) cleanup() {
 			buf.Put(s.data[:cap(s.data)])
 		}
 	}
+	clear(p.segs)
+	p.keep.segs = p.segs[:0]
 	p.segs = nil
 	if p.wf != nil {
 		p.wf.Close()

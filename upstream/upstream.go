@@ -94,9 +94,10 @@ type Upstream struct {
 	closeEnded bool
 	ctx        *reqCtx
 	bodyBuf    []byte
-	// log is the context of upstream log lines: the request, or a fixed
-	// action while the pipe's reader runs.
-	log errlog.Context
+	// log is the context of upstream log lines: the request, or readLog
+	// (a fixed action) while the pipe's reader runs.
+	log     errlog.Context
+	readLog httpd.ActionLog
 	// finalizeLater is the status for an ftInternal failure.
 	finalizeLater int
 	upgraded      bool
@@ -198,7 +199,7 @@ func Run(r *httpd.Request, c *Conf, t Target, p Protocol) (st httpd.Status) {
 	// cleared in place and then set: a composite literal would be built
 	// in Run's frame first (3.4 KiB), which stays on the goroutine's stack
 	// for the whole exchange
-	*u = Upstream{}
+	u.clear()
 	u.R, u.Conf, u.Proto, u.Target = r, c, p, t
 	u.Length, u.Buffering = -1, c.Buffering.Get()
 	r.ReleaseAtEnd((*pooledUpstream)(u))
@@ -255,8 +256,15 @@ type pooledUpstream Upstream
 // Release clears the Upstream's references and returns it to the pool.
 func (p *pooledUpstream) Release() {
 	u := (*Upstream)(p)
-	*u = Upstream{}
+	u.clear()
 	upstreamPool.Put(u)
+}
+
+// clear zeroes the Upstream but what its pipe keeps for the next request.
+func (u *Upstream) clear() {
+	keep := u.pipe.keep
+	*u = Upstream{}
+	u.pipe.keep = keep
 }
 
 // release returns buffers and closes what is left.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -11,14 +12,19 @@ import (
 )
 
 // keepaliveBackend answers every request on every connection with the
-// same small response, keeping connections open.
-func keepaliveBackend(b testing.TB) string {
+// same response, "hello" or a body of size bytes, keeping connections
+// open.
+func keepaliveBackend(b testing.TB, size int) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { ln.Close() })
 	resp := []byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello")
+	if size > 0 {
+		resp = append([]byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: "+strconv.Itoa(size)+"\r\n\r\n"), bytes.Repeat([]byte("x"), size-5)...)
+		resp = append(resp, "hello"...)
+	}
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -53,8 +59,8 @@ func keepaliveBackend(b testing.TB) string {
 // client keepalive connection: a lean client (one buffer, no parsing
 // beyond the head's end), so that allocations are the server's and the
 // backend's (none) alone.
-func keepaliveProxy(tb testing.TB) (round func()) {
-	addr := keepaliveBackend(tb)
+func keepaliveProxy(tb testing.TB, size int) (round func()) {
+	addr := keepaliveBackend(tb, size)
 	s := servertest.Start(tb, strings.ReplaceAll(`
 daemon off;
 error_log %%PREFIX%%/error.log info;
@@ -80,6 +86,43 @@ http {
 	req := []byte("GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n")
 	buf := make([]byte, 4096)
 	endOfHead := []byte("\r\n\r\n")
+	if size > 0 {
+		return func() {
+			if _, err := c.Write(req); err != nil {
+				tb.Fatal(err)
+			}
+			n, body := 0, -1
+			for {
+				m, err := c.Read(buf[n:])
+				n += m
+				if err != nil {
+					tb.Fatalf("%v after %q\n%s", err, buf[:n], s.ErrorLog())
+				}
+				if body < 0 {
+					h := bytes.Index(buf[:n], endOfHead)
+					if h < 0 {
+						continue
+					}
+					if !bytes.HasPrefix(buf[:n], []byte("HTTP/1.1 200 ")) {
+						tb.Fatalf("answer %q", buf[:n])
+					}
+					body = n - h - len(endOfHead)
+				} else {
+					body += m
+				}
+				if body >= size {
+					if body > size || !bytes.HasSuffix(buf[:n], []byte("hello")) {
+						tb.Fatalf("body of %d bytes, ending %q", body, buf[:n])
+					}
+					return
+				}
+				// keep the last bytes, where the end of the body is checked
+				if n > len(buf)-512 {
+					n = copy(buf, buf[n-8:n])
+				}
+			}
+		}
+	}
 	return func() {
 		if _, err := c.Write(req); err != nil {
 			tb.Fatal(err)
@@ -106,8 +149,20 @@ http {
 // (allocations are the whole process's: the server's, as the client and
 // the backend allocate nothing per request).
 func BenchmarkProxyKeepalive(b *testing.B) {
-	round := keepaliveProxy(b)
+	round := keepaliveProxy(b, 0)
 	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		round()
+	}
+}
+
+// BenchmarkProxyKeepalive1MiB is BenchmarkProxyKeepalive with a 1 MiB
+// response, the bench's second scenario.
+func BenchmarkProxyKeepalive1MiB(b *testing.B) {
+	round := keepaliveProxy(b, 1<<20)
+	b.ReportAllocs()
+	b.SetBytes(1 << 20)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		round()
@@ -117,16 +172,29 @@ func BenchmarkProxyKeepalive(b *testing.B) {
 // TestProxyKeepaliveAllocs holds the steady-state proxied keepalive
 // request to no allocation (the Upstream, the request context and the
 // proxy's exchange are pooled; the client watch starts only for slow
-// exchanges). The bound leaves room for a pool emptied by a GC cycle.
+// exchanges), a small response and a 1 MiB one through the buffered pipe
+// (its segment queue, spill timer and reader function are kept by the
+// pooled Upstream). The bound leaves room for a pool emptied by a GC
+// cycle.
 func TestProxyKeepaliveAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts are meaningless under the race detector (sync.Pool drops items); scripts/test.sh runs the Allocs tests without -race")
 	}
-	round := keepaliveProxy(t)
-	for i := 0; i < 100; i++ {
-		round()
-	}
-	if a := testing.AllocsPerRun(500, round); a > 0.5 {
-		t.Errorf("%.2f allocations per proxied keepalive request, want 0", a)
+	for _, tc := range []struct {
+		name       string
+		size, runs int
+	}{
+		{"small", 0, 500},
+		{"1MiB", 1 << 20, 50},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			round := keepaliveProxy(t, tc.size)
+			for i := 0; i < 100; i++ {
+				round()
+			}
+			if a := testing.AllocsPerRun(tc.runs, round); a > 0.5 {
+				t.Errorf("%.2f allocations per proxied keepalive request, want 0", a)
+			}
+		})
 	}
 }
