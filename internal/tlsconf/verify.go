@@ -43,6 +43,7 @@ const (
 	VerifyCertRevoked          = 23
 	VerifyPathLength           = 25
 	VerifyInvalidPurpose       = 26
+	VerifyCertUntrusted        = 27
 	VerifyUnhandledCritical    = 34
 	VerifyInvalidCA            = 79
 )
@@ -67,6 +68,7 @@ var verifyTexts = map[int]string{
 	VerifyCertRevoked:          "certificate revoked",
 	VerifyPathLength:           "path length constraint exceeded",
 	VerifyInvalidPurpose:       "unsuitable certificate purpose",
+	VerifyCertUntrusted:        "certificate not trusted",
 	VerifyUnhandledCritical:    "unhandled critical extension",
 	VerifyInvalidCA:            "invalid CA certificate",
 }
@@ -84,6 +86,18 @@ func (e *VerifyError) Error() string {
 	return fmt.Sprintf("(%d:%s)", e.Code, VerifyText(e.Code))
 }
 
+// Optional reports whether the error is one "ssl_verify_client
+// optional_no_ca" lets pass: the chain does not lead to a trusted CA
+// (nginx's ngx_ssl_verify_error_optional).
+func (e *VerifyError) Optional() bool {
+	switch e.Code {
+	case VerifyDepthZeroSelfSigned, VerifySelfSignedInChain, VerifyUnableToGetLocalCert,
+		VerifyCertUntrusted, VerifyUnableToVerifyLeaf:
+		return true
+	}
+	return false
+}
+
 // VerifyText is OpenSSL's text for a verification result code.
 func VerifyText(code int) string {
 	if s, ok := verifyTexts[code]; ok {
@@ -97,7 +111,10 @@ func VerifyText(code int) string {
 var ErrNoPeerCertificate = errors.New("no peer certificate")
 
 // Verifier checks peer certificate chains (the verification part of an
-// nginx SSL context: the trusted certificates, the depth, the CRLs).
+// nginx SSL context: the trusted certificates, the depth, the CRLs). For
+// upstream servers (proxy_ssl_verify) the caller checks the name too
+// (CheckHost); for clients (ssl_verify_client) set Usage to
+// x509.ExtKeyUsageClientAuth and check no name, as nginx does.
 type Verifier struct {
 	// Roots are the trusted certificates (proxy_ssl_trusted_certificate,
 	// ssl_client_certificate, ssl_trusted_certificate).

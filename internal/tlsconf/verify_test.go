@@ -126,6 +126,15 @@ func TestVerifyErrorText(t *testing.T) {
 	}
 }
 
+// TestVerifyErrorOptional checks the errors optional_no_ca lets pass.
+func TestVerifyErrorOptional(t *testing.T) {
+	for code, want := range map[int]bool{18: true, 19: true, 20: true, 21: true, 27: true, 10: false, 23: false, 2: false} {
+		if got := (&tlsconf.VerifyError{Code: code}).Optional(); got != want {
+			t.Errorf("%d: %v, want %v", code, got, want)
+		}
+	}
+}
+
 // TestCheckHost checks X509_check_host's rules.
 func TestCheckHost(t *testing.T) {
 	cert := func(cn string, dns ...string) *x509.Certificate {
