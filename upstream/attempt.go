@@ -73,7 +73,10 @@ func (u *Upstream) connect() uint32 {
 		u.setConn(c)
 		return 0
 	}
-	start := time.Now()
+	var start time.Time
+	if u.TLS {
+		start = time.Now() // the handshake shares connect_timeout
+	}
 	d := net.Dialer{Timeout: u.Conf.ConnectTimeout.Get()}
 	if x := u.Conf.Bind.Get(); x != nil && u.Peer.Network != "unix" {
 		if addr := x.Eval(r); addr != "" {
