@@ -461,6 +461,7 @@ func TestProxySSLHandshakeFailures(t *testing.T) {
 		{testutil.Stall()},
 		{testutil.ReadN(1), testutil.Close()},
 		{testutil.ReadN(1), testutil.Reset()},
+		{testutil.Stall()},
 	}
 	p := startPair(t, func(i int) testutil.Script {
 		if i < len(steps) {
@@ -470,6 +471,10 @@ func TestProxySSLHandshakeFailures(t *testing.T) {
 	}, `
         location / {
             proxy_connect_timeout 300ms;
+            proxy_pass https://BACKEND;
+        }
+        location /abort {
+            proxy_connect_timeout 10s;
             proxy_pass https://BACKEND;
         }
 `)
@@ -494,18 +499,46 @@ func TestProxySSLHandshakeFailures(t *testing.T) {
 			if ng.Resp.StatusCode != tc.status || su.Resp.StatusCode != tc.status {
 				t.Errorf("status: nginx %d, sluice %d, want %d", ng.Resp.StatusCode, su.Resp.StatusCode, tc.status)
 			}
-			if !p.ng.WaitErrorLog(tc.logs, 5*time.Second) {
-				t.Fatalf("nginx logged no %q", tc.logs)
-			}
-			norm := func(lines []string, b *testutil.Backend) string {
-				_, port, _ := net.SplitHostPort(b.Addr())
-				return strings.ReplaceAll(strings.Join(lines, "\n"), port, "PORT")
-			}
-			want := norm(errorLines(p.ng.ErrorLog()[ngLog:], tc.logs), p.nb)
-			got := norm(errorLines(p.s.ErrorLog()[suLog:], tc.logs), p.sb)
-			if want != got {
-				t.Errorf("log lines differ\nnginx:  %q\nsluice: %q", want, got)
-			}
+			compareLogs(t, p, ngLog, suLog, tc.logs)
 		})
+	}
+	// the client leaves during the handshake: 499, nothing more to do
+	t.Run("client closes during the handshake", func(t *testing.T) {
+		ngLog, suLog := len(p.ng.ErrorLog()), len(p.s.ErrorLog())
+		for _, side := range []struct {
+			addr string
+			b    *testutil.Backend
+		}{{p.ngAddr, p.nb}, {p.subjAddr, p.sb}} {
+			n := side.b.Accepted()
+			c := testutil.Dial(t, side.addr)
+			if err := c.WriteString(get("/abort")); err != nil {
+				t.Fatal(err)
+			}
+			if !side.b.WaitAccepted(n+1, 5*time.Second) {
+				t.Fatal("the backend got no connection")
+			}
+			c.Close()
+		}
+		const logs = "client prematurely closed connection"
+		waitLog(t, p.s, logs)
+		compareLogs(t, p, ngLog, suLog, logs)
+	})
+}
+
+// compareLogs compares the error log lines containing substr that nginx
+// and sluice wrote after the given offsets, the backends' ports masked.
+func compareLogs(t *testing.T, p *pair, ngLog, suLog int, substr string) {
+	t.Helper()
+	if !p.ng.WaitErrorLog(substr, 5*time.Second) {
+		t.Fatalf("nginx logged no %q", substr)
+	}
+	norm := func(lines []string, b *testutil.Backend) string {
+		_, port, _ := net.SplitHostPort(b.Addr())
+		return strings.ReplaceAll(strings.Join(lines, "\n"), port, "PORT")
+	}
+	want := norm(errorLines(p.ng.ErrorLog()[ngLog:], substr), p.nb)
+	got := norm(errorLines(p.s.ErrorLog()[suLog:], substr), p.sb)
+	if want != got {
+		t.Errorf("log lines differ\nnginx:  %q\nsluice: %q", want, got)
 	}
 }
