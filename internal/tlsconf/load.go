@@ -98,7 +98,17 @@ func keyDER(b []byte, passwords []string) ([]byte, error) {
 			return nil, errors.New("SSL: error:1E08010C:DECODER routines::unsupported: No supported data to decode")
 		}
 		if blk.Type == "ENCRYPTED PRIVATE KEY" {
-			return nil, errors.New("PKCS#8 encrypted keys are not supported: use a traditional encrypted PEM key or an unencrypted one")
+			if len(passwords) == 0 {
+				return nil, errNoPassword
+			}
+			for _, p := range passwords {
+				if der, err := decryptPKCS8(blk.Bytes, p); err == nil {
+					return der, nil
+				} else if errors.Is(err, errUnsupportedPKCS8) {
+					return nil, err
+				}
+			}
+			return nil, errBadDecrypt
 		}
 		if !strings.HasSuffix(blk.Type, "PRIVATE KEY") {
 			continue
@@ -108,7 +118,7 @@ func keyDER(b []byte, passwords []string) ([]byte, error) {
 			return blk.Bytes, nil
 		}
 		if len(passwords) == 0 {
-			return nil, errors.New("SSL: error:1400006B:UI routines::processing error:while reading strings (no password given)")
+			return nil, errNoPassword
 		}
 		for _, p := range passwords {
 			//lint:ignore SA1019 see above
@@ -116,9 +126,14 @@ func keyDER(b []byte, passwords []string) ([]byte, error) {
 				return der, nil
 			}
 		}
-		return nil, errors.New("SSL: error:1C800064:Provider routines::bad decrypt")
+		return nil, errBadDecrypt
 	}
 }
+
+var (
+	errNoPassword = errors.New("SSL: error:1400006B:UI routines::processing error:while reading strings (no password given)")
+	errBadDecrypt = errors.New("SSL: error:1C800064:Provider routines::bad decrypt")
+)
 
 // parseKey parses a DER private key in PKCS#1, PKCS#8 or SEC 1 form.
 func parseKey(der []byte) (any, error) {
