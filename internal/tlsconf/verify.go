@@ -362,7 +362,7 @@ func LoadCRL(file string) ([]*x509.RevocationList, error) {
 		if blk.Type != "X509 CRL" {
 			continue
 		}
-		l, err := x509.ParseRevocationList(blk.Bytes)
+		l, err := ParseCRL(blk.Bytes)
 		if err != nil {
 			return nil, fmt.Errorf("cannot load CRL \"%s\": PEM_read_bio_X509_CRL() failed (%v)", file, err)
 		}

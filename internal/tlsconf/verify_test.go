@@ -3,6 +3,7 @@ package tlsconf_test
 import (
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"os"
 	"path/filepath"
@@ -240,4 +241,48 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// TestVerifyCRLFiles checks CRL files as "openssl ca -gencrl" writes them
+// (version 1, without extensions; testdata) in a verification.
+func TestVerifyCRLFiles(t *testing.T) {
+	pool, err := tlsconf.LoadPool("testdata/crl-ca.crt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile("testdata/crl-leaf.crt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blk, _ := pem.Decode(b)
+	leaf, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		file string
+		want int
+	}{
+		{"testdata/empty-v1.crl", 0},
+		{"testdata/revoked-v1.crl", tlsconf.VerifyCertRevoked},
+		{"testdata/revoked-v2.crl", tlsconf.VerifyCertRevoked},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			crls, err := tlsconf.LoadCRL(tc.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := &tlsconf.Verifier{Roots: pool, Depth: 1, CRLs: crls, Usage: x509.ExtKeyUsageServerAuth}
+			got := 0
+			var ve *tlsconf.VerifyError
+			if err := v.Verify([]*x509.Certificate{leaf}); errors.As(err, &ve) {
+				got = ve.Code
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("got %d, want %d", got, tc.want)
+			}
+		})
+	}
 }
