@@ -67,9 +67,15 @@ func (u *Upstream) connect() uint32 {
 	// turn out closed must have it peeked at first
 	must := u.R.MethodBit&(httpd.MethodPOST|httpd.MethodLOCK|httpd.MethodPATCH) != 0 ||
 		u.Conf.NextUpstream.Get()&FtError == 0 || u.RequestBodyNoBuffering
-	if c := u.Target.Keepalive().Get(u.Peer, must); c != nil {
+	if c := u.Target.Keepalive().Get(u.Peer, must, u.TLS); c != nil {
+		// a kept-alive TLS connection is reused as it is, without a new
+		// handshake (nginx's c->ssl is kept with the connection)
 		u.setConn(c)
 		return 0
+	}
+	var start time.Time
+	if u.TLS {
+		start = time.Now() // the handshake shares connect_timeout
 	}
 	d := net.Dialer{Timeout: u.Conf.ConnectTimeout.Get()}
 	if x := u.Conf.Bind.Get(); x != nil && u.Peer.Network != "unix" {
@@ -104,6 +110,9 @@ func (u *Upstream) connect() uint32 {
 		}
 		r.Log().Logf(errlog.Error, r, syscallErr(err), "connect() failed")
 		return FtError
+	}
+	if u.TLS {
+		return u.handshake(nc, start)
 	}
 	// Go's TCP connections have TCP_NODELAY set already, as nginx sets
 	// it on upstream connections
@@ -201,7 +210,7 @@ func (u *Upstream) send() uint32 {
 				if isTimeout(err) {
 					return FtTimeout
 				}
-				r.Log().Logf(errlog.Error, r, syscallErr(err), "writev() failed")
+				logIOError(r, c, err, "writev() failed", "SSL_write() failed")
 				return FtError
 			}
 			u.sent, u.sentAll = true, true
@@ -234,10 +243,10 @@ func (u *Upstream) send() uint32 {
 			}
 			if c.Cached && c.sent == 0 {
 				// a kept-alive connection the peer closed: nginx retries
-				r.Log().Logf(errlog.Error, r, syscallErr(err), "writev() failed")
+				logIOError(r, c, err, "writev() failed", "SSL_write() failed")
 				return FtError
 			}
-			r.Log().Logf(errlog.Error, r, syscallErr(err), "writev() failed")
+			logIOError(r, c, err, "writev() failed", "SSL_write() failed")
 			return FtError
 		}
 		u.sent = true
@@ -247,7 +256,7 @@ func (u *Upstream) send() uint32 {
 			if isTimeout(err) {
 				return FtTimeout
 			}
-			r.Log().Logf(errlog.Error, r, syscallErr(err), "writev() failed")
+			logIOError(r, c, err, "writev() failed", "SSL_write() failed")
 			return FtError
 		}
 	}
@@ -322,7 +331,7 @@ func (u *Upstream) readHeader() uint32 {
 			r.Log().Logf(errlog.Error, r, nil, "upstream prematurely closed connection")
 			return FtError
 		default:
-			r.Log().Logf(errlog.Error, r, syscallErr(err), "recv() failed")
+			logIOError(r, c, err, "recv() failed", "SSL_read() failed")
 			return FtError
 		}
 	}

@@ -107,6 +107,9 @@ type Conf struct {
 	Module string
 	// Cache is the response cache configuration (CacheDirectives).
 	Cache CacheConf
+	// TLS configures connections over TLS (the module's ssl_*
+	// directives), nil when the module has none.
+	TLS *TLSConf
 
 	bindSet                  bool
 	busy, tempWrite, maxTemp int64

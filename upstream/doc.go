@@ -18,7 +18,9 @@
 //  2. CreateRequest writes the bytes to send (Upstream.Request).
 //  3. A peer is chosen by the Target's Picker (a literal address, or an
 //     upstream{} group through its balancer); connect is bounded by
-//     connect_timeout, sending by send_timeout.
+//     connect_timeout, and so is the TLS handshake that follows it when
+//     the protocol set Upstream.TLS (Conf.TLS configures it, tls.go);
+//     sending is bounded by send_timeout.
 //  4. Response bytes land in Upstream.Buffer; ProcessHeader is called each
 //     time new bytes arrive and answers NeedMore (a full buffer is "upstream
 //     sent too big header"), HeaderDone, or Invalid (next upstream, else 502).

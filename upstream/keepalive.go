@@ -60,8 +60,10 @@ const (
 
 type idleConn struct {
 	network, address string
-	conn             *Conn
-	since            time.Time
+	// tls: the connection is a TLS one; only exchanges over TLS reuse it
+	tls   bool
+	conn  *Conn
+	since time.Time
 }
 
 // Conn is an upstream connection with the counters keepalive needs.
@@ -73,6 +75,12 @@ type Conn struct {
 	Start time.Time
 	// Cached is set when the connection came from the pool.
 	Cached bool
+
+	// tcp is the socket under a TLS connection (Conn is then a
+	// *tls.Conn), nil for a plain one. A TLS connection takes the
+	// generic net.Conn paths: raw stays nil, so sendWait does not write
+	// to the socket past TLS, and alive peeks at tcp.
+	tcp net.Conn
 
 	sent int64
 	// stopped is set by stop: from then on every deadline is now
@@ -153,23 +161,24 @@ func NewPool(max int) *Pool {
 	return &Pool{Max: max, Requests: 1000, Time: time.Hour, Timeout: 60 * time.Second, grace: overflowGrace}
 }
 
-// Get returns an idle connection to the peer, or nil. A connection that the
-// peer closed while idle is discarded: it is peeked at when it was idle for
-// peekAfter or more, when must is set (a request that cannot be retried), or
-// while the pool peeks at every reuse (peekAll).
-func (p *Pool) Get(peer *Peer, must bool) *Conn {
+// Get returns an idle connection to the peer, or nil; overTLS asks for a
+// TLS connection (Put keeps plain and TLS connections apart). A connection
+// that the peer closed while idle is discarded: it is peeked at when it was
+// idle for peekAfter or more, when must is set (a request that cannot be
+// retried), or while the pool peeks at every reuse (peekAll).
+func (p *Pool) Get(peer *Peer, must, overTLS bool) *Conn {
 	if p == nil {
 		return nil
 	}
 	now := time.Now()
 	for {
-		ic, ok := p.take(peer)
+		ic, ok := p.take(peer, overTLS)
 		if !ok {
 			return nil
 		}
 		idle := now.Sub(ic.since)
 		if idle >= p.Timeout {
-			ic.conn.Close()
+			ic.conn.abort()
 			continue
 		}
 		// the last exchange's read deadline stays armed while idle (one
@@ -180,7 +189,7 @@ func (p *Pool) Get(peer *Peer, must bool) *Conn {
 		}
 		// the peek and the close are system calls: not under the lock
 		if (must || idle >= peekAfter || now.UnixNano() < p.peekUntil.Load()) && !alive(ic.conn) {
-			ic.conn.Close()
+			ic.conn.abort()
 			p.peekAll(now)
 			continue
 		}
@@ -200,12 +209,12 @@ func (p *Pool) peekAll(now time.Time) {
 }
 
 // take removes the most recently used idle connection to the peer.
-func (p *Pool) take(peer *Peer) (idleConn, bool) {
+func (p *Pool) take(peer *Peer, overTLS bool) (idleConn, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for i := len(p.idle) - 1; i >= 0; i-- {
 		ic := p.idle[i]
-		if ic.address == peer.Address && ic.network == peer.Network {
+		if ic.address == peer.Address && ic.network == peer.Network && ic.tls == overTLS {
 			p.idle = append(p.idle[:i], p.idle[i+1:]...)
 			return ic, true
 		}
@@ -247,7 +256,7 @@ func (p *Pool) Put(peer *Peer, c *Conn) {
 		oldest = p.idle[0].conn
 		p.idle = append(p.idle[:0], p.idle[1:]...)
 	}
-	p.idle = append(p.idle, idleConn{network: peer.Network, address: peer.Address, conn: c, since: time.Now()})
+	p.idle = append(p.idle, idleConn{network: peer.Network, address: peer.Address, tls: c.tcp != nil, conn: c, since: time.Now()})
 	if len(p.idle) > p.Max && !p.armed {
 		p.armed = true
 		if p.trimmer == nil {
@@ -258,7 +267,7 @@ func (p *Pool) Put(peer *Peer, c *Conn) {
 	}
 	p.mu.Unlock()
 	if oldest != nil {
-		oldest.Close()
+		oldest.abort()
 	}
 }
 
@@ -281,7 +290,7 @@ func (p *Pool) trim() {
 	p.mu.Unlock()
 	// the system calls outside the lock
 	for _, c := range extra {
-		c.Close()
+		c.abort()
 	}
 }
 
@@ -297,7 +306,7 @@ func (p *Pool) Close() {
 		p.armed = false
 	}
 	for _, ic := range p.idle {
-		ic.conn.Close()
+		ic.conn.abort()
 	}
 	p.idle = nil
 }
@@ -316,6 +325,9 @@ func (p *Pool) Idle() int {
 // reset connection, or one with unexpected data, is not reusable (nginx
 // closes a cached connection on any read event).
 func alive(c *Conn) bool {
+	if c.tcp != nil {
+		return aliveTLS(c)
+	}
 	if sock, ok := c.rawReady(); !ok {
 		return !sock // a connection that is not a socket cannot be peeked at
 	}
@@ -350,4 +362,41 @@ func (c *Conn) rawReady() (sock, ok bool) {
 	}
 	c.sw.fn = c.sendWaitStep
 	return true, true
+}
+
+// aliveTLS peeks at the socket under an idle TLS connection: nothing to
+// read means it is open. Anything there (the peer's close_notify alert,
+// its FIN, a reset, unexpected data) makes it unusable, as for a plain
+// connection; a TLS record cannot be looked into without consuming it.
+func aliveTLS(c *Conn) bool {
+	sc, ok := c.tcp.(syscall.Conn)
+	if !ok {
+		return true
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	var buf [1]byte
+	open := false
+	if rc.Read(func(fd uintptr) bool {
+		n, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		open = n < 0 && err == syscall.EAGAIN
+		return true
+	}) != nil {
+		return false
+	}
+	return open
+}
+
+// abort closes the connection after a failed attempt, or an idle one the
+// pool drops: a TLS connection without its close_notify alert (nginx's
+// no_send_shutdown in ngx_http_upstream_next and
+// ngx_http_upstream_keepalive_close).
+func (c *Conn) abort() {
+	if c.tcp != nil {
+		c.tcp.Close()
+		return
+	}
+	c.Close()
 }

@@ -91,7 +91,7 @@ func TestPoolOverflow(t *testing.T) {
 				t.Fatalf("Idle() = %d after the grace, want %d", got, min(tc.put, tc.max))
 			}
 			// the most recently used stay and are handed out first
-			if c := p.Get(peer, false); c != conns[tc.put-1].c {
+			if c := p.Get(peer, false, false); c != conns[tc.put-1].c {
 				t.Fatalf("Get returned another connection than the last put")
 			}
 		})

@@ -64,6 +64,12 @@ type Upstream struct {
 	// Method, when set, is the method to send instead of the client's
 	// (HEAD becomes GET to fill the cache: cache_convert_head).
 	Method string
+	// TLS is set by the protocol when the exchange goes over TLS
+	// (proxy_pass https://...; nginx's u->ssl), with Conf.TLS its
+	// configuration; TLSName is the default name for SNI and the
+	// certificate check: the upstream's host (nginx's u->ssl_name).
+	TLS     bool
+	TLSName string
 
 	cache *cacheReq // the response cache's state (cache.go)
 
@@ -391,7 +397,7 @@ func (u *Upstream) closeConn() {
 		if u.state != nil {
 			u.state.BytesSent = c.sent
 		}
-		c.Close()
+		c.abort()
 	}
 }
 

@@ -31,7 +31,8 @@ func startPair(t *testing.T, script func(i int) testutil.Script, server string) 
 			strings.ReplaceAll(server, "BACKEND", addr) + "\n    }\n}\n"
 	}
 	p.ng = oracle.Start(t, "daemon off;\n"+block("%%PORT_0%%", p.nb.Addr()))
-	p.s = servertest.Start(t, "daemon off;\nevents {}\n"+block("%%PORT_A%%", p.sb.Addr()))
+	// info, as the oracle logs: client errors are logged at that level
+	p.s = servertest.Start(t, "daemon off;\nerror_log %%PREFIX%%/error.log info;\nevents {}\n"+block("%%PORT_A%%", p.sb.Addr()))
 	p.ngAddr, p.subjAddr = p.ng.Addr(0), p.s.Addr("A")
 	return p
 }

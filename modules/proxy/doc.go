@@ -19,10 +19,32 @@
 // (status line and headers), body.go (chunked decoding and trailers),
 // redirect.go (proxy_redirect and the rewrite rules shared with cookies),
 // cookie.go (proxy_cookie_domain/path/flags), store.go (proxy_store),
-// vars.go ($proxy_* variables).
+// vars.go ($proxy_* variables), ssl.go (the proxy_ssl_* directives and the
+// TLS configuration of https:// upstreams).
+//
+// TLS to upstreams: proxy_pass https://host[:port]/uri, https://$var and
+// https://group (default port 443) go over TLS with Go's crypto/tls. The
+// handshake follows the connect (upstream/tls.go) and is bounded by what is
+// left of proxy_connect_timeout; its failure is an "error" for
+// proxy_next_upstream. The directives, as in nginx 1.29:
+//
+//	proxy_ssl_server_name on | off (off)    send the name in SNI (never an IP address)
+//	proxy_ssl_name name ($proxy_host)       the name for SNI and the certificate check; variables allowed; a port is stripped
+//	proxy_ssl_verify on | off (off)         verify the chain and the name after the handshake
+//	proxy_ssl_verify_depth n (1)            intermediates allowed between the peer's certificate and the anchor
+//	proxy_ssl_trusted_certificate file      CA certificates (PEM) for proxy_ssl_verify (required with it)
+//	proxy_ssl_crl file                      CRLs (PEM); every CA of the chain needs one, as with OpenSSL's CRL_CHECK_ALL
+//	proxy_ssl_certificate file              client certificate (PEM, with its chain); variables allowed
+//	proxy_ssl_certificate_key file          its key; variables allowed
+//	proxy_ssl_password_file file            passphrases for traditionally encrypted PEM keys
+//	proxy_ssl_protocols ... (TLSv1.2 TLSv1.3) a version range in Go (SSLv2 and SSLv3 do not exist)
+//	proxy_ssl_ciphers list (DEFAULT)        OpenSSL's list format, mapped to Go's TLS 1.2 suites (internal/tlsconf)
+//	proxy_ssl_session_reuse on | off (on)   TLS session resumption, one Go client session cache per TLS configuration
+//	proxy_ssl_conf_command name value       an error: Go has no OpenSSL configuration commands
+//
+// docs/compat.md lists where this differs from nginx with OpenSSL.
 //
 // Not implemented, and left unknown so that configurations using them fail
-// loudly (and nginx-tests skip their files): proxy_cache*, proxy_no_cache,
-// proxy_ssl* and https:// upstreams ("https protocol requires SSL support"),
-// proxy_http_version 2.
+// loudly (and nginx-tests skip their files): proxy_http_version 2,
+// proxy_ssl_certificate_cache.
 package proxy

@@ -69,6 +69,9 @@ type LocConf struct {
 	cookieFlags   conf.Val[[]*cookieFlags]
 
 	hashMax, hashBucket conf.Num
+
+	// ssl is the proxy_ssl_* directives (ssl.go).
+	ssl sslConf
 }
 
 // mainConf is the proxy module's http-level state.
@@ -114,6 +117,7 @@ func directives() []conf.Directive {
 			Syntax: "proxy_http_version 1.0 | 1.1;", Default: "proxy_http_version 1.0;",
 			Doc: "Sets the HTTP protocol version for proxying."},
 	}
+	d = append(d, sslDirectives()...)
 	d = append(d, upstream.Directives("proxy_", func(c *LocConf) *upstream.Conf { return &c.U })...)
 	return append(d, upstream.CacheDirectives("proxy_", func(c *LocConf) *upstream.Conf { return &c.U })...)
 }
@@ -126,6 +130,9 @@ func mergeLoc(cf *httpd.Config, parent, child any) error {
 	}
 	if c.pass == nil {
 		c.pass = p.pass
+	}
+	if err := mergeSSL(cf, p, c); err != nil {
+		return err
 	}
 	c.method.Inherit(p.method, nil)
 	c.version.Inherit(p.version, 1000)

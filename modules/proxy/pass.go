@@ -32,6 +32,8 @@ type passConf struct {
 // (ngx_http_proxy_vars_t).
 type proxyVars struct {
 	schema     string // "http://"
+	tls        bool   // the schema is https://
+	host       string // the host, the default name for SNI and the certificate check
 	hostHeader string // $proxy_host
 	port       string // $proxy_port
 	uri        string // the URI part of proxy_pass, "" when none
@@ -41,7 +43,7 @@ type proxyVars struct {
 // proxy_pass URL (ngx_http_proxy_set_vars): the Host header is the host
 // and port as written, without a default port.
 func varsOf(u *balancer.URL, schema string, defaultPort int) proxyVars {
-	v := proxyVars{schema: schema, uri: u.URI}
+	v := proxyVars{schema: schema, uri: u.URI, tls: defaultPort == 443, host: u.Host}
 	if u.Unix {
 		v.hostHeader = "localhost"
 		return v
@@ -63,7 +65,7 @@ func splitSchema(url string) (schema string, rest string, port int, ok bool) {
 	case len(url) >= 7 && strings.EqualFold(url[:7], "http://"):
 		return url[:7], url[7:], 80, true
 	case len(url) >= 8 && strings.EqualFold(url[:8], "https://"):
-		return url[:8], url[8:], 443, false
+		return url[:8], url[8:], 443, true
 	}
 	return "", "", 0, false
 }
@@ -97,9 +99,6 @@ func setPass(c *conf.Cmd) error {
 	}
 	schema, rest, defPort, ok := splitSchema(url)
 	if !ok {
-		if schema != "" {
-			return c.Errorf("https protocol requires SSL support")
-		}
 		return c.Errorf("invalid URL prefix")
 	}
 	g, u, err := balancer.Add(c, rest, balancer.URLOptions{DefaultPort: defPort, URIPart: true})
@@ -127,8 +126,6 @@ func evalPass(r *httpd.Request, pc *passConf, ctx *reqCtx) bool {
 	url := pc.dynamic.Eval(r)
 	schema, rest, defPort, ok := splitSchema(url)
 	if !ok || len(url) == len(schema) {
-		// without TLS, https:// is an invalid prefix as in an nginx built
-		// without SSL
 		r.Log().Logf(errlog.Error, r, nil, "invalid URL prefix in \"%s\"", url)
 		return false
 	}

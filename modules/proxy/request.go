@@ -220,6 +220,7 @@ func (p *proto) CreateRequest(u *upstream.Upstream) error {
 		u.Request.AppendFile(r.Body.File, 0, r.Body.Size)
 	}
 	u.Schema = ctx.vars.schema
+	u.TLS, u.TLSName = ctx.vars.tls, ctx.vars.host
 	u.URI = uri
 	return nil
 }
