@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -54,7 +55,7 @@ func LoadCertificate(certFile, keyFile string, passwords []string) (tls.Certific
 			break
 		}
 		if blk.Type == "CERTIFICATE" || blk.Type == "TRUSTED CERTIFICATE" {
-			c.Certificate = append(c.Certificate, blk.Bytes)
+			c.Certificate = append(c.Certificate, certDER(blk))
 		}
 	}
 	if len(c.Certificate) == 0 {
@@ -153,12 +154,19 @@ func parseKey(der []byte) (any, error) {
 // ssl_client_certificate, proxy_ssl_trusted_certificate). A file without
 // a certificate is nginx's error for it.
 func LoadPool(file string) (*x509.CertPool, error) {
+	pool, _, err := LoadTrusted(file)
+	return pool, err
+}
+
+// LoadTrusted is LoadPool that also returns the certificates, which a
+// Verifier needs to extend a chain to its root (Verifier.Trusted).
+func LoadTrusted(file string) (*x509.CertPool, []*x509.Certificate, error) {
 	b, err := os.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("SSL_CTX_load_verify_locations(\"%s\") failed (%v)", file, sysErr(err))
+		return nil, nil, fmt.Errorf("SSL_CTX_load_verify_locations(\"%s\") failed (%v)", file, sysErr(err))
 	}
 	pool := x509.NewCertPool()
-	n := 0
+	var certs []*x509.Certificate
 	for rest := bytes.TrimSpace(b); len(rest) > 0; {
 		var blk *pem.Block
 		blk, rest = pem.Decode(rest)
@@ -168,17 +176,31 @@ func LoadPool(file string) (*x509.CertPool, error) {
 		if blk.Type != "CERTIFICATE" && blk.Type != "TRUSTED CERTIFICATE" {
 			continue
 		}
-		cert, err := x509.ParseCertificate(blk.Bytes)
+		cert, err := x509.ParseCertificate(certDER(blk))
 		if err != nil {
-			return nil, fmt.Errorf("SSL_CTX_load_verify_locations(\"%s\") failed (%v)", file, err)
+			return nil, nil, fmt.Errorf("SSL_CTX_load_verify_locations(\"%s\") failed (%v)", file, err)
 		}
 		pool.AddCert(cert)
-		n++
+		certs = append(certs, cert)
 	}
-	if n == 0 {
-		return nil, fmt.Errorf("SSL_CTX_load_verify_locations(\"%s\") failed (SSL: error:05880009:x509 certificate routines::PEM lib)", file)
+	if len(certs) == 0 {
+		return nil, nil, fmt.Errorf("SSL_CTX_load_verify_locations(\"%s\") failed (SSL: error:05880009:x509 certificate routines::PEM lib)", file)
 	}
-	return pool, nil
+	return pool, certs, nil
+}
+
+// certDER is the certificate of a PEM block: a TRUSTED CERTIFICATE block
+// (OpenSSL's X509_AUX) carries trust settings after it, which are left
+// out.
+func certDER(blk *pem.Block) []byte {
+	if blk.Type != "TRUSTED CERTIFICATE" {
+		return blk.Bytes
+	}
+	var raw asn1.RawValue
+	if _, err := asn1.Unmarshal(blk.Bytes, &raw); err != nil {
+		return blk.Bytes
+	}
+	return raw.FullBytes
 }
 
 // sysErr renders an os error as nginx renders errno: "2: No such file or

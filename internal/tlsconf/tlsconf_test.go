@@ -499,3 +499,21 @@ func FuzzParseCRL(f *testing.F) {
 		}
 	})
 }
+
+// TestTrustedCertificateAux loads OpenSSL's TRUSTED CERTIFICATE blocks
+// (a certificate followed by trust settings, testdata made with openssl
+// x509 -addtrust -trustout) as certificates and as CAs.
+func TestTrustedCertificateAux(t *testing.T) {
+	f := filepath.Join("testdata", "ec-trusted-aux.crt")
+	c, err := LoadCertificate(f, filepath.Join("testdata", "ec-plain.key"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Leaf.Subject.CommonName != "ec.example" {
+		t.Fatalf("leaf %v", c.Leaf.Subject)
+	}
+	_, certs, err := LoadTrusted(f)
+	if err != nil || len(certs) != 1 || !certs[0].Equal(c.Leaf) {
+		t.Fatalf("LoadTrusted = %v, %v", certs, err)
+	}
+}

@@ -119,6 +119,10 @@ type Verifier struct {
 	// Roots are the trusted certificates (proxy_ssl_trusted_certificate,
 	// ssl_client_certificate, ssl_trusted_certificate).
 	Roots *x509.CertPool
+	// Trusted are the certificates of Roots (LoadTrusted): a chain Go
+	// ends at a trusted intermediate is extended through them to the
+	// self-signed root OpenSSL builds it to.
+	Trusted []*x509.Certificate
 	// Depth is the verify depth (proxy_ssl_verify_depth,
 	// ssl_verify_depth): as in OpenSSL, a chain may hold up to Depth
 	// intermediate certificates between the peer's and the trust anchor.
@@ -169,6 +173,7 @@ func (v *Verifier) Verify(certs []*x509.Certificate) error {
 	// it to end at a self-signed one
 	var chain []*x509.Certificate
 	for _, ch := range chains {
+		ch = ExtendToRoot(ch, v.Trusted)
 		if selfSigned(ch[len(ch)-1]) && (chain == nil || len(ch) < len(chain)) {
 			chain = ch
 		}
@@ -445,4 +450,30 @@ func matchHost(pattern, name string) bool {
 
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// ExtendToRoot extends a chain that ends at a trusted intermediate to the
+// self-signed root above it, when that is among trusted too: OpenSSL
+// builds the chain to a root (nginx sets no partial chains), and its
+// depth and CRL checks see the whole of it, where Go's verification stops
+// at the first trusted certificate.
+func ExtendToRoot(ch, trusted []*x509.Certificate) []*x509.Certificate {
+	for len(ch) < 16 {
+		last := ch[len(ch)-1]
+		if bytes.Equal(last.RawIssuer, last.RawSubject) {
+			return ch
+		}
+		var up *x509.Certificate
+		for _, c := range trusted {
+			if bytes.Equal(c.RawSubject, last.RawIssuer) && last.CheckSignatureFrom(c) == nil {
+				up = c
+				break
+			}
+		}
+		if up == nil {
+			return ch
+		}
+		ch = append(ch[:len(ch):len(ch)], up)
+	}
+	return ch
 }

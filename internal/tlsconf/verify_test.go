@@ -43,6 +43,9 @@ func TestVerify(t *testing.T) {
 	roots.AddCert(ca.Cert)
 	interOnly := x509.NewCertPool()
 	interOnly.AddCert(inter.Cert)
+	interAndCA := x509.NewCertPool()
+	interAndCA.AddCert(inter.Cert)
+	interAndCA.AddCert(ca.Cert)
 	crlCA := certtest.CRL(t, ca, time.Time{}, time.Time{}, revoked)
 	crlInter := certtest.CRL(t, inter, time.Time{}, time.Time{})
 	crlExpired := certtest.CRL(t, ca, past, past.Add(time.Hour))
@@ -61,7 +64,9 @@ func TestVerify(t *testing.T) {
 		depth int
 		crls  []*x509.RevocationList
 		usage x509.ExtKeyUsage
-		want  int // 0: verified
+		// trusted: Verifier.Trusted (with roots holding the same)
+		trusted []*x509.Certificate
+		want    int // 0: verified
 	}{
 		{name: "issued by the trusted CA", certs: chain(leaf), depth: 1},
 		{name: "depth 0 allows a leaf under the anchor", certs: chain(leaf), depth: 0},
@@ -75,6 +80,8 @@ func TestVerify(t *testing.T) {
 		{name: "unknown CA, intermediate sent", certs: chain(viaInter, inter), roots: x509.NewCertPool(), depth: 2, want: 20},
 		{name: "self-signed", certs: chain(self), depth: 1, want: 18},
 		{name: "trusted intermediate without its root", certs: chain(viaInter), roots: interOnly, depth: 1, want: 2},
+		{name: "trusted intermediate and its root, leaf only sent", certs: chain(viaInter), roots: interAndCA, trusted: chain(inter, ca), depth: 1},
+		{name: "trusted intermediate and its root, CRLs of the chain", certs: chain(viaInter), roots: interAndCA, trusted: chain(inter, ca), depth: 1, crls: []*x509.RevocationList{crlInter, crlCA}},
 		{name: "expired", certs: chain(expired), depth: 1, want: 10},
 		{name: "not yet valid", certs: chain(future), depth: 1, want: 9},
 		{name: "expired and unknown: the time error is the last", certs: chain(expiredUnknown), depth: 1, want: 10},
@@ -90,7 +97,7 @@ func TestVerify(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			v := &tlsconf.Verifier{Roots: roots, Depth: tc.depth, CRLs: tc.crls, Usage: tc.usage}
+			v := &tlsconf.Verifier{Roots: roots, Depth: tc.depth, CRLs: tc.crls, Usage: tc.usage, Trusted: tc.trusted}
 			if tc.roots != nil {
 				v.Roots = tc.roots
 			}

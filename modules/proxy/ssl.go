@@ -297,11 +297,11 @@ func buildTLS(cf *httpd.Config, s *sslConf) (*upstream.TLSConf, error) {
 		if s.trusted.Get() == "" {
 			return nil, fmt.Errorf("no proxy_ssl_trusted_certificate for proxy_ssl_verify")
 		}
-		roots, err := tlsconf.LoadPool(s.trusted.Get())
+		roots, trusted, err := tlsconf.LoadTrusted(s.trusted.Get())
 		if err != nil {
 			return nil, err
 		}
-		v := &tlsconf.Verifier{Roots: roots, Depth: s.verifyDepth.Get(), Usage: x509.ExtKeyUsageServerAuth}
+		v := &tlsconf.Verifier{Roots: roots, Trusted: trusted, Depth: s.verifyDepth.Get(), Usage: x509.ExtKeyUsageServerAuth}
 		if f := s.crl.Get(); f != "" {
 			crls, err := tlsconf.LoadCRL(f)
 			if err != nil {

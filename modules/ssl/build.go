@@ -6,7 +6,6 @@ import (
 	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"os"
 	"strings"
@@ -175,30 +174,29 @@ func clientVerify(cfg *tls.Config, t *httpd.ServerTLS, sc *SrvConf) error {
 	roots := x509.NewCertPool()
 	var cas []*x509.Certificate
 	if f := sc.ClientCertificate.Get(); f != "" && mode != verifyOff {
-		p, err := tlsconf.LoadPool(f)
+		p, certs, err := tlsconf.LoadTrusted(f)
 		if err != nil {
 			return noPos("%s", err)
 		}
 		// sent to the client as the names of acceptable authorities
 		cfg.ClientCAs = p
-		if cas, err = appendPEM(roots, cas, f); err != nil {
-			return err
-		}
+		cas = append(cas, certs...)
 	}
 	if f := sc.TrustedCertificate.Get(); f != "" {
-		if _, err := tlsconf.LoadPool(f); err != nil {
+		_, certs, err := tlsconf.LoadTrusted(f)
+		if err != nil {
 			return noPos("%s", err)
 		}
-		var err error
-		if cas, err = appendPEM(roots, cas, f); err != nil {
-			return err
-		}
+		cas = append(cas, certs...)
+	}
+	for _, c := range cas {
+		roots.AddCert(c)
 	}
 	var crls []*x509.RevocationList
 	if f := sc.CRL.Get(); f != "" {
 		var err error
-		if crls, err = loadCRLs(f); err != nil {
-			return err
+		if crls, err = tlsconf.LoadCRL(f); err != nil {
+			return noPos("%s", err)
 		}
 	}
 	if sc.OCSP.Get() != 0 {
@@ -212,57 +210,6 @@ func clientVerify(cfg *tls.Config, t *httpd.ServerTLS, sc *SrvConf) error {
 	depth := sc.VerifyDepth.Get()
 	t.VerifyPeer = func(certs []*x509.Certificate) error { return verifyChain(certs, roots, cas, depth, crls) }
 	return nil
-}
-
-// loadCRLs reads ssl_crl: the PEM revocation lists of a file.
-func loadCRLs(file string) ([]*x509.RevocationList, error) {
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return nil, noPos("X509_LOOKUP_load_file(\"%s\") failed (%s)", file, errlog.Errno(err))
-	}
-	var out []*x509.RevocationList
-	for rest := b; ; {
-		var blk *pem.Block
-		blk, rest = pem.Decode(rest)
-		if blk == nil {
-			break
-		}
-		if blk.Type != "X509 CRL" {
-			continue
-		}
-		l, err := tlsconf.ParseCRL(blk.Bytes)
-		if err != nil {
-			return nil, noPos("X509_LOOKUP_load_file(\"%s\") failed (%v)", file, err)
-		}
-		out = append(out, l)
-	}
-	if len(out) == 0 {
-		return nil, noPos("X509_LOOKUP_load_file(\"%s\") failed (SSL: error:05800088:x509 certificate routines::no certificate or crl found)", file)
-	}
-	return out, nil
-}
-
-// appendPEM adds a PEM file's certificates to a pool and a list.
-func appendPEM(p *x509.CertPool, list []*x509.Certificate, file string) ([]*x509.Certificate, error) {
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return nil, noPos("%s", err)
-	}
-	for rest := b; ; {
-		var blk *pem.Block
-		blk, rest = pem.Decode(rest)
-		if blk == nil {
-			break
-		}
-		if blk.Type != "CERTIFICATE" && blk.Type != "TRUSTED CERTIFICATE" {
-			continue
-		}
-		if c, err := x509.ParseCertificate(blk.Bytes); err == nil {
-			p.AddCert(c)
-			list = append(list, c)
-		}
-	}
-	return list, nil
 }
 
 // byKeyType keeps one certificate per kind of key, the last configured of

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/tlsconf"
 )
 
 // verifyChain verifies a client's certificates against roots as
@@ -28,7 +29,7 @@ func verifyChain(certs []*x509.Certificate, roots *x509.CertPool, cas []*x509.Ce
 		return verifyError(leaf, certs, err)
 	}
 	for _, ch := range chains {
-		ch = toRoot(ch, cas)
+		ch = tlsconf.ExtendToRoot(ch, cas)
 		if len(ch)-1 <= depth {
 			if crls != nil {
 				return checkCRLs(ch, crls)
@@ -108,29 +109,4 @@ func verifyError(leaf *x509.Certificate, certs []*x509.Certificate, err error) e
 		}
 	}
 	return &httpd.VerifyError{Code: 7, Text: "certificate signature failure"}
-}
-
-// toRoot extends a chain that ends at a trusted intermediate to the
-// self-signed root above it, when that is trusted too: OpenSSL builds the
-// chain to a root (nginx sets no partial chains), and its depth and CRL
-// checks see the whole of it.
-func toRoot(ch []*x509.Certificate, cas []*x509.Certificate) []*x509.Certificate {
-	for len(ch) < 16 {
-		last := ch[len(ch)-1]
-		if bytes.Equal(last.RawIssuer, last.RawSubject) {
-			return ch
-		}
-		var up *x509.Certificate
-		for _, c := range cas {
-			if bytes.Equal(c.RawSubject, last.RawIssuer) && last.CheckSignatureFrom(c) == nil {
-				up = c
-				break
-			}
-		}
-		if up == nil {
-			return ch
-		}
-		ch = append(ch[:len(ch):len(ch)], up)
-	}
-	return ch
 }
