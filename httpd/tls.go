@@ -12,6 +12,7 @@ import (
 
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/errlog"
+	"github.com/sluicehq/sluice/internal/tlsconf"
 )
 
 // Server-side TLS ("listen ... ssl"), the framework's half of nginx's
@@ -43,7 +44,7 @@ type ServerTLS struct {
 	// answered 495 or 496 as ngx_http_process_request does.
 	VerifyClient int
 	// VerifyPeer verifies the client's certificates; its error is a
-	// *VerifyError.
+	// *tlsconf.VerifyError.
 	VerifyPeer func(certs []*x509.Certificate) error
 }
 
@@ -54,26 +55,6 @@ const (
 	VerifyOptional
 	VerifyOptionalNoCA
 )
-
-// VerifyError is a failed client certificate verification, with
-// OpenSSL's X509_V_ERR code and text.
-type VerifyError struct {
-	Code int
-	Text string
-}
-
-func (e *VerifyError) Error() string { return e.Text }
-
-// optional reports whether "ssl_verify_client optional_no_ca" lets the
-// error pass (ngx_ssl_verify_error_optional): an issuer that is not
-// trusted or not found.
-func (e *VerifyError) optional() bool {
-	switch e.Code {
-	case 18, 19, 2, 20, 21:
-		return true
-	}
-	return false
-}
 
 // SetTLS gives the server its TLS settings (the ssl module, when merging).
 func (s *Server) SetTLS(t *ServerTLS) { s.tls = t }
@@ -98,7 +79,7 @@ type TLSInfo struct {
 	Curves  []tls.CurveID
 	// Verify is the client certificate's verification when the
 	// handshake's server asked for one: nil for success (or no
-	// certificate), else a *VerifyError.
+	// certificate), else a *tlsconf.VerifyError.
 	Verify error
 }
 
@@ -357,8 +338,9 @@ func (r *Request) checkClientCert() Status {
 		return OK
 	}
 	info := c.tlsInfo
-	if ve, ok := info.Verify.(*VerifyError); ok && !(t.VerifyClient == VerifyOptionalNoCA && ve.optional()) {
-		r.logf(errlog.Info, nil, "client SSL certificate verify error: (%d:%s)", ve.Code, ve.Text)
+	var ve *tlsconf.VerifyError
+	if errors.As(info.Verify, &ve) && !(t.VerifyClient == VerifyOptionalNoCA && ve.Optional()) {
+		r.logf(errlog.Info, nil, "client SSL certificate verify error: %s", ve)
 		return 495
 	}
 	if t.VerifyClient == VerifyOn && len(info.State.PeerCertificates) == 0 {

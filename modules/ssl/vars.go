@@ -150,6 +150,9 @@ func addClientVariables(cf *httpd.Config) error {
 			case len(t.State.PeerCertificates) == 0:
 				return "NONE", true
 			case t.Verify != nil:
+				if ve, ok := t.Verify.(*tlsconf.VerifyError); ok {
+					return "FAILED:" + tlsconf.VerifyText(ve.Code), true
+				}
 				return "FAILED:" + t.Verify.Error(), true
 			}
 			return "SUCCESS", true
