@@ -60,25 +60,14 @@ type conn struct {
 	pp        *proxyproto.Header
 	ppPending bool
 	// sslPending: the address is "listen ... ssl" and the handshake (or
-	// the plain HTTP that replaces it) has not started. tlsConn and
-	// tlsInfo are set once a handshake succeeded.
+	// the plain HTTP that replaces it) has not started. tlsConn is set
+	// once a handshake succeeded; tls (present on an ssl address only,
+	// so that a plain connection stays small) holds the rest.
 	sslPending bool
 	tlsConn    *tls.Conn
-	tlsInfo    *TLSInfo
-	// hello, sniServer, sniHost, sniRegex and rejected are set by the
-	// handshake's server choice (addrConf.sni): the server the SNI name
-	// chose (nil when none), the validated name, the regex that matched it
-	sniServer *Server
-	sniHost   string
-	sniRegex  *Regex
-	rejected  bool
-	hello     helloInfo
-	// sslBuffer is ssl_buffer_size of the server chosen for the handshake,
-	// handshakeTLS the settings the handshake used
-	sslBuffer    int
-	handshakeTLS *ServerTLS
-	localIP      string
-	localPort    int
+	tls        *connTLS
+	localIP    string
+	localPort  int
 
 	// in is the header buffer: unread bytes are in[pos:last]. It is
 	// released while the connection is idle.
@@ -174,6 +163,7 @@ func (cf *Config) serve(nc net.Conn, a *addrConf) bool {
 	if c.addr.ssl {
 		// no raw reads and no parking: the bytes belong to TLS
 		c.sslPending, c.raw = true, nil
+		c.tls = new(connTLS)
 	}
 	c.waitTimeout = c.addr.def.CoreSrv().ClientHeaderTimeout.Get()
 	c.run()

@@ -227,13 +227,13 @@ func parseOffset(s string) (int64, bool) {
 // connection's address (ngx_http_set_virtual_server).
 func (r *Request) setVirtualServer(host string) {
 	c := r.conn
-	if c.sniServer != nil {
+	if c.tls != nil && c.tls.sniServer != nil {
 		// the server the TLS handshake's name chose stays for that name;
 		// another name that matches no server goes to the address's
 		// default server, not to the handshake's
-		if host == c.sniHost {
-			if c.sniRegex != nil {
-				r.RegexExec(c.sniRegex, host)
+		if host == c.tls.sniHost {
+			if c.tls.sniRegex != nil {
+				r.RegexExec(c.tls.sniRegex, host)
 			}
 			return
 		}

@@ -12,8 +12,8 @@ import (
 // request (ngx_http_create_request).
 func (c *conn) newRequest(r *Request) {
 	srv := c.addr.def
-	if c.sniServer != nil {
-		srv = c.sniServer
+	if c.tls != nil && c.tls.sniServer != nil {
+		srv = c.tls.sniServer
 	}
 	r.Config = c.cf
 	r.Srv = srv

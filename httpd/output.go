@@ -581,7 +581,7 @@ func (r *Request) writeFile(p *Piece, timeout time.Duration) bool {
 	if cn.tlsConn != nil {
 		// no sendfile through TLS: the file is read into a buffer of
 		// ssl_buffer_size and written through the TLS writer
-		b := getTLSBuf(cn.sslBuffer)
+		b := getTLSBuf(cn.tls.buffer)
 		n, err = io.CopyBuffer(tlsWriter{cn.nc}, io.LimitReader(p.File, p.N), *b)
 		putTLSBuf(b)
 	} else {

@@ -85,7 +85,12 @@ type TLSInfo struct {
 
 // TLS returns the connection's TLS information, nil on a plain
 // connection.
-func (r *Request) TLS() *TLSInfo { return r.conn.tlsInfo }
+func (r *Request) TLS() *TLSInfo {
+	if r.conn.tls == nil {
+		return nil
+	}
+	return r.conn.tls.info
+}
 
 // sslNotEnabled is nginx's error for "ssl" without the module.
 const sslNotEnabled = "the \"ssl\" parameter requires ngx_http_ssl_module"
@@ -133,13 +138,13 @@ func (a *addrConf) sni(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 		return nil, errors.New("not a sluice connection")
 	}
 	c := pc.c
-	c.hello = helloInfo{serverName: hello.ServerName, ciphers: hello.CipherSuites, curves: hello.SupportedCurves}
+	c.tls.hello = helloInfo{serverName: hello.ServerName, ciphers: hello.CipherSuites, curves: hello.SupportedCurves}
 	srv := a.def
 	if hello.ServerName != "" {
 		if host, ok := validateHost(hello.ServerName); ok && host != "" {
 			if s, re := a.names.findSNI(host); s != nil {
 				srv = s
-				c.sniServer, c.sniHost, c.sniRegex = s, string([]byte(host)), re
+				c.tls.sniServer, c.tls.sniHost, c.tls.sniRegex = s, string([]byte(host)), re
 			}
 		}
 	}
@@ -148,24 +153,42 @@ func (a *addrConf) sni(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 		t = a.def.tls
 	}
 	if st := srv.tls; st != nil && st.Reject {
-		c.rejected = true
+		c.tls.rejected = true
 		return rejectConfig, nil
 	}
 	if t == nil || t.Config == nil {
 		// a default server that rejects, and the name chose none
-		c.rejected = true
+		c.tls.rejected = true
 		return rejectConfig, nil
 	}
-	c.handshakeTLS = t
+	c.tls.settings = t
 	if srv.tls != nil && srv.tls.BufferSize > 0 {
-		c.sslBuffer = srv.tls.BufferSize
+		c.tls.buffer = srv.tls.BufferSize
 	} else {
-		c.sslBuffer = t.BufferSize
+		c.tls.buffer = t.BufferSize
 	}
 	return t.Config, nil
 }
 
 // helloInfo is what handshake's sni saw of the ClientHello.
+// connTLS is a TLS connection's state beside its tls.Conn.
+type connTLS struct {
+	// info is set once the handshake succeeded
+	info *TLSInfo
+	// hello, sniServer, sniHost, sniRegex and rejected are set by the
+	// handshake's server choice (addrConf.sni): the server the SNI name
+	// chose (nil when none), the validated name, the regex that matched it
+	sniServer *Server
+	sniHost   string
+	sniRegex  *Regex
+	rejected  bool
+	hello     helloInfo
+	// buffer is ssl_buffer_size of the server chosen for the handshake,
+	// settings the settings the handshake used
+	buffer   int
+	settings *ServerTLS
+}
+
 type helloInfo struct {
 	serverName string
 	ciphers    []uint16
@@ -209,19 +232,19 @@ func (c *conn) handshake() bool {
 		c.handshakeFailed(err)
 		return false
 	}
-	info := &TLSInfo{State: tc.ConnectionState(), ServerName: c.hello.serverName, Ciphers: c.hello.ciphers, Curves: c.hello.curves}
-	c.hello = helloInfo{}
-	if t := c.handshakeTLS; t != nil && t.VerifyClient != VerifyOff && t.VerifyPeer != nil && len(info.State.PeerCertificates) > 0 {
+	info := &TLSInfo{State: tc.ConnectionState(), ServerName: c.tls.hello.serverName, Ciphers: c.tls.hello.ciphers, Curves: c.tls.hello.curves}
+	c.tls.hello = helloInfo{}
+	if t := c.tls.settings; t != nil && t.VerifyClient != VerifyOff && t.VerifyPeer != nil && len(info.State.PeerCertificates) > 0 {
 		info.Verify = t.VerifyPeer(info.State.PeerCertificates)
 	}
-	c.handshakeTLS = nil
-	if c.sslBuffer <= 0 {
-		c.sslBuffer = 16384
+	c.tls.settings = nil
+	if c.tls.buffer <= 0 {
+		c.tls.buffer = 16384
 	}
 	c.mu.Lock()
 	c.nc = tc
 	c.tlsConn = tc
-	c.tlsInfo = info
+	c.tls.info = info
 	c.mu.Unlock()
 	return true
 }
@@ -238,7 +261,7 @@ func (c *conn) handshakeFailed(err error) {
 	case errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
 		c.timedOut = true
 		log.Logf(errlog.Info, c, errTimedOut, "client timed out")
-	case c.rejected:
+	case c.tls.rejected:
 		log.Logf(errlog.Info, c, nil, "handshake rejected")
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 		log.Logf(errlog.Info, c, nil, "peer closed connection in SSL handshake")
@@ -265,7 +288,7 @@ func (c *conn) readCall() string {
 // up to ssl_buffer_size, as nginx's ngx_ssl_send_chain fills its buffer:
 // one record for a head and a small body instead of one for each.
 func (c *conn) writeTLS(bufs [][]byte) (int64, error) {
-	size := c.sslBuffer
+	size := c.tls.buffer
 	b := getTLSBuf(size)
 	defer putTLSBuf(b)
 	var n int64
@@ -337,7 +360,7 @@ func (r *Request) checkClientCert() Status {
 	if t == nil || t.VerifyClient == VerifyOff {
 		return OK
 	}
-	info := c.tlsInfo
+	info := c.tls.info
 	var ve *tlsconf.VerifyError
 	if errors.As(info.Verify, &ve) && !(t.VerifyClient == VerifyOptionalNoCA && ve.Optional()) {
 		r.logf(errlog.Info, nil, "client SSL certificate verify error: %s", ve)
