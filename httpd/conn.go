@@ -2,7 +2,6 @@ package httpd
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -31,24 +30,21 @@ type conn struct {
 	addr *addrConf
 	// nc is what requests are read from and responses written to: the
 	// socket, or the TLS connection over it once the handshake is done
-	// (changed under mu); tcp is always the socket.
-	nc  net.Conn
-	tcp net.Conn
+	// (changed under mu); socket returns the socket.
+	nc net.Conn
 	// raw is the socket for raw reads and parking, nil on a TLS
-	// connection; sock is the socket always (hangup reports)
+	// connection; rawSocket returns the socket's always (hangup reports)
 	raw    syscall.RawConn
-	sock   syscall.RawConn
 	number uint64
 	start  time.Time
 	// wd records the write deadline armed (send_timeout), which is set
 	// lazily: only through setWriteDeadline, or forgotten (Request.Conn).
 	wd deadline.Lazy
 	// ctx (made on first need, under mu) is cancelled when the connection
-	// is aborted or finished (Request.Context); aborted records an abort
-	// that came first.
-	ctx     context.Context
-	cancel  context.CancelFunc
-	aborted bool
+	// is aborted or finished (Request.Context); aborted (below) records an
+	// abort that came first.
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	requests   int
 	remoteAddr string
@@ -60,14 +56,17 @@ type conn struct {
 	pp        *proxyproto.Header
 	ppPending bool
 	// sslPending: the address is "listen ... ssl" and the handshake (or
-	// the plain HTTP that replaces it) has not started. tlsConn is set
-	// once a handshake succeeded; tls (present on an ssl address only,
-	// so that a plain connection stays small) holds the rest.
+	// the plain HTTP that replaces it) has not started. tls is present on
+	// an ssl address only, so that a plain connection stays small.
 	sslPending bool
-	tlsConn    *tls.Conn
-	tls        *connTLS
-	localIP    string
-	localPort  int
+	// aborted: see ctx; pipelined: the request being read was already in
+	// the buffer when the previous one ended. (The flags sit together so
+	// that the struct has no padding to pay for.)
+	aborted   bool
+	pipelined bool
+	tls       *connTLS
+	localIP   string
+	localPort int
 
 	// in is the header buffer: unread bytes are in[pos:last]. It is
 	// released while the connection is idle.
@@ -78,9 +77,6 @@ type conn struct {
 	// point into. Both are released when the request ends.
 	large   [][]byte
 	retired [][]byte
-	// pipelined: the request being read was already in the buffer when
-	// the previous one ended.
-	pipelined bool
 
 	// act is the per-request state, present only while a request is being
 	// read or served: an idle connection returns it to a pool.
@@ -153,7 +149,7 @@ var activePool = sync.Pool{New: func() any { return new(active) }}
 // It returns false, without touching the connection, when the
 // configuration already retires (see core.Socket.Handle).
 func (cf *Config) serve(nc net.Conn, a *addrConf) bool {
-	c := &conn{cf: cf, addr: a.forConn(nc), nc: nc, tcp: nc, start: time.Now(), fresh: true}
+	c := &conn{cf: cf, addr: a.forConn(nc), nc: nc, start: time.Now(), fresh: true}
 	if !cf.track(c) {
 		return false
 	}
@@ -162,8 +158,8 @@ func (cf *Config) serve(nc net.Conn, a *addrConf) bool {
 	c.init()
 	if c.addr.ssl {
 		// no raw reads and no parking: the bytes belong to TLS
+		c.tls = &connTLS{tcp: nc, raw: c.raw}
 		c.sslPending, c.raw = true, nil
-		c.tls = new(connTLS)
 	}
 	c.waitTimeout = c.addr.def.CoreSrv().ClientHeaderTimeout.Get()
 	c.run()
@@ -173,7 +169,6 @@ func (cf *Config) serve(nc net.Conn, a *addrConf) bool {
 func (c *conn) init() {
 	if sc, ok := c.nc.(syscall.Conn); ok {
 		c.raw, _ = sc.SyscallConn()
-		c.sock = c.raw
 	}
 	switch a := c.nc.RemoteAddr().(type) {
 	case *net.TCPAddr:
@@ -297,7 +292,7 @@ func (c *conn) drain() {
 	c.mu.Lock()
 	c.drainFlag = true
 	if c.idle {
-		c.tcp.SetReadDeadline(time.Now())
+		c.socket().SetReadDeadline(time.Now())
 	}
 	parked := c.parked && !c.fresh
 	c.mu.Unlock()
@@ -320,7 +315,7 @@ func (c *conn) abort() {
 		go c.finish()
 		return
 	}
-	c.tcp.Close()
+	c.socket().Close()
 }
 
 // context returns the connection's context, made on first need.
@@ -469,7 +464,7 @@ func (c *conn) finish() {
 	if c.parkKey != 0 {
 		parker().unregister(c)
 	}
-	if c.tlsConn != nil {
+	if c.tlsc() != nil {
 		c.closeTLS()
 	} else {
 		c.nc.Close()
@@ -649,7 +644,7 @@ func (c *conn) readIn() bool {
 // found EOF (err nil or io.EOF) or failed.
 func (c *conn) logReadFailure(err error) {
 	switch {
-	case (err == nil || errors.Is(err, io.EOF)) && (c.sslPending || (c.tlsConn != nil && c.requests == 0)):
+	case (err == nil || errors.Is(err, io.EOF)) && (c.sslPending || (c.tlsc() != nil && c.requests == 0)):
 		// before the handshake, or after it without a request
 		// (ngx_http_ssl_handshake, ngx_http_wait_request_handler)
 		c.cf.Cycle.Log.Logf(errlog.Info, c, nil, "client closed connection")
@@ -698,7 +693,7 @@ func (c *conn) waitData(timeout time.Duration) bool {
 func (c *conn) closeConnection(r *Request) {
 	if c.failed || c.timedOut {
 		if c.timedOut && r.Loc != nil && r.Loc.core.ResetTimedout.Get() {
-			if tc, ok := c.tcp.(*net.TCPConn); ok {
+			if tc, ok := c.socket().(*net.TCPConn); ok {
 				tc.SetLinger(0)
 			}
 		}
@@ -723,14 +718,14 @@ func (c *conn) closeConnection(r *Request) {
 // sends, for lingering_time at most, so that the client sees the response
 // rather than a reset (ngx_http_set_lingering_close).
 func (c *conn) lingeringClose(cl *CoreLocConf) {
-	if c.tlsConn != nil {
+	if c.tlsc() != nil {
 		// the close_notify alert first, as ngx_ssl_shutdown sends it
-		c.tlsConn.SetWriteDeadline(time.Now().Add(cl.LingeringTimeout.Get()))
-		if err := c.tlsConn.CloseWrite(); err != nil {
+		c.tlsc().SetWriteDeadline(time.Now().Add(cl.LingeringTimeout.Get()))
+		if err := c.tlsc().CloseWrite(); err != nil {
 			return
 		}
 	}
-	tc, ok := c.tcp.(interface{ CloseWrite() error })
+	tc, ok := c.socket().(interface{ CloseWrite() error })
 	if !ok {
 		return
 	}

@@ -26,7 +26,7 @@ func (c *conn) hungUp() {
 // connection cannot report hangups (not a socket, or no epoll).
 func (r *Request) WatchHangup(fn func()) bool {
 	c := r.conn
-	if c == nil || c.sock == nil {
+	if c == nil || c.rawSocket() == nil {
 		return false
 	}
 	p := parker()

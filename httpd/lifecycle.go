@@ -61,12 +61,12 @@ func (r *Request) readAndProcess() {
 			return
 		}
 	}
-	if r.conn.addr.ssl && r.conn.tlsConn == nil {
+	if r.conn.addr.ssl && r.conn.tlsc() == nil {
 		r.logf(errlog.Info, nil, "client sent plain HTTP request to HTTPS port")
 		r.Finalize(497)
 		return
 	}
-	if r.conn.tlsConn != nil {
+	if r.conn.tlsc() != nil {
 		if st := r.checkClientCert(); st != OK {
 			r.Finalize(st)
 			return

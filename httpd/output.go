@@ -279,7 +279,7 @@ func (r *Request) writeHeader() Status {
 		out.List[out.Location].Deleted = true
 		b = append(b, "Location: "...)
 		start := len(b)
-		if r.conn.tlsConn != nil {
+		if r.conn.tlsc() != nil {
 			b = append(b, "https://"...)
 		} else {
 			b = append(b, "http://"...)
@@ -342,7 +342,7 @@ func (r *Request) appendRedirectHost(b []byte) []byte {
 	}
 	if cl.PortInRedirect.Get() {
 		def := 80
-		if r.conn.tlsConn != nil {
+		if r.conn.tlsc() != nil {
 			def = 443
 		}
 		if p := r.conn.localPort; p != def && p != 0 {
@@ -487,7 +487,7 @@ func (r *Request) writeBufs(bufs [][]byte, timeout time.Duration) bool {
 	cn.setWriteDeadline(timeout)
 	var n int64
 	var err error
-	if cn.tlsConn != nil {
+	if cn.tlsc() != nil {
 		n, err = cn.writeTLS(bufs)
 	} else if len(bufs) == 1 {
 		var k int
@@ -578,7 +578,7 @@ func (r *Request) writeFile(p *Piece, timeout time.Duration) bool {
 	cn.setWriteDeadline(timeout)
 	var n int64
 	var err error
-	if cn.tlsConn != nil {
+	if cn.tlsc() != nil {
 		// no sendfile through TLS: the file is read into a buffer of
 		// ssl_buffer_size and written through the TLS writer
 		b := getTLSBuf(cn.tls.buffer)
@@ -610,7 +610,7 @@ func (r *Request) writeFailed(err error) {
 	}
 	if err != nil {
 		call := "writev()"
-		if cn.tlsConn != nil {
+		if cn.tlsc() != nil {
 			call = "SSL_write()"
 		}
 		r.Log().Logf(errlog.Info, r, err, "%s failed", call)

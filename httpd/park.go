@@ -186,11 +186,11 @@ func (p *parkSet) itemLocked(c *conn, events uint32) (it *parkedConn, added bool
 	if it := p.items[c.parkKey]; c.parkKey != 0 && it != nil && it.c == c {
 		return it, false, nil
 	}
-	if c.sock == nil {
+	if c.rawSocket() == nil {
 		return nil, false, errNoPark
 	}
 	fd := -1
-	if err := c.sock.Control(func(f uintptr) { fd = int(f) }); err != nil || fd < 0 {
+	if err := c.rawSocket().Control(func(f uintptr) { fd = int(f) }); err != nil || fd < 0 {
 		return nil, false, errNoPark
 	}
 	p.seq++

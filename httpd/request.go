@@ -406,7 +406,7 @@ func (r *Request) Context() context.Context {
 // for socket options such as SO_ERROR, or nil when the connection is not
 // a socket (tests' pipes). Under TLS it is the socket beneath: its bytes
 // belong to the TLS layer and must not be read.
-func (r *Request) RawConn() syscall.RawConn { return r.conn.sock }
+func (r *Request) RawConn() syscall.RawConn { return r.conn.rawSocket() }
 
 // TakeBuffered returns the bytes the client sent after this request (and
 // its body, when that was read) that the connection has read already, and

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/sluicehq/sluice/conf"
@@ -85,6 +86,31 @@ type TLSInfo struct {
 
 // TLS returns the connection's TLS information, nil on a plain
 // connection.
+// tlsc returns the connection's TLS layer, nil before a handshake
+// succeeded or on a plain address.
+func (c *conn) tlsc() *tls.Conn {
+	if c.tls == nil {
+		return nil
+	}
+	return c.tls.conn
+}
+
+// rawSocket returns the raw access to the socket under the connection.
+func (c *conn) rawSocket() syscall.RawConn {
+	if c.tls != nil {
+		return c.tls.raw
+	}
+	return c.raw
+}
+
+// socket returns the socket under the connection.
+func (c *conn) socket() net.Conn {
+	if c.tls != nil {
+		return c.tls.tcp
+	}
+	return c.nc
+}
+
 func (r *Request) TLS() *TLSInfo {
 	if r.conn.tls == nil {
 		return nil
@@ -171,8 +197,13 @@ func (a *addrConf) sni(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 }
 
 // helloInfo is what handshake's sni saw of the ClientHello.
-// connTLS is a TLS connection's state beside its tls.Conn.
+// connTLS is the TLS state of a connection on an ssl address.
 type connTLS struct {
+	// tcp is the socket; conn the TLS connection over it once the
+	// handshake succeeded
+	tcp  net.Conn
+	raw  syscall.RawConn
+	conn *tls.Conn
 	// info is set once the handshake succeeded
 	info *TLSInfo
 	// hello, sniServer, sniHost, sniRegex and rejected are set by the
@@ -222,12 +253,12 @@ func (c *conn) handshake() bool {
 	if b := c.in[c.pos]; b&0x80 == 0 && b != 0x16 {
 		return true
 	}
-	pc := &preConn{Conn: c.tcp, pre: append([]byte(nil), c.in[c.pos:c.last]...), c: c}
+	pc := &preConn{Conn: c.socket(), pre: append([]byte(nil), c.in[c.pos:c.last]...), c: c}
 	c.pos, c.last = 0, 0
 	tc := tls.Server(pc, c.addr.tlsConfig)
-	c.tcp.SetDeadline(time.Now().Add(c.addr.def.CoreSrv().ClientHeaderTimeout.Get()))
+	c.socket().SetDeadline(time.Now().Add(c.addr.def.CoreSrv().ClientHeaderTimeout.Get()))
 	err := tc.Handshake()
-	c.tcp.SetDeadline(time.Time{})
+	c.socket().SetDeadline(time.Time{})
 	if err != nil {
 		c.handshakeFailed(err)
 		return false
@@ -243,7 +274,7 @@ func (c *conn) handshake() bool {
 	}
 	c.mu.Lock()
 	c.nc = tc
-	c.tlsConn = tc
+	c.tls.conn = tc
 	c.tls.info = info
 	c.mu.Unlock()
 	return true
@@ -278,7 +309,7 @@ func (c *conn) handshakeFailed(err error) {
 // sslIO names the read and write calls in log lines: nginx's SSL_read()
 // and SSL_write() on a TLS connection.
 func (c *conn) readCall() string {
-	if c.tlsConn != nil {
+	if c.tlsc() != nil {
 		return "SSL_read()"
 	}
 	return "recv()"
@@ -333,11 +364,11 @@ func (c *conn) writeTLS(bufs [][]byte) (int64, error) {
 // no_send_shutdown).
 func (c *conn) closeTLS() {
 	if c.failed || c.timedOut {
-		c.tcp.Close()
+		c.socket().Close()
 		return
 	}
-	c.tlsConn.SetWriteDeadline(time.Now().Add(time.Second))
-	c.tlsConn.Close()
+	c.tlsc().SetWriteDeadline(time.Now().Add(time.Second))
+	c.tlsc().Close()
 }
 
 // tlsWriter hides everything but Write, so that io.CopyBuffer uses its

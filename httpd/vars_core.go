@@ -80,13 +80,13 @@ func (vr *varRegistry) addCore() {
 	}, 0)
 	add("server_protocol", func(r *Request, _ string, _ int) (string, bool) { return r.Protocol, true }, 0)
 	add("scheme", func(r *Request, _ string, _ int) (string, bool) {
-		if r.conn.tlsConn != nil {
+		if r.conn.tlsc() != nil {
 			return "https", true
 		}
 		return "http", true
 	}, 0)
 	add("https", func(r *Request, _ string, _ int) (string, bool) {
-		if r.conn.tlsConn != nil {
+		if r.conn.tlsc() != nil {
 			return "on", true
 		}
 		return "", true
