@@ -2,13 +2,13 @@ package httpd
 
 import (
 	"errors"
-	"net"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 
 	"github.com/sluicehq/sluice/errlog"
+	"github.com/sluicehq/sluice/internal/tlsconf"
 )
 
 // opensslReasons maps Go's crypto/tls handshake errors to the OpenSSL
@@ -35,48 +35,13 @@ var opensslReasons = []struct {
 	{"client didn't provide a certificate", 0xC7, "peer did not return a certificate"},
 }
 
-// opensslAlerts are OpenSSL's names of the alerts a client may send,
-// keyed by Go's text ("tls: " taken off), with the alert number
-// (OpenSSL's reason is 1000 + the number).
-var opensslAlerts = map[string]struct {
-	n    int
-	name string
-}{
-	"unexpected message":             {10, "sslv3 alert unexpected message"},
-	"bad record MAC":                 {20, "sslv3 alert bad record mac"},
-	"decryption failed":              {21, "tlsv1 alert decryption failed"},
-	"record overflow":                {22, "tlsv1 alert record overflow"},
-	"handshake failure":              {40, "sslv3 alert handshake failure"},
-	"bad certificate":                {42, "sslv3 alert bad certificate"},
-	"unsupported certificate":        {43, "sslv3 alert unsupported certificate"},
-	"revoked certificate":            {44, "sslv3 alert certificate revoked"},
-	"expired certificate":            {45, "sslv3 alert certificate expired"},
-	"unknown certificate":            {46, "sslv3 alert certificate unknown"},
-	"illegal parameter":              {47, "sslv3 alert illegal parameter"},
-	"unknown certificate authority":  {48, "tlsv1 alert unknown ca"},
-	"access denied":                  {49, "tlsv1 alert access denied"},
-	"error decoding message":         {50, "tlsv1 alert decode error"},
-	"error decrypting message":       {51, "tlsv1 alert decrypt error"},
-	"protocol version not supported": {70, "tlsv1 alert protocol version"},
-	"insufficient security level":    {71, "tlsv1 alert insufficient security"},
-	"internal error":                 {80, "tlsv1 alert internal error"},
-	"inappropriate fallback":         {86, "tlsv1 alert inappropriate fallback"},
-	"user canceled":                  {90, "tlsv1 alert user cancelled"},
-	"no renegotiation":               {100, "tlsv1 alert no renegotiation"},
-	"unsupported extension":          {110, "tlsv1 unsupported extension"},
-	"unrecognized name":              {112, "tlsv1 unrecognized name"},
-	"no application protocol":        {120, "tlsv1 alert no application protocol"},
-}
-
 // opensslError renders a failed handshake's error as OpenSSL's error
 // queue would show it, and the level nginx logs it at: info for what a
 // client causes (every reason here), crit for the rest.
 func opensslError(err error) (string, errlog.Level) {
-	var oe *net.OpError
-	if errors.As(err, &oe) && oe.Op == "remote error" {
-		t := strings.TrimPrefix(oe.Err.Error(), "tls: ")
-		if a, ok := opensslAlerts[t]; ok {
-			return "error:0A" + hex6(1000+a.n) + ":SSL routines::" + a.name, errlog.Info
+	if n, t, ok := tlsconf.RemoteAlert(err); ok {
+		if reason, ok := tlsconf.AlertReason(n); ok {
+			return "error:0A" + hex6(1000+n) + ":SSL routines::" + reason, errlog.Info
 		}
 		return "error:0A000000:SSL routines::" + t, errlog.Info
 	}

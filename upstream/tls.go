@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"reflect"
 	"strings"
 	"syscall"
 	"time"
@@ -107,15 +106,14 @@ func (u *Upstream) handshake(nc net.Conn, start time.Time) uint32 {
 	if tc.Certificate != nil {
 		if cert := tc.Certificate.Eval(r); cert != "" {
 			key := tc.CertificateKey.Eval(r)
-			c, err := tlsconf.LoadCertificate(fullName(tc.ConfPrefix, cert), fullName(tc.ConfPrefix, key), tc.Passwords)
+			c, err := tc.LoadCertificate(cert, key)
 			if err != nil {
 				nc.Close()
 				r.Log().Logf(errlog.Error, r, nil, "%v", err)
 				u.finalizeLater = 500
 				return ftInternal
 			}
-			// sent whenever the server asks, as OpenSSL does
-			cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &c, nil }
+			SendCertificate(cfg, &c)
 		}
 	}
 	c := &Conn{Conn: tls.Client(nc, cfg), Start: time.Now(), tcp: nc}
@@ -146,8 +144,23 @@ func (u *Upstream) handshake(nc net.Conn, start time.Time) uint32 {
 	return 0
 }
 
-// fullName makes a file name evaluated from variables absolute
-// (ngx_get_full_name with the configuration prefix).
+// LoadCertificate loads a client certificate and its key as
+// proxy_ssl_certificate and proxy_ssl_certificate_key name them (or their
+// values): relative to ConfPrefix, the key decrypted with Passwords.
+func (tc *TLSConf) LoadCertificate(cert, key string) (tls.Certificate, error) {
+	return tlsconf.LoadCertificate(fullName(tc.ConfPrefix, cert), fullName(tc.ConfPrefix, key), tc.Passwords)
+}
+
+// SendCertificate makes cfg send c whenever the server asks, whatever CAs
+// it names, as OpenSSL does (Go's default would send none when the
+// server's list does not name the issuer).
+func SendCertificate(cfg *tls.Config, c *tls.Certificate) {
+	cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return c, nil }
+}
+
+// fullName makes a file name absolute, relative to the configuration
+// prefix (ngx_conf_full_name); an empty name (a variable that evaluated
+// to nothing) stays empty.
 func fullName(prefix, name string) string {
 	if name == "" || name[0] == '/' {
 		return name
@@ -197,46 +210,10 @@ func SSLErrorText(err error) string {
 		// a peer that answers with something other than TLS
 		return "error:0A00010B:SSL routines::wrong version number"
 	}
-	var oe *net.OpError
-	if errors.As(err, &oe) && oe.Op == "remote error" && oe.Err != nil {
-		if v := reflect.ValueOf(oe.Err); v.Kind() == reflect.Uint8 {
-			n := int(v.Uint())
-			if text, ok := alertTexts[n]; ok {
-				return fmt.Sprintf("error:0A%06X:SSL routines::%s:SSL alert number %d", 1000+n, text, n)
-			}
+	if n, _, ok := tlsconf.RemoteAlert(err); ok {
+		if reason, ok := tlsconf.AlertReason(n); ok {
+			return fmt.Sprintf("error:0A%06X:SSL routines::%s:SSL alert number %d", 1000+n, reason, n)
 		}
 	}
 	return strings.TrimPrefix(err.Error(), "tls: ")
-}
-
-// alertTexts are OpenSSL's reason texts for the alerts a peer sends
-// (SSL_AD_REASON_OFFSET + alert).
-var alertTexts = map[int]string{
-	0:   "sslv3 alert close notify",
-	10:  "sslv3 alert unexpected message",
-	20:  "sslv3 alert bad record mac",
-	22:  "tlsv1 alert record overflow",
-	30:  "sslv3 alert decompression failure",
-	40:  "sslv3 alert handshake failure",
-	42:  "sslv3 alert bad certificate",
-	43:  "sslv3 alert unsupported certificate",
-	44:  "sslv3 alert certificate revoked",
-	45:  "sslv3 alert certificate expired",
-	46:  "sslv3 alert certificate unknown",
-	47:  "sslv3 alert illegal parameter",
-	48:  "tlsv1 alert unknown ca",
-	49:  "tlsv1 alert access denied",
-	50:  "tlsv1 alert decode error",
-	51:  "tlsv1 alert decrypt error",
-	70:  "tlsv1 alert protocol version",
-	71:  "tlsv1 alert insufficient security",
-	80:  "tlsv1 alert internal error",
-	86:  "tlsv1 alert inappropriate fallback",
-	90:  "tlsv1 alert user cancelled",
-	100: "tlsv1 alert no renegotiation",
-	109: "tlsv13 alert missing extension",
-	110: "tlsv1 unsupported extension",
-	112: "tlsv1 unrecognized name",
-	116: "tlsv13 alert certificate required",
-	120: "tlsv1 alert no application protocol",
 }

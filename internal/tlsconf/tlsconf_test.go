@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -515,5 +516,45 @@ func TestTrustedCertificateAux(t *testing.T) {
 	_, certs, err := LoadTrusted(f)
 	if err != nil || len(certs) != 1 || !certs[0].Equal(c.Leaf) {
 		t.Fatalf("LoadTrusted = %v, %v", certs, err)
+	}
+}
+
+// TestRemoteAlert: a client that refuses the server's certificate sends
+// bad_certificate (42), which the server's handshake reports as a remote
+// error; RemoteAlert finds its number and AlertReason OpenSSL's text.
+func TestRemoteAlert(t *testing.T) {
+	c, err := LoadCertificate(filepath.Join("testdata", "ec.crt"), filepath.Join("testdata", "ec-plain.key"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{c}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	srvErr := make(chan error, 1)
+	go func() {
+		sc, err := ln.Accept()
+		if err != nil {
+			srvErr <- err
+			return
+		}
+		defer sc.Close()
+		srvErr <- sc.(*tls.Conn).Handshake()
+	}()
+	// no roots: the client refuses the certificate
+	if cc, err := tls.Dial("tcp", ln.Addr().String(), &tls.Config{ServerName: "ec.example", RootCAs: x509.NewCertPool()}); err == nil {
+		cc.Close()
+		t.Fatal("client accepted an unknown certificate")
+	}
+	n, text, ok := RemoteAlert(<-srvErr)
+	if !ok || n != 42 || text != "bad certificate" {
+		t.Fatalf("RemoteAlert = %d, %q, %v", n, text, ok)
+	}
+	if r, ok := AlertReason(n); !ok || r != "sslv3 alert bad certificate" {
+		t.Fatalf("AlertReason(42) = %q, %v", r, ok)
+	}
+	if _, _, ok := RemoteAlert(errors.New("tls: bad certificate")); ok {
+		t.Fatal("a plain error taken for an alert")
 	}
 }

@@ -158,15 +158,6 @@ func setComplex(get func(*sslConf) *conf.Val[*httpd.Complex], _ bool) func(*conf
 	}
 }
 
-// fullName makes a file name absolute, relative to the configuration
-// prefix (ngx_conf_full_name).
-func fullName(prefix, name string) string {
-	if name == "" || name[0] == '/' {
-		return name
-	}
-	return prefix + name
-}
-
 // setSSLPasswordFile reads the passphrases at once, as nginx does.
 func setSSLPasswordFile(c *conf.Cmd) error {
 	lc := c.Conf.(*LocConf)
@@ -268,7 +259,7 @@ func buildTLS(cf *httpd.Config, s *sslConf) (*upstream.TLSConf, error) {
 	if s.sessionReuse.Get() {
 		cfg.ClientSessionCache = tls.NewLRUClientSessionCache(0)
 	}
-	tc := &upstream.TLSConf{Config: cfg, Passwords: s.passwords.Get()}
+	tc := &upstream.TLSConf{Config: cfg, Passwords: s.passwords.Get(), ConfPrefix: cf.Cycle.ConfPrefix}
 	if cert := s.cert.Get(); cert != nil && cert.Source() != "" {
 		key := s.certKey.Get()
 		if key == nil {
@@ -277,20 +268,13 @@ func buildTLS(cf *httpd.Config, s *sslConf) (*upstream.TLSConf, error) {
 		cs, cok := cert.Literal()
 		ks, kok := key.Literal()
 		if cok && kok {
-			prefix := cf.Cycle.ConfPrefix
-			pair, err := tlsconf.LoadCertificate(fullName(prefix, cs), fullName(prefix, ks), s.passwords.Get())
+			pair, err := tc.LoadCertificate(cs, ks)
 			if err != nil {
 				return nil, err
 			}
-			// sent whenever the server asks, whatever CAs it names, as
-			// OpenSSL does (Go's default would send none when the server's
-			// list does not name the issuer)
-			cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
-				return &pair, nil
-			}
+			upstream.SendCertificate(cfg, &pair)
 		} else {
 			tc.Certificate, tc.CertificateKey = cert, key
-			tc.ConfPrefix = cf.Cycle.ConfPrefix
 		}
 	}
 	if s.verify.Get() {
