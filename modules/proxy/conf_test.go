@@ -121,6 +121,7 @@ func TestConfAccepted(t *testing.T) {
 		{"pass with uri", loc(`proxy_pass http://127.0.0.1:1/x/;`)},
 		{"pass to a unix socket", loc(`proxy_pass http://unix:/tmp/x.sock:/uri;`)},
 		{"pass with variables", loc(`proxy_pass http://$host$request_uri;`)},
+		{"ssl protocols in any case", loc(`proxy_ssl_protocols tlsv1.2 TLSv1.2 TLSV1.3; proxy_pass https://127.0.0.1:1;`)},
 		{"ssl protocols twice", loc(`proxy_ssl_protocols TLSv1.2; proxy_ssl_protocols TLSv1.3; proxy_pass https://127.0.0.1:1;`)},
 		{"pass over TLS", loc(`proxy_pass https://127.0.0.1:1/x/;`)},
 		{"pass over TLS with variables", loc(`proxy_pass https://$host$request_uri;`)},

@@ -15,7 +15,7 @@ import (
 // ngx_http_proxy_loc_conf_t).
 type sslConf struct {
 	sessionReuse conf.Flag
-	protocols    conf.Val[[]string]
+	protocols    conf.Val[uint]
 	ciphers      conf.Str
 	name         conf.Val[*httpd.Complex]
 	serverName   conf.Flag
@@ -62,7 +62,8 @@ func sslDirectives() []conf.Directive {
 			Set:    flag(func(s *sslConf) *conf.Flag { return &s.sessionReuse }),
 			Syntax: "proxy_ssl_session_reuse on | off;", Default: "proxy_ssl_session_reuse on;",
 			Doc: "Determines whether TLS sessions can be reused when working with the proxied server (Go's client session cache, one per TLS configuration)."},
-		{Name: "proxy_ssl_protocols", Context: msl, Args: conf.OneMore, Set: setSSLProtocols,
+		{Name: "proxy_ssl_protocols", Context: msl, Args: conf.OneMore,
+			Set:    conf.SetBitmask(tlsconf.Protocols, func(c *LocConf) *conf.Val[uint] { return &c.ssl.protocols }),
 			Syntax: "proxy_ssl_protocols [SSLv2] [SSLv3] [TLSv1] [TLSv1.1] [TLSv1.2] [TLSv1.3];", Default: "proxy_ssl_protocols TLSv1.2 TLSv1.3;",
 			Doc: "Enables the specified protocols for requests to a proxied HTTPS server (a range in Go: SSLv2 and SSLv3 are not available)."},
 		{Name: "proxy_ssl_ciphers", Context: msl, Args: conf.Take1,
@@ -108,19 +109,6 @@ func sslDirectives() []conf.Directive {
 			Syntax: "proxy_ssl_conf_command name value;",
 			Doc:    "Not supported: an error (OpenSSL configuration commands have no counterpart in Go's crypto/tls)."},
 	}
-}
-
-// setSSLProtocols is proxy_ssl_protocols (a bitmask slot in nginx: a
-// second directive adds its protocols to the first's).
-func setSSLProtocols(c *conf.Cmd) error {
-	lc := c.Conf.(*LocConf)
-	for _, a := range c.Args {
-		if _, _, err := tlsconf.Versions([]string{a}); err != nil && a != "SSLv2" && a != "SSLv3" {
-			return c.Errorf("%v", err)
-		}
-	}
-	lc.ssl.protocols.Set(append(append([]string(nil), lc.ssl.protocols.Get()...), c.Args...))
-	return nil
 }
 
 // setSSLPath sets a file name, made absolute relative to the configuration

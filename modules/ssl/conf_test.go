@@ -51,6 +51,11 @@ func TestConfErrors(t *testing.T) {
 			want: `cannot load certificate "CERTS/one.example.key": PEM_read_bio_X509_AUX() failed (SSL: error:0480006C:PEM routines::no start line:Expecting: TRUSTED CERTIFICATE)`, nginx: true},
 		{name: "bad protocol", conf: sslServer(pair + " ssl_protocols TLSv1.2 TLSv5;"),
 			want: `invalid value "TLSv5" in FILE:6`, nginx: true},
+		{name: "protocols in any case", conf: sslServer(pair + " ssl_protocols tlsv1.2 TLSV1.3;"), nginx: true},
+		{name: "protocols twice", conf: sslServer(pair + " ssl_protocols TLSv1.2 TLSv1.2; ssl_protocols TLSv1.3;"), nginx: true},
+		{name: "only protocols Go lacks", conf: sslServer(pair + " ssl_protocols SSLv2 SSLv3;"),
+			// nginx accepts it, and no handshake succeeds
+			want: `no protocol enabled: SSLv2 and SSLv3 are not supported`},
 		{name: "no cipher match", conf: sslServer(pair + " ssl_ciphers FOO;"),
 			want: `SSL_CTX_set_cipher_list("FOO") failed (SSL: error:0A0000B9:SSL routines::no cipher match)`, nginx: true},
 		{name: "unknown curve", conf: sslServer(pair + " ssl_ecdh_curve foo;"),

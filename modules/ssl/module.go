@@ -59,7 +59,8 @@ var Module = &httpd.Module{
 			Set:    conf.SetStr(srv(func(c *SrvConf) *conf.Str { return &c.ECDHCurve })),
 			Syntax: "ssl_ecdh_curve curve;", Default: "ssl_ecdh_curve auto;",
 			Doc: "Groups for key exchange, in order, separated by \":\": X25519, prime256v1, secp384r1, secp521r1, X25519MLKEM768 (and their Go names); auto is Go's default list."},
-		{Name: "ssl_protocols", Context: contexts, Args: conf.OneMore, Level: httpd.SrvLevel, Set: setProtocols,
+		{Name: "ssl_protocols", Context: contexts, Args: conf.OneMore, Level: httpd.SrvLevel,
+			Set:    conf.SetBitmask(tlsconf.Protocols, srv(func(c *SrvConf) *conf.Val[uint] { return &c.protocols })),
 			Syntax: "ssl_protocols [SSLv2] [SSLv3] [TLSv1] [TLSv1.1] [TLSv1.2] [TLSv1.3];", Default: "ssl_protocols TLSv1.2 TLSv1.3;",
 			Doc: "Enabled protocols: Go enables the range from the lowest to the highest listed; SSLv2 and SSLv3 do not exist in Go."},
 		{Name: "ssl_ciphers", Context: contexts, Args: conf.Take1, Level: httpd.SrvLevel,
@@ -179,7 +180,7 @@ type SrvConf struct {
 	certCache                     bool
 	CertificateCompression        conf.Flag
 	DHParam, ECDHCurve, Ciphers   conf.Str
-	protocols                     conf.List[string]
+	protocols                     conf.Val[uint]
 	BufferSize                    conf.Size
 	Verify, VerifyDepth           conf.Num
 	ClientCertificate             conf.Str

@@ -156,24 +156,3 @@ func setPasswordFile(c *conf.Cmd) error {
 	sc.passwords.Set(pw)
 	return nil
 }
-
-// setProtocols is ssl_protocols: nginx's bitmask of names (a name twice
-// is a warning), turned into Go's version range when the server is built.
-func setProtocols(c *conf.Cmd) error {
-	sc := c.Conf.(*SrvConf)
-	seen := map[string]bool{}
-	var list []string
-	for _, a := range c.Args {
-		if seen[a] {
-			c.Warnf("duplicate value \"%s\"", a)
-			continue
-		}
-		seen[a] = true
-		list = append(list, a)
-	}
-	if _, _, err := tlsconf.Versions(list); err != nil {
-		return c.Errorf("%s", err)
-	}
-	sc.protocols.Set(append(sc.protocols.Get(), list...))
-	return nil
-}
