@@ -586,12 +586,6 @@ func (c *conn) readAfterLinger() bool {
 	return err == nil && !c.nothing
 }
 
-func (c *conn) logClosedIdle(err error) {
-	if c.requests > 0 {
-		c.cf.Cycle.Log.Logf(errlog.Info, connOnly(c.number), err, "client %s closed keepalive connection", c.remoteAddr)
-	}
-}
-
 func (c *conn) timedOutIdle() {
 	if c.requests == 0 && !c.closing() {
 		c.cf.Cycle.Log.Logf(errlog.Info, c, errTimedOut, "client timed out")
@@ -641,19 +635,20 @@ func (c *conn) readIn() bool {
 }
 
 // logReadFailure logs the end of a connection whose read for a request
-// found EOF (err nil or io.EOF) or failed.
+// found EOF (err nil or io.EOF) or failed: before a first request as
+// ngx_http_wait_request_handler (and ngx_http_ssl_handshake) log it, after
+// one as ngx_http_keepalive_handler does.
 func (c *conn) logReadFailure(err error) {
+	if errors.Is(err, io.EOF) {
+		err = nil
+	}
 	switch {
-	case (err == nil || errors.Is(err, io.EOF)) && (c.sslPending || (c.tlsc() != nil && c.requests == 0)):
-		// before the handshake, or after it without a request
-		// (ngx_http_ssl_handshake, ngx_http_wait_request_handler)
+	case c.requests > 0:
+		c.cf.Cycle.Log.Logf(errlog.Info, connOnly(c.number), err, "client %s closed keepalive connection", c.remoteAddr)
+	case err == nil:
 		c.cf.Cycle.Log.Logf(errlog.Info, c, nil, "client closed connection")
-	case err == nil || errors.Is(err, io.EOF):
-		c.logClosedIdle(nil)
-	case c.requests == 0:
-		c.cf.Cycle.Log.Logf(errlog.Info, c, err, "%s failed", c.readCall())
 	default:
-		c.logClosedIdle(err)
+		c.cf.Cycle.Log.Logf(errlog.Info, c, err, "%s failed", c.readCall())
 	}
 }
 
@@ -678,7 +673,7 @@ func (c *conn) waitData(timeout time.Duration) bool {
 			return false
 		}
 		if c.eof || c.waitErr != nil {
-			c.logClosedIdle(c.waitErr)
+			c.logReadFailure(c.waitErr)
 			return false
 		}
 	}
