@@ -592,7 +592,7 @@ func (u *Upstream) cacheStaleOnError(ft uint32) (httpd.Status, bool) {
 // cacheStale answers with the expired entry and ends the exchange.
 func (u *Upstream) cacheStale() httpd.Status {
 	cr := u.cache
-	u.closeConn()
+	u.endConn()
 	if re, ok := u.Proto.(Reiniter); ok {
 		if err := re.Reinit(u); err != nil {
 			return u.finalize(500)
@@ -619,7 +619,7 @@ func (u *Upstream) cacheRevalidate() httpd.Status {
 	// cache_valid for the stored status (ngx_http_upstream_test_next)
 	valid, updating, errSec := cr.validSec, cr.updatingSec, cr.errorSec
 	u.releaseConn()
-	u.closeConn()
+	u.endConn()
 	if re, ok := u.Proto.(Reiniter); ok {
 		if err := re.Reinit(u); err != nil {
 			return u.finalize(500)

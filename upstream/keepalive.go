@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/sluicehq/sluice/internal/deadline"
 )
@@ -399,4 +400,38 @@ func (c *Conn) abort() {
 		return
 	}
 	c.Close()
+}
+
+// shutdown closes the connection when its exchange ends: a TLS
+// connection with its close_notify alert, as ngx_ssl_shutdown sends it
+// from ngx_http_upstream_finalize_request, unless output still waits in
+// the socket (nginx's c->buffered): the alert would queue behind it, and
+// tls.Conn.Close could block up to 5 seconds for it.
+func (c *Conn) shutdown() {
+	if c.tcp != nil && !sendQueueEmpty(c.tcp) {
+		c.tcp.Close()
+		return
+	}
+	c.Close()
+}
+
+// sendQueueEmpty reports whether the socket has sent everything written
+// to it (TIOCOUTQ is 0).
+func sendQueueEmpty(nc net.Conn) bool {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return true
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	queued := -1
+	rc.Control(func(fd uintptr) {
+		var n int32
+		if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, fd, syscall.TIOCOUTQ, uintptr(unsafe.Pointer(&n))); e == 0 {
+			queued = int(n)
+		}
+	})
+	return queued == 0
 }

@@ -1,6 +1,7 @@
 package upstream
 
 import (
+	"io"
 	"net"
 	"testing"
 	"time"
@@ -114,5 +115,31 @@ func TestPoolOverflowTimer(t *testing.T) {
 	}
 	if !older.closed() || newer.closed() {
 		t.Fatalf("closed: older %v, newer %v; want the older only", older.closed(), newer.closed())
+	}
+}
+
+// TestSendQueueEmpty: the check that decides whether a TLS connection is
+// shut down with its close_notify alert sees bytes the peer has not taken.
+func TestSendQueueEmpty(t *testing.T) {
+	c, peer := tcpPair(t)
+	if !sendQueueEmpty(c.Conn) {
+		t.Fatal("a fresh connection has output queued")
+	}
+	// more than the socket buffers hold, the peer reading nothing
+	c.Conn.SetWriteDeadline(time.Now().Add(200 * time.Millisecond))
+	n, _ := c.Conn.Write(make([]byte, 4<<20))
+	if sendQueueEmpty(c.Conn) {
+		t.Fatal("bytes the peer did not read are not seen as queued")
+	}
+	// once the peer has read them all (and acknowledged them), the queue
+	// is empty again
+	peer.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadFull(peer, make([]byte, n)); err != nil {
+		t.Fatal(err)
+	}
+	for end := time.Now().Add(5 * time.Second); !sendQueueEmpty(c.Conn); time.Sleep(time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatal("the queue stays full after the peer read everything")
+		}
 	}
 }

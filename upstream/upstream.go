@@ -270,7 +270,7 @@ func (u *Upstream) clear() {
 // release returns buffers and closes what is left.
 func (u *Upstream) release() {
 	if c := u.takeConn(); c != nil {
-		c.Close()
+		c.shutdown()
 	}
 	if u.bodyBuf != nil {
 		buf.Put(u.bodyBuf)
@@ -290,7 +290,7 @@ func (u *Upstream) release() {
 func (u *Upstream) next(ft uint32) (httpd.Status, bool) {
 	r := u.R
 	if ft == ftInternal {
-		u.closeConn()
+		u.endConn()
 		return u.finalize(u.finalizeLater), false
 	}
 	// one reading of the client watch: the peer's state and the 499 agree
@@ -315,7 +315,7 @@ func (u *Upstream) next(ft uint32) (httpd.Status, bool) {
 	}
 	if aborted {
 		// the client went away: nothing to retry for
-		u.closeConn()
+		u.endConn()
 		return u.finalize(httpd.StatusClientClosedRequest), false
 	}
 	if ft == FtTimeout {
@@ -330,7 +330,7 @@ func (u *Upstream) next(ft uint32) (httpd.Status, bool) {
 	}
 	status := ftStatus(ft)
 	if r.Failed() || u.clientAborted() {
-		u.closeConn()
+		u.endConn()
 		return u.finalize(httpd.StatusClientClosedRequest), false
 	}
 	if u.state != nil {
@@ -343,7 +343,7 @@ func (u *Upstream) next(ft uint32) (httpd.Status, bool) {
 	if u.tries <= 0 || u.Conf.NextUpstream.Get()&ft != ft ||
 		(u.sent && u.RequestBodyNoBuffering) ||
 		(timeout > 0 && time.Since(u.start) >= timeout) {
-		u.closeConn()
+		u.endConn()
 		if st, ok := u.cacheStaleOnError(ft); ok {
 			return st, false
 		}
@@ -392,12 +392,27 @@ func ftStatus(ft uint32) int {
 	return 502
 }
 
+// closeConn closes the attempt's connection before another attempt: a
+// TLS connection without its close_notify alert, as ngx_http_upstream_next
+// closes it (no_send_shutdown).
 func (u *Upstream) closeConn() {
 	if c := u.takeConn(); c != nil {
 		if u.state != nil {
 			u.state.BytesSent = c.sent
 		}
 		c.abort()
+	}
+}
+
+// endConn closes the attempt's connection when the exchange ends without
+// another attempt, as ngx_http_upstream_finalize_request does (see
+// Conn.shutdown).
+func (u *Upstream) endConn() {
+	if c := u.takeConn(); c != nil {
+		if u.state != nil {
+			u.state.BytesSent = c.sent
+		}
+		c.shutdown()
 	}
 }
 
@@ -444,7 +459,7 @@ func (u *Upstream) finalize(rc int) httpd.Status {
 	// leaves the connection reusable (ngx_http_upstream_free_keepalive_peer)
 	u.releaseConn()
 	if c := u.takeConn(); c != nil {
-		c.Close()
+		c.shutdown()
 	}
 	u.setPeer(nil)
 	u.setAction("sending to client")
