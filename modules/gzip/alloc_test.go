@@ -1,53 +1,14 @@
 package gzip_test
 
 import (
-	"bufio"
 	"bytes"
-	"fmt"
 	"net"
 	"strings"
 	"testing"
 
 	"github.com/sluicehq/sluice/internal/servertest"
+	"github.com/sluicehq/sluice/internal/testutil"
 )
-
-// keepaliveBackend answers every request with the same HTML page,
-// keeping connections open.
-func keepaliveBackend(tb testing.TB, page []byte) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { ln.Close() })
-	resp := append([]byte(fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n", len(page))), page...)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					for {
-						l, err := br.ReadSlice('\n')
-						if err != nil {
-							return
-						}
-						if len(l) <= 2 {
-							break
-						}
-					}
-					if _, err := c.Write(resp); err != nil {
-						return
-					}
-				}
-			}()
-		}
-	}()
-	return ln.Addr().String()
-}
 
 // TestGzipKeepaliveAllocs: compressing a proxied response on keepalive
 // connections allocates nothing in steady state (the context, the
@@ -59,7 +20,7 @@ func TestGzipKeepaliveAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts are meaningless under the race detector (sync.Pool drops items); scripts/test.sh runs the Allocs tests without -race")
 	}
-	addr := keepaliveBackend(t, page10k()[:3<<10])
+	addr := testutil.StartKeepaliveBackend(t, []byte(testutil.HTTPResponse(200, string(page10k()[:3<<10]), "Content-Type: text/html")))
 	s := servertest.Start(t, strings.ReplaceAll(`
 events {}
 http {

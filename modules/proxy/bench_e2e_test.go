@@ -1,66 +1,27 @@
 package proxy_test
 
 import (
-	"bufio"
 	"bytes"
 	"net"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/sluicehq/sluice/internal/servertest"
+	"github.com/sluicehq/sluice/internal/testutil"
 )
 
-// keepaliveBackend answers every request on every connection with the
-// same response, "hello" or a body of size bytes, keeping connections
-// open.
-func keepaliveBackend(b testing.TB, size int) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { ln.Close() })
-	resp := []byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello")
-	if size > 0 {
-		resp = append([]byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: "+strconv.Itoa(size)+"\r\n\r\n"), bytes.Repeat([]byte("x"), size-5)...)
-		resp = append(resp, "hello"...)
-	}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					for {
-						l, err := br.ReadSlice('\n')
-						if err != nil {
-							return
-						}
-						if len(l) <= 2 {
-							break
-						}
-					}
-					if _, err := c.Write(resp); err != nil {
-						return
-					}
-				}
-			}()
-		}
-	}()
-	return ln.Addr().String()
-}
-
-// keepaliveProxy starts sluice proxying to a keepalive backend with a
+// keepaliveProxy starts sluice proxying to a keepalive backend (its
+// answer "hello", or a body of size bytes ending in "hello") with a
 // keepalive group, and returns a function making one request over one
 // client keepalive connection: a lean client (one buffer, no parsing
 // beyond the head's end), so that allocations are the server's and the
 // backend's (none) alone.
 func keepaliveProxy(tb testing.TB, size int) (round func()) {
-	addr := keepaliveBackend(tb, size)
+	body := "hello"
+	if size > 0 {
+		body = strings.Repeat("x", size-5) + body
+	}
+	addr := testutil.StartKeepaliveBackend(tb, []byte(testutil.HTTPResponse(200, body, "Content-Type: text/plain")))
 	s := servertest.Start(tb, strings.ReplaceAll(`
 daemon off;
 error_log %%PREFIX%%/error.log info;
