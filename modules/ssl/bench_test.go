@@ -21,7 +21,7 @@ http {
     keepalive_requests 100000000;
     server {
         listen 127.0.0.1:%%PORT_0%% ssl;
-        ssl_certificate DIR/one.example.crt;
+        ssl_certificate DIR/one.example.pem;
         ssl_certificate_key DIR/one.example.key;
         location / { return 200 "ok"; }
     }

@@ -25,7 +25,7 @@ func TestRequestBodiesOverTLS(t *testing.T) {
 	s := servertest.Start(t, strings.ReplaceAll(strings.ReplaceAll(`
 events {}
 http {
-    ssl_certificate DIR/one.example.crt;
+    ssl_certificate DIR/one.example.pem;
     ssl_certificate_key DIR/one.example.key;
     client_max_body_size 10m;
     server {
@@ -99,7 +99,7 @@ http {
     access_log access.log st;
     server {
         listen 127.0.0.1:%%PORT_0%% ssl;
-        ssl_certificate DIR/one.example.crt;
+        ssl_certificate DIR/one.example.pem;
         ssl_certificate_key DIR/one.example.key;
         location / { proxy_pass http://BACKEND; }
     }

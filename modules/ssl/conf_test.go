@@ -19,7 +19,7 @@ func sslServer(body string) string {
 	return "events {}\nhttp {\n    server {\n        listen 127.0.0.1:1 ssl;\n        server_name a;\n" + body + "\n    }\n}\n"
 }
 
-const pair = "ssl_certificate CERTS/one.example.crt; ssl_certificate_key CERTS/one.example.key;"
+const pair = "ssl_certificate CERTS/one.example.pem; ssl_certificate_key CERTS/one.example.key;"
 
 // TestConfErrors: configuration errors of the ssl directives, worded as
 // nginx words them; those whose wording nginx 1.22 shares are checked
@@ -39,12 +39,12 @@ func TestConfErrors(t *testing.T) {
 		nginx            bool // nginx 1.22 says the same
 	}{
 		{name: "good", conf: sslServer(pair), nginx: true},
-		{name: "two pairs", conf: sslServer(pair + " ssl_certificate CERTS/two.example.crt; ssl_certificate_key CERTS/two.example.key;"), nginx: true},
+		{name: "two pairs", conf: sslServer(pair + " ssl_certificate CERTS/two.example.pem; ssl_certificate_key CERTS/two.example.key;"), nginx: true},
 		{name: "pair at http level", conf: "events {}\nhttp {\n" + pair + "\n    server { listen 127.0.0.1:1 ssl; }\n}\n", nginx: true},
 		{name: "no certificate", conf: sslServer(""),
 			want: `no "ssl_certificate" is defined for the "listen ... ssl" directive in FILE:3`, nginx: true},
-		{name: "no key", conf: sslServer("ssl_certificate CERTS/one.example.crt;"),
-			want: `no "ssl_certificate_key" is defined for certificate "CERTS/one.example.crt"`, nginx: true},
+		{name: "no key", conf: sslServer("ssl_certificate CERTS/one.example.pem;"),
+			want: `no "ssl_certificate_key" is defined for certificate "CERTS/one.example.pem"`, nginx: true},
 		{name: "missing certificate file", conf: sslServer("ssl_certificate CERTS/none.crt; ssl_certificate_key CERTS/one.example.key;"),
 			want: `cannot load certificate "CERTS/none.crt": BIO_new_file() failed (2: No such file or directory)`},
 		{name: "key for certificate", conf: sslServer("ssl_certificate CERTS/one.example.key; ssl_certificate_key CERTS/one.example.key;"),
@@ -89,10 +89,10 @@ func TestConfErrors(t *testing.T) {
 		{name: "crl missing", conf: sslServer(pair + " ssl_crl CERTS/none.crl;"),
 			// nginx 1.29's wording (ngx_ssl_crl through its cache); 1.22 said X509_LOOKUP_load_file(...) failed
 			want: `cannot load CRL "CERTS/none.crl": BIO_new_file() failed (2: No such file or directory)`},
-		{name: "crl without a list", conf: sslServer(pair + " ssl_crl CERTS/one.example.crt;"),
-			want: `cannot load CRL "CERTS/one.example.crt": PEM_read_bio_X509_CRL() failed (SSL: error:0480006C:PEM routines::no start line:Expecting: X509 CRL)`},
-		{name: "accepted and ignored", conf: sslServer(pair + " ssl_stapling on; ssl_stapling_verify on; ssl_early_data on; ssl_conf_command Options PrioritizeChaCha; ssl_prefer_server_ciphers on; ssl_dhparam CERTS/one.example.crt;")},
-		{name: "variables", conf: sslServer("ssl_certificate CERTS/$ssl_server_name.crt; ssl_certificate_key CERTS/one.example.key;"),
+		{name: "crl without a list", conf: sslServer(pair + " ssl_crl CERTS/one.example.pem;"),
+			want: `cannot load CRL "CERTS/one.example.pem": PEM_read_bio_X509_CRL() failed (SSL: error:0480006C:PEM routines::no start line:Expecting: X509 CRL)`},
+		{name: "accepted and ignored", conf: sslServer(pair + " ssl_stapling on; ssl_stapling_verify on; ssl_early_data on; ssl_conf_command Options PrioritizeChaCha; ssl_prefer_server_ciphers on; ssl_dhparam CERTS/one.example.pem;")},
+		{name: "variables", conf: sslServer("ssl_certificate CERTS/$ssl_server_name.pem; ssl_certificate_key CERTS/one.example.key;"),
 			want: `variables in "ssl_certificate" and "ssl_certificate_key" directives are not supported on this platform`},
 		{name: "no ssl directive", conf: sslServer(pair + " ssl on;"),
 			want: `unknown directive "ssl" in FILE:6`},
@@ -128,7 +128,7 @@ func TestListenSSLWithoutModule(t *testing.T) {
 func TestRelativeFiles(t *testing.T) {
 	dir := t.TempDir()
 	writeCert(t, dir, "one.example", false)
-	if got := servertest.LoadErrorIn(t, dir, sslServer("ssl_certificate one.example.crt; ssl_certificate_key one.example.key;"), nil); got != "" {
+	if got := servertest.LoadErrorIn(t, dir, sslServer("ssl_certificate one.example.pem; ssl_certificate_key one.example.key;"), nil); got != "" {
 		t.Errorf("relative names: %q", got)
 	}
 	want := `cannot load certificate "DIR/none.crt": BIO_new_file() failed (2: No such file or directory)`

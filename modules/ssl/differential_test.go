@@ -27,7 +27,7 @@ http {
         listen 127.0.0.1:%%PORT_0%% ssl;
         server_name one.example;
         client_header_timeout 500ms;
-        ssl_certificate DIR/one.example.crt;
+        ssl_certificate DIR/one.example.pem;
         ssl_certificate_key DIR/one.example.key;
         location / {
             return 200 "one https=$https scheme=$scheme proto=$ssl_protocol cipher=$ssl_cipher sni=$ssl_server_name reused=$ssl_session_reused alpn=$ssl_alpn_protocol host=$host\n";
@@ -39,7 +39,7 @@ http {
     server {
         listen 127.0.0.1:%%PORT_0%% ssl;
         server_name two.example;
-        ssl_certificate DIR/two.example.crt;
+        ssl_certificate DIR/two.example.pem;
         ssl_certificate_key DIR/two.example.key;
         location / {
             return 200 "two sni=$ssl_server_name host=$host scheme=$scheme\n";

@@ -21,7 +21,7 @@ error_log error.log info;
 events {}
 http {
     ssl_protocols TLSv1.2 TLSv1.3;
-    ssl_certificate DIR/one.example.crt;
+    ssl_certificate DIR/one.example.pem;
     ssl_certificate_key DIR/one.example.key;
     server {
         listen 127.0.0.1:%%PORT_0%% ssl;

@@ -54,7 +54,7 @@ func TestSessionResumption(t *testing.T) {
 	s := servertest.Start(t, strings.ReplaceAll(`
 events {}
 http {
-    ssl_certificate DIR/one.example.crt;
+    ssl_certificate DIR/one.example.pem;
     ssl_certificate_key DIR/one.example.key;
     server {
         listen 127.0.0.1:%%PORT_on%% ssl;
@@ -116,11 +116,11 @@ events {}
 http {
     server {
         listen 127.0.0.1:%%PORT_0%% ssl;
-        ssl_certificate DIR/replaced.example.crt;
+        ssl_certificate DIR/replaced.example.pem;
         ssl_certificate_key DIR/replaced.example.key;
-        ssl_certificate DIR/ecdsa.example.crt;
+        ssl_certificate DIR/ecdsa.example.pem;
         ssl_certificate_key DIR/ecdsa.example.key;
-        ssl_certificate DIR/rsa.example.crt;
+        ssl_certificate DIR/rsa.example.pem;
         ssl_certificate_key DIR/rsa.example.key;
         location / { return 200 "$ssl_cipher"; }
     }
@@ -162,7 +162,7 @@ func TestFilesOverTLS(t *testing.T) {
 	s := servertest.Start(t, strings.ReplaceAll(`
 events {}
 http {
-    ssl_certificate DIR/one.example.crt;
+    ssl_certificate DIR/one.example.pem;
     ssl_certificate_key DIR/one.example.key;
     sendfile on;
     root DIR;
@@ -224,7 +224,7 @@ events {}
 http {
     server {
         listen 127.0.0.1:%%PORT_0%% ssl;
-        ssl_certificate DIR/NAME.crt;
+        ssl_certificate DIR/NAME.pem;
         ssl_certificate_key DIR/NAME.key;
         location / { return 200 "NAME"; }
     }
@@ -264,7 +264,7 @@ func TestStaplingFile(t *testing.T) {
 	s := servertest.Start(t, strings.ReplaceAll(`
 events {}
 http {
-    ssl_certificate DIR/one.example.crt;
+    ssl_certificate DIR/one.example.pem;
     ssl_certificate_key DIR/one.example.key;
     server {
         listen 127.0.0.1:%%PORT_on%% ssl;
@@ -299,7 +299,7 @@ events {}
 http {
     server {
         listen 127.0.0.1:%%PORT_0%% ssl;
-        ssl_certificate DIR/one.example.crt;
+        ssl_certificate DIR/one.example.pem;
         ssl_certificate_key DIR/one.example.key;
         ssl_session_timeout 1s;
         location / { return 200 "$ssl_session_reused"; }
@@ -346,7 +346,7 @@ func TestTicketKeyNames(t *testing.T) {
 	s := servertest.Start(t, strings.ReplaceAll(`
 events {}
 http {
-    ssl_certificate DIR/one.example.crt;
+    ssl_certificate DIR/one.example.pem;
     ssl_certificate_key DIR/one.example.key;
     server {
         listen 127.0.0.1:%%PORT_file%% ssl;

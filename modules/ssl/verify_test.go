@@ -10,6 +10,7 @@ import (
 	"github.com/sluicehq/sluice/internal/oracle"
 	"github.com/sluicehq/sluice/internal/servertest"
 	"github.com/sluicehq/sluice/internal/testutil"
+	"github.com/sluicehq/sluice/internal/tlsconf/certtest"
 )
 
 // verifyConf: port 0 verifies client certificates optionally, port 1
@@ -20,9 +21,9 @@ error_log error.log info;
 events {}
 http {
     ssl_protocols TLSv1.2 TLSv1.3;
-    ssl_certificate DIR/one.example.crt;
+    ssl_certificate DIR/one.example.pem;
     ssl_certificate_key DIR/one.example.key;
-    ssl_client_certificate DIR/ca.crt;
+    ssl_client_certificate DIR/ca.pem;
     server {
         listen 127.0.0.1:%%PORT_0%% ssl;
         ssl_verify_client optional;
@@ -63,18 +64,25 @@ func TestDifferentialClientCertificates(t *testing.T) {
 	testutil.CheckLeaks(t)
 	dir := t.TempDir()
 	writeCert(t, dir, "one.example", false)
-	a := newCA(t, dir, "ca")
-	good := clientCert(t, a, "client", 0x1234abcd, time.Now().Add(-time.Hour))
-	self := clientCert(t, nil, "selfie", 7, time.Now().Add(-time.Hour))
-	expired := clientCert(t, a, "old", 8, time.Now().Add(-48*time.Hour))
-	revoked := clientCert(t, a, "revoked", 99, time.Now().Add(-time.Hour))
-	a.writeCRL(t, dir, "ca.crl", 99)
+	a := certtest.New(t, dir, "ca", certtest.Spec{CN: "ca", Organization: "Sluice Test", CA: true, Serial: 1})
+	// a client certificate of the CA (self-signed when issuer is nil),
+	// valid from notBefore for a day
+	client := func(issuer *certtest.Cert, name string, serial int64, notBefore time.Time) *certtest.Cert {
+		return certtest.New(t, dir, name, certtest.Spec{CN: name, Organization: "Clients", Client: true,
+			Serial: serial, NotBefore: notBefore, NotAfter: notBefore.Add(24 * time.Hour), Issuer: issuer})
+	}
+	good := client(a, "client", 0x1234abcd, time.Now().Add(-time.Hour))
+	self := client(nil, "selfie", 7, time.Now().Add(-time.Hour))
+	expired := client(a, "old", 8, time.Now().Add(-48*time.Hour))
+	revoked := client(a, "revoked", 99, time.Now().Add(-time.Hour))
+	certtest.CRLFile(t, dir, "ca", certtest.CRL(t, a, time.Time{}, time.Time{}, revoked))
 	text := strings.ReplaceAll(verifyConf, "DIR", dir)
 	n := oracle.Start(t, text)
 	s := servertest.Start(t, text)
 	cmp := oracle.DefaultComparison()
 	cmp.CloseWait = 300 * time.Millisecond
-	withCert := func(c tls.Certificate, sni string) *tls.Config {
+	withCert := func(cert *certtest.Cert, sni string) *tls.Config {
+		c := cert.TLSCertificate()
 		return &tls.Config{ServerName: sni, GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &c, nil }}
 	}
 	none := &tls.Config{}

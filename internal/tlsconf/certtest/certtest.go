@@ -1,13 +1,16 @@
 // Package certtest makes certificates, keys and CRLs at test time, written
 // as PEM files into a test's directory: CAs, intermediates, server and
-// client certificates, expired or self-signed ones, for TLS tests against
-// real servers (sluice, Debian's nginx).
+// client certificates, expired or self-signed ones, with ECDSA or RSA
+// keys, for TLS tests against real servers (sluice, Debian's nginx).
 package certtest
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -20,11 +23,13 @@ import (
 	"time"
 )
 
-// Spec describes a certificate. The zero value is a leaf valid from an
-// hour ago for a day, self-signed.
+// Spec describes a certificate. The zero value is a leaf with an ECDSA
+// P-256 key, valid from an hour ago for a day, self-signed.
 type Spec struct {
 	// CN is the subject's common name.
 	CN string
+	// Organization, when set, is the subject's organization (O).
+	Organization string
 	// DNS and IPs are the subjectAltName entries.
 	DNS []string
 	IPs []net.IP
@@ -34,6 +39,12 @@ type Spec struct {
 	// Client gives the certificate the clientAuth extended key usage
 	// (a leaf otherwise gets serverAuth).
 	Client bool
+	// RSA gives the certificate a 2048-bit RSA key instead of an ECDSA
+	// P-256 one (and a leaf the keyEncipherment usage too).
+	RSA bool
+	// Serial, when not zero, is the serial number; otherwise it comes
+	// from a counter of the package's (1001, 1002, ...).
+	Serial int64
 	// NotBefore and NotAfter, when set, replace the default validity.
 	NotBefore, NotAfter time.Time
 	// Issuer signs the certificate; nil makes it self-signed.
@@ -43,7 +54,8 @@ type Spec struct {
 // Cert is a certificate with its key, and the files they were written to.
 type Cert struct {
 	Cert *x509.Certificate
-	Key  *ecdsa.PrivateKey
+	// Key is an *ecdsa.PrivateKey, or an *rsa.PrivateKey (Spec.RSA).
+	Key crypto.Signer
 	// CertFile holds the certificate (and, for a leaf issued by an
 	// intermediate, that intermediate after it: the chain a server sends);
 	// KeyFile the key.
@@ -54,10 +66,17 @@ type Cert struct {
 
 var serial atomic.Int64
 
-// New makes the certificate and writes NAME.pem and NAME.key into dir.
+// New makes the certificate and writes NAME.pem and NAME.key (an "EC
+// PRIVATE KEY" or "RSA PRIVATE KEY") into dir.
 func New(t testing.TB, dir, name string, s Spec) *Cert {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	var key crypto.Signer
+	var err error
+	if s.RSA {
+		key, err = rsa.GenerateKey(rand.Reader, 2048)
+	} else {
+		key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,8 +87,12 @@ func New(t testing.TB, dir, name string, s Spec) *Cert {
 	if na.IsZero() {
 		na = time.Now().Add(24 * time.Hour)
 	}
+	sn := s.Serial
+	if sn == 0 {
+		sn = 1000 + serial.Add(1)
+	}
 	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1000 + serial.Add(1)),
+		SerialNumber:          big.NewInt(sn),
 		Subject:               pkix.Name{CommonName: s.CN},
 		NotBefore:             nb,
 		NotAfter:              na,
@@ -77,11 +100,17 @@ func New(t testing.TB, dir, name string, s Spec) *Cert {
 		IPAddresses:           s.IPs,
 		BasicConstraintsValid: true,
 	}
+	if s.Organization != "" {
+		tmpl.Subject.Organization = []string{s.Organization}
+	}
 	if s.CA {
 		tmpl.IsCA = true
 		tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature
 	} else {
 		tmpl.KeyUsage = x509.KeyUsageDigitalSignature
+		if s.RSA {
+			tmpl.KeyUsage |= x509.KeyUsageKeyEncipherment
+		}
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
 		if s.Client {
 			tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
@@ -91,7 +120,7 @@ func New(t testing.TB, dir, name string, s Spec) *Cert {
 	if s.Issuer != nil {
 		parent, signer = s.Issuer.Cert, s.Issuer.Key
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, signer)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), signer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,18 +130,50 @@ func New(t testing.TB, dir, name string, s Spec) *Cert {
 	}
 	c := &Cert{Cert: cert, Key: key, Issuer: s.Issuer,
 		CertFile: filepath.Join(dir, name+".pem"), KeyFile: filepath.Join(dir, name+".key")}
-	chain := pemCert(cert)
-	// a leaf issued by an intermediate carries it, as servers send it
-	if s.Issuer != nil && s.Issuer.Issuer != nil && !s.CA {
-		chain = append(chain, pemCert(s.Issuer.Cert)...)
+	var chain []byte
+	for _, x := range c.chain() {
+		chain = append(chain, pemCert(x)...)
 	}
 	write(t, c.CertFile, chain)
-	kb, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	write(t, c.KeyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}))
+	write(t, c.KeyFile, pem.EncodeToMemory(keyBlock(t, key)))
 	return c
+}
+
+// chain is the certificate and, for a leaf issued by an intermediate, that
+// intermediate: what CertFile holds, as servers send it.
+func (c *Cert) chain() []*x509.Certificate {
+	if c.Issuer != nil && c.Issuer.Issuer != nil && !c.Cert.IsCA {
+		return []*x509.Certificate{c.Cert, c.Issuer.Cert}
+	}
+	return []*x509.Certificate{c.Cert}
+}
+
+// TLSCertificate returns the certificate (its chain as in CertFile) and
+// key as crypto/tls takes them, for a client or server in the test.
+func (c *Cert) TLSCertificate() tls.Certificate {
+	tc := tls.Certificate{PrivateKey: c.Key, Leaf: c.Cert}
+	for _, x := range c.chain() {
+		tc.Certificate = append(tc.Certificate, x.Raw)
+	}
+	return tc
+}
+
+// keyBlock is key in its traditional PEM form: "EC PRIVATE KEY" (SEC 1)
+// or "RSA PRIVATE KEY" (PKCS #1).
+func keyBlock(t testing.TB, key crypto.Signer) *pem.Block {
+	t.Helper()
+	switch k := key.(type) {
+	case *rsa.PrivateKey:
+		return &pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)}
+	case *ecdsa.PrivateKey:
+		der, err := x509.MarshalECPrivateKey(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &pem.Block{Type: "EC PRIVATE KEY", Bytes: der}
+	}
+	t.Fatalf("certtest: key of type %T", key)
+	return nil
 }
 
 // Bundle writes the certificates into dir/NAME.pem, one after the other
@@ -183,12 +244,9 @@ func write(t testing.TB, path string, b []byte) {
 // path.
 func EncryptedKey(t testing.TB, c *Cert, dir, name, password string) string {
 	t.Helper()
-	der, err := x509.MarshalECPrivateKey(c.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	plain := keyBlock(t, c.Key)
 	//lint:ignore SA1019 the traditional encryption is what nginx's password files are for
-	blk, err := x509.EncryptPEMBlock(rand.Reader, "EC PRIVATE KEY", der, []byte(password), x509.PEMCipherAES256) //nolint:staticcheck
+	blk, err := x509.EncryptPEMBlock(rand.Reader, plain.Type, plain.Bytes, []byte(password), x509.PEMCipherAES256) //nolint:staticcheck
 	if err != nil {
 		t.Fatal(err)
 	}
