@@ -3,10 +3,12 @@ package httpd
 import (
 	"context"
 	"net"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/sluicehq/sluice/errlog"
+	"github.com/sluicehq/sluice/internal/bytesconv"
 )
 
 // Status is what a phase or content handler answers (nginx's ngx_int_t
@@ -484,6 +486,26 @@ func (r *Request) ReleaseAtEnd(x Releaser) {
 		r = m
 	}
 	r.endRel = append(r.endRel, x)
+}
+
+// WeakETag turns the response's strong ETag into a weak one, W/"...",
+// and drops one that is not quoted (ngx_http_weak_etag): for filters that
+// change the body but keep its meaning. The new value lives in the
+// request's scratch memory.
+func (r *Request) WeakETag() {
+	h := &r.Out
+	v := h.Get(h.ETag)
+	if h.ETag < 0 || strings.HasPrefix(v, "W/") && len(v) > 2 {
+		return
+	}
+	if v == "" || v[0] != '"' {
+		h.ClearETag()
+		return
+	}
+	b := r.scratchBytes(2 + len(v))
+	copy(b, "W/")
+	copy(b[2:], v)
+	h.List[h.ETag].Value = bytesconv.String(b)
 }
 
 // Scratch returns the request's scratch buffer for building values that

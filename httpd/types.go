@@ -92,18 +92,3 @@ func (t *Types) Match(r *Request) bool {
 	}
 	return false
 }
-
-// WeakETag turns a strong ETag into a weak one, W/"...", and drops one
-// that is not quoted (ngx_http_weak_etag): for filters that change the
-// body but keep its meaning.
-func (h *HeadersOut) WeakETag() {
-	v := h.Get(h.ETag)
-	if h.ETag < 0 || strings.HasPrefix(v, "W/") && len(v) > 2 {
-		return
-	}
-	if v == "" || v[0] != '"' {
-		h.ClearETag()
-		return
-	}
-	h.List[h.ETag].Value = "W/" + v
-}

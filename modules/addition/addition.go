@@ -106,7 +106,7 @@ func headerFilter(r *httpd.Request) httpd.Status {
 	httpd.SetCtx(r, &self, &ctx{})
 	r.Out.ClearContentLength()
 	r.Out.ClearAcceptRanges()
-	r.Out.WeakETag()
+	r.WeakETag()
 	return httpd.OK
 }
 

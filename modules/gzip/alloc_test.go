@@ -20,7 +20,25 @@ func TestGzipKeepaliveAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts are meaningless under the race detector (sync.Pool drops items); scripts/test.sh runs the Allocs tests without -race")
 	}
-	addr := testutil.StartKeepaliveBackend(t, []byte(testutil.HTTPResponse(200, string(page10k()[:3<<10]), "Content-Type: text/html")))
+	for _, tc := range []struct {
+		name   string
+		header []string
+		want   string // in the answer
+	}{
+		{"no ETag", []string{"Content-Type: text/html"}, "\r\nContent-Encoding: gzip\r\n"},
+		// the weak ETag is built in the request's scratch memory
+		{"strong ETag made weak", []string{"Content-Type: text/html", `ETag: "5f3e-1a"`}, "\r\nETag: W/\"5f3e-1a\"\r\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			gzipAllocs(t, testutil.HTTPResponse(200, string(page10k()[:3<<10]), tc.header...), tc.want)
+		})
+	}
+}
+
+// gzipAllocs counts the allocations of a gzipped proxied request for a
+// backend answering resp; want is a line the answer must have.
+func gzipAllocs(t *testing.T, resp, want string) {
+	addr := testutil.StartKeepaliveBackend(t, []byte(resp))
 	s := servertest.Start(t, strings.ReplaceAll(`
 events {}
 http {

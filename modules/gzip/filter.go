@@ -47,7 +47,7 @@ func headerFilter(r *httpd.Request) httpd.Status {
 	out.ContentEncoding = out.Add("Content-Encoding", "gzip")
 	out.ClearContentLength()
 	out.ClearAcceptRanges()
-	out.WeakETag()
+	r.WeakETag()
 	return httpd.OK
 }
 

@@ -97,7 +97,7 @@ func headerFilter(r *httpd.Request) httpd.Status {
 			r.Out.ClearLastModified()
 			r.Out.ClearETag()
 		} else {
-			r.Out.WeakETag()
+			r.WeakETag()
 		}
 	case mx == nil:
 		x.m = &mainState{}

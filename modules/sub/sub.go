@@ -220,7 +220,7 @@ func headerFilter(r *httpd.Request) httpd.Status {
 			r.Out.ClearLastModified()
 			r.Out.ClearETag()
 		} else {
-			r.Out.WeakETag()
+			r.WeakETag()
 		}
 	}
 	return httpd.OK
