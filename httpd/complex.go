@@ -1,6 +1,7 @@
 package httpd
 
 import (
+	"github.com/sluicehq/sluice/errlog"
 	"strings"
 
 	"github.com/sluicehq/sluice/conf"
@@ -105,6 +106,22 @@ func (x *Complex) HasCaptures() bool {
 		}
 	}
 	return false
+}
+
+// EvalSize computes a size value such as limit_rate's for a request
+// (ngx_http_complex_value_size): def when x is nil, and def with nginx's
+// "invalid size" error line when the value is not a size.
+func (x *Complex) EvalSize(r *Request, def int64) int64 {
+	if x == nil {
+		return def
+	}
+	v := x.Eval(r)
+	n, ok := parseSize(v)
+	if !ok {
+		r.Log().Logf(errlog.Error, r, nil, "invalid size \"%s\"", v)
+		return def
+	}
+	return n
 }
 
 // Eval computes the value for a request. The result is valid until the

@@ -445,6 +445,9 @@ func (r *Request) write(c *Chain) Status {
 		cn.act.headPending = false
 	}
 	timeout := r.Loc.core.SendTimeout.Get()
+	if !r.limitRateSet || (r.LimitRate > 0 && !r.limitRateAfterSet) {
+		r.setLimitRate()
+	}
 	for i := range c.Pieces {
 		p := &c.Pieces[i]
 		if p.File == nil {
@@ -508,29 +511,30 @@ func (r *Request) writeBufs(bufs [][]byte, timeout time.Duration) bool {
 	return true
 }
 
-// writeLimited writes b at the request's limit_rate.
+// writeLimited writes b at the request's limit_rate, as nginx's write
+// filter paces a response: what may go at once is a second's worth of
+// bytes for every whole second since the request started, and one more,
+// past limit_rate_after; after each write the connection pauses for the
+// time the bytes past limit_rate_after are worth (the pause of the last
+// write of a response delays nothing: nginx's delayed write event only
+// holds the next output).
 func (r *Request) writeLimited(b []byte, timeout time.Duration) bool {
 	cn := r.conn
 	for len(b) > 0 {
+		if d := time.Until(r.rateDelay); d > 0 {
+			time.Sleep(d)
+		}
+		limit := r.LimitRate*(time.Now().Unix()-r.Start.Unix()+1) - (r.BytesSent - r.LimitRateAfter)
+		if limit <= 0 {
+			r.rateDelay = time.Now().Add(time.Duration(-limit*1000/r.LimitRate+1) * time.Millisecond)
+			continue
+		}
 		chunk := len(b)
-		if r.BytesSent >= r.LimitRateAfter {
-			elapsed := time.Since(r.rateStart())
-			allowed := int64(elapsed.Seconds()*float64(r.LimitRate)) + r.LimitRateAfter - r.BytesSent
-			if allowed <= 0 {
-				wait := time.Duration(float64(-allowed+1)/float64(r.LimitRate)*float64(time.Second)) + time.Millisecond
-				if wait > time.Second {
-					wait = time.Second
-				}
-				time.Sleep(wait)
-				continue
-			}
-			if int64(chunk) > allowed {
-				chunk = int(allowed)
-			}
-		} else if rem := r.LimitRateAfter - r.BytesSent; int64(chunk) > rem {
-			chunk = int(rem)
+		if int64(chunk) > limit {
+			chunk = int(limit)
 		}
 		cn.setWriteDeadline(timeout)
+		sent := r.BytesSent
 		n, err := cn.nc.Write(b[:chunk])
 		r.BytesSent += int64(n)
 		if err != nil {
@@ -538,15 +542,27 @@ func (r *Request) writeLimited(b []byte, timeout time.Duration) bool {
 			return false
 		}
 		b = b[n:]
+		paced := max(r.BytesSent-r.LimitRateAfter, 0) - max(sent-r.LimitRateAfter, 0)
+		if ms := paced * 1000 / r.LimitRate; ms > 0 {
+			r.rateDelay = time.Now().Add(time.Duration(ms) * time.Millisecond)
+		}
 	}
 	return true
 }
 
-func (r *Request) rateStart() time.Time {
-	if r.rateFrom.IsZero() {
-		r.rateFrom = time.Now()
+// setLimitRate evaluates limit_rate and limit_rate_after when the first
+// bytes of the response are written (ngx_http_write_filter), unless
+// $limit_rate or X-Accel-Limit-Rate set the rate before.
+func (r *Request) setLimitRate() {
+	core := r.Loc.core
+	if !r.limitRateSet {
+		r.LimitRate = core.LimitRate.Get().EvalSize(r, 0)
+		r.limitRateSet = true
 	}
-	return r.rateFrom
+	if r.LimitRate > 0 && !r.limitRateAfterSet {
+		r.LimitRateAfter = core.LimitRateAfter.Get().EvalSize(r, 0)
+		r.limitRateAfterSet = true
+	}
 }
 
 func (r *Request) writeFile(p *Piece, timeout time.Duration) bool {

@@ -339,7 +339,9 @@ type Request struct {
 	LimitRate int64
 	// LimitRateAfter is the size sent before the limit applies.
 	LimitRateAfter int64
-	limitRateSet   bool
+	// limitRateSet and limitRateAfterSet are set once the values are
+	// known (nginx's r->limit_rate_set, r->limit_rate_after_set).
+	limitRateSet, limitRateAfterSet bool
 
 	captures        []int
 	capturesSubject string
@@ -360,8 +362,8 @@ type Request struct {
 	lastSent bool
 	// accessCode is the pending access-phase status (satisfy any).
 	accessCode int
-	// rateFrom is when limit_rate accounting started.
-	rateFrom time.Time
+	// rateDelay is when the output paced by limit_rate may go on.
+	rateDelay time.Time
 	// sentLocation is the absolute Location the header writer made of a
 	// relative one.
 	sentLocation string
@@ -506,6 +508,12 @@ func (r *Request) WeakETag() {
 	copy(b, "W/")
 	copy(b[2:], v)
 	h.List[h.ETag].Value = bytesconv.String(b)
+}
+
+// SetLimitRate sets the response's rate limit in bytes per second, in
+// place of limit_rate (X-Accel-Limit-Rate from an upstream).
+func (r *Request) SetLimitRate(n int64) {
+	r.LimitRate, r.limitRateSet = n, true
 }
 
 // Scratch returns the request's scratch buffer for building values that

@@ -134,6 +134,17 @@ func (u *Upstream) interceptErrors() (httpd.Status, bool) {
 	return 0, false
 }
 
+// limitRate applies X-Accel-Limit-Rate to the response
+// (ngx_http_upstream_process_limit_rate) unless proxy_ignore_headers
+// names it.
+func limitRate(r *httpd.Request, h *httpd.Header, ign uint32) {
+	if ign&IgnXAccelLimitRate == 0 {
+		if n, ok := parseDecimal(h.Value); ok {
+			r.SetLimitRate(n)
+		}
+	}
+}
+
 // processHeaders copies the upstream head to the client response with
 // nginx's per-header rules (ngx_http_upstream_process_headers). done means
 // the request went elsewhere (X-Accel-Redirect) or failed.
@@ -154,8 +165,11 @@ func (u *Upstream) processHeaders() (httpd.Status, bool) {
 			if h.Deleted {
 				continue
 			}
-			// the headers nginx keeps across the redirect
+			// the headers nginx keeps across the redirect, and the rate
+			// limit, which nginx sets as it reads the header
 			switch strings.ToLower(h.Key) {
+			case "x-accel-limit-rate":
+				limitRate(r, &h, ign)
 			case "content-type", "set-cookie", "content-disposition", "cache-control", "expires", "accept-ranges":
 				if u.Conf.Hidden[strings.ToLower(h.Key)] {
 					continue
@@ -183,6 +197,11 @@ func (u *Upstream) processHeaders() (httpd.Status, bool) {
 			continue
 		}
 		low := u.lowerName(h.Key)
+		if low == "x-accel-limit-rate" {
+			// applied as nginx reads it, hidden or not (proxy_hide_header
+			// hides it by default)
+			limitRate(r, h, ign)
+		}
 		if u.Conf.Hidden[low] {
 			continue
 		}
@@ -319,14 +338,6 @@ func (u *Upstream) copyByName(low string, h *httpd.Header, ign uint32) error {
 		if out.WWWAuthenticate < 0 {
 			out.WWWAuthenticate = i
 		}
-		return nil
-	case "x-accel-limit-rate":
-		if ign&IgnXAccelLimitRate == 0 {
-			if n, ok := parseDecimal(h.Value); ok {
-				r.LimitRate = n
-			}
-		}
-		out.Add(h.Key, h.Value)
 		return nil
 	case "x-accel-buffering":
 		if ign&IgnXAccelBuffering == 0 {

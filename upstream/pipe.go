@@ -282,12 +282,7 @@ func (p *pipe) read() {
 	b := buf.Get(size)
 	defer buf.Put(b)
 	timeout := u.Conf.ReadTimeout.Get()
-	var limit int64
-	if x := u.Conf.LimitRate.Get(); x != nil {
-		if n, ok := parseDecimalSize(x.Eval(u.R)); ok {
-			limit = n
-		}
-	}
+	limit := u.Conf.LimitRate.Get().EvalSize(u.R, 0)
 	start := time.Now()
 	var got int64
 	for !u.bodyComplete() {
@@ -499,18 +494,4 @@ func (p *pipe) cleanup() {
 		p.wf.Close()
 		p.rf.Close()
 	}
-}
-
-func parseDecimalSize(s string) (int64, bool) {
-	scale := int64(1)
-	if s != "" {
-		switch s[len(s)-1] {
-		case 'k', 'K':
-			scale, s = 1024, s[:len(s)-1]
-		case 'm', 'M':
-			scale, s = 1<<20, s[:len(s)-1]
-		}
-	}
-	n, ok := parseDecimal(s)
-	return n * scale, ok
 }
