@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -78,8 +79,10 @@ func (u *Upstream) connect() uint32 {
 		start = time.Now() // the handshake shares connect_timeout
 	}
 	d := net.Dialer{Timeout: u.Conf.ConnectTimeout.Get()}
+	var local string
 	if x := u.Conf.Bind.Get(); x != nil && u.Peer.Network != "unix" {
 		if addr := x.Eval(r); addr != "" {
+			local = addr
 			// an address nginx cannot parse is logged and the connection
 			// made without one (ngx_http_upstream_set_local)
 			if la, ok := parseAddrPort(addr); ok {
@@ -94,8 +97,14 @@ func (u *Upstream) connect() uint32 {
 	} else {
 		d.KeepAlive = -1
 	}
-	if d.LocalAddr == nil {
+	var terr *transparentError
+	switch {
+	case d.LocalAddr == nil:
 		d.Control = connectEarly
+	case u.Conf.BindTransparent:
+		d.Control = func(network, _ string, c syscall.RawConn) error {
+			return setTransparent(network, c)
+		}
 	}
 	var nc net.Conn
 	var err error
@@ -103,6 +112,19 @@ func (u *Upstream) connect() uint32 {
 		nc, err = dl.Dial(u.Peer.Network, u.Peer.Address, d.Timeout)
 	} else {
 		nc, err = d.Dial(u.Peer.Network, u.Peer.Address)
+	}
+	if errors.As(err, &terr) {
+		// ngx_event_connect_set_transparent: the request ends with 500
+		r.Log().Logf(errlog.Alert, r, terr.errno, "setsockopt(%s) failed", terr.option)
+		u.finalizeLater = 500
+		return ftInternal
+	}
+	var serr *os.SyscallError
+	if errors.As(err, &serr) && serr.Syscall == "bind" {
+		// ngx_event_connect_peer: a failed bind ends the request with 500
+		r.Log().Logf(errlog.Crit, r, serr.Err, "bind(%s) failed", local)
+		u.finalizeLater = 500
+		return ftInternal
 	}
 	if err != nil {
 		if isTimeout(err) {
@@ -119,6 +141,39 @@ func (u *Upstream) connect() uint32 {
 	u.setConn(&Conn{Conn: nc, Start: time.Now()})
 	return 0
 }
+
+// transparentError is a failure to make a socket transparent
+// (proxy_bind ... transparent).
+type transparentError struct {
+	option string
+	errno  syscall.Errno
+}
+
+func (e *transparentError) Error() string {
+	return "setsockopt(" + e.option + ") failed: " + e.errno.Error()
+}
+
+// setTransparent lets the socket connect from a non-local address
+// (IP_TRANSPARENT, IPV6_TRANSPARENT), as proxy_bind's "transparent"
+// asks; it needs the CAP_NET_ADMIN capability.
+func setTransparent(network string, c syscall.RawConn) error {
+	level, opt, name := syscall.IPPROTO_IP, syscall.IP_TRANSPARENT, "IP_TRANSPARENT"
+	if strings.HasSuffix(network, "6") {
+		level, opt, name = syscall.IPPROTO_IPV6, ipv6Transparent, "IPV6_TRANSPARENT"
+	}
+	var serr error
+	if err := c.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), level, opt, 1) }); err != nil {
+		return err
+	}
+	if errno, ok := serr.(syscall.Errno); ok {
+		return &transparentError{option: name, errno: errno}
+	}
+	return serr
+}
+
+// ipv6Transparent is Linux's IPV6_TRANSPARENT, which package syscall
+// lacks.
+const ipv6Transparent = 75
 
 // connectEarly is the dialer's Control hook: it starts the connection
 // itself, before Go's dialer does. A loopback (or otherwise quick) peer
