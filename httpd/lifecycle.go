@@ -116,6 +116,7 @@ func (c *conn) finishRequest(r *Request) {
 			r.Keepalive = false
 		}
 	}
+	r.runPostAction()
 	r.runBackground()
 	if c.eof {
 		r.Keepalive = false
@@ -150,6 +151,29 @@ func (c *conn) finishRequest(r *Request) {
 	}
 	if c.timedOut {
 		r.Keepalive = false
+	}
+}
+
+// runPostAction runs the location's post_action once the response is
+// complete (ngx_http_post_action, called from ngx_http_finalize_request):
+// the request goes on, internally redirected to the URI or named
+// location, with nothing more sent to the client; it is logged once,
+// afterwards. A post_action location with a post_action of its own runs
+// it in turn, until the redirections run out, as in nginx.
+func (r *Request) runPostAction() {
+	for r.Loc != nil {
+		pa := r.Loc.core.PostAction.Get()
+		if pa == "" || r.PostAction && r.URIChanges == 0 {
+			return
+		}
+		r.PostAction = true
+		r.HeaderOnly = true
+		r.done = false
+		if pa[0] == '/' {
+			r.InternalRedirect(pa, "")
+		} else {
+			r.NamedLocation(pa)
+		}
 	}
 }
 

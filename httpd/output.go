@@ -151,6 +151,9 @@ func FormatHTTPTime(t int64) string { return time.Unix(t, 0).UTC().Format(http1T
 // (ngx_http_send_header). It is sent with the first body bytes or when the
 // request ends.
 func (r *Request) SendHeader() Status {
+	if r.PostAction {
+		return OK
+	}
 	if r.HeaderSent {
 		r.Log().Logf(errlog.Alert, r, nil, "header already sent")
 		return Error
@@ -366,6 +369,10 @@ func (r *Request) outputFrom(i int, c *Chain) Status {
 	}
 	if r != r.Main {
 		return r.outputSub(i, c)
+	}
+	if r.PostAction {
+		c.Pieces = c.Pieces[:0]
+		return OK
 	}
 	for _, f := range r.Config.filters.body[i:] {
 		if rc := f.f(r, c); rc != OK {

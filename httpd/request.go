@@ -274,6 +274,10 @@ type Request struct {
 	ErrorPage bool
 	// HeaderOnly suppresses the body (HEAD, 204, 304).
 	HeaderOnly bool
+	// PostAction is set while the request runs its post_action, after
+	// its response (nginx's r->post_action): nothing more goes to the
+	// client.
+	PostAction bool
 	// Keepalive tells whether the connection stays open after this request.
 	Keepalive bool
 	// LingeringClose asks for a lingering close after the response.

@@ -48,9 +48,10 @@ var watchPool = sync.Pool{New: func() any {
 // (a streamed body owns the client's read side).
 func (u *Upstream) watchClient() *clientWatch {
 	r := u.R
-	if u.RequestBodyNoBuffering || u.Conf.IgnoreClientAbort.Get() || r.IsSubrequest() {
+	if u.RequestBodyNoBuffering || u.Conf.IgnoreClientAbort.Get() || r.IsSubrequest() || r.PostAction {
 		// a subrequest leaves the client side to its main request (see
-		// subrequest.go)
+		// subrequest.go); a post_action runs whether the client is there
+		// or not
 		return nil
 	}
 	rc := r.RawConn()

@@ -38,6 +38,11 @@ func (u *Upstream) respond() httpd.Status {
 		return u.finalize(int(rc))
 	}
 	u.headerSent = true
+	if r.PostAction {
+		// nothing of it goes to the client: the exchange ends with the
+		// head (ngx_http_upstream_send_response)
+		return u.finalize(0)
+	}
 	if u.Upgrade {
 		if st, refused := u.upgradeInSubrequest(); refused {
 			return st
