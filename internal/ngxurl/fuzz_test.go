@@ -1,4 +1,4 @@
-package balancer
+package ngxurl
 
 import (
 	"net/netip"
@@ -6,12 +6,12 @@ import (
 	"testing"
 )
 
-// FuzzParseURL checks ParseURL on any text: no panic, and a parsed address
+// FuzzParse checks Parse on any text: no panic, and a parsed address
 // is consistent with its text.
-func FuzzParseURL(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	f.Add("127.0.0.1:8080", false)
 	f.Fuzz(func(t *testing.T, text string, uriPart bool) {
-		u, err := ParseURL(text, URLOptions{DefaultPort: 80, URIPart: uriPart, NoResolve: true})
+		u, err := Parse(text, Options{DefaultPort: 80, URIPart: uriPart, NoResolve: true})
 		if err != nil {
 			return
 		}
