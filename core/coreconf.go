@@ -8,6 +8,7 @@ import (
 
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/errlog"
+	"github.com/sluicehq/sluice/errlog/syslog"
 )
 
 // Conf is the main-context configuration (nginx's ngx_core_conf_t and the
@@ -224,39 +225,34 @@ var errDuplicate = conf.ErrDuplicate
 
 // ParseErrorLog reads an error_log directive (main, http, server or
 // location level) into a destination, opening its file through files:
-// "error_log FILE|stderr [LEVEL]" with nginx's level checks.
+// "error_log FILE|stderr|syslog:... [LEVEL]" with nginx's level checks
+// (ngx_log_set_log). A syslog destination's socket belongs to the cycle
+// being loaded and is closed with it.
 func ParseErrorLog(c *conf.Cmd, files *errlog.Files) (errlog.Sink, error) {
 	target := c.Arg(0)
+	var peer *syslog.Peer
 	switch {
-	case strings.HasPrefix(target, "syslog:"):
-		return errlog.Sink{}, c.Errorf("syslog logging is not supported by sluice")
+	case strings.HasPrefix(target, syslog.Prefix):
+		cy := CycleOf(c)
+		p, err := syslog.Parse(target, cy.Log)
+		if err != nil {
+			return errlog.Sink{}, c.Errorf("%s", err)
+		}
+		peer = p
+		cy.OnClose(p.Close)
 	case strings.HasPrefix(target, "memory:"):
 		return errlog.Sink{}, c.Errorf("memory logging is not supported by sluice")
+	}
+	lv, err := parseLogLevels(c)
+	if err != nil {
+		return errlog.Sink{}, err
+	}
+	if peer != nil {
+		return errlog.Sink{Writer: peer, Level: lv}, nil
 	}
 	path := ""
 	if target != "stderr" {
 		path = c.Loader.FullName(target, false)
-	}
-	lv, levelSet := errlog.Error, false
-	for _, a := range c.Args[1:] {
-		if l, ok := errlog.ParseLevel(a); ok && l != errlog.Stderr {
-			if levelSet {
-				return errlog.Sink{}, c.Errorf("duplicate log level \"%s\"", a)
-			}
-			lv, levelSet = l, true
-			continue
-		}
-		if strings.HasPrefix(a, "debug_") {
-			switch a {
-			case "debug_core", "debug_alloc", "debug_mutex", "debug_event", "debug_http", "debug_mail", "debug_stream":
-				if levelSet && lv != errlog.Debug {
-					return errlog.Sink{}, c.Errorf("invalid log level \"%s\"", a)
-				}
-				lv, levelSet = errlog.Debug, true
-				continue
-			}
-		}
-		return errlog.Sink{}, c.Errorf("invalid log level \"%s\"", a)
 	}
 	f, err := files.Open(path)
 	if err != nil {
@@ -265,4 +261,31 @@ func ParseErrorLog(c *conf.Cmd, files *errlog.Files) (errlog.Sink, error) {
 		return errlog.Sink{}, &conf.Error{NoPos: true, Msg: fmt.Sprintf("open() \"%s\" failed (%s)", path, errlog.Errno(err))}
 	}
 	return errlog.Sink{File: f, Level: lv}, nil
+}
+
+// parseLogLevels reads error_log's levels (ngx_log_set_levels): error
+// when none is given.
+func parseLogLevels(c *conf.Cmd) (errlog.Level, error) {
+	lv, levelSet := errlog.Error, false
+	for _, a := range c.Args[1:] {
+		if l, ok := errlog.ParseLevel(a); ok && l != errlog.Stderr {
+			if levelSet {
+				return 0, c.Errorf("duplicate log level \"%s\"", a)
+			}
+			lv, levelSet = l, true
+			continue
+		}
+		if strings.HasPrefix(a, "debug_") {
+			switch a {
+			case "debug_core", "debug_alloc", "debug_mutex", "debug_event", "debug_http", "debug_mail", "debug_stream":
+				if levelSet && lv != errlog.Debug {
+					return 0, c.Errorf("invalid log level \"%s\"", a)
+				}
+				lv, levelSet = errlog.Debug, true
+				continue
+			}
+		}
+		return 0, c.Errorf("invalid log level \"%s\"", a)
+	}
+	return lv, nil
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sluicehq/sluice/conf"
@@ -111,6 +112,36 @@ type Cycle struct {
 
 	modules []*Module
 	confs   map[*Module]any
+
+	closeMu  sync.Mutex
+	cleanups []func()
+	closed   bool
+}
+
+// OnClose registers f to run when the cycle is closed (nginx's cleanups
+// of the cycle's pool): it releases what the configuration holds that
+// outlives no cycle, such as its syslog sockets. Log files are not among
+// them (they are shared by path with later cycles, see Files).
+func (cy *Cycle) OnClose(f func()) {
+	cy.closeMu.Lock()
+	defer cy.closeMu.Unlock()
+	if cy.closed {
+		f()
+		return
+	}
+	cy.cleanups = append(cy.cleanups, f)
+}
+
+// Close runs the cleanups, once: when the cycle has retired (its services
+// drained after a reload or at exit) or failed to load.
+func (cy *Cycle) Close() {
+	cy.closeMu.Lock()
+	fs := cy.cleanups
+	cy.cleanups, cy.closed = nil, true
+	cy.closeMu.Unlock()
+	for _, f := range fs {
+		f()
+	}
 }
 
 // EmbeddedName is the ConfFile of the built-in default configuration.
@@ -210,7 +241,7 @@ func UseEmbedded(o *Options) bool {
 // text is read and applied, before modules complete their confs (where nginx
 // -t prints "syntax is ok"). Errors are nginx-worded; the caller prints them
 // as "[emerg]".
-func Load(o *Options, modules []*Module, files *errlog.Files, embedded []byte, parsed func(*Cycle)) (*Cycle, error) {
+func Load(o *Options, modules []*Module, files *errlog.Files, embedded []byte, parsed func(*Cycle)) (cycle *Cycle, err error) {
 	useEmbedded := UseEmbedded(o)
 	prefix, confPrefix, confFile, err := paths(o, useEmbedded)
 	if err != nil {
@@ -222,6 +253,11 @@ func Load(o *Options, modules []*Module, files *errlog.Files, embedded []byte, p
 	cy := &Cycle{Options: o, Prefix: prefix, ConfPrefix: confPrefix, ConfFile: confFile,
 		Files: files, modules: append([]*Module{CoreModule}, modules...), confs: map[*Module]any{},
 		Log: errlog.New()}
+	defer func() {
+		if err != nil {
+			cy.Close()
+		}
+	}()
 
 	owner := map[*conf.Directive]*Module{}
 	var tables [][]conf.Directive

@@ -297,8 +297,8 @@ func (st *state) reload() {
 	st.retire(old, cy)
 }
 
-// retire drains an old cycle in the background. Log files it opened stay
-// open (shared by path with later cycles).
+// retire drains an old cycle in the background, then closes it. Log files
+// it opened stay open (shared by path with later cycles).
 func (st *state) retire(old, cur *Cycle) {
 	ctx, cancel := context.WithCancel(context.Background())
 	if d := old.Core.ShutdownTimeout.Get(); d > 0 {
@@ -314,6 +314,7 @@ func (st *state) retire(old, cur *Cycle) {
 		for _, s := range old.Services() {
 			s.Drain(ctx)
 		}
+		old.Close()
 	}()
 }
 
@@ -364,6 +365,7 @@ func (st *state) stop(graceful bool, abort <-chan struct{}) {
 	st.retiring.Wait()
 	os.Remove(cy.Core.PID.Get())
 	cy.Log.Logf(errlog.Notice, nil, nil, "exit")
+	cy.Close()
 }
 
 // writePID writes the pid file (ngx_create_pidfile).
@@ -445,6 +447,9 @@ func redirectStderr(cy *Cycle) {
 		}
 	}
 	for _, s := range cy.Log.Sinks() {
+		if s.File == nil {
+			continue // syslog: nginx's ngx_log_get_file_log skips it
+		}
 		if f, err := os.OpenFile(s.File.Path(), os.O_WRONLY|os.O_APPEND, 0); err == nil {
 			syscall.Dup3(int(f.Fd()), 2, 0)
 			f.Close()

@@ -170,10 +170,40 @@ func (fs *Files) Retain(keep map[*File]bool) {
 // is done with its configuration).
 func (fs *Files) CloseAll() { fs.Retain(nil) }
 
-// Sink is one destination of a Log with the most verbose level it records.
+// Sink is one destination of a Log with the most verbose level it records:
+// a file, or a Writer (syslog) when File is nil.
 type Sink struct {
-	File  *File
-	Level Level
+	File   *File
+	Writer Writer
+	Level  Level
+}
+
+// Writer is a destination that is not a file (nginx's log->writer, which
+// only syslog sets). WriteLog receives each line of level lv (time, level,
+// pid and message, with its line feed) and the time the line carries.
+//
+// chain lists the writers already writing the line that led to this one:
+// a writer that fails logs its failure through LogfChain with itself added,
+// and the log skips the writers on the chain, so a syslog destination never
+// logs its own failures into itself (nginx's peer->busy).
+type Writer interface {
+	WriteLog(now time.Time, lv Level, line []byte, chain *Chain)
+}
+
+// Chain is a list of writers (see Writer).
+type Chain struct {
+	W    Writer
+	Next *Chain
+}
+
+// Has reports whether w is on the chain.
+func (c *Chain) Has(w Writer) bool {
+	for ; c != nil; c = c.Next {
+		if c.W == w {
+			return true
+		}
+	}
+	return false
 }
 
 // Log is an error log: a set of destinations. A nil *Log discards
@@ -236,16 +266,29 @@ func SetConsole(on bool) { useStderr.Store(on) }
 // Logf writes one line at level lv. err, when non-nil, is appended as
 // nginx appends errno: " (2: No such file or directory)".
 func (l *Log) Logf(lv Level, ctx Context, err error, format string, args ...any) {
+	l.LogfChain(nil, lv, ctx, err, format, args...)
+}
+
+// LogfChain is Logf for a Writer reporting its own failure: the writers on
+// chain do not get the line.
+func (l *Log) LogfChain(chain *Chain, lv Level, ctx Context, err error, format string, args ...any) {
 	console := useStderr.Load() && lv <= Warn
 	if !l.Enabled(lv) && !console {
 		return
 	}
 	bp := bufPool.Get().(*[]byte)
-	b, msg := appendLine((*bp)[:0], time.Now(), lv, ctx, err, format, args...)
+	now := time.Now()
+	b, msg := appendLine((*bp)[:0], now, lv, ctx, err, format, args...)
 	if l != nil {
 		for _, s := range l.sinks {
+			switch {
+			case lv > s.Level:
+			case s.Writer != nil:
+				if !chain.Has(s.Writer) {
+					s.Writer.WriteLog(now, lv, b, chain)
+				}
 			// While the console is on, stderr gets the console form below.
-			if lv <= s.Level && !(console && s.File == stderrFile) {
+			case !(console && s.File == stderrFile):
 				s.File.Write(b)
 			}
 		}

@@ -145,7 +145,10 @@ func (s *Server) TryReload(conf string) error {
 	activate()
 	old := s.cycle
 	s.cycle = cy
-	go drain(old, 30*time.Second)
+	go func() {
+		drain(old, 30*time.Second)
+		old.Close()
+	}()
 	return nil
 }
 
@@ -162,6 +165,7 @@ func drain(cy *core.Cycle, d time.Duration) {
 func (s *Server) stop() {
 	s.ls.Close()
 	drain(s.cycle, 10*time.Second)
+	s.cycle.Close()
 	s.cycle.Files.CloseAll()
 }
 
@@ -191,6 +195,7 @@ func LoadErrorIn(t testing.TB, dir, conf string, mods []*core.Module) string {
 	}
 	cy, err := core.Load(o, mods, nil, nil, nil)
 	if err == nil {
+		cy.Close()
 		cy.Files.CloseAll()
 		return ""
 	}

@@ -63,7 +63,23 @@ var confErrors = []struct {
 	{name: "files open after errors", conf: inLocation("access_log /nonexistent/dir/x.log;\nroot /$nosuch;"), want: `unknown "nosuch" variable`},
 	{name: "files open after main level", conf: inLocation("access_log /nonexistent/dir/x.log;") + "foo;\n", want: `unknown directive "foo" in FILE:11`},
 	{name: "relative missing directory", conf: inLocation("access_log nodir/x.log;"), want: `open() "DIR/nodir/x.log" failed (2: No such file or directory)`},
-	{name: "syslog", conf: inLocation("access_log syslog:server=127.0.0.1;"), want: `syslog logging is not supported by sluice in FILE:7`, sluiceOnly: true},
+	{name: "syslog nothing", conf: inLocation("access_log syslog:;"), want: `unknown syslog parameter "" in FILE:7`},
+	{name: "syslog no server", conf: inLocation("access_log syslog:tag=x;"), want: `no syslog server specified in FILE:7`},
+	{name: "syslog unknown parameter", conf: inLocation("access_log syslog:server=127.0.0.1,level=info;"), want: `unknown syslog parameter "level=info" in FILE:7`},
+	{name: "syslog bad facility", conf: inLocation("access_log syslog:server=127.0.0.1,facility=local9;"), want: `unknown syslog facility "local9" in FILE:7`},
+	{name: "syslog bad severity", conf: inLocation("access_log syslog:server=127.0.0.1,severity=warning;"), want: `unknown syslog severity "warning" in FILE:7`},
+	{name: "syslog duplicate severity", conf: inLocation("access_log syslog:severity=info,server=127.0.0.1,severity=info;"), want: `duplicate syslog "severity" in FILE:7`},
+	{name: "syslog bad tag", conf: inLocation("access_log syslog:server=127.0.0.1,tag=my.tag;"), want: `syslog "tag" only allows alphanumeric characters and underscore in FILE:7`},
+	{name: "syslog long tag", conf: inLocation("access_log syslog:server=127.0.0.1,tag=abcdefghijklmnopqrstuvwxyz0123456;"), want: `syslog tag length exceeds 32 in FILE:7`},
+	{name: "syslog bad port", conf: inLocation("access_log syslog:server=127.0.0.1:65536;"), want: `invalid port in syslog server "127.0.0.1:65536" in FILE:7`},
+	{name: "syslog no host", conf: inLocation("access_log syslog:server=:514;"), want: `no host in syslog server ":514" in FILE:7`},
+	{name: "syslog bad ipv6", conf: inLocation("access_log syslog:server=[::1;"), want: `invalid host in syslog server "[::1" in FILE:7`},
+	{name: "syslog unix no path", conf: inLocation("access_log syslog:server=unix:;"), want: `no path in the unix domain socket in syslog server "unix:" in FILE:7`},
+	{name: "syslog buffered", conf: inLocation("access_log syslog:server=127.0.0.1 combined buffer=1k;"), want: `logs to syslog cannot be buffered in FILE:7`},
+	{name: "syslog gzip", conf: inLocation("access_log syslog:server=127.0.0.1 combined gzip;"), want: `logs to syslog cannot be buffered in FILE:7`},
+	{name: "syslog flush", conf: inLocation("access_log syslog:server=127.0.0.1 combined flush=1s;"), want: `no buffer is defined for access_log "syslog:server=127.0.0.1" in FILE:7`},
+	{name: "syslog unknown format", conf: inLocation("access_log syslog:server=127.0.0.1 nosuch;"), want: `unknown log format "nosuch" in FILE:7`},
+	{name: "syslog parameters before format", conf: inLocation("access_log syslog:server=127.0.0.1,foo nosuch;"), want: `unknown syslog parameter "foo" in FILE:7`},
 }
 
 func TestConfErrors(t *testing.T) {
@@ -99,6 +115,8 @@ func TestGoodConfs(t *testing.T) {
 		{"limit_except", inLocation("limit_except GET { access_log off; }")},
 		{"cache off then in location", inLocation("open_log_file_cache max=10 inactive=1m min_uses=2 valid=2m;\naccess_log /tmp/$host combined;")},
 		{"no server", "events {}\nhttp {\n    log_format a x;\n}\n"},
+		{"syslog", inLocation("access_log syslog:server=127.0.0.1;\naccess_log syslog:server=[::1]:5140,facility=user,severity=alert,tag=T_1,nohostname combined if=$arg_x;")},
+		{"syslog unix and host name", inLocation("access_log syslog:server=unix:/nonexistent/log.sock,tag=;\naccess_log syslog:server=localhost:1;")},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

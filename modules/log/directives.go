@@ -6,6 +6,7 @@ import (
 
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/core"
+	"github.com/sluicehq/sluice/errlog/syslog"
 	"github.com/sluicehq/sluice/httpd"
 )
 
@@ -40,12 +41,17 @@ func setAccessLog(c *conf.Cmd) error {
 		}
 		return c.Errorf("invalid parameter \"%s\"", c.Arg(1))
 	}
-	if strings.HasPrefix(path, "syslog:") {
-		return c.Errorf("syslog logging is not supported by sluice")
-	}
 	l := &accessLog{}
 	full := c.Loader.FullName(path, false)
-	if strings.IndexByte(path, '$') < 0 {
+	if strings.HasPrefix(path, syslog.Prefix) {
+		cy := core.CycleOf(c)
+		p, err := syslog.Parse(path, cy.Log)
+		if err != nil {
+			return c.Errorf("%s", err)
+		}
+		cy.OnClose(p.Close)
+		l.syslog = p
+	} else if strings.IndexByte(path, '$') < 0 {
 		f, err := fileSetOf(core.CycleOf(c), mc).get(full, false)
 		if err != nil {
 			return err
@@ -131,6 +137,9 @@ func setAccessLog(c *conf.Cmd) error {
 	}
 	if l.script != nil {
 		return c.Errorf("buffered logs cannot have variables in name")
+	}
+	if l.syslog != nil {
+		return c.Errorf("logs to syslog cannot be buffered")
 	}
 	if b := l.file.buf; b != nil {
 		if int64(b.size) != size || b.flush != flush || b.gzip != level {

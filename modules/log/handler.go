@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/errlog"
+	"github.com/sluicehq/sluice/errlog/syslog"
 	"github.com/sluicehq/sluice/httpd"
 )
 
@@ -32,15 +33,36 @@ func logHandler(r *httpd.Request) httpd.Status {
 			continue
 		}
 		bp := linePool.Get().(*[]byte)
-		line := append(l.format.appendLine((*bp)[:0], r), '\n')
-		l.emit(r, lc, line)
+		var line []byte
+		if p := l.syslog; p != nil {
+			line = l.format.appendLine(p.AppendHeader((*bp)[:0], time.Now(), p.Severity), r)
+			l.sendSyslog(r, p, line)
+		} else {
+			line = append(l.format.appendLine((*bp)[:0], r), '\n')
+			l.emit(r, lc, line)
+		}
 		*bp = line[:0]
 		linePool.Put(bp)
 	}
 	return httpd.OK
 }
 
-// emit writes one line to the log's destination.
+// sendSyslog sends one message, header and line without a line feed, to
+// a syslog destination; a failure is logged as the log module logs it
+// (the peer has logged the cause to the main error log).
+func (l *accessLog) sendSyslog(r *httpd.Request, p *syslog.Peer, msg []byte) {
+	n, err := p.Send(msg)
+	switch {
+	case err == syslog.ErrClosed:
+		// the configuration retired: nginx's cleanup stops the peer too
+	case err != nil:
+		r.Log().Logf(errlog.Warn, r, nil, "send() to syslog failed")
+	case n != len(msg):
+		r.Log().Logf(errlog.Warn, r, nil, "send() to syslog has written only %d of %d", n, len(msg))
+	}
+}
+
+// emit writes one line to the log's file.
 func (l *accessLog) emit(r *httpd.Request, lc *LocConf, line []byte) {
 	if f := l.file; f != nil {
 		level := 0

@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"github.com/sluicehq/sluice/conf"
+	"github.com/sluicehq/sluice/errlog/syslog"
 	"github.com/sluicehq/sluice/httpd"
 )
 
@@ -76,9 +77,11 @@ type LocConf struct {
 // accessLog is one access_log destination.
 type accessLog struct {
 	// file is the destination of a name without variables; script the
-	// name otherwise (made absolute against the prefix).
+	// name otherwise (made absolute against the prefix); syslog the
+	// destination of "syslog:".
 	file   *logFile
 	script *httpd.Complex
+	syslog *syslog.Peer
 	format *format
 	filter *httpd.Complex
 
