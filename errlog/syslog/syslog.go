@@ -23,8 +23,12 @@
 // take at once is dropped, as nginx drops it), and a send error closes it:
 // the next message makes a new one. Failures are logged to the cycle's main
 // error log with nginx's wording and " while logging to syslog, server:
-// ADDRESS"; a destination never receives its own failures. Close, when the
+// ADDRESS" (nginx 1.23.4 and later; 1.22 logs the same lines without it);
+// a destination never receives its own failures. Close, when the
 // configuration retires, closes the socket; later messages are dropped.
+//
+// The default tag stays "nginx", as nginx's: tools that receive nginx's
+// messages filter on it, and tag= names anything else.
 package syslog
 
 import (
@@ -310,7 +314,8 @@ func (p *Peer) Send(b []byte) (int, error) { return p.send(b, nil) }
 
 func (p *Peer) send(b []byte, chain *errlog.Chain) (int, error) {
 	p.mu.RLock()
-	if p.fd < 0 {
+	// (again when another sender's failure closed the new socket meanwhile)
+	for p.fd < 0 {
 		p.mu.RUnlock()
 		if err := p.connect(chain); err != nil {
 			return 0, err
@@ -318,14 +323,6 @@ func (p *Peer) send(b []byte, chain *errlog.Chain) (int, error) {
 		p.mu.RLock()
 	}
 	fd, gen := p.fd, p.gen
-	if fd < 0 {
-		// closed, or another sender's failure closed it meanwhile
-		p.mu.RUnlock()
-		if p.isClosed() {
-			return 0, ErrClosed
-		}
-		return 0, syscall.ENOTCONN
-	}
 	var (
 		n   int
 		err error
@@ -407,12 +404,6 @@ func (p *Peer) connect(chain *errlog.Chain) error {
 	p.gen++
 	p.mu.Unlock()
 	return nil
-}
-
-func (p *Peer) isClosed() bool {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	return p.closed
 }
 
 // Close closes the socket (ngx_syslog_cleanup, when the configuration

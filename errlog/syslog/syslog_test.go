@@ -499,3 +499,57 @@ func TestWriteLogAllocs(t *testing.T) {
 		t.Errorf("AppendHeader and Send: %.1f allocations", a)
 	}
 }
+
+// openFDs counts this process's descriptors.
+func openFDs(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skipf("no /proc/self/fd: %v", err)
+	}
+	return len(ents)
+}
+
+// TestConcurrentSend: goroutines sending at once to a port that refuses
+// (so that sockets fail, close and are made again under the others), then
+// Close: no race, no descriptor left, ErrClosed afterwards.
+func TestConcurrentSend(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := pc.LocalAddr().String()
+	pc.Close()
+	before := openFDs(t)
+	p, err := Parse("syslog:server="+addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan int)
+	for range 8 {
+		go func() {
+			failed := 0
+			for range 300 {
+				if _, err := p.Send([]byte("x")); err != nil {
+					failed++
+				}
+				p.WriteLog(time.Now(), errlog.Error, []byte("y\n"), nil)
+			}
+			done <- failed
+		}()
+	}
+	failed := 0
+	for range 8 {
+		failed += <-done
+	}
+	if failed == 0 {
+		t.Error("no send failed on a port that refuses")
+	}
+	p.Close()
+	if _, err := p.Send([]byte("x")); err != ErrClosed {
+		t.Errorf("Send after Close: %v", err)
+	}
+	if after := openFDs(t); after != before {
+		t.Errorf("%d descriptors before, %d after Close", before, after)
+	}
+}

@@ -12,7 +12,8 @@ import (
 )
 
 // benchConf logs every request in the combined format to a file (/log),
-// or not at all (/nolog), for comparing the cost of a logged request.
+// to syslog (/syslog, SYSLOG being the server) or not at all (/nolog), for
+// comparing the cost of a logged request.
 const benchConf = `
 events {}
 http {
@@ -24,6 +25,7 @@ http {
         location /log { access_log %%PREFIX%%/access.log; return 200 "hello, world\n"; }
         location /json { access_log %%PREFIX%%/json.log json; return 200 "hello, world\n"; }
         location /buffered { access_log %%PREFIX%%/buffered.log combined buffer=64k; return 200 "hello, world\n"; }
+        location /syslog { access_log syslog:server=SYSLOG combined; return 200 "hello, world\n"; }
         location /nolog { return 200 "hello, world\n"; }
     }
 }`
@@ -67,9 +69,15 @@ func keepalive(tb testing.TB, addr, path string) func() {
 	}
 }
 
+// startBench starts benchConf with a syslog server that reads nothing (the
+// system drops what its queue cannot hold).
+func startBench(tb testing.TB) *servertest.Server {
+	return servertest.Start(tb, strings.ReplaceAll(benchConf, "SYSLOG", udpReceiver(tb).server()))
+}
+
 func BenchmarkLoggedRequest(b *testing.B) {
-	s := servertest.Start(b, benchConf)
-	for _, path := range []string{"/nolog", "/log", "/json", "/buffered"} {
+	s := startBench(b)
+	for _, path := range []string{"/nolog", "/log", "/json", "/buffered", "/syslog"} {
 		b.Run(path[1:], func(b *testing.B) {
 			round := keepalive(b, s.Addr("A"), path)
 			b.ReportAllocs()
@@ -87,8 +95,8 @@ func TestLogAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts are meaningless under the race detector (sync.Pool drops items); scripts/test.sh runs the Allocs tests without -race")
 	}
-	s := servertest.Start(t, benchConf)
-	for _, path := range []string{"/log", "/json", "/buffered"} {
+	s := startBench(t)
+	for _, path := range []string{"/log", "/json", "/buffered", "/syslog"} {
 		t.Run(path[1:], func(t *testing.T) {
 			round := keepalive(t, s.Addr("A"), path)
 			for i := 0; i < 100; i++ {
