@@ -97,7 +97,7 @@ var Directives = []conf.Directive{
 		Doc: "Accepted for compatibility; sluice uses Go's RE2 engine.",
 		Set: conf.SetFlag(func(c *Conf) *conf.Flag { return &c.PcreJit })},
 	{Name: "error_log", Context: conf.Main, Args: conf.OneMore, Syntax: "error_log file [level];", Default: "error_log stderr error;",
-		Doc: "Adds an error log destination (a file, or stderr) recording messages of the level given and more severe. Several are allowed.",
+		Doc: "Adds an error log destination (a file, stderr, or syslog:server=address[,facility=][,tag=][,nohostname]) recording messages of the level given and more severe; syslog messages carry their level as severity. Several are allowed.",
 		Set: func(c *conf.Cmd) error {
 			cf := coreConf(c)
 			s, err := ParseErrorLog(c, CycleOf(c).Files)

@@ -175,7 +175,7 @@ var coreDirectives = []conf.Directive{
 	{Name: "post_action", Context: httpMSLI, Args: conf.Take1, Syntax: "post_action uri | off;",
 		Set: conf.SetStr(loc(func(c *CoreLocConf) *conf.Str { return &c.PostAction }))},
 	{Name: "error_log", Context: httpMSL, Args: conf.OneMore, Syntax: "error_log file [level];",
-		Doc: "Error log of the http block, server or location.", Set: setErrorLog},
+		Doc: "Error log of the http block, server or location: files, stderr or syslog: destinations, as at main level.", Set: setErrorLog},
 	{Name: "try_files", Context: conf.HTTPSrv | conf.HTTPLoc, Args: conf.TwoMore, Syntax: "try_files file ... uri;\ntry_files file ... =code;",
 		Doc: "Checks files in order, using the first found; else redirects internally to the last argument.", Set: setTryFiles},
 	{Name: "resolver", Context: httpMSL, Args: conf.OneMore, Syntax: "resolver address ... [valid=time] [ipv4=on|off] [ipv6=on|off] [status_zone=zone];",

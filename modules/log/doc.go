@@ -41,7 +41,16 @@
 //	Default: open_log_file_cache off;
 //	Context: http, server, location
 //
-// "syslog:" destinations are not supported, as for error_log.
+// A path starting with "syslog:" sends each line as one datagram to a
+// syslog server instead (errlog/syslog: server=, facility=, severity=,
+// tag=, nohostname, with nginx's defaults, UDP port 514, facility local7,
+// severity info, tag nginx), in nginx's format: "<PRI>Mmm dd hh:mm:ss HOST
+// TAG: " and the line, without a line feed and never cut. Such a log takes
+// formats and if= as a file does, cannot be buffered (buffer=, gzip: "logs
+// to syslog cannot be buffered"), and its socket belongs to the
+// configuration: made at the first line, closed when a reload retires the
+// configuration. A line that cannot be sent logs "send() to syslog failed"
+// (warn) on the request's error log, after the cause on the main one.
 //
 // Two modules make up the package: Module, the HTTP module with the
 // directives and the log phase handler, and Files, a top-level module that

@@ -25,7 +25,7 @@ var Module = &httpd.Module{
 		{Name: "access_log", Context: logContexts, Args: conf.OneMore,
 			Syntax:  "access_log path [format [buffer=size] [gzip[=level]] [flush=time] [if=condition]];\naccess_log off;",
 			Default: "access_log logs/access.log combined;", Set: setAccessLog,
-			Doc: "Writes a line per request to the log; several per level; a level without any inherits its parent's. \"syslog:\" is not supported."},
+			Doc: "Writes a line per request to the log, or sends it to syslog (syslog:server=address[,facility=][,severity=][,tag=][,nohostname], not buffered); several per level; a level without any inherits its parent's."},
 		{Name: "open_log_file_cache", Context: conf.HTTPMain | conf.HTTPSrv | conf.HTTPLoc, Args: conf.Take1234,
 			Syntax:  "open_log_file_cache max=N [inactive=time] [min_uses=N] [valid=time];\nopen_log_file_cache off;",
 			Default: "open_log_file_cache off;", Set: setOpenFileCache,
