@@ -278,6 +278,11 @@ func Directives[C any](prefix string, acc func(*C) *Conf, only ...string) []conf
 		{"store", conf.Take1, msl, "on | off | string", "off", setStore(acc)},
 		{"store_access", conf.Take123, msl, "users:permissions ...", "user:rw", setStoreAccess(acc)},
 	}
+	// docs notes what differs from nginx
+	docs := map[string]string{
+		"busy_buffers_size":    "Accepted, without effect: buffers are written to the client as they fill, none waits busy.",
+		"temp_file_write_size": "Accepted, without effect: a buffer goes to the temporary file in one write.",
+	}
 	keep := map[string]bool{}
 	for _, o := range only {
 		keep[o] = true
@@ -288,7 +293,7 @@ func Directives[C any](prefix string, acc func(*C) *Conf, only ...string) []conf
 			continue
 		}
 		out = append(out, conf.Directive{Name: prefix + s.name, Context: s.ctx, Args: s.args, Set: s.set,
-			Syntax: prefix + s.name + " " + s.syntax + ";", Default: defaultText(prefix+s.name, s.def)})
+			Syntax: prefix + s.name + " " + s.syntax + ";", Default: defaultText(prefix+s.name, s.def), Doc: docs[s.name]})
 	}
 	return out
 }
