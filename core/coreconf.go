@@ -253,6 +253,8 @@ func ParseErrorLog(c *conf.Cmd, files *errlog.Files) (errlog.Sink, error) {
 	path := ""
 	if target != "stderr" {
 		path = c.Loader.FullName(target, false)
+	} else {
+		CycleOf(c).LogUseStderr = true
 	}
 	f, err := files.Open(path)
 	if err != nil {

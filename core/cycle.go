@@ -109,6 +109,10 @@ type Cycle struct {
 	Log *errlog.Log
 	// Dump is every configuration file read, for -T.
 	Dump []conf.DumpFile
+	// LogUseStderr is set when an error_log at any level writes to
+	// stderr (nginx's cycle->log_use_stderr): fd 2 then stays where it
+	// is rather than going to the main error log file.
+	LogUseStderr bool
 
 	modules []*Module
 	confs   map[*Module]any

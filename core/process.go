@@ -439,10 +439,15 @@ func applyProcess(cy *Cycle) error {
 }
 
 // redirectStderr points fd 2 at the first error log file, as nginx's
-// ngx_log_redirect_stderr, so that a Go runtime crash is recorded there.
+// ngx_log_redirect_stderr, so that a Go runtime crash is recorded there;
+// not when an error_log at any level writes to stderr.
 func redirectStderr(cy *Cycle) {
+	if cy.LogUseStderr {
+		return
+	}
 	for _, s := range cy.Log.Sinks() {
 		if s.File == errlog.StderrFile() {
+			// the default error log (sluice's is stderr)
 			return
 		}
 	}

@@ -414,3 +414,58 @@ func TestWorkerConnections(t *testing.T) {
 	d.signal(syscall.SIGTERM)
 	d.cmd.Wait()
 }
+
+// TestStderrLog: fd 2 goes to the main error log file once sluice runs
+// (ngx_log_redirect_stderr), unless an error_log at any level writes to
+// stderr (nginx's cycle->log_use_stderr): a location's "error_log stderr"
+// then reaches the process's stderr, not the main log file.
+func TestStderrLog(t *testing.T) {
+	for _, tc := range []struct {
+		name, loc  string
+		onStderr   bool // the location's error line is on the process's stderr
+		inMainFile bool // ... or in the main log file
+	}{
+		{name: "location logs to stderr", loc: "error_log stderr;", onStderr: true},
+		{name: "no stderr log", loc: "", inMainFile: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			p := freePort(t)
+			os.MkdirAll(filepath.Join(dir, "logs"), 0755)
+			conf := writeConf(t, dir, "nginx.conf", fmt.Sprintf("daemon off;\npid %s/sluice.pid;\nerror_log %s/error.log;\nevents {}\nhttp {\n    server {\n        listen 127.0.0.1:%d;\n        location / { root %s/none; %s }\n    }\n}\n", dir, dir, p, dir, tc.loc))
+			cmd := exec.Command(binary, "-p", dir, "-c", conf)
+			var errb bytes.Buffer
+			cmd.Stderr = &errb
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				cmd.Process.Kill()
+				cmd.Wait()
+			}()
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				if st, err := status(t, p); err == nil {
+					if st != 404 {
+						t.Fatalf("status %d, want 404", st)
+					}
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("sluice never answered")
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			cmd.Process.Signal(syscall.SIGQUIT)
+			cmd.Wait()
+			line := "open() \"" + dir + "/none/nothing\" failed (2: No such file or directory)"
+			main, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+			if got := strings.Contains(errb.String(), line); got != tc.onStderr {
+				t.Errorf("line on stderr: %v, want %v\nstderr:\n%s", got, tc.onStderr, errb.String())
+			}
+			if got := strings.Contains(string(main), line); got != tc.inMainFile {
+				t.Errorf("line in the main error log: %v, want %v\nerror.log:\n%s", got, tc.inMainFile, main)
+			}
+		})
+	}
+}
