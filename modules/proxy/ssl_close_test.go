@@ -49,21 +49,23 @@ func sentAlert(b []byte) bool {
 	return false
 }
 
-// closeNotifyBackend is a TLS 1.2 server answering each connection's
-// request with answer and reporting, once the proxy closed the
-// connection, whether a close_notify alert came before the end.
-func closeNotifyBackend(t *testing.T, cert *certtest.Cert, answer string) (addr string, alerts <-chan bool) {
+// tlsBackend accepts TLS connections with cert (TLS 1.2 at most when
+// tls12) on 127.0.0.1:0 and runs serve on each, over a connection that
+// records the bytes it reads; the listener closes at cleanup.
+func tlsBackend(t *testing.T, cert *certtest.Cert, tls12 bool, serve func(tc *tls.Conn, rc *recordingConn)) string {
 	pair, err := tls.LoadX509KeyPair(cert.CertFile, cert.KeyFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := &tls.Config{Certificates: []tls.Certificate{pair}, MaxVersion: tls.VersionTLS12}
+	cfg := &tls.Config{Certificates: []tls.Certificate{pair}}
+	if tls12 {
+		cfg.MaxVersion = tls.VersionTLS12
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	ch := make(chan bool, 16)
 	go func() {
 		for {
 			nc, err := ln.Accept()
@@ -74,33 +76,43 @@ func closeNotifyBackend(t *testing.T, cert *certtest.Cert, answer string) (addr 
 				defer nc.Close()
 				nc.SetDeadline(time.Now().Add(testutil.DefaultTimeout))
 				rc := &recordingConn{Conn: nc}
-				tc := tls.Server(rc, cfg)
-				br := bufio.NewReader(tc)
-				for {
-					l, err := br.ReadString('\n')
-					if err != nil {
-						return
-					}
-					if l == "\r\n" {
-						break
-					}
-				}
-				if _, err := tc.Write([]byte(answer)); err != nil {
-					return
-				}
-				// read on until the proxy closes
-				for {
-					if _, err := br.ReadByte(); err != nil {
-						break
-					}
-				}
-				rc.mu.Lock()
-				ch <- sentAlert(rc.got)
-				rc.mu.Unlock()
+				serve(tls.Server(rc, cfg), rc)
 			}()
 		}
 	}()
-	return ln.Addr().String(), ch
+	return ln.Addr().String()
+}
+
+// closeNotifyBackend is a TLS 1.2 server answering each connection's
+// request with answer and reporting, once the proxy closed the
+// connection, whether a close_notify alert came before the end.
+func closeNotifyBackend(t *testing.T, cert *certtest.Cert, answer string) (addr string, alerts <-chan bool) {
+	ch := make(chan bool, 16)
+	addr = tlsBackend(t, cert, true, func(tc *tls.Conn, rc *recordingConn) {
+		br := bufio.NewReader(tc)
+		for {
+			l, err := br.ReadString('\n')
+			if err != nil {
+				return
+			}
+			if l == "\r\n" {
+				break
+			}
+		}
+		if _, err := tc.Write([]byte(answer)); err != nil {
+			return
+		}
+		// read on until the proxy closes
+		for {
+			if _, err := br.ReadByte(); err != nil {
+				break
+			}
+		}
+		rc.mu.Lock()
+		ch <- sentAlert(rc.got)
+		rc.mu.Unlock()
+	})
+	return addr, ch
 }
 
 func cmpBool(b bool) int {
@@ -194,33 +206,13 @@ http {
 func TestProxySSLSendTimeoutClose(t *testing.T) {
 	dir := t.TempDir()
 	cert := certtest.New(t, dir, "backend", certtest.Spec{CN: "backend", IPs: []net.IP{net.IPv4(127, 0, 0, 1)}})
-	pair, err := tls.LoadX509KeyPair(cert.CertFile, cert.KeyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
 	done := make(chan struct{})
 	t.Cleanup(func() { close(done) })
-	go func() {
-		for {
-			nc, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer nc.Close()
-				tc := tls.Server(nc, &tls.Config{Certificates: []tls.Certificate{pair}})
-				tc.SetDeadline(time.Now().Add(testutil.DefaultTimeout))
-				tc.Handshake()
-				// then read nothing more
-				<-done
-			}()
-		}
-	}()
+	addr := tlsBackend(t, cert, false, func(tc *tls.Conn, _ *recordingConn) {
+		tc.Handshake()
+		// then read nothing more
+		<-done
+	})
 	text := `
 error_log %%PREFIX%%/error.log info;
 events {}
@@ -230,7 +222,7 @@ http {
         listen 127.0.0.1:%%PORT_0%%;
         client_max_body_size 64m;
         location / {
-            proxy_pass https://` + ln.Addr().String() + `;
+            proxy_pass https://` + addr + `;
             proxy_send_timeout 300ms;
         }
     }
