@@ -3,6 +3,10 @@
 // memory a server spends per idle keepalive connection can be measured.
 //
 //	idleconns -addr 127.0.0.1:8080 -n 10000 -path /small
+//	idleconns -addr 127.0.0.1:8443 -n 2000 -tls
+//
+// With -tls each connection is a TLS one (the server's certificate is not
+// verified), held idle after its request as a plain one is.
 //
 // It prints "ready N" once N connections have had their answer, then holds
 // them until its standard input closes (or -hold passes), and exits.
@@ -10,6 +14,7 @@ package main
 
 import (
 	"bufio"
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"io"
@@ -27,7 +32,13 @@ func main() {
 	path := flag.String("path", "/small", "request path")
 	par := flag.Int("parallel", 100, "connections opened at once")
 	hold := flag.Duration("hold", 0, "hold for this long instead of until stdin closes")
+	useTLS := flag.Bool("tls", false, "connect with TLS (the certificate is not verified)")
 	flag.Parse()
+
+	var tlsConf *tls.Config
+	if *useTLS {
+		tlsConf = &tls.Config{InsecureSkipVerify: true}
+	}
 
 	conns := make([]net.Conn, *n)
 	var (
@@ -44,7 +55,7 @@ func main() {
 		go func(i int) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			c, err := request(*addr, req)
+			c, err := request(*addr, req, tlsConf)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -73,14 +84,22 @@ func main() {
 	}
 }
 
-// request connects, sends req and reads one Content-Length answer, leaving
-// the connection open.
-func request(addr, req string) (net.Conn, error) {
+// request connects (with TLS when tlsConf is set), sends req and reads one
+// Content-Length answer, leaving the connection open.
+func request(addr, req string, tlsConf *tls.Config) (net.Conn, error) {
 	c, err := net.DialTimeout("tcp", addr, 10*time.Second)
 	if err != nil {
 		return nil, err
 	}
 	c.SetDeadline(time.Now().Add(30 * time.Second))
+	if tlsConf != nil {
+		tc := tls.Client(c, tlsConf)
+		if err := tc.Handshake(); err != nil {
+			c.Close()
+			return nil, err
+		}
+		c = tc
+	}
 	if _, err := io.WriteString(c, req); err != nil {
 		c.Close()
 		return nil, err
