@@ -32,8 +32,9 @@ type conn struct {
 	// socket, or the TLS connection over it once the handshake is done
 	// (changed under mu); socket returns the socket.
 	nc net.Conn
-	// raw is the socket for raw reads and parking, nil on a TLS
-	// connection; rawSocket returns the socket's always (hangup reports)
+	// raw is the socket for raw reads, nil once a TLS handshake started
+	// (the bytes then belong to TLS); rawSocket returns the socket's
+	// always (parking, hangup reports)
 	raw    syscall.RawConn
 	number uint64
 	start  time.Time
@@ -157,9 +158,10 @@ func (cf *Config) serve(nc net.Conn, a *addrConf) bool {
 	c.ppPending = c.addr.proxyProto
 	c.init()
 	if c.addr.ssl {
-		// no raw reads and no parking: the bytes belong to TLS
+		// the first bytes are read raw, as on a plain connection (they
+		// tell a handshake from plain HTTP); handshake takes raw away
 		c.tls = &connTLS{tcp: nc, raw: c.raw}
-		c.sslPending, c.raw = true, nil
+		c.sslPending = true
 	}
 	c.waitTimeout = c.addr.def.CoreSrv().ClientHeaderTimeout.Get()
 	c.run()
@@ -488,6 +490,13 @@ const lingerIdle = 2 * time.Millisecond
 // idleWait waits for the next request's first bytes: briefly on the
 // goroutine, then parked.
 func (c *conn) idleWait() waitResult {
+	if c.tlsc() != nil {
+		var end time.Time
+		if c.waitTimeout > 0 {
+			end = time.Now().Add(c.waitTimeout)
+		}
+		return c.idleWaitTLS(end)
+	}
 	if c.raw == nil {
 		if !c.waitData(c.waitTimeout) {
 			return waitClose
@@ -565,7 +574,7 @@ func (c *conn) readFor(d time.Duration) readResult {
 		}
 	}
 	if c.eof || c.waitErr != nil {
-		c.logReadFailure(c.waitErr)
+		c.readEnded(c.waitErr)
 		return readClosed
 	}
 	c.last = c.readN
@@ -598,7 +607,25 @@ func (c *conn) resume() {
 	c.parked = false
 	drain := c.closingLocked()
 	c.mu.Unlock()
-	if drain || !c.readIn() {
+	if drain {
+		c.finish()
+		return
+	}
+	if c.tlsc() != nil {
+		// readiness may be part of a record, or a record that is no
+		// request (a KeyUpdate): wait again, for what is left of the
+		// wait that parked the connection
+		switch c.idleWaitTLS(c.tls.idleEnd) {
+		case waitParked:
+			return
+		case waitClose:
+			c.finish()
+			return
+		}
+		c.run()
+		return
+	}
+	if !c.readIn() {
 		c.finish()
 		return
 	}
@@ -614,7 +641,9 @@ func (c *conn) expire() {
 	c.finish()
 }
 
-// readIn reads what the client sent into a fresh header buffer.
+// readIn reads what the client sent into a fresh header buffer. Bytes
+// that came with an error are served (a TLS read returns a request and
+// the close_notify after it together); the next read meets the error.
 func (c *conn) readIn() bool {
 	size := int(c.addr.def.CoreSrv().ClientHeaderBufferSize.Get())
 	if c.in == nil {
@@ -622,16 +651,28 @@ func (c *conn) readIn() bool {
 	}
 	c.pos, c.last = 0, 0
 	n, err := c.nc.Read(c.in)
-	if n == 0 || err != nil {
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			c.timedOutIdle()
-			return false
-		}
-		c.logReadFailure(err)
+	if n > 0 {
+		c.last = n
+		return true
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		c.timedOutIdle()
 		return false
 	}
-	c.last = n
-	return true
+	c.readEnded(err)
+	return false
+}
+
+// readEnded ends a connection whose read for a request found EOF (err nil
+// or io.EOF) or failed: it logs it (logReadFailure) and, on a TLS
+// connection, sends no close_notify when closing, as nginx's
+// ngx_ssl_handle_recv sets no_send_shutdown once SSL_read failed or the
+// client shut down.
+func (c *conn) readEnded(err error) {
+	if c.tlsc() != nil {
+		c.failed = true
+	}
+	c.logReadFailure(err)
 }
 
 // logReadFailure logs the end of a connection whose read for a request
@@ -639,7 +680,10 @@ func (c *conn) readIn() bool {
 // ngx_http_wait_request_handler (and ngx_http_ssl_handshake) log it, after
 // one as ngx_http_keepalive_handler does.
 func (c *conn) logReadFailure(err error) {
-	if errors.Is(err, io.EOF) {
+	// on a TLS connection an end in the middle of a record is an end too:
+	// nginx sets SSL_OP_IGNORE_UNEXPECTED_EOF, with which OpenSSL reports
+	// it as a clean shutdown
+	if errors.Is(err, io.EOF) || (c.tlsc() != nil && errors.Is(err, io.ErrUnexpectedEOF)) {
 		err = nil
 	}
 	switch {

@@ -22,9 +22,12 @@ import (
 // PROXY protocol header and before the first request, chooses the virtual
 // server by SNI as ngx_http_ssl_servername does, answers plain HTTP sent
 // to the port with 497, and serves the connection's requests through the
-// TLS connection. A TLS connection takes the generic paths: it is never
-// parked in the epoll set (c.raw is nil) and files are copied through the
-// TLS writer rather than sent with sendfile.
+// TLS connection. Until the handshake starts the connection is a plain
+// one (its first bytes are read raw, and it parks while it waits for
+// them). After it, the TLS layer owns the socket's bytes: c.raw is nil,
+// an idle connection lingers and is parked by the socket beneath once a
+// TLS read proved that nothing complete is buffered (tlsidle.go), and
+// files are copied through the TLS writer rather than sent with sendfile.
 
 // ServerTLS is a server's TLS settings, as the ssl module made them.
 type ServerTLS struct {
@@ -218,6 +221,10 @@ type connTLS struct {
 	// settings the settings the handshake used
 	buffer   int
 	settings *ServerTLS
+	// idleEnd is when the wait for the next request that parked the
+	// connection ends (zero: never), kept for the wait after a wake-up
+	// that brought no request (see idleWaitTLS)
+	idleEnd time.Time
 }
 
 type helloInfo struct {
@@ -238,6 +245,11 @@ func (p *preConn) Read(b []byte) (int, error) {
 	if len(p.pre) > 0 {
 		n := copy(b, p.pre)
 		p.pre = p.pre[n:]
+		if len(p.pre) == 0 {
+			// an empty tail still holds the copy: the connection keeps
+			// its preConn for good
+			p.pre = nil
+		}
 		return n, nil
 	}
 	return p.Conn.Read(b)
@@ -255,6 +267,8 @@ func (c *conn) handshake() bool {
 	}
 	pc := &preConn{Conn: c.socket(), pre: append([]byte(nil), c.in[c.pos:c.last]...), c: c}
 	c.pos, c.last = 0, 0
+	// from here the socket's bytes belong to TLS: no raw reads
+	c.raw = nil
 	tc := tls.Server(pc, c.addr.tlsConfig)
 	c.socket().SetDeadline(time.Now().Add(c.addr.def.CoreSrv().ClientHeaderTimeout.Get()))
 	err := tc.Handshake()
