@@ -418,9 +418,10 @@ func (r *Request) checkClientCert() Status {
 	return OK
 }
 
-// tlsRecvNow is recvNow on a TLS connection: what is decrypted already,
-// or what a read finds on the socket without waiting (a deadline in the
-// past; Go's TLS layer keeps a partial record for the next read).
+// tlsRecvNow is recvNow on a TLS connection: what crypto/tls holds
+// already (decrypted bytes, or a whole record it read before). A read
+// whose deadline has passed never reaches the socket, so bytes still in
+// the socket wait for the next blocking read.
 func tlsRecvNow(tc *tls.Conn, b []byte) (int, error) {
 	if len(b) == 0 {
 		return 0, nil
