@@ -67,8 +67,9 @@ type Socket struct {
 	// configuration just as the connection was accepted, and the listener
 	// hands it to the handler it has now (an nginx worker that is shutting
 	// down has closed its listening sockets, and the new workers accept
-	// what is in the backlog).
-	Handle func(net.Conn) bool
+	// what is in the backlog). The handler that takes the connection
+	// releases its slot when it closes it.
+	Handle func(net.Conn, *Slot) bool
 	// Addr is filled in once the socket is bound with its actual address
 	// (useful for port 0).
 	Addr net.Addr

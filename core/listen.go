@@ -22,17 +22,19 @@ type Listeners struct {
 	mu sync.Mutex
 	m  map[string]*listener
 	wg sync.WaitGroup
-	// active counts open client connections; limit is worker_connections
-	// of the current configuration (nginx's connection_n, which the
-	// listening sockets also use up).
+	// active counts open client connections, busy or idle (their
+	// slots); limit is worker_connections of the current configuration
+	// (nginx's connection_n, which the listening sockets also use up).
 	active atomic.Int64
 	limit  atomic.Int64
+	// reusable are the idle connections that may be closed to make room
+	reusable reusableSlots
 }
 
 type listener struct {
 	ln      net.Listener
 	adopted bool // no accept loop yet
-	handle  atomic.Pointer[func(net.Conn) bool]
+	handle  atomic.Pointer[func(net.Conn, *Slot) bool]
 	log     atomic.Pointer[errlog.Log]
 	closing atomic.Bool
 }
@@ -124,7 +126,7 @@ func (ls *Listeners) Bind(cy *Cycle) (activate func(), err error) {
 	}, nil
 }
 
-// Active returns the number of open client connections.
+// Active returns the number of open client connections, busy or idle.
 func (ls *Listeners) Active() int64 { return ls.active.Load() }
 
 // Close closes every listening socket (no new connections) and waits for
@@ -170,6 +172,7 @@ func (ls *Listeners) accept(l *listener) {
 			ls.mu.Lock()
 			nl := int64(len(ls.m))
 			ls.mu.Unlock()
+			ls.drain(lim-ls.active.Load()-nl, lim, l.log.Load())
 			if ls.active.Load()+nl >= lim {
 				l.log.Load().Logf(errlog.Alert, nil, nil, "%d worker_connections are not enough", lim)
 				c.Close()
@@ -177,14 +180,15 @@ func (ls *Listeners) accept(l *listener) {
 			}
 		}
 		ls.active.Add(1)
+		slot := &Slot{ls: ls}
 		go func() {
-			defer ls.active.Add(-1)
-			for !(*h)(c) {
+			for !(*h)(c, slot) {
 				// accepted for a configuration that retires: the
 				// listener's current one takes it, if there is one
 				nh := l.handle.Load()
 				if nh == h {
 					c.Close()
+					slot.Release()
 					return
 				}
 				h = nh

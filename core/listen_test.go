@@ -82,12 +82,12 @@ func TestAcceptHandover(t *testing.T) {
 			ls := NewListeners()
 			l := &listener{ln: ln}
 			taken := make(chan net.Conn, 1)
-			take := func(c net.Conn) bool {
+			take := func(c net.Conn, _ *Slot) bool {
 				taken <- c
 				return true
 			}
 			var refused atomic.Int32
-			refuse := func(c net.Conn) bool {
+			refuse := func(c net.Conn, _ *Slot) bool {
 				refused.Add(1)
 				if tc.switched {
 					l.handle.Store(&take)
@@ -182,7 +182,7 @@ func TestAcceptOrder(t *testing.T) {
 		ls := NewListeners()
 		l := &listener{ln: b}
 		order := make(chan int, n)
-		h := func(c net.Conn) bool {
+		h := func(c net.Conn, _ *Slot) bool {
 			order <- index[c]
 			return true
 		}

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sluicehq/sluice/core"
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/internal/buf"
 	"github.com/sluicehq/sluice/internal/deadline"
@@ -38,6 +39,9 @@ type conn struct {
 	raw    syscall.RawConn
 	number uint64
 	start  time.Time
+	// slot is the connection's place among worker_connections, released
+	// by finish; reusable while the connection is parked
+	slot *core.Slot
 	// wd records the write deadline armed (send_timeout), which is set
 	// lazily: only through setWriteDeadline, or forgotten (Request.Conn).
 	wd deadline.Lazy
@@ -149,8 +153,8 @@ var activePool = sync.Pool{New: func() any { return new(active) }}
 // or is parked (idle, waiting for its next request without a goroutine).
 // It returns false, without touching the connection, when the
 // configuration already retires (see core.Socket.Handle).
-func (cf *Config) serve(nc net.Conn, a *addrConf) bool {
-	c := &conn{cf: cf, addr: a.forConn(nc), nc: nc, start: time.Now(), fresh: true}
+func (cf *Config) serve(nc net.Conn, slot *core.Slot, a *addrConf) bool {
+	c := &conn{cf: cf, addr: a.forConn(nc), nc: nc, start: time.Now(), fresh: true, slot: slot}
 	if !cf.track(c) {
 		return false
 	}
@@ -471,7 +475,19 @@ func (c *conn) finish() {
 	} else {
 		c.nc.Close()
 	}
+	if c.slot != nil {
+		c.slot.Release()
+	}
 	c.cf.untrack(c)
+}
+
+// Reuse closes a parked connection whose slot a new connection takes
+// (core.Reuser; ngx_drain_connections closes it without a log line). One
+// that was resumed meanwhile closes in resume instead.
+func (c *conn) Reuse() {
+	if parker().remove(c) {
+		c.finish()
+	}
 }
 
 type waitResult uint8
@@ -518,6 +534,9 @@ func (c *conn) idleWait() waitResult {
 		return waitClose
 	}
 	if err := c.park(c.waitTimeout - short); err != nil {
+		if err == errReused {
+			return waitClose
+		}
 		// no parking (e.g. out of epoll resources): wait on the goroutine
 		if !c.waitData(c.waitTimeout - short) {
 			return waitClose
@@ -607,6 +626,11 @@ func (c *conn) resume() {
 	c.parked = false
 	drain := c.closingLocked()
 	c.mu.Unlock()
+	if c.slot != nil && !c.slot.SetBusy() {
+		// its slot went to a new connection as it woke up
+		c.finish()
+		return
+	}
 	if drain {
 		c.finish()
 		return

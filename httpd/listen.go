@@ -439,7 +439,7 @@ func (cf *Config) buildAddrs() error {
 		a.socket = &core.Socket{Network: l.Network, Address: address, Backlog: l.Backlog,
 			ReusePort: l.ReusePort, RcvBuf: l.RcvBuf, SndBuf: l.SndBuf,
 			IPv6Only: l.IPv6Only && strings.Contains(l.Host, ":"), DeferredAccept: l.Deferred, KeepAlive: l.KeepAlive,
-			Handle: func(c net.Conn) bool { return cf.serve(c, ac) }}
+			Handle: func(c net.Conn, s *core.Slot) bool { return cf.serve(c, s, ac) }}
 		cf.sockets = append(cf.sockets, a.socket)
 	}
 	return nil

@@ -126,11 +126,18 @@ func parker() *parkSet {
 	return theParks
 }
 
-// errNoPark is returned when a connection cannot be parked.
-var errNoPark = errors.New("parking unavailable")
+// errNoPark is returned when a connection cannot be parked; errReused
+// when, as it was about to be, its slot went to a new connection (it must
+// close).
+var (
+	errNoPark = errors.New("parking unavailable")
+	errReused = errors.New("connection reused")
+)
 
 // park hands an idle connection to the park set; it must not be touched by
-// the caller afterwards. timeout <= 0 means no deadline.
+// the caller afterwards. timeout <= 0 means no deadline. A parked
+// connection is reusable: worker_connections running short may close it
+// (Reuse).
 func (c *conn) park(timeout time.Duration) error {
 	p := parker()
 	if p.err != nil {
@@ -143,6 +150,10 @@ func (c *conn) park(timeout time.Duration) error {
 	}
 	c.parked = true
 	c.mu.Unlock()
+	if c.slot != nil {
+		// before it is armed: from then on it may be resumed at once
+		c.slot.SetReusable(c)
+	}
 
 	p.mu.Lock()
 	it, added, err := p.itemLocked(c, parkedEvents)
@@ -170,6 +181,9 @@ func (c *conn) park(timeout time.Duration) error {
 		c.mu.Lock()
 		c.parked = false
 		c.mu.Unlock()
+		if c.slot != nil && !c.slot.SetBusy() {
+			return errReused
+		}
 		return err
 	}
 	if it.index == 0 {

@@ -55,6 +55,9 @@ func (c *conn) idleWaitTLS(end time.Time) waitResult {
 	}
 	c.tls.idleEnd = end
 	if err := c.park(rem); err != nil {
+		if err == errReused {
+			return waitClose
+		}
 		// no parking (e.g. out of epoll resources, or draining): wait on
 		// the goroutine
 		if !c.waitData(rem) {
