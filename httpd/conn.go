@@ -387,6 +387,14 @@ func (c *conn) run() {
 				activePool.Put(c.act)
 				c.act = nil
 			}
+			if c.requests == 0 {
+				// what is left of the first request's time
+				if c.waitTimeout = time.Until(c.firstDeadline()); c.waitTimeout <= 0 {
+					c.timedOutIdle()
+					c.finish()
+					return
+				}
+			}
 			switch c.idleWait() {
 			case waitParked:
 				return
@@ -441,6 +449,15 @@ func (c *conn) run() {
 		c.releaseBuffers()
 		r.clear()
 	}
+}
+
+// firstDeadline is when the first request's head must be complete: the
+// wait for it, a PROXY protocol header, the TLS handshake and the head
+// share one client_header_timeout from the accept, as nginx's read timer
+// set in ngx_http_init_connection (a later request's starts with its
+// first bytes).
+func (c *conn) firstDeadline() time.Time {
+	return c.start.Add(c.addr.def.CoreSrv().ClientHeaderTimeout.Get())
 }
 
 // finish closes the connection for good: buffers back to their pools, the

@@ -169,7 +169,11 @@ func (r *Request) lineSoFar(start int) string {
 func (r *Request) readMore(lineStart int) Status {
 	c := r.conn
 	if !c.headArmed {
-		c.nc.SetReadDeadline(time.Now().Add(r.CoreSrv().ClientHeaderTimeout.Get()))
+		if c.requests == 1 {
+			c.nc.SetReadDeadline(c.firstDeadline())
+		} else {
+			c.nc.SetReadDeadline(time.Now().Add(r.CoreSrv().ClientHeaderTimeout.Get()))
+		}
 		c.headArmed = true
 	}
 	n, err := c.nc.Read(c.in[c.last:])

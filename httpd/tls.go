@@ -270,7 +270,7 @@ func (c *conn) handshake() bool {
 	// from here the socket's bytes belong to TLS: no raw reads
 	c.raw = nil
 	tc := tls.Server(pc, c.addr.tlsConfig)
-	c.socket().SetDeadline(time.Now().Add(c.addr.def.CoreSrv().ClientHeaderTimeout.Get()))
+	c.socket().SetDeadline(c.firstDeadline())
 	err := tc.Handshake()
 	c.socket().SetDeadline(time.Time{})
 	if err != nil {
