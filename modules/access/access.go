@@ -22,6 +22,7 @@
 package access
 
 import (
+	"github.com/sluicehq/sluice/internal/inet"
 	"net"
 
 	"github.com/sluicehq/sluice/conf"
@@ -88,22 +89,22 @@ func setRule(deny bool) func(c *conf.Cmd) error {
 		lc := c.Conf.(*LocConf)
 		v := c.Arg(0)
 		all, unix := v == "all", v == "unix:"
-		var ci cidr
+		var ci inet.CIDR
 		if !all && !unix {
-			var res parseResult
-			ci, res = parseCIDR(v)
+			var res inet.ParseResult
+			ci, res = inet.ParseCIDR(v)
 			switch res {
-			case cidrInvalid:
+			case inet.CIDRInvalid:
 				return c.Errorf("invalid parameter \"%s\"", v)
-			case cidrLowBits:
+			case inet.CIDRLowBits:
 				c.Warnf("low address bits of %s are meaningless", v)
 			}
 		}
-		if all || !unix && !ci.v6 {
-			lc.rules4 = append(lc.rules4, rule{addr: ci.addr, mask: ci.mask, deny: deny})
+		if all || !unix && !ci.V6 {
+			lc.rules4 = append(lc.rules4, rule{addr: ci.Addr, mask: ci.Mask, deny: deny})
 		}
-		if all || !unix && ci.v6 {
-			lc.rules6 = append(lc.rules6, rule{addr: ci.addr, mask: ci.mask, deny: deny})
+		if all || !unix && ci.V6 {
+			lc.rules6 = append(lc.rules6, rule{addr: ci.Addr, mask: ci.Mask, deny: deny})
 		}
 		if all || unix {
 			lc.rulesUnix = append(lc.rulesUnix, deny)

@@ -1,6 +1,7 @@
 package realip
 
 import (
+	"github.com/sluicehq/sluice/internal/inet"
 	"net"
 	"net/netip"
 
@@ -57,88 +58,10 @@ func handler(r *httpd.Request) httpd.Status {
 	return httpd.Declined
 }
 
-// Results of one header line's walk (nginx's NGX_DECLINED, NGX_OK,
-// NGX_DONE).
-const (
-	declined = iota // the address so far is not trusted or nothing parsed
-	whole           // every address of the line was taken
-	stopped         // an address was taken, then the walk stopped
-)
-
-// walk is the state of a search: the address found so far, or the peer's.
-type walk struct {
-	from        *trusted
-	recursive   bool
-	peerTrusted bool
-	have        bool
-	cur         netip.AddrPort
-}
-
-func (w *walk) trusted() bool {
-	if !w.have {
-		return w.peerTrusted
-	}
-	return w.from.containsIP(w.cur.Addr())
-}
-
-// forwarded finds the client's address in header values (the lines of one
-// header, in order) as ngx_http_get_forwarded_addr: from the last line
-// backwards, the rightmost address of each, while the address so far is
-// trusted (only the last line and address without real_ip_recursive).
+// forwarded finds the client's address in header values as
+// ngx_http_get_forwarded_addr (see inet.Forwarded), starting from the peer.
 func forwarded(peer net.Addr, values []string, from *trusted, recursive bool) (netip.AddrPort, bool) {
-	w := walk{from: from, recursive: recursive, peerTrusted: from.contains(peer)}
-	rc, found := declined, false
-	for i := len(values) - 1; i >= 0; i-- {
-		rc = w.line(values[i])
-		if !recursive {
-			break
-		}
-		if rc == declined && found {
-			rc = stopped
-			break
-		}
-		if rc != whole {
-			break
-		}
-		found = true
-	}
-	return w.cur, rc != declined
-}
-
-func isSep(c byte) bool { return c == ' ' || c == ',' }
-
-// line walks one header value from its right end
-// (ngx_http_get_forwarded_addr_internal).
-func (w *walk) line(xff string) int {
-	found := false
-	n := len(xff)
-	for {
-		if !w.trusted() || n <= 0 {
-			break
-		}
-		p := n - 1
-		for ; p > 0 && isSep(xff[p]); p, n = p-1, n-1 {
-		}
-		for ; p > 0; p-- {
-			if isSep(xff[p]) {
-				p++
-				break
-			}
-		}
-		ap, ok := parseAddrPort(xff[p:n])
-		if !ok {
-			break
-		}
-		w.cur, w.have, found = ap, true, true
-		n = p - 1
-		if !w.recursive || p <= 0 {
-			return whole
-		}
-	}
-	if found {
-		return stopped
-	}
-	return declined
+	return inet.Forwarded(from.contains(peer), values, from, recursive)
 }
 
 func equalFold(a, b string) bool {

@@ -100,6 +100,9 @@ func (t *trusted) contains(a net.Addr) bool {
 	return false
 }
 
+// Trusted is inet.Trust.
+func (t *trusted) Trusted(ip netip.Addr) bool { return t.containsIP(ip) }
+
 func (t *trusted) containsIP(ip netip.Addr) bool {
 	ip = ip.WithZone("")
 	for _, p := range t.nets {

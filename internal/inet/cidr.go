@@ -1,64 +1,70 @@
-package access
+// Package inet reads addresses and networks as nginx's src/core/ngx_inet.c
+// does (ngx_inet_addr, ngx_inet6_addr, ngx_ptocidr, ngx_parse_addr,
+// ngx_parse_addr_port) and walks X-Forwarded-For as
+// ngx_http_get_forwarded_addr: the modules that take addresses from the
+// configuration or from headers (access, realip, geo) share it.
+package inet
 
 import "strings"
 
-// cidr is an address with a mask, IPv4 or IPv6 (ngx_cidr_t).
-type cidr struct {
-	v6         bool
-	addr, mask [16]byte // IPv4 in the first 4 bytes
+// CIDR is an address with a mask, IPv4 or IPv6 (ngx_cidr_t).
+type CIDR struct {
+	V6         bool
+	Addr, Mask [16]byte // IPv4 in the first 4 bytes
 }
 
-// parseResult is what parseCIDR found.
-type parseResult int
+// ParseResult is what parseCIDR found.
+type ParseResult int
 
 const (
-	cidrOK parseResult = iota
-	// cidrLowBits: the address had bits set beyond the mask; they were
+	CIDROK ParseResult = iota
+	// CIDRLowBits: the address had bits set beyond the mask; they were
 	// cleared (nginx warns "low address bits of ... are meaningless").
-	cidrLowBits
-	cidrInvalid
+	CIDRLowBits
+	// CIDRInvalid: not an address or network.
+	CIDRInvalid
 )
 
-// parseCIDR reads "address" or "address/bits" as nginx's ngx_ptocidr.
-func parseCIDR(s string) (cidr, parseResult) {
-	var c cidr
+// ParseCIDR reads "address" or "address/bits" as nginx's ngx_ptocidr.
+func ParseCIDR(s string) (CIDR, ParseResult) {
+	var c CIDR
 	text, bits, hasMask := strings.Cut(s, "/")
-	if a, ok := parseIPv4(text); ok {
-		copy(c.addr[:], a[:])
+	if a, ok := ParseIPv4(text); ok {
+		copy(c.Addr[:], a[:])
 		if !hasMask {
-			copy(c.mask[:4], []byte{0xff, 0xff, 0xff, 0xff})
-			return c, cidrOK
+			copy(c.Mask[:4], []byte{0xff, 0xff, 0xff, 0xff})
+			return c, CIDROK
 		}
-	} else if a, ok := parseIPv6(text); ok {
-		c.v6, c.addr = true, a
+	} else if a, ok := ParseIPv6(text); ok {
+		c.V6, c.Addr = true, a
 		if !hasMask {
-			for i := range c.mask {
-				c.mask[i] = 0xff
+			for i := range c.Mask {
+				c.Mask[i] = 0xff
 			}
-			return c, cidrOK
+			return c, CIDROK
 		}
 	} else {
-		return c, cidrInvalid
+		return c, CIDRInvalid
 	}
 	shift, ok := atoi(bits)
 	if !ok {
-		return c, cidrInvalid
+		return c, CIDRInvalid
 	}
 	size := 4
-	if c.v6 {
+	if c.V6 {
 		size = 16
 	}
 	if shift > size*8 {
-		return c, cidrInvalid
+		return c, CIDRInvalid
 	}
-	res := cidrOK
+	res := CIDROK
 	for i := 0; i < size; i++ {
 		s := min(shift, 8)
 		shift -= s
-		c.mask[i] = byte(0xff << (8 - s))
-		if c.addr[i]&^c.mask[i] != 0 {
-			res = cidrLowBits
-			c.addr[i] &= c.mask[i]
+		c.Mask[i] = byte(0xff << (8 - s))
+		if c.Addr[i]&^c.Mask[i] != 0 {
+			res = CIDRLowBits
+			c.Addr[i] &= c.Mask[i]
 		}
 	}
 	return c, res
@@ -79,10 +85,10 @@ func atoi(s string) (int, bool) {
 	return n, true
 }
 
-// parseIPv4 reads a dotted quad as nginx's ngx_inet_addr: four decimal
+// ParseIPv4 reads a dotted quad as nginx's ngx_inet_addr: four decimal
 // octets, empty ones counting as 0 ("1..2.3"); 255.255.255.255 is
 // INADDR_NONE there and so is refused here too.
-func parseIPv4(s string) ([4]byte, bool) {
+func ParseIPv4(s string) ([4]byte, bool) {
 	var a [4]byte
 	var addr uint32
 	octet, dots := 0, 0
@@ -113,9 +119,9 @@ func parseIPv4(s string) ([4]byte, bool) {
 	return a, true
 }
 
-// parseIPv6 reads an IPv6 address as nginx's ngx_inet6_addr: groups of up
+// ParseIPv6 reads an IPv6 address as nginx's ngx_inet6_addr: groups of up
 // to four hex digits, one "::", an optional trailing dotted quad.
-func parseIPv6(s string) ([16]byte, bool) {
+func ParseIPv6(s string) ([16]byte, bool) {
 	var out [16]byte
 	if s == "" {
 		return out, false
@@ -155,7 +161,7 @@ func parseIPv6(s string) ([16]byte, bool) {
 			if groups < 2 || after < 0 {
 				return out, false
 			}
-			v4, ok := parseIPv4(s[after:])
+			v4, ok := ParseIPv4(s[after:])
 			if !ok {
 				return out, false
 			}
