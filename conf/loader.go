@@ -25,6 +25,9 @@ type Scope struct {
 	// the directive tables (nginx's cf->handler, used by "types" and "map").
 	// The statement's Spec and Conf are nil.
 	Handler func(c *Cmd) error
+	// HandlerIncludes makes "include" lines go to Handler too, for blocks
+	// whose nginx handler has no include (split_clients).
+	HandlerIncludes bool
 	// Parent is the enclosing block's scope (nil at main level).
 	Parent *Scope
 	// Data is free for the block's owner (e.g. the location being built).
@@ -159,7 +162,7 @@ func (l *Loader) apply(s *Scope, n *syntax.Directive) error {
 		if n.HasBlock() {
 			return c.Errorf("unexpected \"{\"")
 		}
-		if n.Name == "include" && len(n.Args) == 1 {
+		if n.Name == "include" && len(n.Args) == 1 && !s.HandlerIncludes {
 			return l.include(c)
 		}
 		return s.Handler(c)

@@ -11,6 +11,7 @@ import (
 	"github.com/sluicehq/sluice/modules/access"
 	"github.com/sluicehq/sluice/modules/addition"
 	"github.com/sluicehq/sluice/modules/autoindex"
+	"github.com/sluicehq/sluice/modules/geo"
 	"github.com/sluicehq/sluice/modules/gzip"
 	"github.com/sluicehq/sluice/modules/headers"
 	"github.com/sluicehq/sluice/modules/index"
@@ -24,6 +25,7 @@ import (
 	"github.com/sluicehq/sluice/modules/rangefilter"
 	"github.com/sluicehq/sluice/modules/realip"
 	"github.com/sluicehq/sluice/modules/rewrite"
+	"github.com/sluicehq/sluice/modules/splitclients"
 	"github.com/sluicehq/sluice/modules/ssi"
 	"github.com/sluicehq/sluice/modules/ssl"
 	"github.com/sluicehq/sluice/modules/static"
@@ -47,7 +49,9 @@ func HTTP() []*httpd.Module {
 		access.Module,
 		limitreq.Module,
 		realip.Module,
+		geo.Module,
 		mapmod.Module,
+		splitclients.Module,
 		rewrite.Module,
 		proxy.Module,
 		memcached.Module,
@@ -89,7 +93,9 @@ var Implemented = []string{
 	"http_access",
 	"http_limit_req",
 	"http_realip",
+	"http_geo",
 	"http_map",
+	"http_split_clients",
 	"http_autoindex",
 	"http_rewrite",
 	"http_proxy",
