@@ -142,7 +142,7 @@ var coreDirectives = []conf.Directive{
 	{Name: "satisfy", Context: httpMSL, Args: conf.Take1, Syntax: "satisfy all | any;", Default: "satisfy all;",
 		Set: conf.SetEnum(conf.Enum[int]{{"all", SatisfyAll}, {"any", SatisfyAny}}, loc(func(c *CoreLocConf) *conf.Val[int] { return &c.Satisfy }))},
 	{Name: "auth_delay", Context: httpMSL, Args: conf.Take1, Syntax: "auth_delay time;", Default: "auth_delay 0s;",
-		Doc: "Accepted, without effect: no module of sluice answers 401 (auth_basic and auth_request are not implemented).",
+		Doc: "Delays the 401 (and 407) answers of the access phase (auth_basic) by the time, logging \"delaying unauthorized request\" at info, so that the time of the answer does not tell a wrong password from a right one; a client that closes meanwhile ends the request with 499.",
 		Set: conf.SetMsec(loc(func(c *CoreLocConf) *conf.Msec { return &c.AuthDelay }))},
 	{Name: "lingering_close", Context: httpMSL, Args: conf.Take1, Syntax: "lingering_close off | on | always;", Default: "lingering_close on;",
 		Set: conf.SetEnum(conf.Enum[int]{{"off", LingeringOff}, {"on", LingeringOn}, {"always", LingeringAlways}}, loc(func(c *CoreLocConf) *conf.Val[int] { return &c.LingeringClose }))},

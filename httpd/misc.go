@@ -2,7 +2,6 @@ package httpd
 
 import (
 	"context"
-	"encoding/base64"
 	"net"
 	"strings"
 	"sync/atomic"
@@ -33,19 +32,8 @@ func (c *conn) binaryRemoteAddr() string {
 
 // remoteUser is the user name of Basic authorization ($remote_user).
 func (r *Request) remoteUser() (string, bool) {
-	v := r.In.Get(r.In.Authorization)
-	if len(v) < 6 || !equalFold(v[:6], "Basic ") {
-		return "", false
-	}
-	dec, err := base64.StdEncoding.DecodeString(strings.TrimLeft(v[6:], " "))
-	if err != nil {
-		return "", false
-	}
-	user, _, ok := strings.Cut(bytesconv.String(dec), ":")
-	if !ok {
-		return "", false
-	}
-	return user, true
+	user, _, ok := r.BasicUser()
+	return user, ok
 }
 
 // validateHost validates and normalises a host name (ngx_http_validate_host):

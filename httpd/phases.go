@@ -214,6 +214,8 @@ func (r *Request) check(ph *phaseHandler) bool {
 		}
 		if rc == 401 || rc == 407 {
 			r.accessCode = int(rc)
+			r.finalizeUnauthorized(int(rc))
+			return false
 		}
 		r.Finalize(rc)
 		return false
@@ -221,6 +223,10 @@ func (r *Request) check(ph *phaseHandler) bool {
 		if code := r.accessCode; code != 0 {
 			if code == 403 {
 				r.Log().Logf(errlog.Error, r, nil, "access forbidden by rule")
+			}
+			if code == 401 || code == 407 {
+				r.finalizeUnauthorized(code)
+				return false
 			}
 			r.accessCode = 0
 			r.Finalize(Status(code))

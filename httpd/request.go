@@ -366,6 +366,8 @@ type Request struct {
 	lastSent bool
 	// accessCode is the pending access-phase status (satisfy any).
 	accessCode int
+	// basic is the Authorization header's Basic credentials (BasicUser).
+	basic basicAuth
 	// rateDelay is when the output paced by limit_rate may go on.
 	rateDelay time.Time
 	// sentLocation is the absolute Location the header writer made of a

@@ -10,6 +10,7 @@ import (
 	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/modules/access"
 	"github.com/sluicehq/sluice/modules/addition"
+	"github.com/sluicehq/sluice/modules/authbasic"
 	"github.com/sluicehq/sluice/modules/autoindex"
 	"github.com/sluicehq/sluice/modules/geo"
 	"github.com/sluicehq/sluice/modules/gzip"
@@ -46,6 +47,7 @@ func HTTP() []*httpd.Module {
 		static.Module,
 		autoindex.Module,
 		index.Module,
+		authbasic.Module,
 		access.Module,
 		limitreq.Module,
 		realip.Module,
@@ -90,6 +92,7 @@ func AllWith(extra ...*httpd.Module) []*core.Module {
 // Implemented names the nginx modules sluice implements, as nginx's
 // configure script names them ("http_proxy"), for -V.
 var Implemented = []string{
+	"http_auth_basic",
 	"http_access",
 	"http_limit_req",
 	"http_realip",

@@ -12,7 +12,10 @@ import (
 )
 
 // errUnsupported is a hash whose scheme Debian's crypt(3) (libxcrypt)
-// verifies but sluice does not (see docs/compat.md).
+// verifies but sluice does not (see docs/compat.md): yescrypt ("$y$"),
+// gost-yescrypt ("$gy$"), scrypt ("$7$"), sha1crypt ("$sha1$"), SunMD5
+// ("$md5"), NT ("$3$"), BSDi extended DES ("_"), and "$2x$" with bytes
+// over 127 in the password.
 var errUnsupported = errors.New("unsupported password scheme")
 
 // verify reports whether key (the password the client sent) matches the
@@ -60,15 +63,27 @@ func libcCrypt(key, hash []byte) (bool, error) {
 			key = key[:72]
 		}
 		return bcrypt.CompareHashAndPassword(hash, key) == nil, nil
-	case bytes.HasPrefix(hash, []byte("$2x$")), bytes.HasPrefix(hash, []byte("$y$")),
+	case bytes.HasPrefix(hash, []byte("$2x$")):
+		// $2x$ reproduces an old sign extension bug of bytes over 127;
+		// for ASCII passwords it is bcrypt
+		for _, c := range key {
+			if c >= 0x80 {
+				return false, errUnsupported
+			}
+		}
+		if len(key) > 72 {
+			key = key[:72]
+		}
+		return bcrypt.CompareHashAndPassword(hash, key) == nil, nil
+	case bytes.HasPrefix(hash, []byte("$y$")),
 		bytes.HasPrefix(hash, []byte("$gy$")), bytes.HasPrefix(hash, []byte("$7$")),
 		bytes.HasPrefix(hash, []byte("$sha1$")), bytes.HasPrefix(hash, []byte("$md5")),
 		bytes.HasPrefix(hash, []byte("$3$")), bytes.HasPrefix(hash, []byte("_")):
 		return false, errUnsupported
-	case len(hash) > 13 && isDESSalt(hash):
-		// libxcrypt's bigcrypt: longer than a DES hash
-		return false, errUnsupported
 	}
+	// anything else is a DES setting: two salt characters, and whatever
+	// follows a 13-character hash makes it a mismatch (Debian's
+	// libxcrypt has no bigcrypt)
 	out, ok := desCrypt(key, hash)
 	return ok && equal(out, hash), nil
 }

@@ -60,6 +60,23 @@ func TestVectors(t *testing.T) {
 	}
 }
 
+// TestUnsupported: the schemes Debian's crypt verifies and sluice does
+// not are told apart from mismatches.
+func TestUnsupported(t *testing.T) {
+	f, err := os.ReadFile("testdata/unsupported.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range strings.Split(strings.TrimSpace(string(f)), "\n") {
+		if strings.HasPrefix(h, "#") {
+			continue
+		}
+		if ok, err := verify([]byte("password"), []byte(h)); ok || err != errUnsupported {
+			t.Errorf("verify(%q) = %v, %v; want errUnsupported", h, ok, err)
+		}
+	}
+}
+
 func TestSchemes(t *testing.T) {
 	cases := []struct {
 		name      string
@@ -92,6 +109,10 @@ func TestSchemes(t *testing.T) {
 		{"yescrypt", "password", "$y$j9T$abcdefgh$79JhsKZwfY/UU2qrk3QcffpHl7EyEEJK0pA5pD1wu73", false, errUnsupported},
 		{"bsdi", "password", "_J9..saltJW8FtKdEkNM", false, errUnsupported},
 		{"nt", "password", "$3$$8846f7eaee8fb117ad06bdd830b7586c", false, errUnsupported},
+		{"bcrypt 2x ascii", "password", "$2x$05$abcdefghijklmnopqrstuuWG29KuyeAicPCJODk1zjyGvyQUU2awu", true, nil},
+		{"bcrypt 2x 8-bit", "pässwörd", "$2x$05$abcdefghijklmnopqrstuuWG29KuyeAicPCJODk1zjyGvyQUU2awu", false, errUnsupported},
+		{"des longer", "password", "sa3tHJ3/KuYvIextra", false, nil},
+		{"des any setting", "password", "saXXXXXXXXXXX", false, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
