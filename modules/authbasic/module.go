@@ -38,7 +38,7 @@ var Module = &httpd.Module{
 			c.realm = p.realm
 		}
 		if c.userFile == nil {
-			c.userFile = p.userFile
+			c.userFile, c.confPrefix = p.userFile, p.confPrefix
 		}
 		return nil
 	},
