@@ -247,4 +247,3 @@ func waitFor(t *testing.T, read func() string, pattern string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
-
