@@ -33,6 +33,11 @@
 // $remote_user is the user name of the Authorization header, whether or
 // not any check took place.
 //
+// nginx 1.29 checks CONNECT requests (its tunnel module) against
+// Proxy-Authorization and answers 407 with Proxy-Authenticate; sluice
+// refuses CONNECT before any phase runs, so only the 401 path exists
+// (the framework's satisfy and auth_delay handle 407 all the same).
+//
 // Directives
 //
 //	Syntax:  auth_basic string | off;
