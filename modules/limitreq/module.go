@@ -8,15 +8,13 @@ import (
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/shmzone"
 )
 
 // self is the module's identity for conf lookups (see httpd.Handle).
 var self httpd.Handle
 
 const contexts = conf.HTTPMain | conf.HTTPSrv | conf.HTTPLoc
-
-// minZoneSize is nginx's smallest zone (8 pages).
-const minZoneSize = 8 * pageSize
 
 // Module is the limit_req HTTP module (ngx_http_limit_req_module).
 var Module = &httpd.Module{
@@ -149,19 +147,9 @@ func setZone(c *conf.Cmd) error {
 	for _, a := range c.Args[1:] {
 		switch {
 		case strings.HasPrefix(a, "zone="):
-			n, s, ok := strings.Cut(a[len("zone="):], ":")
-			if !ok {
-				return c.Errorf("invalid zone size \"%s\"", a)
+			if name, size, err = shmzone.ParseZone(c, a); err != nil {
+				return err
 			}
-			name = n
-			sz, ok := conf.ParseSize(s)
-			if !ok {
-				return c.Errorf("invalid zone size \"%s\"", a)
-			}
-			if sz < minZoneSize {
-				return c.Errorf("zone \"%s\" is too small", a)
-			}
-			size = sz
 		case strings.HasPrefix(a, "rate="):
 			v := a[len("rate="):]
 			if r, ok := strings.CutSuffix(v, "r/s"); ok {
@@ -264,7 +252,7 @@ func initMain(cf *httpd.Config, main any) error {
 	if cf.Cycle != nil {
 		files, log = cf.Cycle.Files, cf.Cycle.Log
 	}
-	prev := previous(files)
+	prev := registry.Previous(files)
 	next := make(map[string]*published, len(m.order))
 	for _, z := range m.order {
 		if z.size == 0 {
@@ -282,7 +270,7 @@ func initMain(cf *httpd.Config, main any) error {
 		}
 		next[z.name] = &published{size: z.size, key: z.key.Source(), st: z.st}
 	}
-	publish(files, next)
+	registry.Publish(files, next)
 	return nil
 }
 

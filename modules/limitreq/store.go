@@ -1,6 +1,7 @@
 package limitreq
 
 import (
+	"github.com/sluicehq/sluice/internal/shmzone"
 	"math"
 	"math/bits"
 	"strings"
@@ -40,61 +41,24 @@ func newStore(size int64, zoneName string) *store {
 	return &store{nodes: map[string]*node{}, capacity: capacity(size, zoneName)}
 }
 
-// The slab allocator's geometry on 64-bit Linux, for capacity and
-// nodeCost: nginx's 4 KiB pages, the pool header, and the 9 size classes
-// (8 to 2048 bytes) each with a page descriptor and statistics.
+// The zone's own allocations, for capacity and nodeCost: a node's bytes
+// before its key (the tree node up to its color field and
+// ngx_http_limit_req_node_t up to its data) and the zone's header
+// (ngx_http_limit_req_shctx_t: tree, sentinel, queue).
 const (
-	pageSize     = 4096
-	slabPoolSize = 200 // sizeof(ngx_slab_pool_t)
-	slabClasses  = 9
-	slabClassHdr = 24 + 32 // sizeof(ngx_slab_page_t) + sizeof(ngx_slab_stat_t)
-	pageDesc     = 24      // sizeof(ngx_slab_page_t)
-	maxSlot      = pageSize / 2
-	// nodeHeader is the bytes of a node before its key: the tree node up
-	// to its color field and ngx_http_limit_req_node_t up to its data
 	nodeHeader = 32 + 48
-	// shctxSize is ngx_http_limit_req_shctx_t (tree, sentinel, queue)
-	shctxSize = 80
+	shctxSize  = 80
 )
 
-// slot is the slab's allocation for n bytes: a power of two from 8 to
-// 2048, or whole pages beyond.
-func slot(n int64) int64 {
-	if n > maxSlot {
-		return (n + pageSize - 1) / pageSize * pageSize
-	}
-	s := int64(8)
-	for s < n {
-		s <<= 1
-	}
-	return s
-}
-
-// capacity is the bytes of a zone of size bytes that nodes can use, as
-// nginx's slab pool lays the zone out (ngx_slab_init): the pool header,
-// the size classes, one descriptor per page, the pages aligned to a page
-// boundary. The zone's own allocations come off: its tree header (a
-// 128-byte slot) and the " in limit_req zone "NAME"" string of its log
-// lines, which takes a page to itself when its size class is smaller than
-// any node's.
+// capacity is the bytes of a zone of size bytes that nodes can use (see
+// shmzone.Capacity): the zone's header and the " in limit_req zone "NAME""
+// string of its log lines come off.
 func capacity(size int64, zoneName string) int64 {
-	head := int64(slabPoolSize + slabClasses*slabClassHdr)
-	pages := (size - head) / (pageSize + pageDesc)
-	start := (head + pages*pageDesc + pageSize - 1) / pageSize * pageSize
-	if avail := (size - start) / pageSize; avail < pages {
-		pages = avail
-	}
-	c := pages*pageSize - slot(shctxSize)
-	if s := slot(int64(len(` in limit_req zone ""`) + 1 + len(zoneName))); s < slot(nodeHeader) {
-		c -= pageSize
-	} else {
-		c -= s
-	}
-	return c
+	return shmzone.Capacity(size, shctxSize, ` in limit_req zone "`+zoneName+`"`, nodeHeader)
 }
 
 // nodeCost is what a node for a key of n bytes takes of the pool.
-func nodeCost(n int) int64 { return slot(int64(nodeHeader + n)) }
+func nodeCost(n int) int64 { return shmzone.Slot(int64(nodeHeader + n)) }
 
 // Results of a lookup (nginx's return codes of ngx_http_limit_req_lookup).
 const (
