@@ -127,6 +127,10 @@ type conn struct {
 	hup   atomic.Bool
 	hupMu sync.Mutex
 	hupFn func()
+
+	// statWaiting is set while the connection counts as waiting (see
+	// stats.go)
+	statWaiting atomic.Bool
 }
 
 // active is what a connection needs only while it serves a request: the
@@ -159,6 +163,7 @@ func (cf *Config) serve(nc net.Conn, slot *core.Slot, a *addrConf) bool {
 		return false
 	}
 	c.number = connSerial.Add(1)
+	statAccepted()
 	c.ppPending = c.addr.proxyProto
 	c.init()
 	if c.addr.ssl {
@@ -395,13 +400,16 @@ func (c *conn) run() {
 					return
 				}
 			}
+			c.setWaiting(true)
 			switch c.idleWait() {
 			case waitParked:
+				// still waiting, until resume or finish
 				return
 			case waitClose:
 				c.finish()
 				return
 			}
+			c.setWaiting(false)
 		}
 		if c.ppPending {
 			ok := c.readProxyProtocol()
@@ -437,6 +445,7 @@ func (c *conn) run() {
 		}
 		r := &c.act.req
 		c.newRequest(r)
+		r.statRequest()
 		r.readAndProcess()
 		c.finishRequest(r)
 		if !r.Keepalive || c.closeAfter || c.failed {
@@ -471,6 +480,7 @@ func (c *conn) finish() {
 	c.finished = true
 	cancel := c.cancel
 	c.mu.Unlock()
+	c.setWaiting(false)
 	if cancel != nil {
 		cancel()
 	}
@@ -480,6 +490,8 @@ func (c *conn) finish() {
 		c.in = nil
 	}
 	if c.act != nil {
+		// a request a panic left unfinished
+		c.act.req.statFree()
 		c.act.req.clear()
 		activePool.Put(c.act)
 		c.act = nil
@@ -496,6 +508,7 @@ func (c *conn) finish() {
 		c.slot.Release()
 	}
 	c.cf.untrack(c)
+	stats.active.Add(-1)
 }
 
 // Reuse closes a parked connection whose slot a new connection takes
@@ -639,6 +652,7 @@ func (c *conn) timedOutIdle() {
 
 // resume continues a parked connection whose client sent something.
 func (c *conn) resume() {
+	c.setWaiting(false)
 	c.mu.Lock()
 	c.parked = false
 	drain := c.closingLocked()

@@ -72,6 +72,7 @@ func (r *Request) readAndProcess() {
 			return
 		}
 	}
+	r.statProcess()
 	r.handler()
 }
 
@@ -124,6 +125,7 @@ func (c *conn) finishRequest(r *Request) {
 	// The log phase runs before the cleanups (nginx runs them first, but
 	// its memory stays valid until the pool goes): here cleanups return
 	// buffers that logged variables such as $upstream_http_* point into.
+	r.statFree()
 	if !r.Logged {
 		r.Logged = true
 		r.action = "logging request"

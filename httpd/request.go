@@ -338,6 +338,12 @@ type Request struct {
 	// its result (PASSED=1 ... REJECTED_DRY_RUN=5). It survives internal
 	// redirects, so that a request is limited once.
 	LimitReq uint8
+	// LimitConn is nginx's r->main->limit_conn_status, kept by the
+	// limit_conn module as LimitReq is: 0 until a limit had a key, then
+	// PASSED=1, REJECTED=2, REJECTED_DRY_RUN=3.
+	LimitConn uint8
+	// stat is the request's state for the stub_status counters
+	stat uint8
 
 	// LimitRate is the response rate limit in bytes per second (0: none).
 	LimitRate int64

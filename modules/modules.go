@@ -16,6 +16,7 @@ import (
 	"github.com/sluicehq/sluice/modules/gzip"
 	"github.com/sluicehq/sluice/modules/headers"
 	"github.com/sluicehq/sluice/modules/index"
+	"github.com/sluicehq/sluice/modules/limitconn"
 	"github.com/sluicehq/sluice/modules/limitreq"
 	"github.com/sluicehq/sluice/modules/log"
 	"github.com/sluicehq/sluice/modules/mapmod"
@@ -30,6 +31,7 @@ import (
 	"github.com/sluicehq/sluice/modules/ssi"
 	"github.com/sluicehq/sluice/modules/ssl"
 	"github.com/sluicehq/sluice/modules/static"
+	"github.com/sluicehq/sluice/modules/stubstatus"
 	"github.com/sluicehq/sluice/modules/sub"
 	"github.com/sluicehq/sluice/upstream"
 	"github.com/sluicehq/sluice/upstream/balancer"
@@ -49,6 +51,7 @@ func HTTP() []*httpd.Module {
 		index.Module,
 		authbasic.Module,
 		access.Module,
+		limitconn.Module,
 		limitreq.Module,
 		realip.Module,
 		geo.Module,
@@ -63,6 +66,7 @@ func HTTP() []*httpd.Module {
 		balancer.RandomModule,
 		balancer.KeepaliveModule,
 		balancer.ZoneModule,
+		stubstatus.Module,
 		mytest.Module,
 		ssl.Module,
 		gzip.Module,
@@ -94,6 +98,7 @@ func AllWith(extra ...*httpd.Module) []*core.Module {
 var Implemented = []string{
 	"http_auth_basic",
 	"http_access",
+	"http_limit_conn",
 	"http_limit_req",
 	"http_realip",
 	"http_geo",
@@ -109,6 +114,7 @@ var Implemented = []string{
 	"http_upstream_random",
 	"http_upstream_keepalive",
 	"http_upstream_zone",
+	"http_stub_status",
 	"http_ssi",
 	"http_addition",
 	"http_sub",
