@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/sluicehq/sluice/core"
@@ -528,8 +529,8 @@ func (r *Request) writeBufs(bufs [][]byte, timeout time.Duration) bool {
 func (r *Request) writeLimited(b []byte, timeout time.Duration) bool {
 	cn := r.conn
 	for len(b) > 0 {
-		if d := time.Until(r.rateDelay); d > 0 {
-			time.Sleep(d)
+		if d := time.Until(r.rateDelay); d > 0 && !r.ratePause(d) {
+			return false
 		}
 		limit := r.LimitRate*(time.Now().Unix()-r.Start.Unix()+1) - (r.BytesSent - r.LimitRateAfter)
 		if limit <= 0 {
@@ -555,6 +556,57 @@ func (r *Request) writeLimited(b []byte, timeout time.Duration) bool {
 		}
 	}
 	return true
+}
+
+// ratePause waits d before the next paced write. A client that closes the
+// connection or shuts down its side meanwhile ends the response, as
+// nginx's ngx_http_test_reading does, the read handler of a request whose
+// output is delayed: "client prematurely closed connection" at info, with
+// the socket's pending error, and false. The connection's hangup watch is
+// used only when nobody else (an upstream exchange) holds it; the hangup
+// then shows once the pause ends, at the next write.
+func (r *Request) ratePause(d time.Duration) bool {
+	c := r.conn
+	c.hupMu.Lock()
+	free := c.hupFn == nil
+	c.hupMu.Unlock()
+	var hup chan struct{}
+	if free {
+		hup = make(chan struct{}, 1)
+		if r.WatchHangup(func() {
+			select {
+			case hup <- struct{}{}:
+			default:
+			}
+		}) {
+			defer r.UnwatchHangup()
+		} else {
+			hup = nil
+		}
+	}
+	if hup == nil || !r.HungUp() {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return true
+		case <-hup:
+		}
+	}
+	var err error
+	if rc := c.rawSocket(); rc != nil {
+		var soerr int
+		rc.Control(func(fd uintptr) {
+			soerr, _ = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_ERROR)
+		})
+		if soerr != 0 {
+			err = syscall.Errno(soerr)
+		}
+	}
+	c.failed = true
+	r.Keepalive = false
+	r.Log().Logf(errlog.Info, r, err, "client prematurely closed connection")
+	return false
 }
 
 // setLimitRate evaluates limit_rate and limit_rate_after when the first
