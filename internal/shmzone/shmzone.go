@@ -26,48 +26,114 @@ const (
 	PageSize     = 4096
 	slabPoolSize = 200 // sizeof(ngx_slab_pool_t)
 	slabClasses  = 9
-	slabClassHdr = 24 + 32 // sizeof(ngx_slab_page_t) + sizeof(ngx_slab_stat_t)
-	pageDesc     = 24      // sizeof(ngx_slab_page_t)
-	maxSlot      = PageSize / 2
+	slabClassHdr = 24 + 32      // sizeof(ngx_slab_page_t) + sizeof(ngx_slab_stat_t)
+	pageDesc     = 24           // sizeof(ngx_slab_page_t)
+	maxSlot      = PageSize / 2 // the largest size class
 
 	// MinSize is nginx's smallest zone (8 pages).
 	MinSize = 8 * PageSize
 )
 
-// Slot is the slab's allocation for n bytes: a power of two from 8 to
-// 2048, or whole pages beyond.
-func Slot(n int64) int64 {
-	if n > maxSlot {
-		return (n + PageSize - 1) / PageSize * PageSize
-	}
-	s := int64(8)
-	for s < n {
-		s <<= 1
-	}
-	return s
+// Slab counts what a zone's allocations would take of nginx's slab pool
+// (ngx_slab.c) on 64-bit Linux, so that a zone of a given size holds the
+// keys nginx's would. The zone's pages are those ngx_slab_init lays out:
+// after the pool header, the size classes and one descriptor per page,
+// aligned to a page boundary. Allocations of up to half a page share
+// pages of their size class (a power of two from 8 bytes): 64 per page
+// of 64-byte slots, 32 of 128 and so on, fewer for 8, 16 and 32 bytes,
+// whose page keeps its bitmap in its first slots; larger ones take whole
+// pages. A class takes the pages its objects need, packed: nginx frees a
+// page once all its slots are free, so after frees its pages can hold
+// fewer than that (not modelled).
+type Slab struct {
+	pages, used int64
+	objs        [slabClasses]int64
 }
 
-// Capacity is the bytes of a zone of size bytes that its keys can use, as
-// nginx's slab pool lays the zone out (ngx_slab_init): the pool header,
-// the size classes, one descriptor per page, the pages aligned to a page
-// boundary. The zone's own allocations come off: its header (shctx bytes)
-// and the string of its log lines (logCtx, e.g. ` in limit_req zone "one"`),
-// which takes a page to itself when its size class is smaller than a
-// key's (minNode bytes, the smallest node).
-func Capacity(size, shctx int64, logCtx string, minNode int64) int64 {
+// NewSlab returns the pool of a zone of size bytes.
+func NewSlab(size int64) *Slab {
 	head := int64(slabPoolSize + slabClasses*slabClassHdr)
 	pages := (size - head) / (PageSize + pageDesc)
 	start := (head + pages*pageDesc + PageSize - 1) / PageSize * PageSize
 	if avail := (size - start) / PageSize; avail < pages {
 		pages = avail
 	}
-	c := pages*PageSize - Slot(shctx)
-	if s := Slot(int64(len(logCtx) + 1)); s < Slot(minNode) {
-		c -= PageSize
-	} else {
-		c -= s
+	return &Slab{pages: pages}
+}
+
+// class is the size class of n bytes (0 for 8 bytes ... 8 for 2048), or
+// -1 for whole pages.
+func class(n int64) int {
+	if n > maxSlot {
+		return -1
+	}
+	c := 0
+	for s := int64(8); s < n; s <<= 1 {
+		c++
 	}
 	return c
+}
+
+// perPage is the objects a page of class c holds.
+func perPage(c int) int64 {
+	size := int64(8) << c
+	n := PageSize / size
+	if size < 64 {
+		// the bitmap's slots (ngx_slab_alloc_locked, shift < exact shift)
+		n -= max(PageSize/size/(size*8), 1)
+	}
+	return n
+}
+
+// pagesFor is the pages an allocation of n bytes adds when its class has
+// objs objects already.
+func pagesFor(n, objs int64) int64 {
+	c := class(n)
+	if c < 0 {
+		return (n + PageSize - 1) / PageSize
+	}
+	if objs%perPage(c) == 0 {
+		return 1
+	}
+	return 0
+}
+
+// Fits reports whether an allocation of n bytes would succeed.
+func (s *Slab) Fits(n int64) bool {
+	var objs int64
+	if c := class(n); c >= 0 {
+		objs = s.objs[c]
+	}
+	return s.used+pagesFor(n, objs) <= s.pages
+}
+
+// Alloc accounts an allocation of n bytes; false (and nothing accounted)
+// when the pool has no room for it.
+func (s *Slab) Alloc(n int64) bool {
+	if !s.Fits(n) {
+		return false
+	}
+	c := class(n)
+	if c < 0 {
+		s.used += pagesFor(n, 0)
+		return true
+	}
+	s.used += pagesFor(n, s.objs[c])
+	s.objs[c]++
+	return true
+}
+
+// Free accounts the release of an allocation of n bytes.
+func (s *Slab) Free(n int64) {
+	c := class(n)
+	if c < 0 {
+		s.used -= pagesFor(n, 0)
+		return
+	}
+	s.objs[c]--
+	if s.objs[c]%perPage(c) == 0 {
+		s.used--
+	}
 }
 
 // ParseZone parses a "zone=name:size" parameter (arg is the whole

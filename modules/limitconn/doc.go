@@ -32,10 +32,12 @@
 // reloaded with a zone of the same name and size keeps its counts (with a
 // different key the reload fails: limit_conn_zone "one" uses the "$a" key
 // while previously it used the "$b" key). The zone's size bounds its keys
-// as nginx's slab allocator would on 64-bit Linux: a key takes 36 bytes
-// plus the key, rounded up to a power of two (64 bytes for
-// $binary_remote_addr), and the zone's header and the string of its log
-// lines come off, as for limit_req. A key that finds no room (keys go when
+// as nginx's slab allocator would on 64-bit Linux (see internal/shmzone):
+// a key takes 36 bytes plus the key, in a slot of the next power of two
+// (64 bytes for $binary_remote_addr, sharing pages with the zone's
+// header), so that one megabyte keeps 16,191 addresses and 32k 383; keys
+// over 28 bytes take larger slots on pages of their own (32k keeps 40
+// keys of 250 bytes, as nginx). A key that finds no room (keys go when
 // their last request ends; nothing is evicted) rejects the request, and
 // nginx's slab allocator's line "ngx_slab_alloc() failed: no memory in
 // limit_conn_zone "one"" is logged at crit.

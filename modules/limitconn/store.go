@@ -15,16 +15,14 @@ import (
 type store struct {
 	mu    sync.Mutex
 	nodes map[string]*node
-	// used is what the nodes would take of nginx's slab pool, capacity
-	// what the pool has for them (see shmzone.Capacity)
-	used, capacity int64
+	// slab is what the nodes would take of nginx's slab pool
+	slab *shmzone.Slab
 }
 
 // node is one key's count (ngx_http_limit_conn_node_t).
 type node struct {
 	key  string
 	conn int
-	cost int64
 }
 
 // The zone's own allocations: a node's bytes before its key (the tree node
@@ -39,19 +37,18 @@ const (
 // byte).
 const maxKey = 255
 
+// newStore returns a zone's store, its slab pool holding the zone's own
+// allocations: its header and the " in limit_conn_zone "NAME"" string of
+// the pool's log lines (ngx_http_limit_conn_init_zone).
 func newStore(size int64, zoneName string) *store {
-	return &store{nodes: map[string]*node{}, capacity: capacity(size, zoneName)}
+	s := &store{nodes: map[string]*node{}, slab: shmzone.NewSlab(size)}
+	s.slab.Alloc(shctxSize)
+	s.slab.Alloc(int64(len(` in limit_conn_zone ""`) + len(zoneName) + 1))
+	return s
 }
 
-// capacity is the bytes of a zone of size bytes that nodes can use: the
-// zone's header and the " in limit_conn_zone "NAME"" string of its log
-// lines come off.
-func capacity(size int64, zoneName string) int64 {
-	return shmzone.Capacity(size, shctxSize, ` in limit_conn_zone "`+zoneName+`"`, nodeHeader)
-}
-
-// nodeCost is what a node for a key of n bytes takes of the pool.
-func nodeCost(n int) int64 { return shmzone.Slot(int64(nodeHeader + n)) }
+// nodeSize is the bytes of a node for a key of n bytes.
+func nodeSize(n int) int64 { return int64(nodeHeader + n) }
 
 // Results of acquire.
 const (
@@ -72,14 +69,12 @@ func (s *store) acquire(key string, limit int) (*node, int) {
 		n.conn++
 		return n, acquired
 	}
-	cost := nodeCost(len(key))
-	if s.used+cost > s.capacity {
+	if !s.slab.Alloc(nodeSize(len(key))) {
 		return nil, noMemory
 	}
 	// the key may alias the request's memory
-	n := &node{key: strings.Clone(key), conn: 1, cost: cost}
+	n := &node{key: strings.Clone(key), conn: 1}
 	s.nodes[n.key] = n
-	s.used += cost
 	return n, acquired
 }
 
@@ -90,7 +85,7 @@ func (s *store) release(n *node) {
 	n.conn--
 	if n.conn == 0 {
 		delete(s.nodes, n.key)
-		s.used -= n.cost
+		s.slab.Free(nodeSize(len(n.key)))
 	}
 }
 

@@ -34,10 +34,12 @@
 // name and size keeps its state (with a different key, the reload fails as
 // in nginx: limit_req "one" uses the "$a" key while previously it used the
 // "$b" key). The zone's size bounds its keys as nginx's slab allocator
-// would on 64-bit Linux: a key's state takes 80 bytes plus the key rounded
-// up to a power of two (128 bytes for $binary_remote_addr), and a zone of
-// size S has (S - 704) / 4120 pages of 4 KiB, less one for the zone's own
-// data, so one megabyte keeps 8,095 addresses. When a new key finds no
+// would on 64-bit Linux (see internal/shmzone): a key's state takes 80
+// bytes plus the key, in a slot of the next power of two (128 bytes for
+// $binary_remote_addr), and a zone of size S has (S - 704) / 4120 pages
+// of 4 KiB, less one for the string of its log lines, the zone's header
+// taking a 128-byte slot, so one megabyte keeps 8,095 addresses; keys of
+// another size class take pages of their own. When a new key finds no
 // room, the least recently used one is evicted (after up to two that have
 // been idle for a minute with nothing left to leak); when even that leaves
 // no room (the key is larger, or the oldest is in use), the request is

@@ -19,9 +19,8 @@ type store struct {
 	nodes map[string]*node
 	// head is the most recently used node, tail the least (nginx's queue)
 	head, tail *node
-	// used is what the nodes would take of nginx's slab pool, capacity
-	// what the pool has for them (see capacity)
-	used, capacity int64
+	// slab is what the nodes would take of nginx's slab pool
+	slab *shmzone.Slab
 }
 
 // node is one key's state (ngx_http_limit_req_node_t).
@@ -34,14 +33,19 @@ type node struct {
 	// count is the requests holding the node between their lookup and
 	// their account (several limits): a held node is not evicted
 	count int
-	cost  int64
 }
 
+// newStore returns a zone's store, its slab pool holding the zone's own
+// allocations: its header and the " in limit_req zone "NAME"" string of
+// the pool's log lines (ngx_http_limit_req_init_zone).
 func newStore(size int64, zoneName string) *store {
-	return &store{nodes: map[string]*node{}, capacity: capacity(size, zoneName)}
+	s := &store{nodes: map[string]*node{}, slab: shmzone.NewSlab(size)}
+	s.slab.Alloc(shctxSize)
+	s.slab.Alloc(int64(len(` in limit_req zone ""`) + len(zoneName) + 1))
+	return s
 }
 
-// The zone's own allocations, for capacity and nodeCost: a node's bytes
+// The zone's own allocations, for newStore and nodeSize: a node's bytes
 // before its key (the tree node up to its color field and
 // ngx_http_limit_req_node_t up to its data) and the zone's header
 // (ngx_http_limit_req_shctx_t: tree, sentinel, queue).
@@ -50,15 +54,8 @@ const (
 	shctxSize  = 80
 )
 
-// capacity is the bytes of a zone of size bytes that nodes can use (see
-// shmzone.Capacity): the zone's header and the " in limit_req zone "NAME""
-// string of its log lines come off.
-func capacity(size int64, zoneName string) int64 {
-	return shmzone.Capacity(size, shctxSize, ` in limit_req zone "`+zoneName+`"`, nodeHeader)
-}
-
-// nodeCost is what a node for a key of n bytes takes of the pool.
-func nodeCost(n int) int64 { return shmzone.Slot(int64(nodeHeader + n)) }
+// nodeSize is the bytes of a node for a key of n bytes.
+func nodeSize(n int) int64 { return int64(nodeHeader + n) }
 
 // Results of a lookup (nginx's return codes of ngx_http_limit_req_lookup).
 const (
@@ -131,18 +128,18 @@ func (s *store) lookup(key string, rate, burst, now int64, last bool) (rc int, e
 		n.count++
 		return heldNode, excess, n
 	}
-	cost := nodeCost(len(key))
+	size := nodeSize(len(key))
 	s.expire(rate, now, 1)
-	if s.used+cost > s.capacity {
+	if !s.slab.Fits(size) {
 		s.expire(rate, now, 0)
-		if s.used+cost > s.capacity {
+		if !s.slab.Fits(size) {
 			return noMemory, 0, nil
 		}
 	}
+	s.slab.Alloc(size)
 	// the key may alias the request's memory
-	n := &node{key: strings.Clone(key), cost: cost}
+	n := &node{key: strings.Clone(key)}
 	s.nodes[n.key] = n
-	s.used += cost
 	s.pushFront(n)
 	if last {
 		n.last = now
@@ -203,7 +200,7 @@ func (s *store) expire(rate, now int64, n int) {
 func (s *store) remove(n *node) {
 	s.unlink(n)
 	delete(s.nodes, n.key)
-	s.used -= n.cost
+	s.slab.Free(nodeSize(len(n.key)))
 }
 
 func (s *store) unlink(n *node) {
