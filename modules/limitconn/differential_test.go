@@ -44,6 +44,7 @@ http {
         location /ep { limit_conn one 1; error_page 503 /err; proxy_pass http://BACKEND; }
         location /err { limit_conn one 1; alias ROOT/err; }
         location /ssi { alias ROOT/ssi.html; ssi on; default_type text/html; }
+        location /ssihold { alias ROOT/hold.html; ssi on; default_type text/html; }
         location /sub { limit_conn one 1; alias ROOT/t; }
         location /ret { limit_conn one 1; alias ROOT/t; }
     }
@@ -96,8 +97,11 @@ func TestDifferential(t *testing.T) {
 	for name, text := range map[string]string{
 		"ssi.html": `<!--#include virtual="/sub?k=ssi" wait="yes" --> <!--#echo var="limit_conn_status" default="none" -->|` +
 			`<!--#include virtual="/sub?k=ssi" wait="yes" --> <!--#echo var="limit_conn_status" default="none" -->`,
-		"t":   "t body",
-		"err": "err body",
+		// the first include is counted; the second, proxied, keeps the
+		// main request in progress
+		"hold.html": `<!--#include virtual="/sub?k=ssihold" wait="yes" -->|<!--#include virtual="/one?k=ssihold-backend" -->`,
+		"t":         "t body",
+		"err":       "err body",
 	} {
 		if err := os.WriteFile(filepath.Join(root, name), []byte(text), 0644); err != nil {
 			t.Fatal(err)
@@ -140,6 +144,8 @@ func TestDifferential(t *testing.T) {
 		// with the main request's status
 		{name: "subrequests rejected", held: []string{"/one?k=ssi"}, probes: []string{"/ssi"}},
 		{name: "subrequests", probes: []string{"/ssi", "/ssi"}},
+		// a subrequest's count is held until its main request ends
+		{name: "subrequest count held by the main request", held: []string{"/ssihold"}, probes: []string{"/ret?k=ssihold"}, after: []string{"/ret?k=ssihold"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

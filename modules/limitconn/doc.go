@@ -12,9 +12,9 @@
 // counted; a key longer than 255 bytes is not counted either, and logged
 // at error ("the value of the "$x" key is more than 255 bytes: ...").
 // Each limit_conn of a level applies (a level without one inherits them
-// all). With limit_conn_dry_run on, requests over a limit are logged
-// ("limiting connections, dry run, by zone "one"") and counted in no
-// further limit, but pass.
+// all). With limit_conn_dry_run on, a request over a limit is logged
+// ("limiting connections, dry run, by zone "one""), its counts are
+// released as for a rejection, and it passes (REJECTED_DRY_RUN).
 //
 // A request is counted once: when its main request has a
 // $limit_conn_status, its internal redirects and subrequests pass, and a
