@@ -102,3 +102,47 @@ func TestDifferentialLimitRate(t *testing.T) {
 		})
 	}
 }
+
+// TestDifferentialLimitRateHangup: a client that leaves while its response
+// is paced ends the response at once, in nginx (ngx_http_test_reading, the
+// read handler of a request whose output is delayed) and in sluice: the
+// info line "client prematurely closed connection", long before the next
+// paced write (10 bytes a second: the second write would come seconds
+// later and fail as writev()).
+func TestDifferentialLimitRateHangup(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "f"), []byte(strings.Repeat("x", 20000)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	text := strings.ReplaceAll(limitRateConf, "DIR", dir)
+	n := oracle.Start(t, text)
+	s := servertest.Start(t, text)
+	for _, side := range []struct {
+		name, addr string
+		log        func() string
+	}{
+		{"nginx", n.Addr(0), n.ErrorLog},
+		{"sluice", s.Addr("0"), func() string { return s.ReadFile("error.log") }},
+	} {
+		t.Run(side.name, func(t *testing.T) {
+			c := testutil.Dial(t, side.addr)
+			defer c.Close()
+			c.WriteString("GET /var/f?l=10 HTTP/1.0\r\n\r\n")
+			var b [1]byte
+			if _, err := c.Conn().Read(b[:]); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			c.Close()
+			for !strings.Contains(side.log(), "client prematurely closed connection") {
+				if time.Since(start) > 5*time.Second {
+					t.Fatalf("no \"client prematurely closed connection\":\n%s", side.log())
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			if strings.Contains(side.log(), "writev() failed") {
+				t.Errorf("the write failed instead:\n%s", side.log())
+			}
+		})
+	}
+}
