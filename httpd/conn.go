@@ -69,9 +69,12 @@ type conn struct {
 	// that the struct has no padding to pay for.)
 	aborted   bool
 	pipelined bool
-	tls       *connTLS
-	localIP   string
-	localPort int
+	// statWaiting is set while the connection counts as waiting (see
+	// stats.go); it fills the padding before tls
+	statWaiting atomic.Bool
+	tls         *connTLS
+	localIP     string
+	localPort   int
 
 	// in is the header buffer: unread bytes are in[pos:last]. It is
 	// released while the connection is idle.
@@ -127,10 +130,6 @@ type conn struct {
 	hup   atomic.Bool
 	hupMu sync.Mutex
 	hupFn func()
-
-	// statWaiting is set while the connection counts as waiting (see
-	// stats.go)
-	statWaiting atomic.Bool
 }
 
 // active is what a connection needs only while it serves a request: the
