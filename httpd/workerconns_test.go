@@ -34,6 +34,7 @@ http {
 // connections busy with a request are not reusable: a third is then
 // refused with nginx's alert.
 func TestDifferentialWorkerConnections(t *testing.T) {
+	active := httpd.StatActive()
 	n := oracle.StartWith(t, workerConnsConf, oracle.Options{AllowAlerts: true}) // the alert is expected
 	s := servertest.Start(t, workerConnsConf)
 	for _, srv := range []struct {
@@ -44,10 +45,18 @@ func TestDifferentialWorkerConnections(t *testing.T) {
 		// (after a short linger; the oldest reusable is the one parked
 		// first)
 		settled func(idle int)
+		// gone waits until the connections of an earlier case are
+		// closed on the server's side too (nginx handles their closes
+		// before a new accept; sluice's parked ones wake up for them)
+		gone func()
 	}{
-		{"nginx", n.Addr(0), n.ErrorLog, func(int) {}},
+		{"nginx", n.Addr(0), n.ErrorLog, func(int) {}, func() {}},
 		{"sluice", s.Addr("0"), s.ErrorLog, func(idle int) {
 			for end := time.Now().Add(5 * time.Second); httpd.Parked() < idle && time.Now().Before(end); {
+				time.Sleep(time.Millisecond)
+			}
+		}, func() {
+			for end := time.Now().Add(5 * time.Second); httpd.StatActive() > active && time.Now().Before(end); {
 				time.Sleep(time.Millisecond)
 			}
 		}},
@@ -83,8 +92,8 @@ func TestDifferentialWorkerConnections(t *testing.T) {
 			// connections are busy reading the bodies to discard them
 			// (nginx's worker_connections count upstream connections,
 			// sluice's do not, so no proxied request here); the
-			// previous case's idle connection gives its slot if it is
-			// still there
+			// previous case's connections are gone
+			srv.gone()
 			a := testutil.Dial(t, srv.addr)
 			b := testutil.Dial(t, srv.addr)
 			for _, x := range []*testutil.RawClient{a, b} {
