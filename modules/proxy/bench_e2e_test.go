@@ -159,3 +159,54 @@ func TestProxyKeepaliveAllocs(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkProxyNewConnection is a proxied request on a new client
+// connection, closed after it (the first request of each connection in
+// the bench's 1,000-connection storm): accept, connection state, first
+// read, the exchange over a kept-alive upstream connection, close.
+// Allocations include the client's dial (about a dozen, Go's net.Dial).
+func BenchmarkProxyNewConnection(b *testing.B) {
+	addr := testutil.StartKeepaliveBackend(b, []byte(testutil.HTTPResponse(200, "hello", "Content-Type: text/plain")))
+	s := servertest.Start(b, strings.ReplaceAll(`
+daemon off;
+error_log %%PREFIX%%/error.log info;
+events {}
+http {
+    access_log off;
+    upstream u { server BACKEND; keepalive 4; }
+    server {
+        listen 127.0.0.1:%%PORT_A%%;
+        location / {
+            proxy_pass http://u;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+    }
+}
+`, "BACKEND", addr))
+	req := []byte("GET /x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+	buf := make([]byte, 4096)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c, err := net.Dial("tcp", s.Addr("A"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.Write(req); err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for {
+			m, err := c.Read(buf[n:])
+			n += m
+			if err != nil {
+				break
+			}
+		}
+		if !bytes.HasSuffix(buf[:n], []byte("hello")) {
+			b.Fatalf("answer %q", buf[:n])
+		}
+		c.Close()
+	}
+}
