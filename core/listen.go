@@ -39,6 +39,16 @@ type listener struct {
 	closing atomic.Bool
 }
 
+// refused counts the connections accepted and closed at once for lack of
+// worker_connections, for the process (stub_status counts them as
+// accepted, not handled, as nginx's ngx_stat_accepted and
+// ngx_stat_handled do).
+var refused atomic.Int64
+
+// Refused returns the number of connections accepted and closed at once
+// because worker_connections were all in use.
+func Refused() int64 { return refused.Load() }
+
 // NewListeners returns an empty set.
 func NewListeners() *Listeners { return &Listeners{m: map[string]*listener{}} }
 
@@ -176,6 +186,7 @@ func (ls *Listeners) accept(l *listener) {
 			if ls.active.Load()+nl >= lim {
 				l.log.Load().Logf(errlog.Alert, nil, nil, "%d worker_connections are not enough", lim)
 				c.Close()
+				refused.Add(1)
 				continue
 			}
 		}

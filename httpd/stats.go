@@ -1,6 +1,10 @@
 package httpd
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"github.com/sluicehq/sluice/core"
+)
 
 // The process's connection and request counters, nginx's ngx_stat_*
 // (NGX_STAT_STUB), which the stub_status module reports. They are counted
@@ -10,9 +14,9 @@ import "sync/atomic"
 //
 // In sluice's model (a goroutine per busy connection, idle keepalive
 // connections parked in an epoll set):
-//   - accepted and handled: a connection the server took (sluice refuses
-//     none after accepting it, so both are the same, as in nginx unless it
-//     runs out of connection structures);
+//   - accepted and handled: a connection the server took; accepted also
+//     counts those closed at once for lack of worker_connections
+//     (core.Refused), handled does not, as in nginx;
 //   - active: from accepted until closed;
 //   - requests: requests read (the first byte of a request arrived),
 //     subrequests not counted, as ngx_http_alloc_request counts;
@@ -44,7 +48,7 @@ type Stats struct {
 func ReadStats() Stats {
 	return Stats{
 		Active:   stats.active.Load(),
-		Accepted: stats.accepted.Load(),
+		Accepted: stats.accepted.Load() + core.Refused(),
 		Handled:  stats.handled.Load(),
 		Requests: stats.requests.Load(),
 		Reading:  stats.reading.Load(),
