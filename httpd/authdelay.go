@@ -17,7 +17,7 @@ func (r *Request) finalizeUnauthorized(code int) {
 	d := r.Loc.core.AuthDelay.Get()
 	if d > 0 {
 		r.Log().Logf(errlog.Info, r, nil, "delaying unauthorized request")
-		if rc := r.sleepWatching(d); rc != Declined {
+		if rc := r.SleepWatching(d); rc != Declined {
 			r.accessCode = 0
 			r.Finalize(rc)
 			return
@@ -27,18 +27,27 @@ func (r *Request) finalizeUnauthorized(code int) {
 	r.Finalize(Status(code))
 }
 
-// sleepWatching waits d on the request's goroutine and returns Declined,
-// or 499 once the client hung up (logged "client prematurely closed
-// connection" at info with the socket's pending error), or Error when the
-// connection is aborted (a fast shutdown).
-func (r *Request) sleepWatching(d time.Duration) Status {
+// SleepWatching delays the request d on its own goroutine (other
+// connections do not notice) and returns Declined; a client that closes
+// the connection or shuts down its side meanwhile ends it with 499,
+// logged "client prematurely closed connection" at info with the
+// socket's pending error, as nginx's ngx_http_test_reading does with
+// EPOLLRDHUP; a fast shutdown ends it at once (Error). For auth_delay and
+// limit_req's delay.
+//
+// A subrequest does not watch: the connection has one hangup watch,
+// which its main request may be using (an exchange with an upstream
+// whose response the subrequest is included in); it waits for the
+// delay, or for a fast shutdown.
+func (r *Request) SleepWatching(d time.Duration) Status {
 	hup := make(chan struct{}, 1)
-	if r.WatchHangup(func() {
+	watching := !r.IsSubrequest() && r.WatchHangup(func() {
 		select {
 		case hup <- struct{}{}:
 		default:
 		}
-	}) {
+	})
+	if watching {
 		defer r.UnwatchHangup()
 		if r.HungUp() {
 			return r.clientHungUp()

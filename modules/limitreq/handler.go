@@ -1,7 +1,6 @@
 package limitreq
 
 import (
-	"syscall"
 	"time"
 
 	"github.com/sluicehq/sluice/errlog"
@@ -99,7 +98,7 @@ func handler(r *httpd.Request) httpd.Status {
 		return httpd.Declined
 	}
 	main.LimitReq = statusDelayed
-	return wait(r, time.Duration(delay)*time.Millisecond)
+	return r.SleepWatching(time.Duration(delay) * time.Millisecond)
 }
 
 func dryRunNote(lc *LocConf) string {
@@ -146,56 +145,4 @@ func release(limits []limit, held []*node, n int) {
 			held[n] = nil
 		}
 	}
-}
-
-// wait delays the request on its own goroutine; other connections do not
-// notice. A client that closes the connection or shuts down its side
-// meanwhile ends the request with 499, logged as nginx's
-// ngx_http_test_reading does with EPOLLRDHUP, with the socket's pending
-// error; a fast shutdown ends it at once.
-//
-// A subrequest does not watch: the connection has one hangup watch, which
-// its main request may be using (an exchange with an upstream whose
-// response the subrequest is included in); it waits for the delay, or
-// for a fast shutdown.
-func wait(r *httpd.Request, d time.Duration) httpd.Status {
-	hup := make(chan struct{}, 1)
-	watching := !r.IsSubrequest() && r.WatchHangup(func() {
-		select {
-		case hup <- struct{}{}:
-		default:
-		}
-	})
-	if watching {
-		defer r.UnwatchHangup()
-		if r.HungUp() {
-			return clientClosed(r)
-		}
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return httpd.Declined
-	case <-hup:
-		return clientClosed(r)
-	case <-r.Context().Done():
-		return httpd.Error
-	}
-}
-
-// clientClosed logs the client's leaving and ends the request.
-func clientClosed(r *httpd.Request) httpd.Status {
-	var err error
-	if rc := r.RawConn(); rc != nil {
-		var soerr int
-		rc.Control(func(fd uintptr) {
-			soerr, _ = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_ERROR)
-		})
-		if soerr != 0 {
-			err = syscall.Errno(soerr)
-		}
-	}
-	r.Log().Logf(errlog.Info, r, err, "client prematurely closed connection")
-	return httpd.StatusClientClosedRequest
 }
