@@ -58,9 +58,14 @@ func (b *RequestBody) release() {
 	}
 }
 
-// bodyString is $request_body: the body when it is in memory.
+// bodyString is $request_body: the body when it is in memory. A request
+// without a body (no Content-Length or 0, not chunked) has none: nginx's
+// request_body->bufs stays NULL then, and the variable is not found.
 func (r *Request) bodyString() (string, bool) {
 	if r.Body == nil || r.Body.File != nil || !r.Body.Complete {
+		return "", false
+	}
+	if len(r.Body.Data) == 0 && r.In.ContentLengthN <= 0 && !r.In.Chunked {
 		return "", false
 	}
 	return bytesconv.String(r.Body.Data), true

@@ -21,6 +21,7 @@ import (
 	"github.com/sluicehq/sluice/modules/log"
 	"github.com/sluicehq/sluice/modules/mapmod"
 	"github.com/sluicehq/sluice/modules/memcached"
+	"github.com/sluicehq/sluice/modules/mirror"
 	"github.com/sluicehq/sluice/modules/mytest"
 	"github.com/sluicehq/sluice/modules/notmodified"
 	"github.com/sluicehq/sluice/modules/proxy"
@@ -49,6 +50,7 @@ func HTTP() []*httpd.Module {
 		static.Module,
 		autoindex.Module,
 		index.Module,
+		mirror.Module,
 		authbasic.Module,
 		access.Module,
 		limitconn.Module,
@@ -96,6 +98,7 @@ func AllWith(extra ...*httpd.Module) []*core.Module {
 // Implemented names the nginx modules sluice implements, as nginx's
 // configure script names them ("http_proxy"), for -V.
 var Implemented = []string{
+	"http_mirror",
 	"http_auth_basic",
 	"http_access",
 	"http_limit_conn",

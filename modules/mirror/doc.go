@@ -1,0 +1,42 @@
+// Package mirror is nginx's ngx_http_mirror_module: it copies each request
+// to one or more URIs as background subrequests whose responses are
+// ignored.
+//
+// The handler runs in the precontent phase, for main requests only (an
+// internal redirect to a location with mirror runs it again, as in nginx).
+// With mirror_request_body on (the default) it first reads the whole
+// request body, which the mirrors then send too; with off the mirrors are
+// created before the body is read and see none: a proxied mirror sends the
+// request's headers (Content-Length among them, unless it is reset with
+// proxy_set_header) and no body, as nginx's does. Each mirror is a
+// header-only background subrequest of the URI with the request's method
+// and arguments; a failure to create one answers 500.
+//
+// Timing differs from nginx's (docs/compat.md). nginx posts the mirror
+// subrequests when the precontent phase runs: they start alongside the
+// main request's content handler and run concurrently with it, so a mirror
+// backend may see its request before, during or after the main backend.
+// sluice runs a background subrequest on the connection's goroutine once
+// the main response has been sent in full: a mirror backend always gets
+// its request after the main response went out. In both, the main
+// response does not wait for the mirrors, and the main request's log line,
+// the connection's next request and its close wait until the mirrors end.
+// What a mirror can observe differently: the order of arrival at the
+// backends; variables the mirror computes that depend on time or on the
+// main request's progress ($request_time, $sent_http_*, $upstream_* are
+// per request and unaffected; cached values shared with the main request,
+// such as a $request_body already read, are the same in both). A client
+// connection that fails before the main response is complete cancels the
+// mirrors in sluice (nginx's mirrors of such a request may already have
+// reached their backend).
+//
+// Directives
+//
+//	Syntax:  mirror uri | off;
+//	Default: mirror off;
+//	Context: http, server, location
+//
+//	Syntax:  mirror_request_body on | off;
+//	Default: mirror_request_body on;
+//	Context: http, server, location
+package mirror
