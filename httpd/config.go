@@ -35,6 +35,10 @@ type Config struct {
 	sockets []*core.Socket
 	addrs   []*addrConf
 
+	// merging is the server whose confs are being merged (nginx's cf->ctx
+	// during ngx_http_merge_servers), nil otherwise.
+	merging *Server
+
 	// retire are the OnRetire functions.
 	retire []func()
 	// conns tracks live connections for Drain.
@@ -233,6 +237,7 @@ func (cf *Config) finish(c *conf.Cmd) error {
 		}
 	}
 	for _, s := range cf.Servers {
+		cf.merging = s
 		for _, m := range cf.modules {
 			if m.MergeSrv != nil {
 				if err := m.MergeSrv(cf, cf.root.confs.get(m), s.confs.get(m)); err != nil {
@@ -249,6 +254,7 @@ func (cf *Config) finish(c *conf.Cmd) error {
 			return err
 		}
 	}
+	cf.merging = nil
 	for _, s := range cf.Servers {
 		if err := s.Loc.buildTree(); err != nil {
 			return err
@@ -388,3 +394,9 @@ func (cf *Config) Log() *errlog.Log { return cf.Cycle.Log }
 func (cf *Config) Warnf(format string, args ...any) {
 	cf.Cycle.Log.Logf(errlog.Warn, nil, nil, "%s", fmt.Sprintf(format, args...))
 }
+
+// MergingServer returns the server block whose server and location confs
+// are being merged, for a MergeSrv or MergeLoc that needs the server's
+// core settings (nginx's ngx_http_conf_get_module_srv_conf during the
+// merge); nil outside the merge.
+func (cf *Config) MergingServer() *Server { return cf.merging }

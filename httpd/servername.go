@@ -176,3 +176,21 @@ func (t *nameTable) findNamed(host string) *Server {
 	}
 	return nil
 }
+
+// ServerName is one server_name entry: a lowercased name ("" for the empty
+// name, "*.example.com", ".example.com", "www.example.*") or, for a "~"
+// name, its regex (Name is then the pattern).
+type ServerName struct {
+	Name  string
+	Regex *Regex
+}
+
+// ServerNames returns the server's server_name entries in order (the
+// default "" when it has none, once merged).
+func (s *Server) ServerNames() []ServerName {
+	out := make([]ServerName, len(s.Names))
+	for i, sn := range s.Names {
+		out[i] = ServerName{Name: sn.name, Regex: sn.regex}
+	}
+	return out
+}

@@ -27,6 +27,7 @@ import (
 	"github.com/sluicehq/sluice/modules/proxy"
 	"github.com/sluicehq/sluice/modules/rangefilter"
 	"github.com/sluicehq/sluice/modules/realip"
+	"github.com/sluicehq/sluice/modules/referer"
 	"github.com/sluicehq/sluice/modules/rewrite"
 	"github.com/sluicehq/sluice/modules/splitclients"
 	"github.com/sluicehq/sluice/modules/ssi"
@@ -59,6 +60,7 @@ func HTTP() []*httpd.Module {
 		geo.Module,
 		mapmod.Module,
 		splitclients.Module,
+		referer.Module,
 		rewrite.Module,
 		proxy.Module,
 		memcached.Module,
@@ -107,6 +109,7 @@ var Implemented = []string{
 	"http_geo",
 	"http_map",
 	"http_split_clients",
+	"http_referer",
 	"http_autoindex",
 	"http_rewrite",
 	"http_proxy",
