@@ -29,6 +29,7 @@ import (
 	"github.com/sluicehq/sluice/modules/realip"
 	"github.com/sluicehq/sluice/modules/referer"
 	"github.com/sluicehq/sluice/modules/rewrite"
+	"github.com/sluicehq/sluice/modules/securelink"
 	"github.com/sluicehq/sluice/modules/splitclients"
 	"github.com/sluicehq/sluice/modules/ssi"
 	"github.com/sluicehq/sluice/modules/ssl"
@@ -64,6 +65,7 @@ func HTTP() []*httpd.Module {
 		rewrite.Module,
 		proxy.Module,
 		memcached.Module,
+		securelink.Module,
 		balancer.HashModule,
 		balancer.IPHashModule,
 		balancer.LeastConnModule,
@@ -114,6 +116,7 @@ var Implemented = []string{
 	"http_rewrite",
 	"http_proxy",
 	"http_memcached",
+	"http_secure_link",
 	"http_upstream_hash",
 	"http_upstream_ip_hash",
 	"http_upstream_least_conn",
