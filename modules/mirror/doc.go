@@ -13,22 +13,26 @@
 // and arguments; a failure to create one answers 500.
 //
 // Timing differs from nginx's (docs/compat.md). nginx posts the mirror
-// subrequests when the precontent phase runs: they start alongside the
-// main request's content handler and run concurrently with it, so a mirror
-// backend may see its request before, during or after the main backend.
-// sluice runs a background subrequest on the connection's goroutine once
-// the main response has been sent in full: a mirror backend always gets
-// its request after the main response went out. In both, the main
-// response does not wait for the mirrors, and the main request's log line,
-// the connection's next request and its close wait until the mirrors end.
-// What a mirror can observe differently: the order of arrival at the
-// backends; variables the mirror computes that depend on time or on the
-// main request's progress ($request_time, $sent_http_*, $upstream_* are
-// per request and unaffected; cached values shared with the main request,
-// such as a $request_body already read, are the same in both). A client
-// connection that fails before the main response is complete cancels the
-// mirrors in sluice (nginx's mirrors of such a request may already have
-// reached their backend).
+// subrequests in the precontent phase and runs them once the main
+// request's content handler first waits (for its upstream, say): from then
+// on they run concurrently with it and with each other, so a mirror
+// backend may get its request before the main backend answered. sluice
+// runs a background subrequest on the connection's goroutine once the main
+// response has been sent in full: a mirror backend always gets its request
+// after the main response went out. In both, the main response does not
+// wait for the mirrors, and the main request's log line, the connection's
+// next request and its close wait until the mirrors end.
+//
+// What a mirror can observe differently: when its request arrives and the
+// order of several mirrors (configuration order in sluice, any order in
+// nginx). Variable values are cached once for the whole request tree in
+// both: a cacheable variable the main request evaluated before its content
+// handler first waited (say $request_body for proxy_set_body) is cached
+// for the mirror in both; one it evaluated later is cached for sluice's
+// mirror and may not be yet for nginx's. Per-request values ($uri, $args,
+// $request_time, $upstream_*) are the mirror's own in both. A client
+// connection that fails before the main response is complete cancels
+// sluice's mirrors; nginx's may already have reached their backend.
 //
 // Directives
 //
