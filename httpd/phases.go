@@ -277,7 +277,13 @@ func (r *Request) findConfigPhase() bool {
 	}
 	r.updateLocationConfig()
 	cl = r.Loc.core
-	if r.In.ContentLengthN != -1 && !r.DiscardBody && cl.ClientMaxBodySize.Get() != 0 &&
+	discard := r.DiscardBody
+	if r.sub != nil && r != r.Main {
+		// a subrequest is checked too, unless its parent was discarding
+		// the body when it started it (nginx's sr->discard_body)
+		discard = r.sub.discardBody
+	}
+	if r.In.ContentLengthN != -1 && !discard && cl.ClientMaxBodySize.Get() != 0 &&
 		cl.ClientMaxBodySize.Get() < r.In.ContentLengthN {
 		r.Log().Logf(errlog.Error, r, nil, "client intended to send too large body: %d bytes", r.In.ContentLengthN)
 		r.ExpectTested = true

@@ -32,8 +32,9 @@ func (r *Request) NextBodyFilter(order int, c *Chain) Status {
 // outputSub runs a subrequest's body from filter i on.
 func (r *Request) outputSub(i int, c *Chain) Status {
 	s := r.sub
-	if s.flags&SubrequestBackground != 0 {
-		// nothing of a background subrequest reaches the client
+	if s.flags&(SubrequestBackground|SubrequestHeaderOnly) != 0 {
+		// nothing of a background or header-only subrequest reaches the
+		// client
 		c.Pieces = c.Pieces[:0]
 		return OK
 	}

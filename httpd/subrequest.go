@@ -61,6 +61,17 @@ const (
 	// the parent is in (NGX_HTTP_SUBREQUEST_CLONE); uri and args are not
 	// used.
 	SubrequestClone
+	// SubrequestHeaderOnly makes the subrequest header only (what nginx's
+	// callers set as sr->header_only after ngx_http_subrequest): nothing
+	// of its response body is produced or sent, and an upstream handler
+	// ends the exchange once it has the head (the auth_request module).
+	SubrequestHeaderOnly
+	// SubrequestNoBody gives the subrequest an empty request body of its
+	// own instead of the parent's (nginx's callers allocate a fake
+	// sr->request_body): an upstream handler sends no body, whether or
+	// not the main request read one, and none is read for it. The request
+	// headers, Content-Length included, are still the client's.
+	SubrequestNoBody
 )
 
 // PostSubrequest is called when a subrequest is finalized, with the
@@ -97,6 +108,11 @@ type subreq struct {
 	output bool
 	// finished is set once the subrequest completed (logged).
 	finished bool
+	// discardBody is the parent's DiscardBody when the subrequest was
+	// made (nginx's sr->discard_body): the subrequest's own DiscardBody
+	// also stands for "never read the body", which nginx says with
+	// r != r->main; the client_max_body_size check uses this one.
+	discardBody bool
 	// count is, on the main request, the number of subrequests in
 	// progress (nginx's r->main->count, less one).
 	count int
@@ -144,7 +160,13 @@ func (r *Request) Subrequest(uri, args string, flags SubrequestFlags, post PostS
 		uri, args = r.URI, r.Args
 	}
 	sr := r.newSubrequest(uri, args)
-	sr.sub = &subreq{parent: r, depth: depth + 1, flags: flags, post: post}
+	sr.sub = &subreq{parent: r, depth: depth + 1, flags: flags, post: post, discardBody: r.DiscardBody}
+	if flags&SubrequestHeaderOnly != 0 {
+		sr.HeaderOnly = true
+	}
+	if flags&SubrequestNoBody != 0 {
+		sr.Body, sr.DiscardBody = nil, true
+	}
 	if clone {
 		sr.Method, sr.MethodBit = r.Method, r.MethodBit
 		sr.Loc, sr.ContentHandler = r.Loc, r.ContentHandler
@@ -160,6 +182,10 @@ func (r *Request) Subrequest(uri, args string, flags SubrequestFlags, post PostS
 		return sr, OK
 	}
 	sr.runSubrequest()
+	// nginx's log action is the connection's: what the subrequest last
+	// did ("sending to client" after an upstream) is the parent's context
+	// until the parent sets another
+	r.action = sr.action
 	if r.conn.failed {
 		return sr, Error
 	}

@@ -723,7 +723,7 @@ func (u *Upstream) cacheResponse() {
 // cacheSkipBody tells whether a header-only response can end at once: no
 // cache file and no proxy_store file wants the body.
 func (u *Upstream) cacheSkipBody() bool {
-	return u.cache != nil && u.cache.w == nil && u.Conf.Store.Get() == nil
+	return (u.cache == nil || u.cache.w == nil) && u.Conf.Store.Get() == nil
 }
 
 // filterTap is the buffered mode's body filter: the decoded body also goes

@@ -55,15 +55,13 @@ func stateOf(r *httpd.Request) *reqCtx {
 	return ctx
 }
 
-// statesOwner is the request whose record r's exchanges join: the main
-// request, or a background subrequest itself (the cache update it makes
-// is none of the main request's $upstream_* values).
-func statesOwner(r *httpd.Request) *httpd.Request {
-	if r.Background() {
-		return r
-	}
-	return r.Main
-}
+// statesOwner is the request whose record r's exchanges join: r itself.
+// A subrequest has a record of its own, as nginx's sr->upstream_states
+// starts empty: the main request's $upstream_* values never list the
+// exchanges of its subrequests (an auth_request, an SSI include, a cache
+// update in the background), and a subrequest's values list only its own
+// (what auth_request_set reads).
+func statesOwner(r *httpd.Request) *httpd.Request { return r }
 
 func requestCtx(r *httpd.Request) *reqCtx {
 	owner := statesOwner(r)

@@ -300,3 +300,21 @@ func reasonPhrase(status int) string {
 	}
 	return "Status"
 }
+
+// ReadToClose reads until the peer closes the connection and passes what
+// it read, with what earlier steps read ahead and left, to f: for checking
+// that nothing more was sent (a request body that must not be).
+func ReadToClose(f func(rest []byte)) Step {
+	return func(c *BackendConn) error {
+		for {
+			if err := c.fill(); err != nil {
+				if err == errPeerClosed {
+					f(append([]byte(nil), c.buf...))
+					c.buf = c.buf[:0]
+					return nil
+				}
+				return err
+			}
+		}
+	}
+}
