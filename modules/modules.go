@@ -11,6 +11,7 @@ import (
 	"github.com/sluicehq/sluice/modules/access"
 	"github.com/sluicehq/sluice/modules/addition"
 	"github.com/sluicehq/sluice/modules/authbasic"
+	"github.com/sluicehq/sluice/modules/authrequest"
 	"github.com/sluicehq/sluice/modules/autoindex"
 	"github.com/sluicehq/sluice/modules/geo"
 	"github.com/sluicehq/sluice/modules/gzip"
@@ -53,6 +54,7 @@ func HTTP() []*httpd.Module {
 		autoindex.Module,
 		index.Module,
 		mirror.Module,
+		authrequest.Module,
 		authbasic.Module,
 		access.Module,
 		limitconn.Module,
@@ -103,6 +105,7 @@ func AllWith(extra ...*httpd.Module) []*core.Module {
 // configure script names them ("http_proxy"), for -V.
 var Implemented = []string{
 	"http_mirror",
+	"http_auth_request",
 	"http_auth_basic",
 	"http_access",
 	"http_limit_conn",
