@@ -24,11 +24,12 @@ const diffConf = `
 error_log %%PREFIX%%/error.log info;
 events {}
 http {
-    log_format ar '$request_method $request_uri $status up=[$upstream_status] u=[$u] s=[$s]';
+    log_format ar '$request_method $request_uri $uri $status up=[$upstream_status] u=[$u] s=[$s]';
     server {
         listen 127.0.0.1:%%PORT_0%%;
         server_name localhost;
         access_log %%PREFIX%%/ar.log ar;
+        log_subrequest on;
         proxy_set_header Connection "";
         location /p/ { auth_request /auth; proxy_pass http://MAIN; }
         location = /auth { proxy_pass http://AUTH; }
@@ -43,6 +44,8 @@ http {
         }
         location = /auth-404 { return 403; }
         location = /auth-204 { return 204; }
+        location = /auth-addheader { add_header WWW-Authenticate "Basic realm=added" always; return 401; }
+        location /addheader/ { auth_request /auth-addheader; proxy_pass http://MAIN; }
         location = /auth-403 { return 403; }
         location = /auth-file { root ROOT; try_files /index.html =404; }
         location /down/ { auth_request /auth-down; proxy_pass http://MAIN; }
@@ -257,6 +260,7 @@ func TestDifferential(t *testing.T) {
 		{"WWW-Authenticate hidden in the auth location", get("/hide/a", "X-Status: 401\r\nX-Www: Basic realm=\"h\"\r\n")},
 		{"auth location error_page", get("/authep/a", "X-Status: 404\r\n")},
 		{"auth location return 204", get("/static204/a", "")},
+		{"auth location return 401 with add_header", get("/addheader/a", "")},
 		{"auth location return 403", get("/static403/a", "")},
 		{"auth location a file", get("/file/a", "")},
 		{"HEAD allowed", "HEAD /p/a HTTP/1.0\r\nHost: localhost\r\nX-Status: 200\r\n\r\n"},
@@ -350,9 +354,14 @@ func TestDifferential(t *testing.T) {
 	// lingering close, nginx's may come late
 	nlog := func() string { return readFile(t, filepath.Join(n.Prefix(), "ar.log")) }
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if strings.Count(nlog(), "\n") >= len(cases)+2 && strings.Count(s.ReadFile("ar.log"), "\n") >= len(cases)+2 {
+		if nl, sl := strings.Count(nlog(), "\n"), strings.Count(s.ReadFile("ar.log"), "\n"); nl >= len(cases)+2 && nl == sl {
 			break
 		}
+	}
+	// log_subrequest is on: the auth subrequests' lines, with their own
+	// $upstream_status, are compared too
+	if !strings.Contains(nlog(), "GET /set/a /auth 401 up=[401]") {
+		t.Errorf("no auth subrequest line in nginx's access log:\n%s", nlog())
 	}
 	if got, want := sorted(s.ReadFile("ar.log")), sorted(nlog()); got != want {
 		t.Errorf("access log lines differ\nsluice:\n%s\nnginx:\n%s", got, want)
