@@ -51,6 +51,18 @@ func (r *Request) WatchHangup(fn func()) bool {
 	return true
 }
 
+// HangupWatched reports whether a WatchHangup is in force on r's
+// connection (another request of the tree, or r, watches it).
+func (r *Request) HangupWatched() bool {
+	c := r.conn
+	if c == nil {
+		return false
+	}
+	c.hupMu.Lock()
+	defer c.hupMu.Unlock()
+	return c.hupFn != nil
+}
+
 // UnwatchHangup ends WatchHangup: once it returns, fn is not running and
 // is not called again.
 func (r *Request) UnwatchHangup() {

@@ -48,10 +48,14 @@ var watchPool = sync.Pool{New: func() any {
 // (a streamed body owns the client's read side).
 func (u *Upstream) watchClient() *clientWatch {
 	r := u.R
-	if u.RequestBodyNoBuffering || u.Conf.IgnoreClientAbort.Get() || r.IsSubrequest() || r.PostAction {
-		// a subrequest leaves the client side to its main request (see
-		// subrequest.go); a post_action runs whether the client is there
-		// or not
+	if u.RequestBodyNoBuffering || u.Conf.IgnoreClientAbort.Get() || r.PostAction || r.Background() {
+		// a post_action runs whether the client is there or not, a
+		// background subrequest once the response is out
+		return nil
+	}
+	if r.IsSubrequest() && r.HangupWatched() {
+		// a subrequest leaves the client side to the upstream of a request
+		// of its tree that watches it already (see subrequest.go)
 		return nil
 	}
 	rc := r.RawConn()

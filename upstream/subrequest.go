@@ -13,11 +13,13 @@ import (
 //     what the main request read (httpd gives it the main request's body,
 //     or none), so protocols send the same bytes they would for the main
 //     request.
-//   - The client connection is not watched for an early close: the
-//     subrequest runs on the goroutine of the request that started it, and
-//     the main request (or its own upstream's watch) owns the client side.
-//     A client that went away fails the subrequest's writes instead, and
-//     the whole request ends then.
+//   - The client connection is watched for an early close as for a main
+//     request (a client gone ends the subrequest with 499, and the whole
+//     request with it, as nginx's check_broken_connection on the shared
+//     connection), unless the upstream of another request of the tree
+//     (the main request relaying a body SSI includes into) watches it
+//     already, or the subrequest runs in the background. A client that
+//     went away also fails the subrequest's writes.
 //   - A 101 Switching Protocols answer cannot be relayed (the response head
 //     of a subrequest is never sent): "connection upgrade in subrequest".
 //   - Output goes through httpd's postpone stage: to the client in document

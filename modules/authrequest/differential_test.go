@@ -156,6 +156,10 @@ func startBackends(t *testing.T) *backends {
 						req = r
 					}
 				}
+				if req.Header("X-Status") == "stall" {
+					// no answer: the server closes first
+					return nil
+				}
 				_, err := c.Write([]byte(authResponse(req)))
 				return err
 			}),
@@ -410,4 +414,47 @@ func readFile(t *testing.T, name string) string {
 		t.Error(err)
 	}
 	return string(b)
+}
+
+// TestClientCloses: a client that closes its connection while the auth
+// server has not answered ends the request as in nginx (499, the same
+// log lines), and the auth connection is closed.
+func TestClientCloses(t *testing.T) {
+	testutil.CheckLeaks(t)
+	root := docroot(t)
+	down := testutil.RefusedAddr(t)
+	nb, sb := startBackends(t), startBackends(t)
+	n := oracle.Start(t, sideConf(root, nb, down))
+	s := servertest.Start(t, strings.ReplaceAll(sideConf(root, sb, down), "%%PORT_0%%", "%%PORT_A%%"))
+	for _, side := range []struct {
+		addr string
+		b    *backends
+		log  func() string
+	}{
+		{n.Addr(0), nb, func() string { return readFile(t, filepath.Join(n.Prefix(), "ar.log")) }},
+		{s.Addr("A"), sb, func() string { return s.ReadFile("ar.log") }},
+	} {
+		c := testutil.Dial(t, side.addr)
+		c.WriteString(get("/set/a", "X-Status: stall\r\n"))
+		if !side.b.auth.WaitRequests(1, testutil.DefaultTimeout) {
+			t.Fatal("the auth server got no request")
+		}
+		c.Close()
+		side.b.seen(t, 0, 0) // waits for the auth connection's close
+		for deadline := time.Now().Add(5 * time.Second); !strings.Contains(side.log(), "GET /set/a /set/a"); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: no access log line for the main request:\n%s", side.addr, side.log())
+			}
+		}
+	}
+	if got, want := s.ReadFile("ar.log"), readFile(t, filepath.Join(n.Prefix(), "ar.log")); got != want {
+		t.Errorf("access log lines differ\nsluice:\n%s\nnginx:\n%s", got, want)
+	}
+	want, got := logLines(n.ErrorLog(), nb, down), logLines(s.ErrorLog(), sb, down)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("error log lines differ\nsluice:\n%s\nnginx:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(sb.main.Requests()) != 0 {
+		t.Errorf("the backend got %d requests", len(sb.main.Requests()))
+	}
 }
