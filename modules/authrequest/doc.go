@@ -39,6 +39,11 @@
 // The variable reads as not found until then. A level with no
 // auth_request_set inherits its parent's list whole.
 //
+// A client that closes its connection while the auth server has not
+// answered ends the request as nginx does: "epoll_wait() reported that
+// client prematurely closed connection, so upstream connection is closed
+// too" at info, with the subrequest in the context, and 499.
+//
 // The subrequest runs once per request: the module keeps its result in
 // its request context; an internal redirect clears it (as nginx), so a
 // location reached by error_page or rewrite that has auth_request asks
