@@ -29,15 +29,20 @@ func (r *Request) DocumentRoot() string {
 }
 
 // MapURIToPath maps the URI to a file path under root or alias
-// (ngx_http_map_uri_to_path). It fails, logging an alert, for an alias in a
-// location whose URI was rewritten.
-func (r *Request) MapURIToPath(_ string) (string, bool) {
-	p, _, ok := r.mapURIToPath()
+// (ngx_http_map_uri_to_path), with suffix appended (gzip_static's ".gz",
+// nginx's reserved bytes), in one allocation. It fails, logging an alert,
+// for an alias in a location whose URI was rewritten.
+func (r *Request) MapURIToPath(suffix string) (string, bool) {
+	p, _, ok := r.mapURIToPathSuffix(suffix)
 	return p, ok
 }
 
 // mapURIToPath also returns the length of the root part of the path.
 func (r *Request) mapURIToPath() (path string, rootLen int, ok bool) {
+	return r.mapURIToPathSuffix("")
+}
+
+func (r *Request) mapURIToPathSuffix(suffix string) (path string, rootLen int, ok bool) {
 	cl := r.Loc.core
 	alias := 0
 	if cl.Alias {
@@ -56,7 +61,7 @@ func (r *Request) mapURIToPath() (path string, rootLen int, ok bool) {
 	case alias < 0:
 		// regex location alias: the alias is the whole path
 		if !r.addURIToAlias {
-			return root, len(root), true
+			return root + suffix, len(root), true
 		}
 	case alias > 0:
 		if alias <= len(uri) {
@@ -65,7 +70,7 @@ func (r *Request) mapURIToPath() (path string, rootLen int, ok bool) {
 			uri = ""
 		}
 	}
-	return root + uri, len(root), true
+	return root + uri + suffix, len(root), true
 }
 
 // tryFile is one try_files argument.

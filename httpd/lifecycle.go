@@ -98,6 +98,7 @@ func (r *Request) handler() {
 	}
 	r.validLocation = true
 	r.VaryAcceptEncoding = false
+	r.GzipTested, r.GzipOK = false, false
 	r.runPhases()
 }
 

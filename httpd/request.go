@@ -304,6 +304,12 @@ type Request struct {
 	// every response it could have compressed. An internal redirect clears
 	// it.
 	VaryAcceptEncoding bool
+	// GzipTested and GzipOK cache the gzip test of the request
+	// (ngx_http_gzip_ok's r->gzip_tested and r->gzip_ok): the first module
+	// to ask (gzip_static in the content phase, gunzip or gzip in the
+	// header filters) decides for the others. An internal redirect clears
+	// them. See modules/gzip.Tested.
+	GzipTested, GzipOK bool
 	// Pipeline is set when the request followed another in one read.
 	Pipeline bool
 

@@ -14,7 +14,9 @@ import (
 	"github.com/sluicehq/sluice/modules/authrequest"
 	"github.com/sluicehq/sluice/modules/autoindex"
 	"github.com/sluicehq/sluice/modules/geo"
+	"github.com/sluicehq/sluice/modules/gunzip"
 	"github.com/sluicehq/sluice/modules/gzip"
+	"github.com/sluicehq/sluice/modules/gzipstatic"
 	"github.com/sluicehq/sluice/modules/headers"
 	"github.com/sluicehq/sluice/modules/index"
 	"github.com/sluicehq/sluice/modules/limitconn"
@@ -51,6 +53,7 @@ func HTTP() []*httpd.Module {
 		upstream.CacheModule,
 		balancer.Module,
 		static.Module,
+		gzipstatic.Module,
 		autoindex.Module,
 		index.Module,
 		mirror.Module,
@@ -81,6 +84,7 @@ func HTTP() []*httpd.Module {
 		ssi.Module,
 		sub.Module,
 		addition.Module,
+		gunzip.Module,
 		headers.Module,
 		rangefilter.Module,
 		notmodified.Module,
@@ -131,6 +135,8 @@ var Implemented = []string{
 	"http_addition",
 	"http_sub",
 	"http_gzip",
+	"http_gzip_static",
+	"http_gunzip",
 	"http_cache",
 	"http_ssl",
 }

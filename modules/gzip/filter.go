@@ -30,7 +30,7 @@ func headerFilter(r *httpd.Request) httpd.Status {
 	if lc.Vary.Get() {
 		r.VaryAcceptEncoding = true
 	}
-	if !OK(r) {
+	if !Tested(r) {
 		return httpd.OK
 	}
 	bufs := lc.Buffers.Get()

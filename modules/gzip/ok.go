@@ -24,10 +24,36 @@ const (
 // (ngx_http_gzip_ok): r is the main request, the client accepts gzip, it
 // is not an old MSIE with "gzip_disable msie6", its HTTP version is at
 // least gzip_http_version, a request that came through a proxy (with a
-// Via header) is allowed by gzip_proxied given the response's headers,
-// and no gzip_disable expression matches its User-Agent. It reads the
-// gzip directives of r's location.
+// Via header) is allowed by gzip_proxied given the response's headers (as
+// they are when it is asked), and no gzip_disable expression matches its
+// User-Agent. It reads the gzip directives of r's location, and records
+// the answer in r.GzipTested and r.GzipOK for Tested.
 func OK(r *httpd.Request) bool {
+	r.GzipTested = true
+	r.GzipOK = gzipOK(r)
+	return r.GzipOK
+}
+
+// Tested is OK asked once per request, as nginx's filters ask it (with
+// r->gzip_tested): the answer of whichever module asked first — gzip_static
+// before the response has headers, or a filter after — holds for the
+// others, until an internal redirect.
+func Tested(r *httpd.Request) bool {
+	if !r.GzipTested {
+		return OK(r)
+	}
+	return r.GzipOK
+}
+
+// VaryOn reports whether gzip_vary is on in r's location: the gzip,
+// gzip_static and gunzip modules then ask for "Vary: Accept-Encoding" on
+// the responses whose encoding depends on the request (nginx's
+// clcf->gzip_vary, with r->gzip_vary set by the module).
+func VaryOn(r *httpd.Request) bool {
+	return httpd.LocConf[LocConf](r, &self).Vary.Get()
+}
+
+func gzipOK(r *httpd.Request) bool {
 	if r != r.Main || r.In.AcceptEncoding < 0 {
 		return false
 	}
