@@ -1,0 +1,5 @@
+//go:build !race
+
+package gzipstatic_test
+
+const raceEnabled = false
