@@ -380,6 +380,13 @@ func (r *Request) outputFrom(i int, c *Chain) Status {
 			return rc
 		}
 	}
+	if len(c.Pieces) == 0 && !c.Last && !c.Flush {
+		// a filter kept what it was given (gunzip, gzip, waiting for
+		// more): nothing to write, and a pending head waits for body
+		// bytes as in nginx's write filter, so that a response the
+		// filter fails on later can still close without a head
+		return OK
+	}
 	if r.HeaderOnly {
 		c.Pieces = c.Pieces[:0]
 	}

@@ -88,6 +88,7 @@ func (u *Upstream) relayUnbuffered() httpd.Status {
 		u.bodyBuf = buf.Get(int(u.Conf.BufferSize.Get()))
 	}
 	chain := &httpd.Chain{}
+	looping := false
 	send := func(raw []byte) int {
 		u.state.ResponseLength += int64(len(raw))
 		if err := u.filter(raw); err != nil {
@@ -102,7 +103,13 @@ func (u *Upstream) relayUnbuffered() httpd.Status {
 		}
 		chain.Flush = true
 		if len(chain.Pieces) > 0 {
-			u.setAction("sending to client")
+			// bytes read in the loop go out under "reading upstream", as
+			// nginx's ngx_http_upstream_process_non_buffered_upstream
+			// passes them on (the preread ones under "sending to client"):
+			// a filter's log line (gunzip's) says so
+			if !looping {
+				u.setAction("sending to client")
+			}
 			if r.Output(chain) != httpd.OK {
 				return httpd.StatusClientClosedRequest
 			}
@@ -117,6 +124,7 @@ func (u *Upstream) relayUnbuffered() httpd.Status {
 		return u.finalize(httpd.StatusClientClosedRequest)
 	}
 	timeout := u.Conf.ReadTimeout.Get()
+	looping = true
 	for !u.bodyComplete() {
 		u.setAction("reading upstream")
 		c.SetReadTimeout(timeout)

@@ -89,7 +89,10 @@ type ctx struct {
 	cur   []byte
 	spare [][]byte
 	nbufs int
-	out   httpd.Chain
+	// sent is how much of the first of full (or of cur when full is
+	// empty) has been sent already (see send).
+	sent int
+	out  httpd.Chain
 
 	done bool
 	// rc is the first failure of the next filters.
@@ -195,6 +198,12 @@ func (x *ctx) members() error {
 				x.cur = nil
 			}
 			if err == io.EOF {
+				// zlib reports the end of a member before the sync
+				// flush is done with, and goes on with the rest of the
+				// piece without it: a following error says 0, not 2
+				if x.flush == zSyncFlush && len(x.src.data) > 0 {
+					x.flush = zNoFlush
+				}
 				break
 			}
 			if err != nil {
@@ -204,10 +213,12 @@ func (x *ctx) members() error {
 	}
 }
 
-// header checks the first bytes of a member as zlib does, as soon as each
-// is there (compress/gzip would wait for the whole 10-byte header): the
-// magic 1f 8b, the method 8 (deflate) and no reserved flags. It returns
-// io.EOF when the body ends cleanly before a member that is not the first.
+// header checks the first bytes of a member as zlib does, two at a time
+// as it reads them (compress/gzip would wait for the whole 10-byte
+// header): the magic 1f 8b ("incorrect header check"), then the method 8
+// ("unknown compression method") and no reserved flags ("unknown header
+// flags set"). It returns io.EOF when the body ends cleanly before a
+// member that is not the first.
 func (x *ctx) header(first bool) error {
 	h := x.hdr[:0]
 	for len(h) < len(x.hdr) {
@@ -222,23 +233,11 @@ func (x *ctx) header(first bool) error {
 			return errTruncated
 		}
 		h = append(h, c)
-		switch len(h) {
-		case 1:
-			if c != 0x1f {
-				return errData
-			}
-		case 2:
-			if c != 0x8b {
-				return errData
-			}
-		case 3:
-			if c != 8 {
-				return errData
-			}
-		case 4:
-			if c&0xe0 != 0 {
-				return errData
-			}
+		switch {
+		case len(h) == 2 && (h[0] != 0x1f || h[1] != 0x8b):
+			return errData
+		case len(h) == 4 && (h[2] != 8 || h[3]&0xe0 != 0):
+			return errData
 		}
 	}
 	x.src.pre = h
@@ -415,17 +414,22 @@ func (x *ctx) failed() httpd.Status {
 
 // send passes the full buffers, and the one being filled when partial is
 // set, to the next filters, with Last or Flush as asked (a chain with
-// neither and nothing in it is not sent).
+// neither and nothing in it is not sent). The buffer being filled is not
+// emptied when sent: the decompressor may be suspended inside a Read into
+// its free end. sent counts its bytes already sent, or those of the first
+// full buffer, which it was.
 func (x *ctx) send(partial, last, flush bool) httpd.Status {
 	if x.rc != httpd.OK {
 		return x.rc
 	}
 	x.out.Reset()
+	skip := x.sent
 	for _, b := range x.full {
-		x.out.Append(b)
+		x.out.Append(b[skip:])
+		skip = 0
 	}
-	if partial && len(x.cur) > 0 {
-		x.out.Append(x.cur)
+	if partial && len(x.cur) > skip {
+		x.out.Append(x.cur[skip:])
 	}
 	if len(x.out.Pieces) == 0 && !last && !flush {
 		return httpd.OK
@@ -434,13 +438,16 @@ func (x *ctx) send(partial, last, flush bool) httpd.Status {
 	rc := x.r.NextBodyFilter(order, &x.out)
 	clear(x.out.Pieces)
 	x.out.Reset()
+	if len(x.full) > 0 {
+		x.sent = 0
+	}
 	for i, b := range x.full {
 		x.spare = append(x.spare, b[:0])
 		x.full[i] = nil
 	}
 	x.full = x.full[:0]
-	if partial && x.cur != nil {
-		x.cur = x.cur[:0]
+	if partial {
+		x.sent = len(x.cur)
 	}
 	if rc != httpd.OK {
 		x.rc = rc
@@ -485,7 +492,7 @@ func (x *ctx) finish() {
 	}
 	clear(x.spare)
 	clear(x.full)
-	x.spare, x.full, x.cur = x.spare[:0], x.full[:0], nil
+	x.spare, x.full, x.cur, x.sent = x.spare[:0], x.full[:0], nil, 0
 	if x.fileBuf != nil {
 		buf.Put(x.fileBuf)
 		x.fileBuf = nil
