@@ -74,6 +74,7 @@ type ctx struct {
 	flush int
 
 	zr      *gzip.Reader
+	seq     iter.Seq[event]
 	next    func() (event, bool)
 	stop    func()
 	yield   func(event) bool
@@ -317,7 +318,10 @@ func (x *ctx) start() {
 	if x.zr == nil {
 		x.zr = new(gzip.Reader)
 	}
-	x.next, x.stop = iter.Pull(iter.Seq[event](x.inflate))
+	if x.seq == nil {
+		x.seq = x.inflate // made once per pooled context
+	}
+	x.next, x.stop = iter.Pull(x.seq)
 }
 
 // run feeds the pieces taken from the chain to the decompressor and sends
@@ -485,7 +489,7 @@ var (
 // pool when the request ends (httpd.Releaser).
 func (x *ctx) Release() {
 	x.finish()
-	*x = ctx{in: x.in[:0], out: httpd.Chain{Pieces: x.out.Pieces[:0]}, full: x.full[:0], spare: x.spare[:0]}
+	*x = ctx{in: x.in[:0], out: httpd.Chain{Pieces: x.out.Pieces[:0]}, full: x.full[:0], spare: x.spare[:0], seq: x.seq}
 	ctxPool.Put(x)
 }
 

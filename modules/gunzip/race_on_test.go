@@ -1,0 +1,5 @@
+//go:build race
+
+package gunzip_test
+
+const raceEnabled = true
