@@ -55,27 +55,39 @@ func ParseBasic(v string) (user, passwd string, ok bool) {
 	return s[:i], s[i+1:], true
 }
 
-// base64Basis maps the standard alphabet to its values, 77 elsewhere
-// (nginx's basis64).
-var base64Basis = func() (b [256]byte) {
+// base64Basis and base64URLBasis map the standard and the URL alphabets
+// to their values, 77 elsewhere (nginx's basis64 tables).
+var (
+	base64Basis    = basis64("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+	base64URLBasis = basis64("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+)
+
+func basis64(alphabet string) (b [256]byte) {
 	for i := range b {
 		b[i] = 77
 	}
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 	for i := range len(alphabet) {
 		b[alphabet[i]] = byte(i)
 	}
 	return b
-}()
+}
 
 // DecodeBase64 decodes standard base64 as nginx's ngx_decode_base64: the
 // input ends at its first "=" (what follows is ignored), a character
 // outside the alphabet before it fails, as does a length of 4n+1; the
 // unused bits of the last character are not checked.
-func DecodeBase64(s string) ([]byte, bool) {
+func DecodeBase64(s string) ([]byte, bool) { return decodeBase64(s, &base64Basis) }
+
+// DecodeBase64URL is DecodeBase64 with the URL alphabet ("-" and "_"),
+// nginx's ngx_decode_base64url.
+func DecodeBase64URL(s string) ([]byte, bool) { return decodeBase64(s, &base64URLBasis) }
+
+// decodeBase64 is ngx_decode_base64_internal: both decoders with their
+// alphabet's table.
+func decodeBase64(s string, b *[256]byte) ([]byte, bool) {
 	n := 0
 	for n < len(s) && s[n] != '=' {
-		if base64Basis[s[n]] == 77 {
+		if b[s[n]] == 77 {
 			return nil, false
 		}
 		n++
@@ -84,7 +96,6 @@ func DecodeBase64(s string) ([]byte, bool) {
 		return nil, false
 	}
 	d := make([]byte, 0, n/4*3+2)
-	b := &base64Basis
 	for ; n > 3; n -= 4 {
 		d = append(d, b[s[0]]<<2|b[s[1]]>>4, b[s[1]]<<4|b[s[2]]>>2, b[s[2]]<<6|b[s[3]])
 		s = s[4:]

@@ -75,7 +75,7 @@ func ParseLink(link string) (hash []byte, expires int64, expText string, ok bool
 	if len(val) > 24 {
 		return nil, expires, expText, false
 	}
-	h, good := decodeBase64URL(val)
+	h, good := httpd.DecodeBase64URL(val)
 	if !good || len(h) != 16 {
 		return nil, expires, expText, false
 	}
@@ -104,46 +104,6 @@ func atotm(s string) (int64, bool) {
 		v = v*10 + d
 	}
 	return v, true
-}
-
-var base64URLBasis = func() (b [256]byte) {
-	for i := range b {
-		b[i] = 77
-	}
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-	for i := range len(alphabet) {
-		b[alphabet[i]] = byte(i)
-	}
-	return b
-}()
-
-// decodeBase64URL is ngx_decode_base64url: the input ends at its first
-// '=', any other character outside the URL alphabet before it fails, as
-// does a length of 4n+1; unused bits are not checked.
-func decodeBase64URL(s string) ([]byte, bool) {
-	n := 0
-	for n < len(s) && s[n] != '=' {
-		if base64URLBasis[s[n]] == 77 {
-			return nil, false
-		}
-		n++
-	}
-	if n%4 == 1 {
-		return nil, false
-	}
-	d := make([]byte, 0, n/4*3+2)
-	b := &base64URLBasis
-	for ; n > 3; n -= 4 {
-		d = append(d, b[s[0]]<<2|b[s[1]]>>4, b[s[1]]<<4|b[s[2]]>>2, b[s[2]]<<6|b[s[3]])
-		s = s[4:]
-	}
-	if n > 1 {
-		d = append(d, b[s[0]]<<2|b[s[1]]>>4)
-	}
-	if n > 2 {
-		d = append(d, b[s[1]]<<4|b[s[2]]>>2)
-	}
-	return d, true
 }
 
 // OldLink is secure_link_secret's $secure_link
