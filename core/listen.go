@@ -191,26 +191,30 @@ func (ls *Listeners) accept(l *listener) {
 			}
 		}
 		ls.active.Add(1)
-		slot := &Slot{ls: ls}
-		go func() {
-			for !(*h)(c, slot) {
-				// accepted for a configuration that retires: the
-				// listener's current one takes it, if there is one
-				nh := l.handle.Load()
-				if nh == h {
-					c.Close()
-					slot.Release()
-					return
-				}
-				h = nh
-			}
-		}()
+		go l.serve(c, &Slot{ls: ls}, h)
 		// let the new connection's goroutine run before the next accept:
 		// a burst of connections then starts being served in the order
 		// they came, as nginx's event loop takes them (multi_accept off).
 		// Without it the scheduler runs the newest goroutine first, and
 		// the last client of a burst is served first.
 		runtime.Gosched()
+	}
+}
+
+// serve hands an accepted connection to the listener's handler (a method
+// with parameters, not a closure, so that starting the goroutine costs one
+// allocation).
+func (l *listener) serve(c net.Conn, slot *Slot, h *func(net.Conn, *Slot) bool) {
+	for !(*h)(c, slot) {
+		// accepted for a configuration that retires: the listener's
+		// current one takes it, if there is one
+		nh := l.handle.Load()
+		if nh == h {
+			c.Close()
+			slot.Release()
+			return
+		}
+		h = nh
 	}
 }
 

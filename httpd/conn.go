@@ -73,8 +73,8 @@ type conn struct {
 	// stats.go); it fills the padding before tls
 	statWaiting atomic.Bool
 	tls         *connTLS
-	localIP     string
-	localPort   int
+	localIP     string // see serverAddr
+	localPort   int    // 0 for a UNIX-domain socket
 
 	// in is the header buffer: unread bytes are in[pos:last]. It is
 	// released while the connection is idle.
@@ -111,17 +111,23 @@ type conn struct {
 	// connections (ngx_close_idle_connections)
 	fresh   bool
 	peekBuf [1]byte
-	peekFn  func(fd uintptr) bool
-	// readFn reads into in for readFor; readN is what it read; waitErr
-	// is the error peekFn or readFn found
-	readFn  func(fd uintptr) bool
+	// peek makes rawFn peek at one byte (waitData) instead of reading
+	// into in (readFor)
+	peek bool
+	// sysfd is the socket's descriptor plus one, recorded by rawFn (0
+	// until its first call), for the park set's epoll_ctl
+	sysfd int32
+	// rawFn is the function raw reads run: it reads into in, or peeks
+	// (peek); readN is what it read; waitErr the error it found. One
+	// closure for both, made once per connection.
+	rawFn   func(fd uintptr) bool
 	readN   int
 	waitErr error
-	// linger is readFor's wait, its deadline set (lingerArmed) by readFn
+	// linger is readFor's wait, its deadline set (lingerArmed) by rawFn
 	// once a read finds nothing
 	linger      time.Duration
 	lingerArmed bool
-	// lastTry makes readFn report a read that finds nothing (nothing)
+	// lastTry makes rawFn report a read that finds nothing (nothing)
 	// instead of waiting: readFor's last look once the linger passed
 	lastTry, nothing bool
 
@@ -187,12 +193,14 @@ func (c *conn) init() {
 	default:
 		c.remoteAddr = "unix:"
 	}
-	switch a := c.nc.LocalAddr().(type) {
-	case *net.TCPAddr:
-		c.localIP = a.IP.String()
-		c.localPort = a.Port
+	if a, ok := c.nc.LocalAddr().(*net.TCPAddr); ok {
+		c.localPort = a.Port // the address's text is made on first need
 	}
-	c.readFn = func(fd uintptr) bool {
+	c.rawFn = func(fd uintptr) bool {
+		c.sysfd = int32(fd) + 1
+		if c.peek {
+			return c.peekRaw(fd)
+		}
 		n, err := syscall.Read(int(fd), c.in)
 		for err == syscall.EINTR {
 			n, err = syscall.Read(int(fd), c.in)
@@ -212,17 +220,19 @@ func (c *conn) init() {
 		c.eof = n == 0 && err == nil
 		return true
 	}
-	c.peekFn = func(fd uintptr) bool {
-		n, _, err := syscall.Recvfrom(int(fd), c.peekBuf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		if err == syscall.EAGAIN {
-			return false
-		}
-		c.waitErr = err
-		if n == 0 && err == nil {
-			c.eof = true
-		}
-		return true
+}
+
+// peekRaw is rawFn's peek: it looks at one byte without taking it.
+func (c *conn) peekRaw(fd uintptr) bool {
+	n, _, err := syscall.Recvfrom(int(fd), c.peekBuf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	if err == syscall.EAGAIN {
+		return false
 	}
+	c.waitErr = err
+	if n == 0 && err == nil {
+		c.eof = true
+	}
+	return true
 }
 
 // LogConn implements errlog.Context for connection-level lines.
@@ -244,14 +254,27 @@ func (c *conn) AppendLogContext(b []byte) []byte {
 	return append(b, c.addr.listen.addrText()...)
 }
 
-func (c *conn) localHost() string {
-	if c.localIP == "" {
-		return "localhost"
-	}
-	if len(c.localIP) > 0 && containsColon(c.localIP) {
-		return "[" + c.localIP + "]"
+// serverAddr returns the text of the connection's local address
+// ($server_addr), "" for a UNIX-domain socket. It is made on first need:
+// most requests never ask.
+func (c *conn) serverAddr() string {
+	if c.localIP == "" && c.localPort != 0 {
+		if a, ok := c.socket().LocalAddr().(*net.TCPAddr); ok {
+			c.localIP = a.IP.String()
+		}
 	}
 	return c.localIP
+}
+
+func (c *conn) localHost() string {
+	ip := c.serverAddr()
+	if ip == "" {
+		return "localhost"
+	}
+	if containsColon(ip) {
+		return "[" + ip + "]"
+	}
+	return ip
 }
 
 func containsColon(s string) bool {
@@ -604,7 +627,7 @@ func (c *conn) readFor(d time.Duration) readResult {
 	runtime.Gosched()
 	c.readN, c.waitErr, c.eof = 0, nil, false
 	c.linger, c.lingerArmed = d, false
-	err := c.raw.Read(c.readFn)
+	err := c.raw.Read(c.rawFn)
 	if c.lingerArmed {
 		c.nc.SetReadDeadline(time.Time{})
 	}
@@ -638,7 +661,7 @@ func (c *conn) readFor(d time.Duration) readResult {
 func (c *conn) readAfterLinger() bool {
 	c.readN, c.waitErr, c.eof = 0, nil, false
 	c.lastTry, c.nothing = true, false
-	err := c.raw.Read(c.readFn)
+	err := c.raw.Read(c.rawFn)
 	c.lastTry = false
 	return err == nil && !c.nothing
 }
@@ -764,7 +787,10 @@ func (c *conn) waitData(timeout time.Duration) bool {
 	}
 	if c.raw != nil {
 		c.waitErr, c.eof = nil, false
-		if err := c.raw.Read(c.peekFn); err != nil {
+		c.peek = true
+		err := c.raw.Read(c.rawFn)
+		c.peek = false
+		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				c.timedOutIdle()
 			}

@@ -32,6 +32,7 @@ http {
         location /internal { internal; return 200 "secret\n"; }
         location /body { return 200 "len=$content_length\n"; }
         location /join { return 200 "[$http_x_a] [$http_x_b] $uri\n"; }
+        location /addr { return 200 "server_addr=$server_addr\n"; }
     }
     server {
         listen 127.0.0.1:%%PORT_0%%;
@@ -55,6 +56,7 @@ var diffRequests = []struct{ name, req string }{
 	{"keep-alive 1.0", "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"},
 	{"head", "HEAD / HTTP/1.1\r\nHost: localhost\r\n\r\n"},
 	{"http 0.9", "GET /\r\n"},
+	{"server addr", "GET /addr HTTP/1.0\r\n\r\n"},
 	{"redirect relative", "GET /redir HTTP/1.1\r\nHost: localhost\r\n\r\n"},
 	{"redirect host port", "GET /redir HTTP/1.1\r\nHost: localhost:8080\r\n\r\n"},
 	{"redirect full", "GET /redir-full HTTP/1.0\r\n\r\n"},

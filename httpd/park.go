@@ -42,6 +42,9 @@ const (
 	parkedEvents = syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT
 )
 
+// parkedConns recycles the entries of connections that closed.
+var parkedConns = sync.Pool{New: func() any { return new(parkedConn) }}
+
 type deadlines []*parkedConn
 
 func (h deadlines) Len() int           { return len(h) }
@@ -203,13 +206,18 @@ func (p *parkSet) itemLocked(c *conn, events uint32) (it *parkedConn, added bool
 	if c.rawSocket() == nil {
 		return nil, false, errNoPark
 	}
-	fd := -1
-	if err := c.rawSocket().Control(func(f uintptr) { fd = int(f) }); err != nil || fd < 0 {
-		return nil, false, errNoPark
+	fd := int(c.sysfd) - 1 // recorded by the connection's reads
+	if fd < 0 {
+		if err := c.rawSocket().Control(func(f uintptr) { fd = int(f) }); err != nil || fd < 0 {
+			return nil, false, errNoPark
+		}
 	}
 	p.seq++
-	it = &parkedConn{c: c, fd: fd, key: p.seq, index: -1}
+	it = parkedConns.Get().(*parkedConn)
+	*it = parkedConn{c: c, fd: fd, key: p.seq, index: -1}
 	if err := p.ctlLocked(it, syscall.EPOLL_CTL_ADD, events); err != nil {
+		it.c = nil
+		parkedConns.Put(it)
 		return nil, false, err
 	}
 	p.items[it.key] = it
@@ -265,6 +273,10 @@ func (p *parkSet) unregister(c *conn) {
 	if it := p.items[c.parkKey]; it != nil && it.c == c {
 		p.unparkLocked(it)
 		delete(p.items, it.key)
+		// nothing else holds the entry: the loop keeps connections,
+		// not entries, once it lets go of the lock
+		*it = parkedConn{}
+		parkedConns.Put(it)
 	}
 	c.parkKey = 0
 }

@@ -67,10 +67,10 @@ func (vr *varRegistry) addCore() {
 	add("remote_port", func(r *Request, _ string, _ int) (string, bool) { return r.conn.remotePort, true }, 0)
 	proxyProtocolVars(add)
 	add("server_addr", func(r *Request, _ string, _ int) (string, bool) {
-		if r.conn.localIP == "" {
-			return "unix:", true
+		if ip := r.conn.serverAddr(); ip != "" {
+			return ip, true
 		}
-		return r.conn.localIP, true
+		return "unix:", true
 	}, 0)
 	add("server_port", func(r *Request, _ string, _ int) (string, bool) {
 		if r.conn.localPort == 0 {
