@@ -33,6 +33,7 @@ import (
 	"github.com/sluicehq/sluice/modules/referer"
 	"github.com/sluicehq/sluice/modules/rewrite"
 	"github.com/sluicehq/sluice/modules/securelink"
+	"github.com/sluicehq/sluice/modules/slice"
 	"github.com/sluicehq/sluice/modules/splitclients"
 	"github.com/sluicehq/sluice/modules/ssi"
 	"github.com/sluicehq/sluice/modules/ssl"
@@ -88,6 +89,7 @@ func HTTP() []*httpd.Module {
 		headers.Module,
 		rangefilter.Module,
 		notmodified.Module,
+		slice.Module,
 	}
 }
 
@@ -139,4 +141,5 @@ var Implemented = []string{
 	"http_gunzip",
 	"http_cache",
 	"http_ssl",
+	"http_slice",
 }
