@@ -137,6 +137,9 @@ type HeadersOut struct {
 	ContentType    string
 	ContentTypeLen int
 	Charset        string
+	// OverrideCharset is the charset an upstream's X-Accel-Charset asks
+	// the charset filter to recode into (nginx's override_charset).
+	OverrideCharset string
 	// ContentLengthN is the body length, -1 when unknown.
 	ContentLengthN int64
 	// ContentOffset is where the body starts in the whole resource
@@ -157,6 +160,7 @@ func (h *HeadersOut) reset() {
 	h.LastModified, h.ContentRange, h.AcceptRanges, h.WWWAuthenticate, h.Expires = -1, -1, -1, -1, -1
 	h.ETag, h.CacheControl, h.Link = -1, -1, -1
 	h.ContentType, h.ContentTypeLen, h.Charset = "", 0, ""
+	h.OverrideCharset = ""
 	h.ContentLengthN = -1
 	h.ContentOffset = 0
 	h.LastModifiedTime = -1

@@ -12,6 +12,7 @@ import (
 	"github.com/sluicehq/sluice/modules/addition"
 	"github.com/sluicehq/sluice/modules/authbasic"
 	"github.com/sluicehq/sluice/modules/authrequest"
+	"github.com/sluicehq/sluice/modules/charset"
 	"github.com/sluicehq/sluice/modules/autoindex"
 	"github.com/sluicehq/sluice/modules/geo"
 	"github.com/sluicehq/sluice/modules/gunzip"
@@ -83,6 +84,7 @@ func HTTP() []*httpd.Module {
 		ssl.Module,
 		gzip.Module,
 		ssi.Module,
+		charset.Module,
 		sub.Module,
 		addition.Module,
 		gunzip.Module,
@@ -142,4 +144,5 @@ var Implemented = []string{
 	"http_cache",
 	"http_ssl",
 	"http_slice",
+	"http_charset",
 }
