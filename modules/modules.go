@@ -13,6 +13,7 @@ import (
 	"github.com/sluicehq/sluice/modules/authbasic"
 	"github.com/sluicehq/sluice/modules/authrequest"
 	"github.com/sluicehq/sluice/modules/charset"
+	"github.com/sluicehq/sluice/modules/emptygif"
 	"github.com/sluicehq/sluice/modules/autoindex"
 	"github.com/sluicehq/sluice/modules/geo"
 	"github.com/sluicehq/sluice/modules/gunzip"
@@ -80,6 +81,7 @@ func HTTP() []*httpd.Module {
 		balancer.KeepaliveModule,
 		balancer.ZoneModule,
 		stubstatus.Module,
+		emptygif.Module,
 		mytest.Module,
 		ssl.Module,
 		gzip.Module,
@@ -145,4 +147,5 @@ var Implemented = []string{
 	"http_ssl",
 	"http_slice",
 	"http_charset",
+	"http_empty_gif",
 }
