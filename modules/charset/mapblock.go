@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/sluicehq/sluice/conf"
+	"github.com/sluicehq/sluice/internal/ngxutf8"
 )
 
 // setMap is the charset_map block (ngx_http_charset_map_block): its lines
@@ -96,7 +97,7 @@ func (m *mapPair) set(from, to string) (string, bool) {
 		}
 		seq = append(seq, b)
 	}
-	n, _ := decodeUTF8(seq)
+	n, _ := ngxutf8.Decode(seq)
 	if n > 0xffff {
 		return to, false
 	}

@@ -1,6 +1,10 @@
 package charset
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/sluicehq/sluice/internal/ngxutf8"
+)
 
 // Recoding tables and the recoder (the body of
 // ngx_http_charset_recode, _recode_to_utf8 and _recode_from_utf8). No
@@ -11,13 +15,6 @@ import "strconv"
 // bytes of a character below U+10000) and the most a recoder keeps.
 const utfLen = 4
 
-// utf8Incomplete and utf8Invalid are decodeUTF8's answers for a sequence
-// cut short and for bad bytes.
-const (
-	utf8Incomplete = 0xfffffffe
-	utf8Invalid    = 0xffffffff
-)
-
 // table recodes one charset into another: byte to byte between two
 // single-byte charsets, byte to UTF-8 sequence, or (for UTF-8 into a
 // single-byte charset) code point to byte, by pages of 256 code points.
@@ -25,45 +22,6 @@ type table struct {
 	single   *[256]byte
 	toUTF8   *[256][]byte
 	fromUTF8 *[256]*[256]byte
-}
-
-// decodeUTF8 decodes the sequence p starts with as ngx_utf8_decode does:
-// it returns the code point and how many bytes it used, utf8Invalid for
-// a bad lead byte (one byte used), a continuation byte below 0x80 (used
-// with what came before) or an overlong form, and utf8Incomplete (nothing
-// used) when p ends inside the sequence. Continuation bytes are not
-// checked further, and code points above U+10FFFF are returned as they
-// are, as nginx does.
-func decodeUTF8(p []byte) (uint32, int) {
-	u := uint32(p[0])
-	var valid uint32
-	var n int
-	switch {
-	case u >= 0xf8:
-		return utf8Invalid, 1
-	case u >= 0xf0:
-		u, valid, n = u&0x07, 0xffff, 3
-	case u >= 0xe0:
-		u, valid, n = u&0x0f, 0x7ff, 2
-	case u >= 0xc2:
-		u, valid, n = u&0x1f, 0x7f, 1
-	default:
-		return utf8Invalid, 1
-	}
-	if len(p)-1 < n {
-		return utf8Incomplete, 0
-	}
-	for i := 1; i <= n; i++ {
-		c := uint32(p[i])
-		if c < 0x80 {
-			return utf8Invalid, i + 1
-		}
-		u = u<<6 | c&0x3f
-	}
-	if u > valid {
-		return u, n + 1
-	}
-	return utf8Invalid, n + 1
 }
 
 // recoder is the recoding state of one response.
@@ -116,18 +74,18 @@ func (rc *recoder) fromUTF8(dst, src []byte) []byte {
 		k := min(utfLen-rc.savedLen, len(src))
 		copy(rc.saved[rc.savedLen:], src[:k])
 		total := rc.savedLen + k
-		n, used := decodeUTF8(rc.saved[:total])
+		n, used := ngxutf8.Decode(rc.saved[:total])
 		var c byte
 		if n < 0x10000 {
 			c = rc.lookup(n)
-		} else if n == utf8Incomplete && total < utfLen {
+		} else if n == ngxutf8.Incomplete && total < utfLen {
 			rc.savedLen = total
 			return dst
 		}
 		switch {
 		case c != 0:
 			dst = append(dst, c)
-		case n == utf8Incomplete:
+		case n == ngxutf8.Incomplete:
 			dst = append(dst, '?')
 			used = utfLen
 		case n > 0x10ffff:
@@ -145,7 +103,7 @@ func (rc *recoder) fromUTF8(dst, src []byte) []byte {
 			i++
 			continue
 		}
-		n, used := decodeUTF8(src[i:])
+		n, used := ngxutf8.Decode(src[i:])
 		switch {
 		case n < 0x10000:
 			if c := rc.lookup(n); c != 0 {
@@ -153,7 +111,7 @@ func (rc *recoder) fromUTF8(dst, src []byte) []byte {
 			} else {
 				dst = entity(dst, n)
 			}
-		case n == utf8Incomplete:
+		case n == ngxutf8.Incomplete:
 			rc.savedLen = copy(rc.saved[:], src[i:])
 			return dst
 		case n > 0x10ffff:

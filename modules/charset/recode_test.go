@@ -21,35 +21,6 @@ func testPairs(t testing.TB) (toUTF8, single *mapPair) {
 	return toUTF8, single
 }
 
-func TestDecodeUTF8(t *testing.T) {
-	tests := []struct {
-		name string
-		in   []byte
-		n    uint32
-		used int
-	}{
-		{"two bytes", []byte("\xd0\xb0"), 0x430, 2},
-		{"three bytes", []byte("\xe2\x82\xac"), 0x20ac, 3},
-		{"four bytes", []byte("\xf0\x9f\x98\x80"), 0x1f600, 4},
-		{"cut", []byte("\xe2\x82"), utf8Incomplete, 0},
-		{"continuation lead", []byte("\x80"), utf8Invalid, 1},
-		{"overlong c0", []byte("\xc0\x80"), utf8Invalid, 1},
-		{"overlong e0", []byte("\xe0\x80\x80"), utf8Invalid, 3},
-		{"ascii inside", []byte("\xe2\x41\x80"), utf8Invalid, 2},
-		{"lead as continuation", []byte("\xd0\xd0"), 0x410, 2},
-		{"f8", []byte("\xf8\x80\x80\x80"), utf8Invalid, 1},
-		{"above U+10FFFF", []byte("\xf4\x90\x80\x80"), 0x110000, 4},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			n, used := decodeUTF8(tc.in)
-			if n != tc.n || used != tc.used {
-				t.Errorf("decodeUTF8(%q) = %#x, %d; want %#x, %d", tc.in, n, used, tc.n, tc.used)
-			}
-		})
-	}
-}
-
 func TestRecode(t *testing.T) {
 	toUTF8, single := testPairs(t)
 	tests := []struct {

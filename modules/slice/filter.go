@@ -94,10 +94,7 @@ func bodyFilter(r *httpd.Request, c *httpd.Chain) httpd.Status {
 		return httpd.OK
 	}
 	// this slice's body goes on; the response ends after the last slice
-	c.Last = false
-	rc := r.NextBodyFilter(order, c)
-	c.Reset()
-	if rc != httpd.OK {
+	if rc := r.PassBodyOn(order, c); rc != httpd.OK {
 		return rc
 	}
 	size := httpd.LocConf[LocConf](r, &self).Size.Get()
