@@ -41,6 +41,12 @@ http {
             proxy_set_header Range $slice_range;
             add_header X-Range "[$slice_range]";
         }
+        location /unbuffered/ {
+            slice 4;
+            proxy_buffering off;
+            proxy_pass http://127.0.0.1:%%PORT_1%%/;
+            proxy_set_header Range $slice_range;
+        }
         location /norange/ {
             slice 4;
             proxy_pass http://127.0.0.1:%%PORT_1%%/;
@@ -133,6 +139,19 @@ func TestSlice(t *testing.T) {
 			}
 		})
 	}
+	// the connection goes on after a sliced response
+	cl := testutil.Dial(t, s.Addr("A"))
+	defer cl.Close()
+	for i, req := range []string{"GET /proxy/t HTTP/1.1\r\nHost: localhost\r\nRange: bytes=3-10\r\n\r\n",
+		"GET /unbuffered/t HTTP/1.1\r\nHost: localhost\r\n\r\n", get("/proxy/t", "")} {
+		if err := cl.WriteString(req); err != nil {
+			t.Fatal(err)
+		}
+		r, err := cl.ReadResponse()
+		if err != nil || !r.Complete || !strings.Contains(content, string(r.Body)) || len(r.Body) < 8 {
+			t.Fatalf("keepalive request %d: %v\n%s", i, err, r)
+		}
+	}
 	// $slice_range outside a slice location is not found
 	r := testutil.RoundTrip(t, s.Addr("A"), get("/off/t", ""))
 	if r.Get("X-Range") != "[]" {
@@ -215,6 +234,8 @@ func TestOracleSlice(t *testing.T) {
 		{"cache whole hit", "/cache/t", ""},
 		{"if-range bad", "/cache/t?ir", "Range: bytes=9-10\r\nIf-Range: bad\r\n"},
 		{"head", "/proxy/t", ""},
+		{"unbuffered", "/unbuffered/t", "Range: bytes=2-9\r\n"},
+		{"unbuffered whole", "/unbuffered/t", ""},
 		{"off", "/off/t", "Range: bytes=2-3\r\n"},
 		{"off whole", "/off/t", ""},
 		{"upstream ignores range", "/norange/t", "Range: bytes=2-3\r\n"},
