@@ -29,6 +29,18 @@ func (r *Request) NextBodyFilter(order int, c *Chain) Status {
 	return r.outputFrom(i, c)
 }
 
+// PassBodyOn sends c through the filters after order without marking the
+// end of the response, then empties c: what a filter that adds output
+// after a body (a subrequest's, at its Last) does first (the addition and
+// slice filters). The caller ends the response later with a chain whose
+// Last is set.
+func (r *Request) PassBodyOn(order int, c *Chain) Status {
+	c.Last = false
+	rc := r.NextBodyFilter(order, c)
+	c.Reset()
+	return rc
+}
+
 // outputSub runs a subrequest's body from filter i on.
 func (r *Request) outputSub(i int, c *Chain) Status {
 	s := r.sub

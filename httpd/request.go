@@ -66,6 +66,10 @@ type HeadersIn struct {
 	Server string
 	// ContentLengthN is the body length, -1 when unknown.
 	ContentLengthN int64
+	// ContentOffset is where the body starts in the whole resource
+	// (nginx's content_offset): the range filter's single range sets it,
+	// the slice module sets it for each slice.
+	ContentOffset int64
 	// Chunked is set for "Transfer-Encoding: chunked".
 	Chunked bool
 	// ConnectionType: 0 none, ConnClose or ConnKeepAlive.
@@ -133,8 +137,15 @@ type HeadersOut struct {
 	ContentType    string
 	ContentTypeLen int
 	Charset        string
+	// OverrideCharset is the charset an upstream's X-Accel-Charset asks
+	// the charset filter to recode into (nginx's override_charset).
+	OverrideCharset string
 	// ContentLengthN is the body length, -1 when unknown.
 	ContentLengthN int64
+	// ContentOffset is where the body starts in the whole resource
+	// (nginx's content_offset): the range filter's single range sets it,
+	// the slice module sets it for each slice.
+	ContentOffset int64
 	// LastModifiedTime is a Unix time, -1 when none.
 	LastModifiedTime int64
 	// Trailers are sent after a chunked body.
@@ -149,7 +160,9 @@ func (h *HeadersOut) reset() {
 	h.LastModified, h.ContentRange, h.AcceptRanges, h.WWWAuthenticate, h.Expires = -1, -1, -1, -1, -1
 	h.ETag, h.CacheControl, h.Link = -1, -1, -1
 	h.ContentType, h.ContentTypeLen, h.Charset = "", 0, ""
+	h.OverrideCharset = ""
 	h.ContentLengthN = -1
+	h.ContentOffset = 0
 	h.LastModifiedTime = -1
 	h.Trailers = h.Trailers[:0]
 }
@@ -296,6 +309,10 @@ type Request struct {
 	AllowRanges bool
 	// SingleRange restricts ranges to one (for proxied responses).
 	SingleRange bool
+	// SubrequestRanges lets the range filter cut a subrequest's body by
+	// the client's Range, from Out.ContentOffset (nginx's
+	// r->subrequest_ranges; set by the slice module).
+	SubrequestRanges bool
 	// DisableNotModified disables the not-modified filter.
 	DisableNotModified bool
 	// VaryAcceptEncoding asks the header writer for a "Vary:

@@ -135,6 +135,15 @@ type subreq struct {
 // response (a special page, SendResponse) may reuse the connection's chain,
 // the one its caller might have passed (see modules/addition).
 func (r *Request) Subrequest(uri, args string, flags SubrequestFlags, post PostSubrequest) (*Request, Status) {
+	return r.SubrequestPrepared(uri, args, flags, post, nil)
+}
+
+// SubrequestPrepared is Subrequest with prepare, when not nil, called on
+// the new subrequest before it runs: the place to give it a module
+// context, which nginx's callers set between ngx_http_subrequest and the
+// subrequest's first run (the slice module shares its context with each
+// slice's subrequest).
+func (r *Request) SubrequestPrepared(uri, args string, flags SubrequestFlags, post PostSubrequest, prepare func(sr *Request)) (*Request, Status) {
 	depth := 0
 	if r.sub != nil {
 		depth = r.sub.depth
@@ -174,6 +183,9 @@ func (r *Request) Subrequest(uri, args string, flags SubrequestFlags, post PostS
 		// the location's regular expression captures ($1...) too, in a
 		// copy of its own (nginx's realloc_captures)
 		sr.captures, sr.capturesSubject = append([]int(nil), r.captures...), r.capturesSubject
+	}
+	if prepare != nil {
+		prepare(sr)
 	}
 	if flags&SubrequestBackground != 0 {
 		// it runs once the main response is out

@@ -13,6 +13,8 @@ import (
 	"github.com/sluicehq/sluice/modules/authbasic"
 	"github.com/sluicehq/sluice/modules/authrequest"
 	"github.com/sluicehq/sluice/modules/autoindex"
+	"github.com/sluicehq/sluice/modules/charset"
+	"github.com/sluicehq/sluice/modules/emptygif"
 	"github.com/sluicehq/sluice/modules/geo"
 	"github.com/sluicehq/sluice/modules/gunzip"
 	"github.com/sluicehq/sluice/modules/gzip"
@@ -33,6 +35,7 @@ import (
 	"github.com/sluicehq/sluice/modules/referer"
 	"github.com/sluicehq/sluice/modules/rewrite"
 	"github.com/sluicehq/sluice/modules/securelink"
+	"github.com/sluicehq/sluice/modules/slice"
 	"github.com/sluicehq/sluice/modules/splitclients"
 	"github.com/sluicehq/sluice/modules/ssi"
 	"github.com/sluicehq/sluice/modules/ssl"
@@ -78,16 +81,19 @@ func HTTP() []*httpd.Module {
 		balancer.KeepaliveModule,
 		balancer.ZoneModule,
 		stubstatus.Module,
+		emptygif.Module,
 		mytest.Module,
 		ssl.Module,
 		gzip.Module,
 		ssi.Module,
+		charset.Module,
 		sub.Module,
 		addition.Module,
 		gunzip.Module,
 		headers.Module,
 		rangefilter.Module,
 		notmodified.Module,
+		slice.Module,
 	}
 }
 
@@ -139,4 +145,7 @@ var Implemented = []string{
 	"http_gunzip",
 	"http_cache",
 	"http_ssl",
+	"http_slice",
+	"http_charset",
+	"http_empty_gif",
 }

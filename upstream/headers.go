@@ -207,6 +207,11 @@ func (u *Upstream) processHeaders() (httpd.Status, bool) {
 			// hides it by default)
 			limitRate(r, h, ign)
 		}
+		if low == "x-accel-charset" && ign&IgnXAccelCharset == 0 && h.Value != "off" {
+			// also read as nginx reads it (ngx_http_upstream_process_charset),
+			// hidden or not: the charset filter recodes into it
+			r.Out.OverrideCharset = h.Value
+		}
 		if u.Conf.Hidden[low] {
 			continue
 		}
@@ -252,6 +257,7 @@ func (u *Upstream) copyByName(low string, h *httpd.Header, ign uint32) error {
 		if i := strings.IndexByte(h.Value, ';'); i >= 0 {
 			out.ContentTypeLen = len(strings.TrimRight(h.Value[:i], " \t"))
 		}
+		out.Charset = contentTypeCharset(h.Value)
 		return nil
 	case "last-modified":
 		out.LastModified = out.Add(h.Key, h.Value)
@@ -355,12 +361,6 @@ func (u *Upstream) copyByName(low string, h *httpd.Header, ign uint32) error {
 		}
 		out.Add(h.Key, h.Value)
 		return nil
-	case "x-accel-charset":
-		if ign&IgnXAccelCharset == 0 && h.Value != "off" {
-			out.Charset = h.Value
-		}
-		out.Add(h.Key, h.Value)
-		return nil
 	default:
 		out.Add(h.Key, h.Value)
 		return nil
@@ -415,4 +415,32 @@ func (u *Upstream) passTrailers() {
 		}
 		u.R.Out.Trailers = append(u.R.Out.Trailers, h)
 	}
+}
+
+// contentTypeCharset is the value of a Content-Type's charset parameter,
+// quotes removed, as ngx_http_upstream_copy_content_type finds it: the
+// first parameter, after the spaces that follow a ';', that starts with
+// "charset=" (any case); the value runs to the end of the header.
+func contentTypeCharset(v string) string {
+	for i := 0; i < len(v); i++ {
+		if v[i] != ';' {
+			continue
+		}
+		for i+1 < len(v) && v[i+1] == ' ' {
+			i++
+		}
+		p := v[i+1:]
+		if len(p) < 8 || !strings.EqualFold(p[:8], "charset=") {
+			continue
+		}
+		p = p[8:]
+		if p != "" && p[0] == '"' {
+			p = p[1:]
+		}
+		if p != "" && p[len(p)-1] == '"' {
+			p = p[:len(p)-1]
+		}
+		return p
+	}
+	return ""
 }

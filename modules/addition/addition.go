@@ -137,10 +137,7 @@ func bodyFilter(r *httpd.Request, c *httpd.Chain) httpd.Status {
 		return httpd.OK
 	}
 	// the body goes first, then the addition, then the end of the response
-	c.Last = false
-	rc := r.NextBodyFilter(order, c)
-	c.Reset()
-	if rc != httpd.OK {
+	if rc := r.PassBodyOn(order, c); rc != httpd.OK {
 		return rc
 	}
 	if _, rc := r.Subrequest(after, "", 0, nil); rc != httpd.OK {

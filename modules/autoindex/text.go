@@ -1,5 +1,7 @@
 package autoindex
 
+import "github.com/sluicehq/sluice/internal/ngxutf8"
+
 // needsHTMLEscape reports whether s has a byte appendHTMLEscaped changes.
 func needsHTMLEscape(s string) bool {
 	for i := 0; i < len(s); i++ {
@@ -68,35 +70,8 @@ func appendJSONEscaped(b []byte, s string) []byte {
 // an invalid or overlong sequence (n is then how far nginx skips) or for
 // a sequence cut short by the end of s (n is 0).
 func decodeUTF8(s string) (n int, ok bool) {
-	u := uint32(s[0])
-	var valid uint32
-	var more int
-	switch {
-	case u >= 0xf8:
-		return 1, false
-	case u >= 0xf0:
-		u, valid, more = u&0x07, 0xffff, 3
-	case u >= 0xe0:
-		u, valid, more = u&0x0f, 0x7ff, 2
-	case u >= 0xc2:
-		u, valid, more = u&0x1f, 0x7f, 1
-	default:
-		return 1, false
-	}
-	if len(s)-1 < more {
-		return 0, false
-	}
-	for i := 1; i <= more; i++ {
-		c := uint32(s[i])
-		if c < 0x80 {
-			return i + 1, false
-		}
-		u = u<<6 | c&0x3f
-	}
-	if u > valid && u <= 0x10ffff {
-		return more + 1, true
-	}
-	return more + 1, false
+	u, n := ngxutf8.Decode(s)
+	return n, u <= 0x10ffff
 }
 
 // utf8Length counts the characters of s (ngx_utf8_length); when s is not

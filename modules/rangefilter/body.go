@@ -52,7 +52,8 @@ func (ctx *rangeCtx) singlepart(r *httpd.Request, c *httpd.Chain) {
 	c.Pieces = kept
 	switch {
 	case ctx.ended && !wasEnded:
-		c.Last = true
+		// a subrequest's range ends its part only (nginx's last_in_chain)
+		c.Last = r == r.Main
 	case wasEnded:
 		c.Last = false
 	}

@@ -11,4 +11,8 @@
 // Request.SingleRange (set for proxied responses) allows one range only.
 // Several ranges are served only when the whole body comes in the first
 // piece of output, as nginx requires.
+//
+// A subrequest's response is cut too when Request.SubrequestRanges is set
+// (the slice module): its body starts at HeadersOut.ContentOffset of the
+// whole resource, and the end of the range ends that part only.
 package rangefilter

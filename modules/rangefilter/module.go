@@ -54,7 +54,7 @@ const boundaryLen = 20
 // headerFilter decides how a response is cut (ngx_http_range_header_filter).
 func headerFilter(r *httpd.Request) httpd.Status {
 	out := &r.Out
-	if r.HTTPVersion < 1000 || out.Status != 200 || r.Main != r || out.ContentLengthN == -1 || !r.AllowRanges {
+	if r.HTTPVersion < 1000 || out.Status != 200 || (r.Main != r && !r.SubrequestRanges) || out.ContentLengthN == -1 || !r.AllowRanges {
 		return httpd.OK
 	}
 	maxRanges := r.CoreLoc().MaxRanges.Get()
@@ -65,7 +65,7 @@ func headerFilter(r *httpd.Request) httpd.Status {
 		acceptRanges(r)
 		return httpd.OK
 	}
-	ctx := &rangeCtx{}
+	ctx := &rangeCtx{offset: out.ContentOffset}
 	if r.SingleRange {
 		maxRanges = 1
 	}
@@ -174,6 +174,7 @@ func singlepartHeader(r *httpd.Request, ctx *rangeCtx) {
 	b = append(b, '/')
 	b = strconv.AppendInt(b, out.ContentLengthN, 10)
 	setContentRange(r, string(b))
+	out.ContentOffset = rg.Start
 	out.ContentLengthN = rg.End - rg.Start
 	dropContentLength(r)
 }
