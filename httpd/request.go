@@ -66,10 +66,6 @@ type HeadersIn struct {
 	Server string
 	// ContentLengthN is the body length, -1 when unknown.
 	ContentLengthN int64
-	// ContentOffset is where the body starts in the whole resource
-	// (nginx's content_offset): the range filter's single range sets it,
-	// the slice module sets it for each slice.
-	ContentOffset int64
 	// Chunked is set for "Transfer-Encoding: chunked".
 	Chunked bool
 	// ConnectionType: 0 none, ConnClose or ConnKeepAlive.
