@@ -1,0 +1,157 @@
+package fastcgi_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/sluicehq/sluice/internal/testutil"
+)
+
+const stdParams = `
+        fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;
+        fastcgi_param SCRIPT_NAME     $fastcgi_script_name;
+        fastcgi_param REQUEST_METHOD  $request_method;
+        fastcgi_param QUERY_STRING    $query_string;
+        fastcgi_param CONTENT_LENGTH  $content_length;
+        fastcgi_param CONTENT_TYPE    $content_type;
+        fastcgi_param REQUEST_URI     $request_uri;
+        fastcgi_param SERVER_PROTOCOL $server_protocol;
+`
+
+// okAnswer is a minimal complete response.
+func okAnswer(*fcgiRequest) []string {
+	return []string{stdout("Content-Type: text/plain\r\n\r\nok") + stdout("") + endRequest()}
+}
+
+func TestParams(t *testing.T) {
+	testutil.CheckLeaks(t)
+	b := startRaw(t, false, okAnswer)
+	s := serve(t, b.addr(), stdParams, `
+        location / {
+            fastcgi_pass FCGI;
+            fastcgi_index index.php;
+        }
+        location /split/ {
+            fastcgi_pass FCGI;
+            fastcgi_split_path_info ^(.+\.php)(/.*)$;
+            fastcgi_param PATH_INFO $fastcgi_path_info;
+            fastcgi_param SCRIPT_NAME $fastcgi_script_name;
+            fastcgi_param EMPTY "" if_not_empty;
+            fastcgi_param NOTEMPTY "x" if_not_empty;
+            fastcgi_param HTTP_X_OVERRIDE "set by param";
+            fastcgi_param HTTP_X_HIDDEN "";
+        }
+        location /nohdr/ {
+            fastcgi_pass FCGI;
+            fastcgi_pass_request_headers off;
+            fastcgi_param SCRIPT_NAME /x;
+        }
+        location /body/ {
+            fastcgi_pass FCGI;
+            fastcgi_pass_request_body off;
+            fastcgi_param CONTENT_LENGTH $content_length;
+            fastcgi_keep_conn on;
+        }
+`)
+	tests := []struct {
+		name   string
+		req    string
+		params map[string]string // "" value: absent
+		stdin  string
+		keep   bool
+	}{
+		{name: "GET with inherited params",
+			req: "GET /dir/?a=1 HTTP/1.0\r\nHost: localhost\r\nUser-Agent: test-ua\r\nX-Dash-Name: d\r\n\r\n",
+			params: map[string]string{"SCRIPT_NAME": "/dir/index.php", "QUERY_STRING": "a=1", "REQUEST_METHOD": "GET",
+				"HTTP_USER_AGENT": "test-ua", "HTTP_HOST": "localhost", "HTTP_X_DASH_NAME": "d", "REQUEST_URI": "/dir/?a=1",
+				"SERVER_PROTOCOL": "HTTP/1.0", "PATH_INFO": ""}},
+		{name: "POST body",
+			req:    "POST /p HTTP/1.0\r\nHost: localhost\r\nContent-Length: 5\r\nContent-Type: text/x\r\n\r\nhello",
+			params: map[string]string{"REQUEST_METHOD": "POST", "CONTENT_LENGTH": "5", "CONTENT_TYPE": "text/x", "HTTP_CONTENT_TYPE": "text/x"},
+			stdin:  "hello"},
+		{name: "split path info and a level with its own params",
+			req: "GET /split/a.php/extra/path HTTP/1.0\r\nHost: localhost\r\nX-Override: client\r\nX-Hidden: h\r\nX-Other: o\r\n\r\n",
+			params: map[string]string{"SCRIPT_NAME": "/split/a.php", "PATH_INFO": "/extra/path", "HTTP_X_OVERRIDE": "set by param",
+				"HTTP_X_OTHER": "o", "HTTP_X_HIDDEN": "", "EMPTY": "", "NOTEMPTY": "x", "QUERY_STRING": "", "HTTP_HOST": "localhost"}},
+		{name: "no request headers",
+			req:    "GET /nohdr/ HTTP/1.0\r\nHost: localhost\r\nX-Secret: s\r\n\r\n",
+			params: map[string]string{"SCRIPT_NAME": "/x", "HTTP_X_SECRET": "", "HTTP_HOST": ""}},
+		{name: "no request body, keep conn flag",
+			req:    "POST /body/ HTTP/1.0\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello",
+			params: map[string]string{"CONTENT_LENGTH": "5"}, keep: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := roundTrip(t, s, tt.req)
+			if resp.StatusCode != 200 || string(resp.Body) != "ok" {
+				t.Fatalf("response %s", resp)
+			}
+			req := b.last()
+			for k, v := range tt.params {
+				got, ok := req.params[k]
+				if v == "" && ok {
+					t.Errorf("param %s=%q sent, want none", k, got)
+				}
+				if v != "" && got != v {
+					t.Errorf("param %s=%q, want %q", k, got, v)
+				}
+			}
+			if string(req.stdin) != tt.stdin {
+				t.Errorf("stdin %q, want %q", req.stdin, tt.stdin)
+			}
+			if req.keepConn != tt.keep {
+				t.Errorf("keep conn flag %v", req.keepConn)
+			}
+		})
+	}
+}
+
+func TestStatusAndHeaders(t *testing.T) {
+	testutil.CheckLeaks(t)
+	b := startFCGI(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/404":
+			w.Header().Set("X-Accel-Expires", "10")
+			w.WriteHeader(404)
+			fmt.Fprint(w, "nope")
+		case "/redirect":
+			http.Redirect(w, r, "/elsewhere", http.StatusFound)
+		case "/big":
+			w.Write([]byte(strings.Repeat("x", 100000)))
+		}
+	}))
+	s := serve(t, b.Addr().String(), "", `
+        location / {
+            fastcgi_pass FCGI;
+            fastcgi_param REQUEST_METHOD $request_method;
+            fastcgi_param SCRIPT_NAME $uri;
+            fastcgi_param REQUEST_URI $request_uri;
+            fastcgi_param SERVER_PROTOCOL $server_protocol;
+        }
+        location /unbuffered/ {
+            rewrite ^/unbuffered(.*)$ $1 break;
+            fastcgi_pass FCGI;
+            fastcgi_buffering off;
+            fastcgi_param REQUEST_METHOD $request_method;
+            fastcgi_param SCRIPT_NAME $uri;
+            fastcgi_param REQUEST_URI $uri;
+            fastcgi_param SERVER_PROTOCOL $server_protocol;
+        }
+`)
+	resp := roundTrip(t, s, get("/404"))
+	if resp.StatusCode != 404 || string(resp.Body) != "nope" || resp.Has("Status") || resp.Has("X-Accel-Expires") {
+		t.Errorf("404: %s", resp)
+	}
+	resp = roundTrip(t, s, get("/redirect"))
+	if resp.StatusCode != 302 || !strings.HasSuffix(resp.Get("Location"), "/elsewhere") {
+		t.Errorf("redirect: %s", resp)
+	}
+	for _, path := range []string{"/big", "/unbuffered/big"} {
+		resp = roundTrip(t, s, get(path))
+		if resp.StatusCode != 200 || len(resp.Body) != 100000 || !resp.Complete {
+			t.Errorf("%s: status %d, %d bytes, complete %v", path, resp.StatusCode, len(resp.Body), resp.Complete)
+		}
+	}
+}
