@@ -40,12 +40,12 @@ type LocConf struct {
 	// blocks, only "if" and "limit_except" blocks use it without their own.
 	pass *passConf
 
-	index      conf.Str
-	keepConn   conf.Flag
-	catch      conf.List[string]
-	split      *regexp.Regexp
-	splitName  string
-	splitSet   bool
+	index     conf.Str
+	keepConn  conf.Flag
+	catch     conf.List[string]
+	split     *regexp.Regexp
+	splitName string
+	splitSet  bool
 }
 
 // mainConf is the module's http-level state.

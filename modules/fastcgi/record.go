@@ -91,12 +91,12 @@ const (
 type recResult uint8
 
 const (
-	recMore        recResult = iota // the header is not complete yet
-	recHeader                       // a header was decoded: typ, length, pad
-	recBadVersion                   // unsupported version (bad holds it)
-	recBadType                      // a type a response cannot have
-	recBadIDHi                      // a request id other than 1
-	recBadIDLo                      //
+	recMore       recResult = iota // the header is not complete yet
+	recHeader                      // a header was decoded: typ, length, pad
+	recBadVersion                  // unsupported version (bad holds it)
+	recBadType                     // a type a response cannot have
+	recBadIDHi                     // a request id other than 1
+	recBadIDLo                     //
 )
 
 // decoder decodes the records of a response incrementally
