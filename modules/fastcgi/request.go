@@ -98,15 +98,16 @@ func (p *proto) CreateRequest(u *upstream.Upstream) error {
 		b = append(b, v...)
 	})
 	if lc.U.PassRequestHeaders.Get() {
-		for i := range r.In.List {
-			h := &r.In.List[i]
-			if !set.Passes(h) {
+		list := r.In.List
+		for i := range list {
+			h := &list[i]
+			if !set.Passes(h) || !cgi.FirstOfName(list, i) {
 				continue
 			}
 			b = appendLength(b, cgi.HTTPNameLen(h.Key))
-			b = appendLength(b, len(h.Value))
+			b = appendLength(b, cgi.JoinedLen(list, i))
 			b = cgi.AppendHTTPName(b, h.Key)
-			b = append(b, h.Value...)
+			b = cgi.AppendJoined(b, list, i)
 		}
 	}
 	n := len(b) - at - headerLen

@@ -176,11 +176,7 @@ func (p *proto) InitBody(u *upstream.Upstream) error {
 	return nil
 }
 
-var (
-	errStdoutClosed  = errors.New("upstream prematurely closed FastCGI stdout")
-	errRequestClosed = errors.New("upstream prematurely closed FastCGI request")
-	errRecord        = errors.New("invalid FastCGI record")
-)
+var errRecord = errors.New("invalid FastCGI record")
 
 // FilterBody decodes the records of the body: FCGI_STDOUT content is the
 // body, FCGI_STDERR content is logged, FCGI_END_REQUEST ends it
@@ -206,11 +202,18 @@ func (p *proto) FilterBody(u *upstream.Upstream, raw []byte) error {
 				p.logBadRecord(u, res)
 				return errRecord
 			}
+			// the buffered filter ends the body at the end of stdout or
+			// at FCGI_END_REQUEST; the unbuffered one only after the
+			// latter's padding (ngx_http_fastcgi_input_filter and
+			// ..._non_buffered_filter differ there)
 			if p.dec.typ == typeStdout && p.dec.length == 0 {
 				p.dec.state = stPadding
-				if p.rest > 0 && u.Buffering {
+				if !u.Buffering {
+					continue
+				}
+				if p.rest > 0 {
 					u.Logf(errlog.Error, nil, "upstream prematurely closed FastCGI stdout")
-					return errStdoutClosed
+					return upstream.ErrBodyShort
 				}
 				if !p.lc.keepConn.Get() {
 					p.finish(u, false)
@@ -218,10 +221,10 @@ func (p *proto) FilterBody(u *upstream.Upstream, raw []byte) error {
 				}
 				continue
 			}
-			if p.dec.typ == typeEndRequest {
+			if p.dec.typ == typeEndRequest && u.Buffering {
 				if p.rest > 0 {
 					u.Logf(errlog.Error, nil, "upstream prematurely closed FastCGI request")
-					return errRequestClosed
+					return upstream.ErrBodyShort
 				}
 				if !p.lc.keepConn.Get() {
 					p.finish(u, false)
@@ -230,6 +233,10 @@ func (p *proto) FilterBody(u *upstream.Upstream, raw []byte) error {
 			}
 		case p.dec.state == stPadding:
 			if p.dec.typ == typeEndRequest {
+				if !u.Buffering && p.rest > 0 {
+					u.Logf(errlog.Error, nil, "upstream prematurely closed FastCGI request")
+					return upstream.ErrBodyShort
+				}
 				if len(raw) < p.dec.pad {
 					p.dec.pad -= len(raw)
 					return nil
