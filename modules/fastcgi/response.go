@@ -296,11 +296,18 @@ func (p *proto) FilterBody(u *upstream.Upstream, raw []byte) error {
 }
 
 // finish marks the body complete; keep tells whether the connection may
-// be reused.
+// be reused. A buffered response without fastcgi_keep_conn still ends
+// with the connection's close: nginx's pipe, whose length is unknown
+// then, passes what it reads to the filter only once a buffer is full or
+// the upstream closed, so the server's last records are read, not cut
+// off by an early close.
 func (p *proto) finish(u *upstream.Upstream, keep bool) {
 	p.done = true
-	u.Length = 0
 	u.Keepalive = keep && p.lc.keepConn.Get()
+	if u.Buffering && !p.lc.keepConn.Get() {
+		return
+	}
+	u.Length = 0
 }
 
 // Reinit resets the response state before the next peer
