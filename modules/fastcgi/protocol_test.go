@@ -97,7 +97,7 @@ func TestProtocol(t *testing.T) {
 			rc: upstream.HeaderDone, status: 200, body: "ab", complete: true},
 		{name: "header split across records", keep: true,
 			resp: rec(6, "Status: 404 Not") + rec(7, "warning\n") + rec(6, " Found\r\nX-A") + rec(6, ": b\r\n\r") + rec(6, "\nbody") + rec(6, "") + end(),
-			rc: upstream.HeaderDone, status: 404, body: "body", complete: true, keepalive: true},
+			rc:   upstream.HeaderDone, status: 404, body: "body", complete: true, keepalive: true},
 		{name: "location", resp: rec(6, "Location: http://x/\r\n\r\n") + rec(6, "") + end(), rc: upstream.HeaderDone, status: 302},
 		{name: "content length cuts extra", keep: true, resp: rec(6, "Content-Length: 3\r\n\r\nabcdef") + rec(6, "") + end(),
 			rc: upstream.HeaderDone, status: 200, body: "abc", complete: true},
