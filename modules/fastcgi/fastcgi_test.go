@@ -3,8 +3,10 @@ package fastcgi_test
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sluicehq/sluice/internal/testutil"
 )
@@ -63,9 +65,9 @@ func TestParams(t *testing.T) {
 		keep   bool
 	}{
 		{name: "GET with inherited params",
-			req: "GET /dir/?a=1 HTTP/1.0\r\nHost: localhost\r\nUser-Agent: test-ua\r\nX-Dash-Name: d\r\n\r\n",
+			req: "GET /dir/?a=1 HTTP/1.0\r\nHost: LocalHost.:8080\r\nUser-Agent: test-ua\r\nX-Dash-Name: d\r\n\r\n",
 			params: map[string]string{"SCRIPT_NAME": "/dir/index.php", "QUERY_STRING": "a=1", "REQUEST_METHOD": "GET",
-				"HTTP_USER_AGENT": "test-ua", "HTTP_HOST": "localhost", "HTTP_X_DASH_NAME": "d", "REQUEST_URI": "/dir/?a=1",
+				"HTTP_USER_AGENT": "test-ua", "HTTP_HOST": "localhost:8080", "HTTP_X_DASH_NAME": "d", "REQUEST_URI": "/dir/?a=1",
 				"SERVER_PROTOCOL": "HTTP/1.0", "PATH_INFO": ""}},
 		{name: "POST body",
 			req:    "POST /p HTTP/1.0\r\nHost: localhost\r\nContent-Length: 5\r\nContent-Type: text/x\r\n\r\nhello",
@@ -77,7 +79,7 @@ func TestParams(t *testing.T) {
 				"HTTP_X_OTHER": "o", "HTTP_X_HIDDEN": "", "EMPTY": "", "NOTEMPTY": "x", "QUERY_STRING": "", "HTTP_HOST": "localhost"}},
 		{name: "no request headers",
 			req:    "GET /nohdr/ HTTP/1.0\r\nHost: localhost\r\nX-Secret: s\r\n\r\n",
-			params: map[string]string{"SCRIPT_NAME": "/x", "HTTP_X_SECRET": "", "HTTP_HOST": ""}},
+			params: map[string]string{"SCRIPT_NAME": "/x", "HTTP_X_SECRET": "", "HTTP_HOST": "localhost"}},
 		{name: "no request body, keep conn flag",
 			req:    "POST /body/ HTTP/1.0\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello",
 			params: map[string]string{"CONTENT_LENGTH": "5"}, keep: true},
@@ -153,5 +155,60 @@ func TestStatusAndHeaders(t *testing.T) {
 		if resp.StatusCode != 200 || len(resp.Body) != 100000 || !resp.Complete {
 			t.Errorf("%s: status %d, %d bytes, complete %v", path, resp.StatusCode, len(resp.Body), resp.Complete)
 		}
+	}
+}
+
+func TestStore(t *testing.T) {
+	testutil.CheckLeaks(t)
+	b := startRaw(t, false, func(req *fcgiRequest) []string {
+		if req.params["REQUEST_URI"] == "/store/missing" {
+			return []string{stdout("Status: 404 Not Found\r\n\r\nno") + stdout("") + endRequest()}
+		}
+		return []string{stdout("Content-Type: text/plain\r\nContent-Length: 6\r\n\r\nstored") + stdout("") + endRequest()}
+	})
+	s := serve(t, b.addr(), "", `
+        location /store/ {
+            root %%PREFIX%%/html;
+            fastcgi_pass FCGI;
+            fastcgi_param REQUEST_URI $request_uri;
+            fastcgi_store on;
+            fastcgi_store_access user:rw group:r;
+            fastcgi_temp_path %%PREFIX%%/fcgi_temp;
+        }
+        location /named/ {
+            fastcgi_pass FCGI;
+            fastcgi_param REQUEST_URI $request_uri;
+            fastcgi_store %%PREFIX%%/named$uri.txt;
+        }
+`)
+	for _, path := range []string{"/store/a/file", "/store/missing", "/named/x"} {
+		roundTrip(t, s, get(path))
+	}
+	if resp := roundTrip(t, s, "HEAD /store/head HTTP/1.0\r\nHost: localhost\r\n\r\n"); resp.StatusCode != 200 {
+		t.Fatalf("HEAD: %s", resp)
+	}
+	// the file is renamed into place as the request ends, which may be
+	// just after the client has the whole body
+	waitFile := func(name string) string {
+		deadline := time.Now().Add(5 * time.Second)
+		for s.ReadFile(name) == "" && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		return s.ReadFile(name)
+	}
+	if got := waitFile("html/store/a/file"); got != "stored" {
+		t.Errorf("stored file %q", got)
+	}
+	if got := waitFile("named/named/x.txt"); got != "stored" {
+		t.Errorf("stored file with a path %q", got)
+	}
+	for _, f := range []string{"html/store/missing", "html/store/head"} {
+		if s.ReadFile(f) != "" {
+			t.Errorf("%s stored", f)
+		}
+	}
+	testutil.CheckNoFDsUnder(t, s.Prefix()+"fcgi_temp")
+	if left, _ := os.ReadDir(s.Prefix() + "fcgi_temp"); len(left) > 0 {
+		t.Errorf("temp files left: %v", left)
 	}
 }
