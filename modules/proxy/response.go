@@ -79,13 +79,7 @@ func (p *proto) headerLines(u *upstream.Upstream) http1.Result {
 		case http1.NeedMore:
 			return res
 		default:
-			line, bad := "", 0
-			if s, e := p.header.NameStart, p.header.ValueEnd; s >= 0 && e <= len(buf) && s <= e {
-				line = string(buf[s:e])
-				if e < len(buf) {
-					bad = int(buf[e])
-				}
-			}
+			line, bad := p.header.BadLine(buf)
 			u.Logf(errlog.Error, nil, "upstream sent invalid header: \"%s\\x%02x...\"", line, bad)
 			return res
 		}
