@@ -212,3 +212,22 @@ func TestStore(t *testing.T) {
 		t.Errorf("temp files left: %v", left)
 	}
 }
+
+func TestLimitExceptInheritsPass(t *testing.T) {
+	testutil.CheckLeaks(t)
+	b := startRaw(t, false, okAnswer)
+	s := serve(t, b.addr(), "", `
+        location / {
+            fastcgi_pass FCGI;
+            limit_except GET {
+                allow 127.0.0.1;
+                deny all;
+            }
+        }
+`)
+	for _, req := range []string{get("/"), "POST / HTTP/1.0\r\nContent-Length: 1\r\n\r\nx"} {
+		if resp := roundTrip(t, s, req); resp.StatusCode != 200 || string(resp.Body) != "ok" {
+			t.Errorf("%q: %s", req, resp)
+		}
+	}
+}

@@ -52,7 +52,7 @@ type LocConf struct {
 type mainConf struct {
 	// cores are the core confs of the blocks with their own fastcgi_pass,
 	// for the limit_except handler rule.
-	cores []*httpd.CoreLocConf
+	cores upstream.PassBlocks
 }
 
 func createLoc(*httpd.Config) any {
@@ -162,12 +162,9 @@ func postconfiguration(cf *httpd.Config) error {
 	if mc == nil {
 		return nil
 	}
-	for _, cl := range mc.cores {
-		if l := cl.LimitExceptLoc; l != nil && l.Core().Handler == nil {
-			if lc, _ := l.Conf(&self).(*LocConf); lc != nil && lc.pass != nil {
-				l.Core().Handler = handler
-			}
-		}
-	}
+	mc.cores.LimitExcept(func(l *httpd.Location) bool {
+		lc, _ := l.Conf(&self).(*LocConf)
+		return lc != nil && lc.pass != nil
+	}, handler)
 	return nil
 }

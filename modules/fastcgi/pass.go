@@ -32,7 +32,7 @@ func setPass(c *conf.Cmd) error {
 		loc.AutoRedirect = true
 	}
 	mc := cf.MainConf(&self).(*mainConf)
-	mc.cores = append(mc.cores, cl)
+	mc.cores.Add(cl)
 	pc := &passConf{}
 	lc.pass = pc
 	if strings.Contains(c.Arg(0), "$") {
