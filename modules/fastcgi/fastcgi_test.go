@@ -1,7 +1,9 @@
 package fastcgi_test
 
 import (
+	"crypto/sha256"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -228,6 +230,134 @@ func TestLimitExceptInheritsPass(t *testing.T) {
 	for _, req := range []string{get("/"), "POST / HTTP/1.0\r\nContent-Length: 1\r\n\r\nx"} {
 		if resp := roundTrip(t, s, req); resp.StatusCode != 200 || string(resp.Body) != "ok" {
 			t.Errorf("%q: %s", req, resp)
+		}
+	}
+}
+
+func TestKeepConn(t *testing.T) {
+	testutil.CheckLeaks(t)
+	g := startFCGI(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		fmt.Fprint(w, "hello "+r.URL.Path)
+	}))
+	raw := startRaw(t, true, func(req *fcgiRequest) []string {
+		return []string{stdout("Content-Type: text/plain\r\n\r\nraw") + stderr("note") + stdout("") + endRequest()}
+	})
+	s := serve(t, "", `
+    upstream gofcgi {
+        server `+g.Addr().String()+`;
+        keepalive 4;
+    }
+    upstream raw {
+        server `+raw.addr()+`;
+        keepalive 4;
+    }
+    fastcgi_param REQUEST_METHOD $request_method;
+    fastcgi_param SCRIPT_NAME $uri;
+    fastcgi_param REQUEST_URI $request_uri;
+    fastcgi_param SERVER_PROTOCOL $server_protocol;
+`, `
+        location / {
+            fastcgi_pass gofcgi;
+            fastcgi_keep_conn on;
+        }
+        location /unbuf/ {
+            fastcgi_pass gofcgi;
+            fastcgi_keep_conn on;
+            fastcgi_buffering off;
+        }
+        location /raw/ {
+            fastcgi_pass raw;
+            fastcgi_keep_conn on;
+        }
+        location /close/ {
+            fastcgi_pass `+g.Addr().String()+`;
+        }
+`)
+	for i := 0; i < 5; i++ {
+		for _, path := range []string{"/a", "/unbuf/b"} {
+			if resp := roundTrip(t, s, get(path)); resp.StatusCode != 200 || string(resp.Body) != "hello "+path {
+				t.Fatalf("%s: %s", path, resp)
+			}
+		}
+		if resp := roundTrip(t, s, get("/raw/x")); string(resp.Body) != "raw" {
+			t.Fatalf("raw: %s", resp)
+		}
+	}
+	if n := g.accepted.Load(); n != 1 {
+		t.Errorf("net/http/fcgi accepted %d connections for 10 requests with fastcgi_keep_conn, want 1", n)
+	}
+	if n := raw.accepted.Load(); n != 1 {
+		t.Errorf("raw backend accepted %d connections, want 1", n)
+	}
+	if req := raw.last(); !req.keepConn {
+		t.Error("FCGI_KEEP_CONN not set")
+	}
+	before := g.accepted.Load()
+	for i := 0; i < 2; i++ {
+		roundTrip(t, s, get("/close/c"))
+	}
+	if n := g.accepted.Load() - before; n != 2 {
+		t.Errorf("without fastcgi_keep_conn: %d connections for 2 requests", n)
+	}
+}
+
+func TestRequestBodies(t *testing.T) {
+	testutil.CheckLeaks(t)
+	g := startFCGI(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			w.WriteHeader(500)
+			return
+		}
+		fmt.Fprintf(w, "%d %x", len(body), sha256.Sum256(body))
+	}))
+	s := serve(t, g.Addr().String(), `
+    fastcgi_param REQUEST_METHOD $request_method;
+    fastcgi_param SCRIPT_NAME $uri;
+    fastcgi_param CONTENT_LENGTH $content_length;
+    fastcgi_param SERVER_PROTOCOL $server_protocol;
+`, `
+        location /mem/ {
+            fastcgi_pass FCGI;
+            client_body_buffer_size 1m;
+            client_max_body_size 10m;
+        }
+        location /file/ {
+            fastcgi_pass FCGI;
+            client_body_buffer_size 1k;
+            client_max_body_size 10m;
+        }
+        location /stream/ {
+            fastcgi_pass FCGI;
+            fastcgi_request_buffering off;
+            client_max_body_size 10m;
+        }
+`)
+	body := make([]byte, 100003)
+	for i := range body {
+		body[i] = byte(i * 7)
+	}
+	want := fmt.Sprintf("%d %x", len(body), sha256.Sum256(body))
+	chunked := func(b []byte) string {
+		var sb strings.Builder
+		for len(b) > 0 {
+			n := min(len(b), 7000)
+			fmt.Fprintf(&sb, "%x\r\n%s\r\n", n, b[:n])
+			b = b[n:]
+		}
+		return sb.String() + "0\r\n\r\n"
+	}
+	for _, loc := range []string{"/mem/", "/file/", "/stream/"} {
+		reqs := map[string]string{
+			"length":  "POST " + loc + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: " + fmt.Sprint(len(body)) + "\r\n\r\n" + string(body),
+			"chunked": "POST " + loc + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(body),
+		}
+		for name, req := range reqs {
+			resp := roundTrip(t, s, req)
+			if resp.StatusCode != 200 || string(resp.Body) != want {
+				t.Errorf("%s %s: %d %q, want %q", loc, name, resp.StatusCode, resp.Body, want)
+			}
 		}
 	}
 }
