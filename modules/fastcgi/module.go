@@ -135,7 +135,9 @@ func mergeLoc(cf *httpd.Config, parent, child any) error {
 	if err := c.U.Merge(cf, &p.U, "fastcgi_", cgi.HideHeaders, "fastcgi_temp"); err != nil {
 		return err
 	}
-	if c.U.Cache.Key.Get() == nil {
+	if k := c.U.Cache.Key.Get(); k == nil || k == emptyKey {
+		// nginx warns at every level that caches without a key, and
+		// caches with an empty one
 		if c.U.Cache.Enabled() {
 			cf.Warnf("no \"fastcgi_cache_key\" for \"fastcgi_cache\"")
 		}
