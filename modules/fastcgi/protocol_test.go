@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/upstream"
 )
 
@@ -202,5 +203,24 @@ func TestFilterBodyAllocs(t *testing.T) {
 	})
 	if n != 0 {
 		t.Errorf("FilterBody allocates %v times", n)
+	}
+}
+
+func TestProcessHeaderAllocs(t *testing.T) {
+	resp := []byte(rec(6, "Status: 200 OK\r\nContent-Type: text/html\r\nX-A: b") + rec(6, "\r\n\r\nbody") + rec(6, "") + end())
+	p := newProto(true)
+	u := upstream.Bare(4096)
+	list := make([]httpd.Header, 0, 8)
+	n := testing.AllocsPerRun(100, func() {
+		*p = proto{lc: p.lc}
+		u.Pos, u.Last = 0, 0
+		u.HeadersIn = upstream.HeadersIn{List: list[:0], ContentLengthN: -1, LastModifiedTime: -1}
+		u.Feed(resp)
+		if p.ProcessHeader(u) != upstream.HeaderDone {
+			t.Fatal("head not done")
+		}
+	})
+	if n != 0 {
+		t.Errorf("ProcessHeader allocates %v times", n)
 	}
 }
