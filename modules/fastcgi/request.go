@@ -129,7 +129,14 @@ func (p *proto) CreateRequest(u *upstream.Upstream) error {
 		u.Request.Append(b)
 	case lc.U.PassRequestBody.Get() && r.Body != nil && r.Body.File != nil:
 		u.Request.Append(b)
-		p.appendFileBody(u, r.Body)
+		f := r.Body.File
+		appendBodyRecords(u, r.Body.Size, func(off, n int64) { u.Request.AppendFile(f, off, n) })
+	case lc.U.PassRequestBody.Get() && r.Body != nil && len(r.Body.Data) > stdinChunk:
+		// a large body in memory is sent from where it is, between
+		// record headers, rather than copied
+		u.Request.Append(b)
+		data := r.Body.Data
+		appendBodyRecords(u, int64(len(data)), func(off, n int64) { u.Request.Append(data[off : off+n]) })
 	default:
 		if lc.U.PassRequestBody.Get() && r.Body != nil {
 			b = appendStdin(b, r.Body.Data)
@@ -154,17 +161,19 @@ func appendStdin(b, data []byte) []byte {
 	return b
 }
 
-// appendFileBody sends a body kept in a temp file: the file's regions
-// between the record headers, which are built in one allocation.
-func (p *proto) appendFileBody(u *upstream.Upstream, body *httpd.RequestBody) {
-	chunks := int((body.Size + stdinChunk - 1) / stdinChunk)
-	frames := make([]byte, 0, (chunks+1)*2*headerLen)
-	for off := int64(0); off < body.Size; off += stdinChunk {
-		n := int(min(body.Size-off, stdinChunk))
+// appendBodyRecords frames a body of size bytes as FCGI_STDIN records of
+// up to 32 KiB and the empty record that ends the stream: the record
+// headers and paddings are pieces of one small allocation, each record's
+// content is what add appends (file regions, or slices of the body).
+func appendBodyRecords(u *upstream.Upstream, size int64, add func(off, n int64)) {
+	chunks := int((size + stdinChunk - 1) / stdinChunk)
+	frames := make([]byte, 0, (chunks+1)*headerLen)
+	for off := int64(0); off < size; off += stdinChunk {
+		n := int(min(size-off, stdinChunk))
 		i := len(frames)
 		frames = appendHeader(frames, typeStdin, n, padding(n))
 		u.Request.Append(frames[i:len(frames):len(frames)])
-		u.Request.AppendFile(body.File, off, int64(n))
+		add(off, int64(n))
 		if pad := padding(n); pad > 0 {
 			u.Request.Append(zeros[:pad])
 		}
