@@ -1,14 +1,11 @@
 package fastcgi_test
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/sluicehq/sluice/core"
-	"github.com/sluicehq/sluice/modules"
+	"github.com/sluicehq/sluice/internal/oracle"
+	"github.com/sluicehq/sluice/internal/servertest"
 )
 
 // loc puts location-level text in "location /p/ { ... }" at line 5.
@@ -49,19 +46,7 @@ var confErrorCases = []struct {
 
 func loadConf(t *testing.T, text string) string {
 	t.Helper()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(path, []byte(text), 0644); err != nil {
-		t.Fatal(err)
-	}
-	o, err := core.ParseOptions([]string{"-p", dir + "/", "-c", path, "-e", "error.log"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err = core.Load(o, modules.All(), nil, nil, nil); err == nil {
-		return ""
-	}
-	return strings.ReplaceAll(err.Error(), path, "FILE")
+	return servertest.LoadError(t, text, nil)
 }
 
 func TestConfErrors(t *testing.T) {
@@ -77,33 +62,28 @@ func TestConfErrors(t *testing.T) {
 // TestConfErrorsMatchNginx runs Debian's nginx -t on the same
 // configurations and requires the message sluice gives.
 func TestConfErrorsMatchNginx(t *testing.T) {
-	const nginx = "/usr/sbin/nginx"
-	if _, err := os.Stat(nginx); err != nil {
-		t.Fatalf("the nginx oracle is missing (%v): apt-get install nginx-core", err)
-	}
 	for _, tc := range confErrorCases {
 		if tc.sluiceOnly {
 			continue
 		}
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			dir := t.TempDir()
-			path := filepath.Join(dir, "nginx.conf")
-			if err := os.WriteFile(path, []byte(tc.conf), 0644); err != nil {
-				t.Fatal(err)
-			}
-			out, _ := exec.Command(nginx, "-t", "-q", "-p", dir+"/", "-c", path, "-e", filepath.Join(dir, "n.log")).CombinedOutput()
-			var got string
-			for _, l := range strings.Split(string(out), "\n") {
-				if i := strings.Index(l, "[emerg] "); i >= 0 {
-					got = strings.ReplaceAll(l[i+len("[emerg] "):], path, "FILE")
-					break
-				}
-			}
-			if got != tc.want {
-				t.Errorf("nginx says %q, sluice wants %q\n(%s)", got, tc.want, out)
+			if got := oracle.CheckConfig(t, tc.conf).Emerg; got != tc.want {
+				t.Errorf("nginx says %q, sluice wants %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestCacheKeyWarning: fastcgi_cache without fastcgi_cache_key is
+// accepted with nginx's warning.
+func TestCacheKeyWarning(t *testing.T) {
+	conf := "events {}\nhttp {\n fastcgi_cache_path c keys_zone=z:1m;\n server {\n listen 127.0.0.1:1;\n location / { fastcgi_pass 127.0.0.1:9000; fastcgi_cache z; }\n }\n}\n"
+	if w := oracle.CheckConfig(t, conf).Warns; len(w) != 1 || !strings.HasPrefix(w[0], `no "fastcgi_cache_key" for "fastcgi_cache"`) {
+		t.Errorf("nginx warns %q", w)
+	}
+	if got := loadConf(t, conf); got != "" {
+		t.Errorf("refused: %s", got)
 	}
 }
 
