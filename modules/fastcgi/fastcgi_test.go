@@ -361,3 +361,22 @@ func TestRequestBodies(t *testing.T) {
 		}
 	}
 }
+
+func TestParamsTooBig(t *testing.T) {
+	testutil.CheckLeaks(t)
+	b := startRaw(t, false, okAnswer)
+	s := serve(t, b.addr(), "", `
+        location / {
+            fastcgi_pass FCGI;
+            fastcgi_param BIG `+strings.Repeat("$arg_x", 20)+`;
+        }
+`)
+	if resp := roundTrip(t, s, get("/?x="+strings.Repeat("y", 3600))); resp.StatusCode != 500 {
+		t.Errorf("status %d, want 500", resp.StatusCode)
+	}
+	waitLog(t, s, "[alert]")
+	waitLog(t, s, "fastcgi request record is too big: 7")
+	if b.accepted.Load() != 0 {
+		t.Error("the backend was asked")
+	}
+}
