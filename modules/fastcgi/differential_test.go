@@ -41,6 +41,15 @@ http {
             fastcgi_pass RAW;
             fastcgi_buffering off;
         }
+        location /keep/ {
+            fastcgi_pass RAW;
+            fastcgi_keep_conn on;
+        }
+        location /keepunbuf/ {
+            fastcgi_pass RAW;
+            fastcgi_keep_conn on;
+            fastcgi_buffering off;
+        }
         location /catch/ {
             fastcgi_pass RAW;
             fastcgi_catch_stderr FATAL;
@@ -81,6 +90,7 @@ var rawAnswers = map[string][]string{
 	"/fatal":       {stderr("PHP FATAL error\n") + stdout("\r\nbody") + stdout("") + endRequest()},
 	"/badheader":   {stdout("Bad Header\x01: x\r\n\r\n") + stdout("") + endRequest()},
 	"/nocolon":     {stdout("Content-Type: text/plain\r\nJustName\r\n\r\nx") + stdout("") + endRequest()},
+	"/midclose":    {stdout("Content-Type: text/plain\r\n\r\npartial body\n")},
 	"/badbody":     {stdout("Content-Type: text/plain\r\n\r\nfirst\n") + "\x01\x09\x00\x01\x00\x00\x00\x00"},
 	"/lf":          {stdout("Status: 202 Accepted\nContent-Type: text/plain\n\nlf only\n") + stdout("") + endRequest()},
 }
@@ -165,6 +175,11 @@ func TestDifferential(t *testing.T) {
 		req  string
 		head bool
 	}{
+		{name: "keep conn mid-body close", req: "GET /keep/midclose HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"},
+		{name: "keep conn unbuffered mid-body close", req: "GET /keepunbuf/midclose HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"},
+		{name: "keep conn ok", req: "GET /keep/ok HTTP/1.0\r\n\r\n"},
+		{name: "keep conn stderr", req: "GET /keep/stderr HTTP/1.0\r\n\r\n"},
+		{name: "unbuffered mid-body close", req: "GET /rawunbuf/midclose HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"},
 		{name: "unbuffered short", req: "GET /rawunbuf/short HTTP/1.0\r\n\r\n"},
 		{name: "unbuffered extra", req: "GET /rawunbuf/extra HTTP/1.0\r\n\r\n"},
 		{name: "unbuffered stderr", req: "GET /rawunbuf/stderr HTTP/1.0\r\n\r\n"},

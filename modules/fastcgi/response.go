@@ -156,8 +156,9 @@ func (p *proto) stderr(u *upstream.Upstream, msg []byte, inHead bool) bool {
 
 // InitBody decides what the body may hold
 // (ngx_http_fastcgi_input_filter_init): nothing for 204 and 304, up to
-// Content-Length otherwise. With fastcgi_keep_conn the body ends with
-// FCGI_END_REQUEST; without, the connection's close may end it too.
+// Content-Length otherwise. With fastcgi_keep_conn and buffering the body
+// ends with FCGI_END_REQUEST; otherwise the connection's close may end it
+// too.
 func (p *proto) InitBody(u *upstream.Upstream) error {
 	in := &u.HeadersIn
 	switch {
@@ -170,7 +171,10 @@ func (p *proto) InitBody(u *upstream.Upstream) error {
 	}
 	u.Keepalive = false
 	u.Length = -1
-	if p.lc.keepConn.Get() {
+	if p.lc.keepConn.Get() && u.Buffering {
+		// the pipe's length is then what the records still need: a
+		// close before FCGI_END_REQUEST cuts the response; unbuffered,
+		// nginx's u->length stays -1 and a close ends it
 		u.Length = 1
 	}
 	return nil
