@@ -380,3 +380,36 @@ func TestParamsTooBig(t *testing.T) {
 		t.Error("the backend was asked")
 	}
 }
+
+func TestNextUpstream(t *testing.T) {
+	testutil.CheckLeaks(t)
+	bad := startRaw(t, false, func(*fcgiRequest) []string {
+		return []string{stderr("PHP FATAL error") + stdout("\r\nbad") + stdout("") + endRequest()}
+	})
+	good := startRaw(t, false, okAnswer)
+	s := serve(t, "", `
+    upstream both {
+        server `+bad.addr()+`;
+        server `+good.addr()+`;
+    }
+`, `
+        location / {
+            fastcgi_pass both;
+            fastcgi_catch_stderr FATAL;
+            fastcgi_next_upstream invalid_header;
+        }
+        location /off/ {
+            fastcgi_pass `+bad.addr()+`;
+            fastcgi_catch_stderr FATAL;
+        }
+`)
+	for i := 0; i < 4; i++ {
+		if resp := roundTrip(t, s, get("/")); resp.StatusCode != 200 || string(resp.Body) != "ok" {
+			t.Fatalf("request %d: %s", i, resp)
+		}
+	}
+	if resp := roundTrip(t, s, get("/off/")); resp.StatusCode != 502 {
+		t.Errorf("caught stderr without next upstream: %d", resp.StatusCode)
+	}
+	waitLog(t, s, `FastCGI sent in stderr: "PHP FATAL error" while reading response header from upstream`)
+}
