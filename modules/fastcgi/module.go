@@ -139,7 +139,7 @@ func mergeLoc(cf *httpd.Config, parent, child any) error {
 		// nginx warns at every level that caches without a key, and
 		// caches with an empty one
 		if c.U.Cache.Enabled() {
-			cf.Warnf("no \"fastcgi_cache_key\" for \"fastcgi_cache\"")
+			cf.EndWarnf("no \"fastcgi_cache_key\" for \"fastcgi_cache\"")
 		}
 		c.U.Cache.Key.Set(emptyKey)
 	}
