@@ -413,3 +413,30 @@ func TestNextUpstream(t *testing.T) {
 	}
 	waitLog(t, s, `FastCGI sent in stderr: "PHP FATAL error" while reading response header from upstream`)
 }
+
+func TestPassWithVariables(t *testing.T) {
+	testutil.CheckLeaks(t)
+	b := startRaw(t, false, okAnswer)
+	s := serve(t, "", `
+    upstream named {
+        server `+b.addr()+`;
+    }
+`, `
+        location / {
+            fastcgi_pass $arg_to;
+        }
+`)
+	for _, to := range []string{b.addr(), "named"} {
+		if resp := roundTrip(t, s, get("/?to="+to)); resp.StatusCode != 200 || string(resp.Body) != "ok" {
+			t.Errorf("to %s: %s", to, resp)
+		}
+	}
+	if resp := roundTrip(t, s, get("/?to=127.0.0.1:x")); resp.StatusCode != 500 {
+		t.Errorf("bad address: %d", resp.StatusCode)
+	}
+	waitLog(t, s, `invalid port in upstream "127.0.0.1:x"`)
+	if resp := roundTrip(t, s, get("/?to=nosuch.invalid:1")); resp.StatusCode != 502 {
+		t.Errorf("no resolver: %d", resp.StatusCode)
+	}
+	waitLog(t, s, "no resolver defined to resolve nosuch.invalid")
+}
