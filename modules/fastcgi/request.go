@@ -29,15 +29,11 @@ func handler(r *httpd.Request) httpd.Status {
 	p := protoPool.Get().(*proto)
 	p.reset(lc)
 	r.ReleaseAtEnd(p)
-	if !lc.U.RequestBuffering.Get() && lc.U.PassRequestBody.Get() {
-		s, st := r.StreamBody(int(lc.U.BufferSize.Get()))
-		if st != httpd.OK {
-			return st
-		}
-		p.stream = s
-	} else if st := r.ReadBody(); st != httpd.OK {
+	s, st := upstream.ReadBody(r, &lc.U, !lc.U.RequestBuffering.Get() && lc.U.PassRequestBody.Get())
+	if st != httpd.OK {
 		return st
 	}
+	p.stream = s
 	return upstream.Run(r, &lc.U, target, p)
 }
 

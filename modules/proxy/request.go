@@ -61,16 +61,13 @@ func handler(r *httpd.Request) httpd.Status {
 	x.chunked.proto = p
 	p.filtered = &x.chunked
 	p.headBuf = x.head[:]
-	if !lc.U.RequestBuffering.Get() && lc.body.Get() == nil && lc.U.PassRequestBody.Get() &&
-		(!r.In.Chunked || lc.version.Get() == 1001) {
-		s, st := r.StreamBody(int(lc.U.BufferSize.Get()))
-		if st != httpd.OK {
-			return st
-		}
-		p.stream = s
-	} else if st := r.ReadBody(); st != httpd.OK {
+	stream := !lc.U.RequestBuffering.Get() && lc.body.Get() == nil && lc.U.PassRequestBody.Get() &&
+		(!r.In.Chunked || lc.version.Get() == 1001)
+	s, st := upstream.ReadBody(r, &lc.U, stream)
+	if st != httpd.OK {
 		return st
 	}
+	p.stream = s
 	return upstream.Run(r, &lc.U, target, p)
 }
 
