@@ -74,6 +74,16 @@ func (c *Cmd) Warnf(format string, args ...any) {
 	c.Loader.warn(c.File, c.Line, fmt.Sprintf(format, args...))
 }
 
+// EndWarnf is Warnf positioned at the block's closing "}", where nginx
+// reports what it finds doubtful once a block is read (merge warnings).
+func (c *Cmd) EndWarnf(format string, args ...any) {
+	line := c.EndLine
+	if line == 0 {
+		line = c.Line
+	}
+	c.Loader.warn(c.File, line, fmt.Sprintf(format, args...))
+}
+
 // Duplicate is the error for a directive set twice in one block.
 func (c *Cmd) Duplicate() error { return c.Errorf("%q directive is duplicate", c.Name) }
 

@@ -38,6 +38,9 @@ type Config struct {
 	// merging is the server whose confs are being merged (nginx's cf->ctx
 	// during ngx_http_merge_servers), nil otherwise.
 	merging *Server
+	// http is the http block's directive while the block is finished
+	// (merge, postconfiguration), for EndWarnf.
+	http *conf.Cmd
 
 	// retire are the OnRetire functions.
 	retire []func()
@@ -229,6 +232,8 @@ func positioned(c *conf.Cmd, err error) error {
 // server and location, build location trees, postconfiguration, phases and
 // listening addresses (the second half of ngx_http_block).
 func (cf *Config) finish(c *conf.Cmd) error {
+	cf.http = c
+	defer func() { cf.http = nil }()
 	for _, m := range cf.modules {
 		if m.InitMain != nil {
 			if err := m.InitMain(cf, cf.main.get(m)); err != nil {
@@ -393,6 +398,17 @@ func (cf *Config) Log() *errlog.Log { return cf.Cycle.Log }
 // Warnf logs a configuration warning.
 func (cf *Config) Warnf(format string, args ...any) {
 	cf.Cycle.Log.Logf(errlog.Warn, nil, nil, "%s", fmt.Sprintf(format, args...))
+}
+
+// EndWarnf logs a [warn] line at the http block's closing brace, as
+// nginx's merge-time warnings (ngx_conf_log_error) are positioned; outside
+// the merge, without a position (Warnf).
+func (cf *Config) EndWarnf(format string, args ...any) {
+	if cf.http == nil {
+		cf.Warnf(format, args...)
+		return
+	}
+	cf.http.EndWarnf(format, args...)
 }
 
 // MergingServer returns the server block whose server and location confs

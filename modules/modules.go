@@ -15,6 +15,7 @@ import (
 	"github.com/sluicehq/sluice/modules/autoindex"
 	"github.com/sluicehq/sluice/modules/charset"
 	"github.com/sluicehq/sluice/modules/emptygif"
+	"github.com/sluicehq/sluice/modules/fastcgi"
 	"github.com/sluicehq/sluice/modules/geo"
 	"github.com/sluicehq/sluice/modules/gunzip"
 	"github.com/sluicehq/sluice/modules/gzip"
@@ -72,6 +73,7 @@ func HTTP() []*httpd.Module {
 		referer.Module,
 		rewrite.Module,
 		proxy.Module,
+		fastcgi.Module,
 		memcached.Module,
 		securelink.Module,
 		balancer.HashModule,
@@ -128,6 +130,7 @@ var Implemented = []string{
 	"http_autoindex",
 	"http_rewrite",
 	"http_proxy",
+	"http_fastcgi",
 	"http_memcached",
 	"http_secure_link",
 	"http_upstream_hash",

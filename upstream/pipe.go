@@ -93,7 +93,8 @@ func (u *Upstream) relayBuffered() httpd.Status {
 	u.setAction("reading upstream")
 	if pre := u.preread(); len(pre) > 0 {
 		u.state.ResponseLength += int64(len(pre))
-		if err := u.filterTap(pre); err != nil {
+		err := u.filterTap(pre)
+		if err != nil && !errors.Is(err, ErrBodyShort) {
 			// a body the protocol rejects ends as NGX_ABORT does: the
 			// connection closes and nothing pending is sent
 			p.finish(int(httpd.Error))
@@ -102,6 +103,9 @@ func (u *Upstream) relayBuffered() httpd.Status {
 				if !p.add(b) {
 					break
 				}
+			}
+			if err != nil {
+				p.finish(502)
 			}
 		}
 	}
@@ -299,7 +303,8 @@ func (p *pipe) read() {
 			u.state.BytesReceived += int64(n)
 			u.state.ResponseLength += int64(n)
 			p.mu.Unlock()
-			if ferr := u.filterTap(b[:n]); ferr != nil {
+			ferr := u.filterTap(b[:n])
+			if ferr != nil && !errors.Is(ferr, ErrBodyShort) {
 				p.finish(int(httpd.Error))
 				return
 			}
@@ -307,6 +312,10 @@ func (p *pipe) read() {
 				if !p.add(o) {
 					return
 				}
+			}
+			if ferr != nil {
+				p.finish(502)
+				return
 			}
 			continue
 		}

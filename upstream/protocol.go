@@ -1,6 +1,8 @@
 package upstream
 
 import (
+	"errors"
+
 	"github.com/sluicehq/sluice/httpd"
 )
 
@@ -51,6 +53,15 @@ type BodyFilter interface {
 	// the exchange: the response is cut, as nginx does.
 	FilterBody(u *Upstream, raw []byte) error
 }
+
+// ErrBodyShort is what FilterBody returns when the upstream's own framing
+// ended the body before the length its head announced (fastcgi's stdout
+// closed short of Content-Length; nginx's p->upstream_error or u->error
+// set by the input filter): the pieces FilterBody appended to u.Out still
+// go to the client, then the response is cut as after an upstream error
+// (502), the protocol having logged why. Any other error cuts the
+// response at once, without what is pending (NGX_ABORT / NGX_ERROR).
+var ErrBodyShort = errors.New("upstream body ended short")
 
 // Reiniter is implemented by protocols with per-attempt state to reset
 // before a retry on the next peer (reinit_request).

@@ -91,7 +91,8 @@ func (u *Upstream) relayUnbuffered() httpd.Status {
 	looping := false
 	send := func(raw []byte) int {
 		u.state.ResponseLength += int64(len(raw))
-		if err := u.filter(raw); err != nil {
+		err := u.filter(raw)
+		if err != nil && !errors.Is(err, ErrBodyShort) {
 			return int(httpd.Error)
 		}
 		if u.bodyComplete() {
@@ -113,6 +114,9 @@ func (u *Upstream) relayUnbuffered() httpd.Status {
 			if r.Output(chain) != httpd.OK {
 				return httpd.StatusClientClosedRequest
 			}
+		}
+		if err != nil {
+			return 502
 		}
 		return 0
 	}

@@ -116,13 +116,7 @@ func (p *proto) trailers(u *upstream.Upstream, raw []byte) error {
 			}
 			return nil
 		default:
-			line, bad := "", 0
-			if s, e := p.tparser.NameStart, p.tparser.ValueEnd; s >= 0 && e <= len(buf) && s <= e {
-				line = string(buf[s:e])
-				if e < len(buf) {
-					bad = int(buf[e])
-				}
-			}
+			line, bad := p.tparser.BadLine(buf)
 			u.Logf(errlog.Error, nil, "upstream sent invalid trailer: \"%s\\x%02x...\"", line, bad)
 			return errInvalidTrailer
 		}

@@ -10,10 +10,6 @@ import (
 // reachable from the directive table cannot name Module).
 var self httpd.Handle
 
-// orderStore puts proxy_store's body filter before every other filter, so
-// that it sees the body as the upstream sent it.
-const orderStore = 1
-
 const msl = conf.HTTPMain | conf.HTTPSrv | conf.HTTPLoc
 
 // Module is the proxy HTTP module (ngx_http_proxy_module).
@@ -78,7 +74,7 @@ type LocConf struct {
 type mainConf struct {
 	// cores are the core confs of the blocks with their own proxy_pass,
 	// for the limit_except handler rule.
-	cores []*httpd.CoreLocConf
+	cores upstream.PassBlocks
 }
 
 func directives() []conf.Directive {
@@ -173,17 +169,13 @@ func mergeLoc(cf *httpd.Config, parent, child any) error {
 // location when they inherit its proxy_pass (nginx's merge does it with
 // clcf->lmt_excpt).
 func postconfiguration(cf *httpd.Config) error {
-	cf.AddBodyFilter(orderStore, storeFilter)
 	mc, _ := cf.MainConf(&self).(*mainConf)
 	if mc == nil {
 		return nil
 	}
-	for _, cl := range mc.cores {
-		if l := cl.LimitExceptLoc; l != nil && l.Core().Handler == nil {
-			if lc, _ := l.Conf(&self).(*LocConf); lc != nil && lc.pass != nil {
-				l.Core().Handler = handler
-			}
-		}
-	}
+	mc.cores.LimitExcept(func(l *httpd.Location) bool {
+		lc, _ := l.Conf(&self).(*LocConf)
+		return lc != nil && lc.pass != nil
+	}, handler)
 	return nil
 }

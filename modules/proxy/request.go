@@ -25,10 +25,6 @@ type reqCtx struct {
 
 	// url is an evaluated proxy_pass with variables.
 	url *balancer.URL
-
-	// store is proxy_store's state; up the exchange, once it has a head.
-	store *storeState
-	up    *upstream.Upstream
 }
 
 // handler is the content handler proxy_pass installs
@@ -51,7 +47,7 @@ func handler(r *httpd.Request) httpd.Status {
 		if !evalPass(r, pc, ctx) {
 			return 500
 		}
-		t, st := dynamicTarget(r, ctx)
+		t, st := balancer.Dynamic(r, ctx.url)
 		if st != 0 {
 			return st
 		}
@@ -65,19 +61,13 @@ func handler(r *httpd.Request) httpd.Status {
 	x.chunked.proto = p
 	p.filtered = &x.chunked
 	p.headBuf = x.head[:]
-	if !lc.U.RequestBuffering.Get() && lc.body.Get() == nil && lc.U.PassRequestBody.Get() &&
-		(!r.In.Chunked || lc.version.Get() == 1001) {
-		s, st := r.StreamBody(int(lc.U.BufferSize.Get()))
-		if st != httpd.OK {
-			return st
-		}
-		p.stream = s
-	} else if st := r.ReadBody(); st != httpd.OK {
+	stream := !lc.U.RequestBuffering.Get() && lc.body.Get() == nil && lc.U.PassRequestBody.Get() &&
+		(!r.In.Chunked || lc.version.Get() == 1001)
+	s, st := upstream.ReadBody(r, &lc.U, stream)
+	if st != httpd.OK {
 		return st
 	}
-	if lc.U.Store.Get() != nil && lc.U.Buffering.Get() {
-		startStore(r, lc)
-	}
+	p.stream = s
 	return upstream.Run(r, &lc.U, target, p)
 }
 

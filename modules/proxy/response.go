@@ -79,13 +79,7 @@ func (p *proto) headerLines(u *upstream.Upstream) http1.Result {
 		case http1.NeedMore:
 			return res
 		default:
-			line, bad := "", 0
-			if s, e := p.header.NameStart, p.header.ValueEnd; s >= 0 && e <= len(buf) && s <= e {
-				line = string(buf[s:e])
-				if e < len(buf) {
-					bad = int(buf[e])
-				}
-			}
+			line, bad := p.header.BadLine(buf)
 			u.Logf(errlog.Error, nil, "upstream sent invalid header: \"%s\\x%02x...\"", line, bad)
 			return res
 		}
@@ -158,9 +152,8 @@ func (p *proto) headerDone(u *upstream.Upstream) {
 		u.Length = in.ContentLengthN
 		u.Keepalive = keep && in.ContentLengthN > 0
 	}
-	p.ctx.up = u
-	if st := p.ctx.store; st != nil {
-		st.arm(u, p.head)
+	if p.head {
+		u.NoStore()
 	}
 	if in.StatusN == 101 {
 		u.Keepalive = false
