@@ -32,6 +32,7 @@ import (
 	"github.com/sluicehq/sluice/modules/realip"
 	"github.com/sluicehq/sluice/modules/referer"
 	"github.com/sluicehq/sluice/modules/rewrite"
+	"github.com/sluicehq/sluice/modules/scgi"
 	"github.com/sluicehq/sluice/modules/securelink"
 	"github.com/sluicehq/sluice/modules/splitclients"
 	"github.com/sluicehq/sluice/modules/ssi"
@@ -39,6 +40,7 @@ import (
 	"github.com/sluicehq/sluice/modules/static"
 	"github.com/sluicehq/sluice/modules/stubstatus"
 	"github.com/sluicehq/sluice/modules/sub"
+	"github.com/sluicehq/sluice/modules/uwsgi"
 	"github.com/sluicehq/sluice/upstream"
 	"github.com/sluicehq/sluice/upstream/balancer"
 )
@@ -69,6 +71,8 @@ func HTTP() []*httpd.Module {
 		referer.Module,
 		rewrite.Module,
 		proxy.Module,
+		uwsgi.Module,
+		scgi.Module,
 		memcached.Module,
 		securelink.Module,
 		balancer.HashModule,
