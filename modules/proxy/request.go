@@ -51,7 +51,7 @@ func handler(r *httpd.Request) httpd.Status {
 		if !evalPass(r, pc, ctx) {
 			return 500
 		}
-		t, st := balancer.RunTimeTarget(r, ctx.url)
+		t, st := dynamicTarget(r, ctx)
 		if st != 0 {
 			return st
 		}
