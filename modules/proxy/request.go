@@ -51,7 +51,7 @@ func handler(r *httpd.Request) httpd.Status {
 		if !evalPass(r, pc, ctx) {
 			return 500
 		}
-		t, st := dynamicTarget(r, ctx)
+		t, st := balancer.Dynamic(r, ctx.url)
 		if st != 0 {
 			return st
 		}
