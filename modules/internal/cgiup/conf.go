@@ -38,6 +38,14 @@ func Merge(cf *httpd.Config, pu, cu *upstream.Conf, pp, cp *cgi.Params, prefix s
 	if cu.Cache.Enabled() && cu.Cache.Key.Get() == nil {
 		return &conf.Error{NoPos: true, Msg: fmt.Sprintf("no \"%scache_key\" for \"%scache\"", prefix, prefix)}
 	}
+	if !cp.Src.IsSet() {
+		// TODO(cgi): move to modules/internal/cgi. Params.Merge compiles
+		// the cache set of a level without lines from its parent's own
+		// lines, which are none when the parent inherited too (scgi_param
+		// at http level, scgi_cache in a location): the lines are
+		// inherited here so that the set has them.
+		cp.Src = pp.Src
+	}
 	cp.Merge(pp, cu.Cache.Enabled(), cgi.CacheDefaults)
 	return nil
 }

@@ -111,7 +111,7 @@ func (p *Pass) Resolve(r *httpd.Request) (Where, httpd.Status) {
 		r.Log().Logf(errlog.Error, r, nil, "%s in upstream \"%s\"", err, url)
 		return w, 500
 	}
-	t, st := balancer.RunTimeTarget(r, u)
+	t, st := balancer.Dynamic(r, u)
 	w.Target, w.Host = t, u.Host
 	return w, st
 }
