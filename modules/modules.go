@@ -126,6 +126,8 @@ var Implemented = []string{
 	"http_autoindex",
 	"http_rewrite",
 	"http_proxy",
+	"http_uwsgi",
+	"http_scgi",
 	"http_memcached",
 	"http_secure_link",
 	"http_upstream_hash",

@@ -5,6 +5,7 @@ import (
 
 	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/modules/internal/cgi"
+	"github.com/sluicehq/sluice/modules/internal/cgiup"
 )
 
 // The SCGI request head is one netstring, "LEN:" + pairs + ",", whose
@@ -33,14 +34,15 @@ func appendHead(dst []byte, r *httpd.Request, set *cgi.Set, headers bool, conten
 		dst = appendPair(dst, key, value)
 	})
 	if headers {
-		for i := range r.In.List {
-			h := &r.In.List[i]
-			if !set.Passes(h) {
+		list := r.In.List
+		for i := range list {
+			h := &list[i]
+			if !set.Passes(h) || !cgiup.FirstOfName(list, i) {
 				continue
 			}
 			dst = cgi.AppendHTTPName(dst, h.Key)
 			dst = append(dst, 0)
-			dst = append(dst, h.Value...)
+			dst = cgiup.AppendJoined(dst, list, i)
 			dst = append(dst, 0)
 		}
 	}

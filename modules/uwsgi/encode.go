@@ -5,6 +5,7 @@ import (
 
 	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/modules/internal/cgi"
+	"github.com/sluicehq/sluice/modules/internal/cgiup"
 )
 
 // The uwsgi request head is a packet: modifier1, the size of what follows
@@ -29,15 +30,16 @@ func appendPacket(dst []byte, r *httpd.Request, set *cgi.Set, headers bool, mod1
 		dst = appendVar(dst, key, value)
 	})
 	if headers {
-		for i := range r.In.List {
-			h := &r.In.List[i]
-			if !set.Passes(h) {
+		list := r.In.List
+		for i := range list {
+			h := &list[i]
+			if !set.Passes(h) || !cgiup.FirstOfName(list, i) {
 				continue
 			}
 			dst = appendLen(dst, cgi.HTTPNameLen(h.Key))
 			dst = cgi.AppendHTTPName(dst, h.Key)
-			dst = appendLen(dst, len(h.Value))
-			dst = append(dst, h.Value...)
+			dst = appendLen(dst, cgiup.JoinedLen(list, i))
+			dst = cgiup.AppendJoined(dst, list, i)
 		}
 	}
 	dst = append(dst, extra...)
