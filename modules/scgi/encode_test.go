@@ -32,7 +32,7 @@ func TestAppendHead(t *testing.T) {
 		{name: "headers off", pass: false, headers: []httpd.Header{{Key: "Host", Value: "x"}}, want: "17:CONTENT_LENGTH\x000\x00,"},
 		{name: "HTTP_ param hides the header", pass: true, params: []cgi.Param{{Key: "HTTP_HOST", Func: fixed("y")}},
 			headers: []httpd.Header{{Key: "Host", Value: "x"}, {Key: "Accept", Value: "*/*"}},
-			want: "45:CONTENT_LENGTH\x000\x00HTTP_HOST\x00y\x00HTTP_ACCEPT\x00*/*\x00,"},
+			want:    "45:CONTENT_LENGTH\x000\x00HTTP_HOST\x00y\x00HTTP_ACCEPT\x00*/*\x00,"},
 		{name: "deleted header", pass: true, headers: []httpd.Header{{Key: "A", Value: "1", Deleted: true}, {Key: "a", Value: "2"}},
 			want: "26:CONTENT_LENGTH\x000\x00HTTP_A\x002\x00,"},
 	}
