@@ -278,7 +278,12 @@ type BackendConn struct {
 	backend *Backend
 	buf     []byte // read ahead, not yet consumed by a step
 	eof     bool
+	last    Request
 }
+
+// LastRequest is the last request a step of this connection read and
+// recorded (ReadSCGI, ReadUWSGI), for a step that answers according to it.
+func (c *BackendConn) LastRequest() Request { return c.last }
 
 // Done is closed when the backend is shutting down.
 func (c *BackendConn) Done() <-chan struct{} { return c.backend.done }

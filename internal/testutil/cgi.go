@@ -141,6 +141,7 @@ func (c *BackendConn) readCGIBody(first string, params [][2]string) error {
 		}
 		req.Body, req.RawBody = body, body
 	}
+	c.last = req
 	c.backend.recordRequest(req)
 	return nil
 }

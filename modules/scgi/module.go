@@ -79,7 +79,7 @@ func mergeLoc(cf *httpd.Config, parent, child any) error {
 	if c.pass == nil {
 		c.pass = p.pass
 	}
-	return cgiup.Merge(cf, &p.U, &c.U, &p.Params, &c.Params, "scgi_")
+	return cgiup.Merge(cf, &p.U, &c.U, &p.Params, &c.Params, "scgi_", cgi.HideHeaders)
 }
 
 // handler is the content handler scgi_pass installs

@@ -85,8 +85,8 @@
 // uwsgi_cache_min_uses, uwsgi_cache_max_range_offset, uwsgi_cache_bypass,
 // uwsgi_no_cache, uwsgi_cache_use_stale, uwsgi_cache_lock,
 // uwsgi_cache_lock_timeout, uwsgi_cache_lock_age, uwsgi_cache_revalidate,
-// uwsgi_cache_background_update. The Status and X-Accel-* headers are
-// hidden by default.
+// uwsgi_cache_background_update. The X-Accel-* headers are hidden by
+// default; Status is not (as in nginx, unlike scgi and fastcgi).
 //
 // Not implemented, and left unknown so that configurations using them fail
 // loudly: uwsgi_store and uwsgi_store_access.

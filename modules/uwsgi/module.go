@@ -42,6 +42,12 @@ type LocConf struct {
 	ssl upstream.SSLConf
 }
 
+// hideHeaders are the response headers uwsgi hides by default
+// (ngx_http_uwsgi_hide_headers): unlike scgi and fastcgi, not Status,
+// which reaches the client.
+var hideHeaders = []string{"X-Accel-Expires", "X-Accel-Redirect", "X-Accel-Limit-Rate",
+	"X-Accel-Buffering", "X-Accel-Charset"}
+
 // shared are the upstream framework's directives uwsgi has in nginx 1.22
 // (no send_lowat, no pass_trailers).
 var shared = []string{"connect_timeout", "send_timeout", "read_timeout", "next_upstream_timeout",
@@ -120,7 +126,7 @@ func mergeLoc(cf *httpd.Config, parent, child any) error {
 	c.modifier1.Inherit(p.modifier1, 0)
 	c.modifier2.Inherit(p.modifier2, 0)
 	c.extra.Inherit(p.extra, "")
-	if err := cgiup.Merge(cf, &p.U, &c.U, &p.Params, &c.Params, "uwsgi_"); err != nil {
+	if err := cgiup.Merge(cf, &p.U, &c.U, &p.Params, &c.Params, "uwsgi_", hideHeaders); err != nil {
 		return err
 	}
 	tc, err := upstream.MergeSSL(cf, &p.ssl, &c.ssl, "uwsgi_", c.pass != nil && (c.pass.TLS || c.pass.Dynamic != nil))

@@ -29,10 +29,10 @@ func CacheDirectives[C any](prefix string, acc func(*C) *upstream.Conf) []conf.D
 // Merge merges the upstream configuration and the params of an
 // scgi or uwsgi level, with their rules: the cache needs a key, HEAD is
 // never converted to GET, and a cache-enabled level sends the cache's
-// params.
-func Merge(cf *httpd.Config, pu, cu *upstream.Conf, pp, cp *cgi.Params, prefix string) error {
+// params. hide are the response headers the module hides by default.
+func Merge(cf *httpd.Config, pu, cu *upstream.Conf, pp, cp *cgi.Params, prefix string, hide []string) error {
 	cu.Cache.ConvertHead.Set(false)
-	if err := cu.Merge(cf, pu, prefix, cgi.HideHeaders, prefix+"temp"); err != nil {
+	if err := cu.Merge(cf, pu, prefix, hide, prefix+"temp"); err != nil {
 		return err
 	}
 	if cu.Cache.Enabled() && cu.Cache.Key.Get() == nil {
