@@ -35,15 +35,6 @@ type LocConf struct {
 	pass *cgiup.Pass
 }
 
-// shared are the upstream framework's directives scgi has in nginx 1.22
-// (no send_lowat, no pass_trailers).
-var shared = []string{"connect_timeout", "send_timeout", "read_timeout", "next_upstream_timeout",
-	"next_upstream_tries", "next_upstream", "buffer_size", "buffers", "busy_buffers_size",
-	"temp_file_write_size", "max_temp_file_size", "temp_path", "buffering", "request_buffering",
-	"pass_request_headers", "pass_request_body", "ignore_client_abort", "intercept_errors",
-	"force_ranges", "socket_keepalive", "hide_header", "pass_header", "ignore_headers",
-	"limit_rate", "bind"}
-
 func directives() []conf.Directive {
 	acc := func(c *LocConf) *upstream.Conf { return &c.U }
 	d := []conf.Directive{
@@ -55,8 +46,7 @@ func directives() []conf.Directive {
 			Syntax: "scgi_param parameter value [if_not_empty];",
 			Doc:    "Sets a parameter that should be passed to the SCGI server; a level without scgi_param inherits its parent's."},
 	}
-	d = append(d, upstream.Directives("scgi_", acc, shared...)...)
-	return append(d, cgiup.CacheDirectives("scgi_", acc)...)
+		return append(d, cgiup.Directives("scgi_", acc)...)
 }
 
 // setPass is scgi_pass (ngx_http_scgi_pass).

@@ -48,15 +48,6 @@ type LocConf struct {
 var hideHeaders = []string{"X-Accel-Expires", "X-Accel-Redirect", "X-Accel-Limit-Rate",
 	"X-Accel-Buffering", "X-Accel-Charset"}
 
-// shared are the upstream framework's directives uwsgi has in nginx 1.22
-// (no send_lowat, no pass_trailers).
-var shared = []string{"connect_timeout", "send_timeout", "read_timeout", "next_upstream_timeout",
-	"next_upstream_tries", "next_upstream", "buffer_size", "buffers", "busy_buffers_size",
-	"temp_file_write_size", "max_temp_file_size", "temp_path", "buffering", "request_buffering",
-	"pass_request_headers", "pass_request_body", "ignore_client_abort", "intercept_errors",
-	"force_ranges", "socket_keepalive", "hide_header", "pass_header", "ignore_headers",
-	"limit_rate", "bind"}
-
 func directives() []conf.Directive {
 	acc := func(c *LocConf) *upstream.Conf { return &c.U }
 	msl := conf.HTTPMain | conf.HTTPSrv | conf.HTTPLoc
@@ -79,8 +70,7 @@ func directives() []conf.Directive {
 			Syntax: "uwsgi_string string;",
 			Doc:    "Undocumented in nginx: bytes appended as they are after the packet's vars (counted in its size)."},
 	}
-	d = append(d, upstream.Directives("uwsgi_", acc, shared...)...)
-	d = append(d, cgiup.CacheDirectives("uwsgi_", acc)...)
+		d = append(d, cgiup.Directives("uwsgi_", acc)...)
 	for _, s := range upstream.SSLDirectives("uwsgi_", "uwsgi server", func(c *LocConf) *upstream.SSLConf { return &c.ssl }) {
 		if s.Name == "uwsgi_ssl_name" {
 			s.Default = "uwsgi_ssl_name host from uwsgi_pass;"
