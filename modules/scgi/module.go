@@ -46,7 +46,7 @@ func directives() []conf.Directive {
 			Syntax: "scgi_param parameter value [if_not_empty];",
 			Doc:    "Sets a parameter that should be passed to the SCGI server; a level without scgi_param inherits its parent's."},
 	}
-		return append(d, cgiup.Directives("scgi_", acc)...)
+	return append(d, cgiup.Directives("scgi_", acc)...)
 }
 
 // setPass is scgi_pass (ngx_http_scgi_pass).

@@ -70,7 +70,7 @@ func directives() []conf.Directive {
 			Syntax: "uwsgi_string string;",
 			Doc:    "Undocumented in nginx: bytes appended as they are after the packet's vars (counted in its size)."},
 	}
-		d = append(d, cgiup.Directives("uwsgi_", acc)...)
+	d = append(d, cgiup.Directives("uwsgi_", acc)...)
 	for _, s := range upstream.SSLDirectives("uwsgi_", "uwsgi server", func(c *LocConf) *upstream.SSLConf { return &c.ssl }) {
 		if s.Name == "uwsgi_ssl_name" {
 			s.Default = "uwsgi_ssl_name host from uwsgi_pass;"
