@@ -212,3 +212,57 @@ func AppendHTTPName(dst []byte, name string) []byte {
 	}
 	return dst
 }
+
+// Client headers of the same name go upstream as one HTTP_ param, their
+// values joined with ", " ("; " for Cookie), as nginx does since 1.23.0
+// (ngx_http_link_multi_headers): the first line of a name carries them
+// all, the later ones are not sent. A module walking r.In.List sends
+// list[i] when Set.Passes and FirstOfName agree, with JoinedLen and
+// AppendJoined giving its value.
+
+// FirstOfName reports whether list[i] is the first live header of its
+// name (case-insensitively).
+func FirstOfName(list []httpd.Header, i int) bool {
+	for j := 0; j < i; j++ {
+		if !list[j].Deleted && strings.EqualFold(list[j].Key, list[i].Key) {
+			return false
+		}
+	}
+	return true
+}
+
+// joinSep is the separator of joined values of a header.
+func joinSep(name string) string {
+	if strings.EqualFold(name, "Cookie") {
+		return "; "
+	}
+	return ", "
+}
+
+// JoinedLen is the length of the value AppendJoined appends for list[i].
+func JoinedLen(list []httpd.Header, i int) int {
+	n := len(list[i].Value)
+	for j := i + 1; j < len(list); j++ {
+		if !list[j].Deleted && strings.EqualFold(list[j].Key, list[i].Key) {
+			n += 2 + len(list[j].Value)
+		}
+	}
+	return n
+}
+
+// AppendJoined appends the value of list[i] joined with the values of the
+// later headers of its name.
+func AppendJoined(dst []byte, list []httpd.Header, i int) []byte {
+	dst = append(dst, list[i].Value...)
+	sep := ""
+	for j := i + 1; j < len(list); j++ {
+		if !list[j].Deleted && strings.EqualFold(list[j].Key, list[i].Key) {
+			if sep == "" {
+				sep = joinSep(list[i].Key)
+			}
+			dst = append(dst, sep...)
+			dst = append(dst, list[j].Value...)
+		}
+	}
+	return dst
+}

@@ -127,3 +127,26 @@ func TestAppendHTTPName(t *testing.T) {
 		}
 	}
 }
+
+func TestJoinedHeaders(t *testing.T) {
+	list := []httpd.Header{
+		{Key: "X-Forwarded-For", Value: "foo"}, {Key: "Cookie", Value: "a=1"}, {Key: "x-forwarded-for", Value: "bar"},
+		{Key: "Gone", Value: "g"}, {Key: "cookie", Value: "b=2"}, {Key: "X-Forwarded-For", Value: "bazz", Deleted: true},
+		{Key: "Single", Value: "s"},
+	}
+	want := map[int]string{0: "foo, bar", 1: "a=1; b=2", 3: "g", 6: "s"}
+	for i := range list {
+		first := FirstOfName(list, i)
+		if _, ok := want[i]; ok != first {
+			t.Errorf("FirstOfName(%d) = %v", i, first)
+			continue
+		}
+		if !first {
+			continue
+		}
+		got := string(AppendJoined(nil, list, i))
+		if got != want[i] || JoinedLen(list, i) != len(got) {
+			t.Errorf("header %d: %q (len %d), want %q", i, got, JoinedLen(list, i), want[i])
+		}
+	}
+}
