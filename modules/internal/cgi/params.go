@@ -75,6 +75,9 @@ func SetParam[C any](get func(*C) *Params) func(*conf.Cmd) error {
 // CacheDefaults).
 func (ps *Params) Merge(parent *Params, cache bool, cacheDefaults []Param) {
 	if !ps.Src.IsSet() {
+		// the lines are inherited too (params_source): a level below
+		// that caches compiles its cache set from them
+		ps.Src = parent.Src
 		if parent.Set == nil {
 			// the upper level's set is compiled once and shared by
 			// every block below it that has no lines of its own

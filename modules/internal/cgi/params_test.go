@@ -96,7 +96,7 @@ func TestMergeInheritance(t *testing.T) {
 	srv := &Params{}
 	srv.Merge(http, false, nil)
 	loc := &Params{}
-	loc.Merge(srv, true, CacheDefaults)
+	loc.Merge(srv, true, []Param{{Key: "HTTP_RANGE"}, {Key: "X", Func: fixed("d")}})
 	if srv.Set != http.Set || loc.Set != http.Set {
 		t.Fatal("levels without params do not share the parent's compiled set")
 	}
@@ -105,6 +105,9 @@ func TestMergeInheritance(t *testing.T) {
 	}
 	if loc.CacheSet == nil || loc.CacheSet.Passes(&httpd.Header{Key: "Range"}) {
 		t.Error("cache set missing or passes Range")
+	}
+	if got := collect(loc.CacheSet); len(got) == 0 || got[0] != "A=1" {
+		t.Errorf("cache set two levels below the params lacks them: %q", got)
 	}
 	own := &Params{}
 	Append(own, Param{Key: "B", Func: fixed("2")})
