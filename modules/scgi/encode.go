@@ -5,7 +5,6 @@ import (
 
 	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/modules/internal/cgi"
-	"github.com/sluicehq/sluice/modules/internal/cgiup"
 )
 
 // The SCGI request head is one netstring, "LEN:" + pairs + ",", whose
@@ -37,12 +36,12 @@ func appendHead(dst []byte, r *httpd.Request, set *cgi.Set, headers bool, conten
 		list := r.In.List
 		for i := range list {
 			h := &list[i]
-			if !set.Passes(h) || !cgiup.FirstOfName(list, i) {
+			if !set.Passes(h) || !cgi.FirstOfName(list, i) {
 				continue
 			}
 			dst = cgi.AppendHTTPName(dst, h.Key)
 			dst = append(dst, 0)
-			dst = cgiup.AppendJoined(dst, list, i)
+			dst = cgi.AppendJoined(dst, list, i)
 			dst = append(dst, 0)
 		}
 	}

@@ -5,7 +5,6 @@ import (
 
 	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/modules/internal/cgi"
-	"github.com/sluicehq/sluice/modules/internal/cgiup"
 )
 
 // The uwsgi request head is a packet: modifier1, the size of what follows
@@ -33,13 +32,13 @@ func appendPacket(dst []byte, r *httpd.Request, set *cgi.Set, headers bool, mod1
 		list := r.In.List
 		for i := range list {
 			h := &list[i]
-			if !set.Passes(h) || !cgiup.FirstOfName(list, i) {
+			if !set.Passes(h) || !cgi.FirstOfName(list, i) {
 				continue
 			}
 			dst = appendLen(dst, cgi.HTTPNameLen(h.Key))
 			dst = cgi.AppendHTTPName(dst, h.Key)
-			dst = appendLen(dst, cgiup.JoinedLen(list, i))
-			dst = cgiup.AppendJoined(dst, list, i)
+			dst = appendLen(dst, cgi.JoinedLen(list, i))
+			dst = cgi.AppendJoined(dst, list, i)
 		}
 	}
 	dst = append(dst, extra...)

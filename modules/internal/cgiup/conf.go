@@ -73,14 +73,6 @@ func Merge(cf *httpd.Config, pu, cu *upstream.Conf, pp, cp *cgi.Params, prefix s
 		cf.Warnf("no \"%scache_key\" for \"%scache\"", prefix, prefix)
 		cu.Cache.Key.Set(&httpd.Complex{})
 	}
-	if !cp.Src.IsSet() {
-		// TODO(cgi): move to modules/internal/cgi. Params.Merge compiles
-		// the cache set of a level without lines from its parent's own
-		// lines, which are none when the parent inherited too (scgi_param
-		// at http level, scgi_cache in a location): the lines are
-		// inherited here so that the set has them.
-		cp.Src = pp.Src
-	}
 	cp.Merge(pp, cu.Cache.Enabled(), cgi.CacheDefaults)
 	return nil
 }
