@@ -15,11 +15,25 @@ var self httpd.Handle
 
 // Module is the scgi HTTP module (ngx_http_scgi_module).
 var Module = &httpd.Module{
-	Name:       "scgi",
-	Handle:     &self,
-	Directives: directives(),
-	CreateLoc:  func(*httpd.Config) any { return &LocConf{} },
-	MergeLoc:   mergeLoc,
+	Name:              "scgi",
+	Handle:            &self,
+	Directives:        directives(),
+	CreateMain:        func(*httpd.Config) any { return &cgiup.Blocks{} },
+	CreateLoc:         func(*httpd.Config) any { return &LocConf{} },
+	MergeLoc:          mergeLoc,
+	Postconfiguration: postconfiguration,
+}
+
+// postconfiguration gives limit_except blocks the handler of their
+// location when they inherit its scgi_pass.
+func postconfiguration(cf *httpd.Config) error {
+	if b, _ := cf.MainConf(&self).(*cgiup.Blocks); b != nil {
+		b.LimitExcept(handler, func(l *httpd.Location) bool {
+			lc, _ := l.Conf(&self).(*LocConf)
+			return lc != nil && lc.pass != nil
+		})
+	}
+	return nil
 }
 
 // LocConf is the scgi module's location configuration
@@ -60,6 +74,7 @@ func setPass(c *conf.Cmd) error {
 		return err
 	}
 	lc.pass = p
+	httpd.ConfigOf(c).MainConf(&self).(*cgiup.Blocks).Add(c)
 	return nil
 }
 

@@ -16,11 +16,25 @@ var self httpd.Handle
 
 // Module is the uwsgi HTTP module (ngx_http_uwsgi_module).
 var Module = &httpd.Module{
-	Name:       "uwsgi",
-	Handle:     &self,
-	Directives: directives(),
-	CreateLoc:  func(*httpd.Config) any { return &LocConf{} },
-	MergeLoc:   mergeLoc,
+	Name:              "uwsgi",
+	Handle:            &self,
+	Directives:        directives(),
+	CreateMain:        func(*httpd.Config) any { return &cgiup.Blocks{} },
+	CreateLoc:         func(*httpd.Config) any { return &LocConf{} },
+	MergeLoc:          mergeLoc,
+	Postconfiguration: postconfiguration,
+}
+
+// postconfiguration gives limit_except blocks the handler of their
+// location when they inherit its uwsgi_pass.
+func postconfiguration(cf *httpd.Config) error {
+	if b, _ := cf.MainConf(&self).(*cgiup.Blocks); b != nil {
+		b.LimitExcept(handler, func(l *httpd.Location) bool {
+			lc, _ := l.Conf(&self).(*LocConf)
+			return lc != nil && lc.pass != nil
+		})
+	}
+	return nil
 }
 
 // LocConf is the uwsgi module's location configuration
@@ -104,6 +118,7 @@ func setPass(c *conf.Cmd) error {
 		return err
 	}
 	lc.pass = p
+	httpd.ConfigOf(c).MainConf(&self).(*cgiup.Blocks).Add(c)
 	return nil
 }
 

@@ -130,6 +130,19 @@ http {
         location /dir/ {
             P_pass BACKEND;
         }
+        location /le/ {
+            limit_except GET {
+                allow 127.0.0.1;
+                deny all;
+            }
+            P_pass BACKEND;
+        }
+        location /le-deny/ {
+            limit_except GET {
+                deny all;
+            }
+            P_pass BACKEND;
+        }
     }
 }
 `
@@ -190,6 +203,9 @@ func TestDifferential(t *testing.T) {
 				{name: "intercepted error", req: "GET /intercept/redirect-error HTTP/1.0\r\n\r\n"},
 				{name: "error not intercepted", req: "GET /redirect-error HTTP/1.0\r\n\r\n"},
 				{name: "x-accel-redirect", req: "GET /x-accel-redirect HTTP/1.0\r\n\r\n"},
+				{name: "limit_except allowed", req: "POST /le/echo HTTP/1.0\r\nContent-Length: 2\r\n\r\nok"},
+				{name: "limit_except denied", req: "POST /le-deny/echo HTTP/1.0\r\nContent-Length: 2\r\n\r\nok"},
+				{name: "limit_except other method", req: "GET /le-deny/echo HTTP/1.0\r\n\r\n"},
 				{name: "auto redirect", req: "GET /dir HTTP/1.0\r\nHost: localhost\r\n\r\n"},
 			}
 			cmp := comparison()
