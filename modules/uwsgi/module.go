@@ -1,8 +1,6 @@
 package uwsgi
 
 import (
-	"sync"
-
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/httpd"
@@ -14,40 +12,26 @@ import (
 // self is the module's identity for conf lookups from the handler.
 var self httpd.Handle
 
+// glue is the module's handler, uwsgi_pass and limit_except rule.
+var glue = cgiup.NewModule(&self, func(c *LocConf) *cgiup.Base { return &c.Base }, encode, "uwsgi://",
+	cgiup.Scheme{Prefix: "uwsgi://"}, cgiup.Scheme{Prefix: "suwsgi://", TLS: true})
+
 // Module is the uwsgi HTTP module (ngx_http_uwsgi_module).
 var Module = &httpd.Module{
 	Name:              "uwsgi",
 	Handle:            &self,
 	Directives:        directives(),
-	CreateMain:        func(*httpd.Config) any { return &cgiup.Blocks{} },
+	CreateMain:        glue.CreateMain,
 	CreateLoc:         func(*httpd.Config) any { return &LocConf{} },
 	MergeLoc:          mergeLoc,
-	Postconfiguration: postconfiguration,
-}
-
-// postconfiguration gives limit_except blocks the handler of their
-// location when they inherit its uwsgi_pass.
-func postconfiguration(cf *httpd.Config) error {
-	if b, _ := cf.MainConf(&self).(*cgiup.Blocks); b != nil {
-		b.LimitExcept(handler, func(l *httpd.Location) bool {
-			lc, _ := l.Conf(&self).(*LocConf)
-			return lc != nil && lc.pass != nil
-		})
-	}
-	return nil
+	Postconfiguration: glue.Postconfiguration,
 }
 
 // LocConf is the uwsgi module's location configuration
 // (ngx_http_uwsgi_loc_conf_t).
 type LocConf struct {
-	// U is the shared upstream configuration (uwsgi_connect_timeout,
-	// uwsgi_buffering, uwsgi_hide_header...).
-	U upstream.Conf
-	// Params are the uwsgi_param lines and their compiled sets.
-	Params cgi.Params
-
-	// pass is uwsgi_pass; inherited by nested blocks.
-	pass *cgiup.Pass
+	// Base is the upstream configuration, uwsgi_param and uwsgi_pass.
+	cgiup.Base
 	// modifier1 and modifier2 are the packet header's bytes;
 	// extra is uwsgi_string, sent after the vars.
 	modifier1, modifier2 conf.Num
@@ -66,7 +50,7 @@ func directives() []conf.Directive {
 	acc := func(c *LocConf) *upstream.Conf { return &c.U }
 	msl := conf.HTTPMain | conf.HTTPSrv | conf.HTTPLoc
 	d := []conf.Directive{
-		{Name: "uwsgi_pass", Context: conf.HTTPLoc | conf.HTTPLif, Args: conf.Take1, Set: setPass,
+		{Name: "uwsgi_pass", Context: conf.HTTPLoc | conf.HTTPLif, Args: conf.Take1, Set: glue.SetPass,
 			Syntax: "uwsgi_pass [protocol://]address;",
 			Doc:    "Sets the protocol (uwsgi, or suwsgi over TLS) and address of a uwsgi server: host:port, unix:/path, an upstream group, or a value with variables."},
 		{Name: "uwsgi_param", Context: msl, Args: conf.Take23,
@@ -106,35 +90,16 @@ func setModifier(get func(*LocConf) *conf.Num) func(*conf.Cmd) error {
 	}
 }
 
-// setPass is uwsgi_pass (ngx_http_uwsgi_pass).
-func setPass(c *conf.Cmd) error {
-	lc := c.Conf.(*LocConf)
-	if lc.pass != nil {
-		return conf.ErrDuplicate
-	}
-	p, err := cgiup.ParsePass(c, handler, "uwsgi://",
-		cgiup.Scheme{Prefix: "uwsgi://"}, cgiup.Scheme{Prefix: "suwsgi://", TLS: true})
-	if err != nil {
-		return err
-	}
-	lc.pass = p
-	httpd.ConfigOf(c).MainConf(&self).(*cgiup.Blocks).Add(c)
-	return nil
-}
-
 // mergeLoc is ngx_http_uwsgi_merge_loc_conf.
 func mergeLoc(cf *httpd.Config, parent, child any) error {
 	p, c := parent.(*LocConf), child.(*LocConf)
-	if c.pass == nil {
-		c.pass = p.pass
-	}
 	c.modifier1.Inherit(p.modifier1, 0)
 	c.modifier2.Inherit(p.modifier2, 0)
 	c.extra.Inherit(p.extra, "")
-	if err := cgiup.Merge(cf, &p.U, &c.U, &p.Params, &c.Params, "uwsgi_", hideHeaders); err != nil {
+	if err := cgiup.Merge(cf, &p.Base, &c.Base, "uwsgi_", hideHeaders); err != nil {
 		return err
 	}
-	tc, err := upstream.MergeSSL(cf, &p.ssl, &c.ssl, "uwsgi_", c.pass != nil && (c.pass.TLS || c.pass.Dynamic != nil))
+	tc, err := upstream.MergeSSL(cf, &p.ssl, &c.ssl, "uwsgi_", c.Pass != nil && (c.Pass.TLS || c.Pass.Dynamic != nil))
 	if err != nil {
 		return err
 	}
@@ -144,53 +109,12 @@ func mergeLoc(cf *httpd.Config, parent, child any) error {
 	return nil
 }
 
-// handler is the content handler uwsgi_pass installs
-// (ngx_http_uwsgi_handler).
-func handler(r *httpd.Request) httpd.Status {
-	lc := httpd.LocConf[LocConf](r, &self)
-	if lc == nil || lc.pass == nil {
-		return 500
-	}
-	p := protoPool.Get().(*proto)
-	p.lc = lc
-	r.ReleaseAtEnd(p)
-	return cgiup.Serve(r, &lc.U, lc.pass, &p.Exchange, p)
-}
-
-// proto is one request's uwsgi exchange: the upstream.Protocol.
-type proto struct {
-	cgiup.Exchange
-	lc   *LocConf
-	head []byte
-}
-
-var protoPool = sync.Pool{New: func() any { return &proto{head: make([]byte, 0, 2048)} }}
-
-// Release returns the protocol value to the pool when the request ends.
-func (p *proto) Release() {
-	head := p.head[:0]
-	if cap(head) > 64<<10 {
-		head = make([]byte, 0, 2048)
-	}
-	*p = proto{head: head}
-	protoPool.Put(p)
-}
-
-// CreateRequest builds the packet and queues it with the body
-// (ngx_http_uwsgi_create_request).
-func (p *proto) CreateRequest(u *upstream.Upstream) error {
-	r, lc := u.R, p.lc
-	set := lc.Params.Set
-	if u.Cacheable() {
-		set = lc.Params.CacheSet
-	}
-	head, size, err := appendPacket(p.head[:0], r, set, lc.U.PassRequestHeaders.Get(),
+// encode builds the packet (ngx_http_uwsgi_create_request).
+func encode(dst []byte, u *upstream.Upstream, lc *LocConf, set *cgi.Set, _ int64) ([]byte, error) {
+	head, size, err := appendPacket(dst, u.R, set, lc.U.PassRequestHeaders.Get(),
 		byte(lc.modifier1.Get()), byte(lc.modifier2.Get()), lc.extra.Get())
-	p.head = head
 	if err != nil {
-		r.Log().Logf(errlog.Alert, r, nil, "uwsgi request is too big: %d", size)
-		return err
+		u.R.Log().Logf(errlog.Alert, u.R, nil, "uwsgi request is too big: %d", size)
 	}
-	p.Send(u, p.head)
-	return nil
+	return head, err
 }

@@ -59,12 +59,16 @@ func Directives[C any](prefix string, acc func(*C) *upstream.Conf) []conf.Direct
 	return out
 }
 
-// Merge merges the upstream configuration and the params of an scgi or
-// uwsgi level, with their rules: HEAD is never converted to GET for the
-// cache, a cache without a key is warned about and uses the empty key (as
-// nginx does), and a cache-enabled level sends the cache's params. hide
-// are the response headers the module hides by default.
-func Merge(cf *httpd.Config, pu, cu *upstream.Conf, pp, cp *cgi.Params, prefix string, hide []string) error {
+// Merge merges an scgi or uwsgi level with its parent, with their rules:
+// X_pass inherited, HEAD never converted to GET for the cache, a cache
+// without a key warned about and using the empty key (as nginx does), the
+// cache's params for a cache-enabled level. hide are the response headers
+// the module hides by default.
+func Merge(cf *httpd.Config, p, c *Base, prefix string, hide []string) error {
+	if c.Pass == nil {
+		c.Pass = p.Pass
+	}
+	pu, cu, pp, cp := &p.U, &c.U, &p.Params, &c.Params
 	cu.Cache.ConvertHead.Set(false)
 	if err := cu.Merge(cf, pu, prefix, hide, prefix+"temp"); err != nil {
 		return err

@@ -12,8 +12,15 @@
 //     status: ngx_http_scgi_process_status_line and _process_header), the
 //     body length (input_filter_init), the request body streamed with
 //     X_request_buffering off, reinit before a retry.
-//   - Handler: the content handler's body (ngx_http_scgi_handler):
-//     target, request body read or streamed, upstream.Run.
+//   - Base, Module and Merge: the location conf both modules embed
+//     (upstream.Conf, params, pass), the content handler
+//     (ngx_http_scgi_handler: target, request body read or streamed,
+//     upstream.Run with a pooled protocol value whose CreateRequest calls
+//     the module's Encoder), X_pass, limit_except's handler, and the
+//     merge; Directives, the framework's directives as these modules have
+//     them.
+//
+// A module is then its directives, its merge and its Encoder.
 //
 // Neither protocol keeps the upstream connection alive: nginx never sets
 // u->keepalive for them, so an upstream{} keepalive pool is never used.
