@@ -53,18 +53,6 @@ func get(t *testing.T, s *servertest.Server, req string) (*testutil.Response, er
 	return c.ReadResponse()
 }
 
-// waitLog waits for a line of the error log.
-func waitLog(t *testing.T, s *servertest.Server, want string) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(s.ErrorLog(), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("error log lacks %q:\n%s", want, s.ErrorLog())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // TestFaults: upstream failures get nginx's status and log line, and leave
 // no goroutine, descriptor or temp file behind.
 func TestFaults(t *testing.T) {
@@ -78,7 +66,7 @@ func TestFaults(t *testing.T) {
 				if err != nil || resp.StatusCode != 504 {
 					t.Fatalf("%v %v", resp, err)
 				}
-				waitLog(t, s, "upstream timed out (110: Connection timed out) while reading response header from upstream")
+				s.WaitErrorLog(t, "upstream timed out (110: Connection timed out) while reading response header from upstream")
 			})
 			t.Run("connection refused, next upstream", func(t *testing.T) {
 				testutil.CheckLeaks(t)
@@ -89,7 +77,7 @@ func TestFaults(t *testing.T) {
 				if err != nil || resp.StatusCode != 200 || string(resp.Body) != "second" {
 					t.Fatalf("%v %v", resp, err)
 				}
-				waitLog(t, s, "connect() failed (111: Connection refused) while connecting to upstream")
+				s.WaitErrorLog(t, "connect() failed (111: Connection refused) while connecting to upstream")
 			})
 			t.Run("invalid header, next upstream", func(t *testing.T) {
 				testutil.CheckLeaks(t)
@@ -101,7 +89,7 @@ func TestFaults(t *testing.T) {
 				if err != nil || resp.StatusCode != 201 {
 					t.Fatalf("%v %v", resp, err)
 				}
-				waitLog(t, s, `upstream sent invalid status "xyz" while reading response header from upstream`)
+				s.WaitErrorLog(t, `upstream sent invalid status "xyz" while reading response header from upstream`)
 				if len(bad.Requests()) != 1 || len(good.Requests()) != 1 {
 					t.Fatalf("requests: %d, %d", len(bad.Requests()), len(good.Requests()))
 				}
@@ -128,7 +116,7 @@ func TestFaults(t *testing.T) {
 				if strings.Contains(string(got), "\r\n0\r\n") {
 					t.Fatalf("a cut body passed off as complete: %q", got)
 				}
-				waitLog(t, s, "upstream prematurely closed connection while reading upstream")
+				s.WaitErrorLog(t, "upstream prematurely closed connection while reading upstream")
 			})
 			t.Run("too big header", func(t *testing.T) {
 				testutil.CheckLeaks(t)
@@ -139,7 +127,7 @@ func TestFaults(t *testing.T) {
 				if err != nil || resp.StatusCode != 502 {
 					t.Fatalf("%v %v", resp, err)
 				}
-				waitLog(t, s, "upstream sent too big header while reading response header from upstream")
+				s.WaitErrorLog(t, "upstream sent too big header while reading response header from upstream")
 			})
 			t.Run("body from temp file, response spilled to temp file", func(t *testing.T) {
 				testutil.CheckLeaks(t)
@@ -184,7 +172,7 @@ func TestFaults(t *testing.T) {
 					t.Fatal("no request upstream")
 				}
 				c.Close()
-				waitLog(t, s, "client prematurely closed connection")
+				s.WaitErrorLog(t, "client prematurely closed connection")
 				if !b.WaitFor(5*time.Second, func(b *testutil.Backend) bool { return b.Open() == 0 }) {
 					t.Fatal("upstream connection left open")
 				}
@@ -236,9 +224,9 @@ func TestUWSGITooBig(t *testing.T) {
 	if err != nil || resp.StatusCode != 500 {
 		t.Fatalf("%v %v", resp, err)
 	}
-	waitLog(t, s, "[alert]")
+	s.WaitErrorLog(t, "[alert]")
 	// two vars of 2+8+2+40000 bytes
-	waitLog(t, s, "uwsgi request is too big: 80024, client: 127.0.0.1")
+	s.WaitErrorLog(t, "uwsgi request is too big: 80024, client: 127.0.0.1")
 	if b.Accepted() != 0 {
 		t.Fatal("the packet went out")
 	}
