@@ -65,7 +65,9 @@ func (h *Head) Parse(u *upstream.Upstream, buf []byte) upstream.HeaderResult {
 
 // Status sets the response status once the head is complete, unless a
 // status line set it already (scgi and uwsgi accept one): the first three
-// digits of a Status header, with its whole value as the status line;
+// digits of a Status header, with its whole value as the status line when
+// it is longer than the code (a bare "Status: 503" gets the standard
+// reason phrase, as in nginx 1.23.0 and later);
 // else 302 when the head has a Location; else 200. A Status that does not
 // start with three digits is logged ("upstream sent invalid status") and
 // answers Invalid.
@@ -80,7 +82,10 @@ func Status(u *upstream.Upstream) upstream.HeaderResult {
 			u.Logf(errlog.Error, nil, "upstream sent invalid status \"%s\"", v)
 			return upstream.Invalid
 		}
-		in.StatusN, in.StatusLine = n, v
+		in.StatusN = n
+		if len(v) > 3 {
+			in.StatusLine = v
+		}
 		return upstream.HeaderDone
 	}
 	if _, ok := in.Value("Location"); ok {
