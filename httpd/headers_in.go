@@ -70,7 +70,7 @@ func (r *Request) addHeader(key, lowKey, value string) Status {
 			return 400
 		}
 		r.In.Host = i
-		host, ok := validateHost(value)
+		host, port, ok := validateHostPort(value)
 		if !ok {
 			r.Log().Logf(errlog.Info, r, nil, "client sent invalid host header")
 			return 400
@@ -79,7 +79,7 @@ func (r *Request) addHeader(key, lowKey, value string) Status {
 			return OK
 		}
 		r.setVirtualServer(host)
-		r.In.Server = host
+		r.In.Server, r.In.Port = host, port
 	case hConnection:
 		if r.In.Connection < 0 {
 			r.In.Connection = i

@@ -39,8 +39,15 @@ func (r *Request) remoteUser() (string, bool) {
 // validateHost validates and normalises a host name (ngx_http_validate_host):
 // lowercase, without a trailing dot and port.
 func validateHost(s string) (string, bool) {
-	h, _, ok := http1.ValidateHost(nil, bytesconv.Bytes(s))
-	return bytesconv.String(h), ok
+	h, _, ok := validateHostPort(s)
+	return h, ok
+}
+
+// validateHostPort is validateHost that also returns the port (0 when
+// none).
+func validateHostPort(s string) (string, int, bool) {
+	h, port, ok := http1.ValidateHost(nil, bytesconv.Bytes(s))
+	return bytesconv.String(h), port, ok
 }
 
 // Resolver is a resolver configuration: DNS servers to ask, the validity

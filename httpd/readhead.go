@@ -283,14 +283,14 @@ func (r *Request) setRequestLine(rl *http1.RequestLine) Status {
 		r.Schema = bytesconv.String(b[rl.SchemaStart:rl.SchemaEnd])
 	}
 	if rl.HostStart >= 0 {
-		host, _, ok := http1.ValidateHost(nil, b[rl.HostStart:rl.HostEnd])
+		host, port, ok := http1.ValidateHost(nil, b[rl.HostStart:rl.HostEnd])
 		if !ok {
 			r.logf(errlog.Info, nil, "client sent invalid host in request line")
 			return 400
 		}
 		h := bytesconv.String(host)
 		r.setVirtualServer(h)
-		r.In.Server = h
+		r.In.Server, r.In.Port = h, port
 	}
 	return OK
 }

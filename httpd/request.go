@@ -64,6 +64,9 @@ type HeadersIn struct {
 	// Server is the validated host name (from the request line or Host),
 	// lowercased, without port; "" when none.
 	Server string
+	// Port is the port given with Server (nginx's r->port, $request_port),
+	// 0 when none.
+	Port int
 	// ContentLengthN is the body length, -1 when unknown.
 	ContentLengthN int64
 	// Chunked is set for "Transfer-Encoding: chunked".
@@ -106,6 +109,7 @@ func (h *HeadersIn) reset() {
 	h.IfRange, h.TransferEncoding, h.TE, h.Expect, h.Upgrade, h.AcceptEncoding, h.Via = -1, -1, -1, -1, -1, -1, -1
 	h.Authorization, h.KeepAlive, h.XForwardedFor, h.XRealIP, h.Cookie = -1, -1, -1, -1, -1
 	h.Server = ""
+	h.Port = 0
 	h.ContentLengthN = -1
 	h.Chunked = false
 	h.ConnectionType = 0

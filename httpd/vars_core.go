@@ -60,6 +60,20 @@ func (vr *varRegistry) addCore() {
 		}
 		return r.CoreSrv().ServerName, true
 	}, 0)
+	// $request_port and $is_request_port (nginx 1.29.3): the port given
+	// with the host the server was chosen by
+	add("request_port", func(r *Request, _ string, _ int) (string, bool) {
+		if r.In.Port > 0 && r.In.Port < 65536 {
+			return r.itoa(int64(r.In.Port)), true
+		}
+		return "", true
+	}, 0)
+	add("is_request_port", func(r *Request, _ string, _ int) (string, bool) {
+		if r.In.Port == 0 {
+			return "", true
+		}
+		return ":", true
+	}, 0)
 	add("binary_remote_addr", func(r *Request, _ string, _ int) (string, bool) {
 		return r.conn.binaryRemoteAddr(), true
 	}, 0)
