@@ -6,9 +6,10 @@
 //     "KEY VALUE [if_not_empty]"), its compiled form and its inheritance
 //     (Params, SetParam, Params.Merge): a level without its own params
 //     inherits the whole compiled set of its parent, as
-//     ngx_http_fastcgi_init_params and merge_loc_conf do; a cache-enabled
-//     level also gets the set nginx sends for cacheable requests
-//     (CacheDefaults);
+//     ngx_http_fastcgi_init_params and merge_loc_conf do; every set has
+//     HTTP_HOST from $host$is_request_port$request_port unless a line sets
+//     it (Defaults, nginx 1.29.5); a cache-enabled level also gets the set
+//     nginx sends for cacheable requests (CacheDefaults);
 //   - the HTTP_* params built from the client's request headers when
 //     X_pass_request_headers is on (Set.Passes, AppendHTTPName): the name
 //     upper-cased with '-' turned into '_', and a header skipped when a

@@ -69,10 +69,10 @@ func SetParam[C any](get func(*C) *Params) func(*conf.Cmd) error {
 
 // Merge computes the sets in effect at this level
 // (ngx_http_fastcgi_merge_loc_conf's part on params): a level without
-// lines of its own shares its parent's compiled sets. cache tells whether
-// the level caches responses; cacheDefaults are the params added for
-// cacheable requests unless a line of the level names them (see
-// CacheDefaults).
+// lines of its own shares its parent's compiled sets. Every set has
+// Defaults unless a line names them. cache tells whether the level caches
+// responses; cacheDefaults are the params of cacheable requests added in
+// the same way (see CacheDefaults).
 func (ps *Params) Merge(parent *Params, cache bool, cacheDefaults []Param) {
 	if !ps.Src.IsSet() {
 		// the lines are inherited too (params_source): a level below
@@ -81,7 +81,7 @@ func (ps *Params) Merge(parent *Params, cache bool, cacheDefaults []Param) {
 		if parent.Set == nil {
 			// the upper level's set is compiled once and shared by
 			// every block below it that has no lines of its own
-			parent.Set = Compile(parent.Src.Get(), nil)
+			parent.Set = Compile(parent.Src.Get(), Defaults)
 		}
 		ps.Set = parent.Set
 		if cache {
@@ -92,7 +92,7 @@ func (ps *Params) Merge(parent *Params, cache bool, cacheDefaults []Param) {
 		}
 		return
 	}
-	ps.Set = Compile(ps.Src.Get(), nil)
+	ps.Set = Compile(ps.Src.Get(), Defaults)
 	if cache {
 		ps.CacheSet = Compile(ps.Src.Get(), cacheDefaults)
 	}

@@ -90,6 +90,8 @@ func TestPassesDeletedAndNil(t *testing.T) {
 }
 
 func TestMergeInheritance(t *testing.T) {
+	defer func(d []Param) { Defaults = d }(Defaults)
+	Defaults = []Param{{Key: "D", Func: fixed("d")}, {Key: "B", Func: fixed("default")}}
 	http := &Params{}
 	Append := func(ps *Params, p Param) { ps.Src.Set(append(ps.Src.Get(), p)) }
 	Append(http, Param{Key: "A", Func: fixed("1")})
@@ -100,7 +102,7 @@ func TestMergeInheritance(t *testing.T) {
 	if srv.Set != http.Set || loc.Set != http.Set {
 		t.Fatal("levels without params do not share the parent's compiled set")
 	}
-	if got := collect(loc.Set); !reflect.DeepEqual(got, []string{"A=1"}) {
+	if got := collect(loc.Set); !reflect.DeepEqual(got, []string{"A=1", "D=d", "B=default"}) {
 		t.Errorf("inherited params = %q", got)
 	}
 	if loc.CacheSet == nil || loc.CacheSet.Passes(&httpd.Header{Key: "Range"}) {
@@ -112,7 +114,7 @@ func TestMergeInheritance(t *testing.T) {
 	own := &Params{}
 	Append(own, Param{Key: "B", Func: fixed("2")})
 	own.Merge(srv, false, nil)
-	if got := collect(own.Set); !reflect.DeepEqual(got, []string{"B=2"}) {
+	if got := collect(own.Set); !reflect.DeepEqual(got, []string{"B=2", "D=d"}) {
 		t.Errorf("a level with params of its own inherits: %q", got)
 	}
 	if own.CacheSet != nil {
