@@ -32,6 +32,9 @@ func (u *Upstream) respond() httpd.Status {
 	if st, done := u.processHeaders(); done {
 		return st
 	}
+	if u.store != nil {
+		u.store.arm(u)
+	}
 	u.cacheResponse()
 	rc := r.SendHeader()
 	if rc == httpd.Error || rc > 0 {

@@ -1,4 +1,4 @@
-package proxy
+package upstream
 
 import (
 	"errors"
@@ -11,19 +11,29 @@ import (
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/internal/tempfile"
-	"github.com/sluicehq/sluice/upstream"
 )
 
-// proxy_store: a complete 200 response body is written to a temp file
-// under proxy_temp_path as it goes to the client, then renamed to the
-// store path with proxy_store_access permissions and the upstream's
-// Last-Modified as its time (ngx_http_upstream_store). Nothing is stored
-// for an incomplete body, another status, or a length that does not match
-// Content-Length. As in nginx, it needs proxy_buffering on.
+// store (proxy_store, fastcgi_store, ...): a complete 200 response body
+// is written to a temp file under the module's temp_path as it goes to the
+// client, then renamed to the store path with store_access permissions and
+// the upstream's Last-Modified as its time (ngx_http_upstream_store).
+// Nothing is stored for an incomplete body, another status, a HEAD, or a
+// length that does not match Content-Length. As in nginx, it needs
+// buffering on. The framework starts it in Run and arms it once the head
+// is processed; a protocol that sent HEAD upstream says so with NoStore.
+
+// orderStore puts the store's body filter before every other filter, so
+// that it sees the body as the upstream sent it.
+const orderStore = 1
+
+// storeKey is the request context slot of the store in progress.
+var storeKey httpd.Handle
 
 // storeState is one request's store in progress.
 type storeState struct {
-	lc      *LocConf
+	u       *Upstream
+	c       *Conf
+	veto    bool // the protocol sent HEAD upstream (NoStore)
 	armed   bool // the response is a 200 worth storing
 	done    bool
 	f       *os.File
@@ -33,21 +43,29 @@ type storeState struct {
 }
 
 // startStore prepares the store of the request's response.
-func startStore(r *httpd.Request, lc *LocConf) {
-	ctx := httpd.Ctx[reqCtx](r, &self)
-	st := &storeState{lc: lc}
-	ctx.store = st
-	r.AddCleanup(st.discard)
+func (u *Upstream) startStore() {
+	st := &storeState{u: u, c: u.Conf}
+	httpd.SetCtx(u.R, &storeKey, st)
+	u.store = st
+	u.R.AddCleanup(st.discard)
+}
+
+// NoStore tells the framework that the response cannot be stored: the
+// protocol sent HEAD upstream (proxy_method HEAD), so the body is not the
+// resource's.
+func (u *Upstream) NoStore() {
+	if u.store != nil {
+		u.store.veto = true
+	}
 }
 
 // storeFilter is the body filter that copies what the client gets into
 // the store's temp file; the last piece commits it.
 func storeFilter(r *httpd.Request, c *httpd.Chain) httpd.Status {
-	ctx := httpd.Ctx[reqCtx](r, &self)
-	if ctx == nil || ctx.store == nil || !ctx.store.armed || ctx.store.done {
+	st := httpd.Ctx[storeState](r, &storeKey)
+	if st == nil || !st.armed || st.done {
 		return httpd.OK
 	}
-	st := ctx.store
 	if !st.failed {
 		for i := range c.Pieces {
 			if err := st.write(r, &c.Pieces[i]); err != nil {
@@ -67,8 +85,8 @@ func storeFilter(r *httpd.Request, c *httpd.Chain) httpd.Status {
 }
 
 // arm decides, once the head is known, whether this response is stored.
-func (st *storeState) arm(u *upstream.Upstream, head bool) {
-	st.armed = u.HeadersIn.StatusN == 200 && !head && u.R.MethodBit != httpd.MethodHEAD
+func (st *storeState) arm(u *Upstream) {
+	st.armed = u.HeadersIn.StatusN == 200 && !st.veto && u.R.MethodBit != httpd.MethodHEAD
 }
 
 func (st *storeState) write(r *httpd.Request, p *httpd.Piece) error {
@@ -100,7 +118,7 @@ func (st *storeState) write(r *httpd.Request, p *httpd.Piece) error {
 // open creates the temp file under proxy_temp_path.
 func (st *storeState) open(r *httpd.Request) error {
 	st.started = true
-	dir := st.lc.U.TempPath.Get()
+	dir := st.c.TempPath.Get()
 	f, err := tempfile.Create(dir, nil)
 	if err != nil {
 		var pe *os.PathError
@@ -115,15 +133,7 @@ func (st *storeState) open(r *httpd.Request) error {
 
 // commit renames the temp file into place (ngx_ext_rename_file).
 func (st *storeState) commit(r *httpd.Request) {
-	u, _ := r.Upstream.(*upstream.Upstream)
-	if u == nil {
-		if ctx := httpd.Ctx[reqCtx](r, &self); ctx != nil {
-			u = ctx.up
-		}
-	}
-	if u == nil {
-		return
-	}
+	u := st.u
 	if cl := u.HeadersIn.ContentLengthN; cl != -1 && cl != st.n {
 		return
 	}
@@ -135,7 +145,7 @@ func (st *storeState) commit(r *httpd.Request) {
 		return
 	}
 	var path string
-	if x := st.lc.U.Store.Get(); x != nil {
+	if x := st.c.Store.Get(); x != nil {
 		if s, lit := x.Literal(); !lit || s != "" {
 			path = x.Eval(r)
 		}
@@ -147,7 +157,7 @@ func (st *storeState) commit(r *httpd.Request) {
 		}
 		path = p
 	}
-	access := os.FileMode(st.lc.U.StoreAccess.Get())
+	access := os.FileMode(st.c.StoreAccess.Get())
 	tmp := st.f.Name()
 	if err := st.f.Chmod(access); err != nil {
 		r.Log().Logf(errlog.Crit, r, err, "fchmod() \"%s\" failed", tmp)
@@ -169,7 +179,7 @@ func (st *storeState) commit(r *httpd.Request) {
 		err = copyFile(tmp, path, access)
 	}
 	if err != nil {
-		r.Log().Logf(errlog.Crit, r, syscallErr(err), "rename() \"%s\" to \"%s\" failed", tmp, path)
+		r.Log().Logf(errlog.Crit, r, storeErr(err), "rename() \"%s\" to \"%s\" failed", tmp, path)
 	}
 	os.Remove(tmp)
 }
@@ -207,7 +217,7 @@ func copyFile(from, to string, mode os.FileMode) error {
 	return os.Rename(tmp, to)
 }
 
-func syscallErr(err error) error {
+func storeErr(err error) error {
 	var le *os.LinkError
 	if errors.As(err, &le) {
 		return le.Err

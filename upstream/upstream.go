@@ -71,7 +71,8 @@ type Upstream struct {
 	TLS     bool
 	TLSName string
 
-	cache *cacheReq // the response cache's state (cache.go)
+	cache *cacheReq   // the response cache's state (cache.go)
+	store *storeState // the store in progress (store.go)
 
 	picker  Picker
 	tries   int
@@ -220,6 +221,9 @@ func Run(r *httpd.Request, c *Conf, t Target, p Protocol) (st httpd.Status) {
 		if st, done := u.cacheStart(); done {
 			return st
 		}
+	}
+	if c.Store.Get() != nil && c.Buffering.Get() {
+		u.startStore()
 	}
 	if err := p.CreateRequest(u); err != nil {
 		// the protocol logged why, as nginx's create_request handlers do

@@ -44,10 +44,15 @@ type reqCtx struct {
 	statesA [2]*State
 }
 
-// Module defines the $upstream_* variables; list it among the HTTP modules.
+// Module defines the $upstream_* variables and the store's body filter
+// (store.go); list it among the HTTP modules.
 var Module = &httpd.Module{
 	Name:             "upstream",
 	Preconfiguration: addVariables,
+	Postconfiguration: func(cf *httpd.Config) error {
+		cf.AddBodyFilter(orderStore, storeFilter)
+		return nil
+	},
 }
 
 func stateOf(r *httpd.Request) *reqCtx {

@@ -18,7 +18,7 @@
 // request.go (the handler, create_request, body streaming), response.go
 // (status line and headers), body.go (chunked decoding and trailers),
 // redirect.go (proxy_redirect and the rewrite rules shared with cookies),
-// cookie.go (proxy_cookie_domain/path/flags), store.go (proxy_store),
+// cookie.go (proxy_cookie_domain/path/flags),
 // vars.go ($proxy_* variables), ssl.go (the proxy_ssl_* directives and the
 // TLS configuration of https:// upstreams).
 //

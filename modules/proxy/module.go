@@ -10,10 +10,6 @@ import (
 // reachable from the directive table cannot name Module).
 var self httpd.Handle
 
-// orderStore puts proxy_store's body filter before every other filter, so
-// that it sees the body as the upstream sent it.
-const orderStore = 1
-
 const msl = conf.HTTPMain | conf.HTTPSrv | conf.HTTPLoc
 
 // Module is the proxy HTTP module (ngx_http_proxy_module).
@@ -173,7 +169,6 @@ func mergeLoc(cf *httpd.Config, parent, child any) error {
 // location when they inherit its proxy_pass (nginx's merge does it with
 // clcf->lmt_excpt).
 func postconfiguration(cf *httpd.Config) error {
-	cf.AddBodyFilter(orderStore, storeFilter)
 	mc, _ := cf.MainConf(&self).(*mainConf)
 	if mc == nil {
 		return nil

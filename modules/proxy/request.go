@@ -26,9 +26,6 @@ type reqCtx struct {
 	// url is an evaluated proxy_pass with variables.
 	url *balancer.URL
 
-	// store is proxy_store's state; up the exchange, once it has a head.
-	store *storeState
-	up    *upstream.Upstream
 }
 
 // handler is the content handler proxy_pass installs
@@ -74,9 +71,6 @@ func handler(r *httpd.Request) httpd.Status {
 		p.stream = s
 	} else if st := r.ReadBody(); st != httpd.OK {
 		return st
-	}
-	if lc.U.Store.Get() != nil && lc.U.Buffering.Get() {
-		startStore(r, lc)
 	}
 	return upstream.Run(r, &lc.U, target, p)
 }

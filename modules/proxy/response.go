@@ -158,9 +158,8 @@ func (p *proto) headerDone(u *upstream.Upstream) {
 		u.Length = in.ContentLengthN
 		u.Keepalive = keep && in.ContentLengthN > 0
 	}
-	p.ctx.up = u
-	if st := p.ctx.store; st != nil {
-		st.arm(u, p.head)
+	if p.head {
+		u.NoStore()
 	}
 	if in.StatusN == 101 {
 		u.Keepalive = false
