@@ -83,6 +83,20 @@ func (h *HeaderParser) Shift(n int) {
 // completed.
 func (h *HeaderParser) InProgress() bool { return h.state != hStart && h.state != hFailed }
 
+// BadLine returns what nginx logs after Parse refused a line of buf
+// ("invalid header: \"%s\\x%02x...\""): the line up to the offending
+// byte, and that byte (0 when the line runs to the end of buf).
+func (h *HeaderParser) BadLine(buf []byte) (line []byte, bad byte) {
+	s, e := h.NameStart, h.ValueEnd
+	if s < 0 || e > len(buf) || s > e {
+		return nil, 0
+	}
+	if e < len(buf) {
+		bad = buf[e]
+	}
+	return buf[s:e], bad
+}
+
 // Name returns the header name of the line just parsed, a slice of buf.
 func (h *HeaderParser) Name(buf []byte) []byte { return buf[h.NameStart:h.NameEnd] }
 

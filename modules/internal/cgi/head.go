@@ -50,13 +50,7 @@ func (h *Head) Parse(u *upstream.Upstream, buf []byte) upstream.HeaderResult {
 		case http1.NeedMore:
 			return upstream.NeedMore
 		default:
-			line, bad := "", 0
-			if s, e := h.p.NameStart, h.p.ValueEnd; s >= 0 && e <= len(buf) && s <= e {
-				line = string(buf[s:e])
-				if e < len(buf) {
-					bad = int(buf[e])
-				}
-			}
+			line, bad := h.p.BadLine(buf)
 			u.Logf(errlog.Error, nil, "upstream sent invalid header: \"%s\\x%02x...\"", line, bad)
 			return upstream.Invalid
 		}
