@@ -56,6 +56,7 @@
 // scgi_cache_background_update. The Status and X-Accel-* headers are
 // hidden by default.
 //
-// Not implemented, and left unknown so that configurations using them fail
-// loudly: scgi_store and scgi_store_access.
+// scgi_store on | off | string and scgi_store_access (user:rw) store a
+// complete 200 response as a file (the framework's store, shared with
+// proxy_store); they exclude scgi_cache, as in nginx.
 package scgi

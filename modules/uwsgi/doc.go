@@ -88,6 +88,7 @@
 // uwsgi_cache_background_update. The X-Accel-* headers are hidden by
 // default; Status is not (as in nginx, unlike scgi and fastcgi).
 //
-// Not implemented, and left unknown so that configurations using them fail
-// loudly: uwsgi_store and uwsgi_store_access.
+// uwsgi_store on | off | string and uwsgi_store_access (user:rw) store a
+// complete 200 response as a file (the framework's store, shared with
+// proxy_store); they exclude uwsgi_cache, as in nginx.
 package uwsgi

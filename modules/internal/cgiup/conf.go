@@ -14,7 +14,7 @@ var shared = []string{"connect_timeout", "send_timeout", "read_timeout", "next_u
 	"temp_file_write_size", "max_temp_file_size", "temp_path", "buffering", "request_buffering",
 	"pass_request_headers", "pass_request_body", "ignore_client_abort", "intercept_errors",
 	"force_ranges", "socket_keepalive", "hide_header", "pass_header", "ignore_headers",
-	"limit_rate", "bind"}
+	"limit_rate", "bind", "store", "store_access"}
 
 // NextUpstreamMasks are the values of X_next_upstream and
 // X_cache_use_stale for scgi and uwsgi (ngx_http_scgi_next_upstream_masks):

@@ -47,6 +47,10 @@ func TestConfErrors(t *testing.T) {
 			P_ignore_headers Expires; P_limit_rate 1k; P_bind 127.0.0.1; P_next_upstream error http_503 non_idempotent updating;
 			P_next_upstream_tries 2; P_next_upstream_timeout 1s;`), ``},
 		{"valid cache", "events {}\nhttp {\n    P_cache_path cache keys_zone=z:1m;\n    server { location / { P_cache z; P_cache_key $uri; P_cache_valid 200 1m; P_pass 127.0.0.1:1; } }\n}\n", ``},
+		{"store and cache", "events {}\nhttp {\n    P_cache_path cache keys_zone=z:1m;\n    server { location / { P_cache z; P_store on; } }\n}\n", `"P_store" directive is incompatible with "P_cache" in FILE:4`},
+		{"cache and store", "events {}\nhttp {\n    P_cache_path cache keys_zone=z:1m;\n    server { location / { P_store on; P_cache z; } }\n}\n", `"P_cache" directive is incompatible with "P_store" in FILE:4`},
+		{"store access", loc(`P_store_access user:rwx;`), `invalid value "user:rwx" in FILE:4`},
+		{"valid store", loc(`P_store /data$uri; P_store_access user:rw group:rw all:r; P_pass 127.0.0.1:1;`), ``},
 		{"valid unix", loc(`P_pass unix:/tmp/x.sock;`), ``},
 		{"valid group", "events {}\nhttp {\n    upstream u { server 127.0.0.1:1; }\n    server { location / { P_pass u; } }\n}\n", ``},
 		{"valid in if", inServer(`location / { if ($arg_a) { P_pass 127.0.0.1:1; } }`), ``},

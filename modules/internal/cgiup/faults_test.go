@@ -244,3 +244,68 @@ func deadAddr(t *testing.T) string {
 }
 
 func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
+// TestStore: X_store keeps a complete 200 as a file under the location's
+// root (or the path given), with X_store_access, and nothing else.
+func TestStore(t *testing.T) {
+	for _, proto := range []string{"scgi", "uwsgi"} {
+		t.Run(proto, func(t *testing.T) {
+			testutil.CheckLeaks(t)
+			root := t.TempDir()
+			b := testutil.StartBackendFunc(t, func(i int) testutil.Script {
+				return testutil.Script{reader(proto), testutil.Func(func(c *testutil.BackendConn) error {
+					ans := "Status: 200 OK\r\nContent-Length: 6\r\n\r\nstored"
+					if strings.Contains(c.LastRequest().Header("REQUEST_URI"), "missing") {
+						ans = "Status: 404 Not Found\r\n\r\nnot found"
+					}
+					_, err := c.Write([]byte(ans))
+					return err
+				})}
+			})
+			s := serveProto(t, proto, "", `
+        location / {
+            root `+root+`;
+            P_param REQUEST_URI $request_uri;
+            P_store on;
+            P_store_access user:rw group:r;
+            P_pass `+b.Addr()+`;
+        }
+        location /named/ {
+            P_param REQUEST_URI $request_uri;
+            P_store `+root+`/named$uri.copy;
+            P_pass `+b.Addr()+`;
+        }`)
+			for _, uri := range []string{"/a/b.html", "/missing.html", "/named/x"} {
+				if _, err := get(t, s, "GET "+uri+" HTTP/1.0\r\n\r\n"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c := testutil.Dial(t, s.Addr("A"))
+			if err := c.WriteString("HEAD /head.html HTTP/1.0\r\n\r\n"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.ReadHeadResponse(); err != nil {
+				t.Fatal(err)
+			}
+			c.Close()
+			st, err := os.Stat(filepath.Join(root, "a/b.html"))
+			if err != nil || st.Mode().Perm() != 0640 {
+				t.Fatalf("stored file: %v %v", st, err)
+			}
+			if b, _ := os.ReadFile(filepath.Join(root, "a/b.html")); string(b) != "stored" {
+				t.Fatalf("stored %q", b)
+			}
+			if b, _ := os.ReadFile(filepath.Join(root, "named/named/x.copy")); string(b) != "stored" {
+				t.Fatalf("stored with a path: %q", b)
+			}
+			for _, f := range []string{"missing.html", "head.html"} {
+				if _, err := os.Stat(filepath.Join(root, f)); err == nil {
+					t.Fatalf("%s stored", f)
+				}
+			}
+			if ents, _ := os.ReadDir(filepath.Join(s.Prefix(), "temp")); len(ents) > 0 {
+				t.Fatalf("%d temp files left", len(ents))
+			}
+		})
+	}
+}
