@@ -22,16 +22,16 @@ func reader(proto string) testutil.Step {
 }
 
 // serveProto starts sluice with httpLevel at http level and one server
-// whose body is given; P_ is the module's prefix, TEMP a temp path.
+// whose body is given; PFX_ is the module's prefix, TEMP a temp path.
 func serveProto(t *testing.T, proto, httpLevel, body string) *servertest.Server {
 	t.Helper()
-	r := strings.NewReplacer("P_", proto+"_")
+	r := strings.NewReplacer("PFX_", proto+"_")
 	return servertest.Start(t, r.Replace(`
 daemon off;
 error_log %%PREFIX%%/error.log info;
 events {}
 http {
-    P_temp_path %%PREFIX%%/temp;
+    PFX_temp_path %%PREFIX%%/temp;
     client_body_temp_path %%PREFIX%%/body;
 `+httpLevel+`
     server {
@@ -61,7 +61,7 @@ func TestFaults(t *testing.T) {
 			t.Run("read timeout", func(t *testing.T) {
 				testutil.CheckLeaks(t)
 				b := testutil.StartBackend(t, testutil.Script{reader(proto), testutil.Stall()})
-				s := serveProto(t, proto, "", `location / { P_read_timeout 200ms; P_pass `+b.Addr()+`; }`)
+				s := serveProto(t, proto, "", `location / { PFX_read_timeout 200ms; PFX_pass `+b.Addr()+`; }`)
 				resp, err := get(t, s, "GET / HTTP/1.0\r\n\r\n")
 				if err != nil || resp.StatusCode != 504 {
 					t.Fatalf("%v %v", resp, err)
@@ -72,7 +72,7 @@ func TestFaults(t *testing.T) {
 				testutil.CheckLeaks(t)
 				b := testutil.StartBackend(t, testutil.Script{reader(proto), testutil.Write("Status: 200 OK\r\n\r\nsecond")})
 				dead := deadAddr(t)
-				s := serveProto(t, proto, "upstream u { server "+dead+"; server "+b.Addr()+"; }", `location / { P_pass u; }`)
+				s := serveProto(t, proto, "upstream u { server "+dead+"; server "+b.Addr()+"; }", `location / { PFX_pass u; }`)
 				resp, err := get(t, s, "GET / HTTP/1.0\r\n\r\n")
 				if err != nil || resp.StatusCode != 200 || string(resp.Body) != "second" {
 					t.Fatalf("%v %v", resp, err)
@@ -84,7 +84,7 @@ func TestFaults(t *testing.T) {
 				bad := testutil.StartBackend(t, testutil.Script{reader(proto), testutil.Write("Status: xyz\r\n\r\n")})
 				good := testutil.StartBackend(t, testutil.Script{reader(proto), testutil.Write("Status: 201 Made\r\n\r\nok")})
 				s := serveProto(t, proto, "upstream u { server "+bad.Addr()+"; server "+good.Addr()+"; }",
-					`location / { P_next_upstream invalid_header; P_pass u; }`)
+					`location / { PFX_next_upstream invalid_header; PFX_pass u; }`)
 				resp, err := get(t, s, "GET / HTTP/1.0\r\n\r\n")
 				if err != nil || resp.StatusCode != 201 {
 					t.Fatalf("%v %v", resp, err)
@@ -98,7 +98,7 @@ func TestFaults(t *testing.T) {
 				testutil.CheckLeaks(t)
 				b := testutil.StartBackend(t, testutil.Script{reader(proto),
 					testutil.Write("Content-Type: text/plain\r\nContent-Length: 100\r\n\r\nonly this")})
-				s := serveProto(t, proto, "", `location / { P_pass `+b.Addr()+`; }`)
+				s := serveProto(t, proto, "", `location / { PFX_pass `+b.Addr()+`; }`)
 				c := testutil.Dial(t, s.Addr("A"))
 				defer c.Close()
 				if err := c.WriteString("GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
@@ -122,7 +122,7 @@ func TestFaults(t *testing.T) {
 				testutil.CheckLeaks(t)
 				b := testutil.StartBackend(t, testutil.Script{reader(proto),
 					testutil.Write("X-Long: " + strings.Repeat("y", 2000) + "\r\n\r\n")})
-				s := serveProto(t, proto, "", `location / { P_buffer_size 1k; P_pass `+b.Addr()+`; }`)
+				s := serveProto(t, proto, "", `location / { PFX_buffer_size 1k; PFX_pass `+b.Addr()+`; }`)
 				resp, err := get(t, s, "GET / HTTP/1.0\r\n\r\n")
 				if err != nil || resp.StatusCode != 502 {
 					t.Fatalf("%v %v", resp, err)
@@ -139,7 +139,7 @@ func TestFaults(t *testing.T) {
 					_, err := c.Write([]byte("Content-Length: 300000\r\n\r\n" + big))
 					return err
 				})})
-				s := serveProto(t, proto, "", `location / { client_body_buffer_size 1k; client_max_body_size 1m; P_param CONTENT_LENGTH $content_length; P_buffer_size 1k; P_buffers 4 1k; P_pass `+b.Addr()+`; }`)
+				s := serveProto(t, proto, "", `location / { client_body_buffer_size 1k; client_max_body_size 1m; PFX_param CONTENT_LENGTH $content_length; PFX_buffer_size 1k; PFX_buffers 4 1k; PFX_pass `+b.Addr()+`; }`)
 				c := testutil.Dial(t, s.Addr("A"))
 				defer c.Close()
 				if err := c.WriteString("POST / HTTP/1.0\r\nContent-Length: 300000\r\n\r\n" + big); err != nil {
@@ -163,7 +163,7 @@ func TestFaults(t *testing.T) {
 			t.Run("client closes while waiting", func(t *testing.T) {
 				testutil.CheckLeaks(t)
 				b := testutil.StartBackend(t, testutil.Script{reader(proto), testutil.Drain()})
-				s := serveProto(t, proto, "", `location / { P_pass `+b.Addr()+`; }`)
+				s := serveProto(t, proto, "", `location / { PFX_pass `+b.Addr()+`; }`)
 				c := testutil.Dial(t, s.Addr("A"))
 				if err := c.WriteString("GET / HTTP/1.0\r\n\r\n"); err != nil {
 					t.Fatal(err)
@@ -201,7 +201,7 @@ func TestFaults(t *testing.T) {
 					done <- err
 				}()
 				defer ln.Close()
-				s := serveProto(t, proto, "", `location / { P_pass unix:`+path+`; }`)
+				s := serveProto(t, proto, "", `location / { PFX_pass unix:`+path+`; }`)
 				resp, err := get(t, s, "GET / HTTP/1.0\r\n\r\n")
 				if err != nil || resp.StatusCode != 200 || string(resp.Body) != "over unix" {
 					t.Fatalf("%v %v", resp, err)
@@ -225,8 +225,8 @@ func TestUWSGITooBig(t *testing.T) {
 		t.Fatalf("%v %v", resp, err)
 	}
 	s.WaitErrorLog(t, "[alert]")
-	// two vars of 2+8+2+40000 bytes
-	s.WaitErrorLog(t, "uwsgi request is too big: 80024, client: 127.0.0.1")
+	// two vars of 2+8+2+40000 bytes, and HTTP_HOST's 2+9+2+9
+	s.WaitErrorLog(t, "uwsgi request is too big: 80046, client: 127.0.0.1")
 	if b.Accepted() != 0 {
 		t.Fatal("the packet went out")
 	}
@@ -265,15 +265,15 @@ func TestStore(t *testing.T) {
 			s := serveProto(t, proto, "", `
         location / {
             root `+root+`;
-            P_param REQUEST_URI $request_uri;
-            P_store on;
-            P_store_access user:rw group:r;
-            P_pass `+b.Addr()+`;
+            PFX_param REQUEST_URI $request_uri;
+            PFX_store on;
+            PFX_store_access user:rw group:r;
+            PFX_pass `+b.Addr()+`;
         }
         location /named/ {
-            P_param REQUEST_URI $request_uri;
-            P_store `+root+`/named$uri.copy;
-            P_pass `+b.Addr()+`;
+            PFX_param REQUEST_URI $request_uri;
+            PFX_store `+root+`/named$uri.copy;
+            PFX_pass `+b.Addr()+`;
         }`)
 			for _, uri := range []string{"/a/b.html", "/missing.html", "/named/x"} {
 				if _, err := get(t, s, "GET "+uri+" HTTP/1.0\r\n\r\n"); err != nil {
@@ -288,6 +288,14 @@ func TestStore(t *testing.T) {
 				t.Fatal(err)
 			}
 			c.Close()
+			// the file is renamed into place as the request ends, which may
+			// be after the client has the response
+			for _, f := range []string{"a/b.html", "named/named/x.copy"} {
+				deadline := time.Now().Add(5 * time.Second)
+				for _, err := os.Stat(filepath.Join(root, f)); err != nil && time.Now().Before(deadline); _, err = os.Stat(filepath.Join(root, f)) {
+					time.Sleep(10 * time.Millisecond)
+				}
+			}
 			st, err := os.Stat(filepath.Join(root, "a/b.html"))
 			if err != nil || st.Mode().Perm() != 0640 {
 				t.Fatalf("stored file: %v %v", st, err)

@@ -26,7 +26,7 @@ func TestProcessHeader(t *testing.T) {
 		{name: "cgi Location", in: "Location: http://x/\n\n", res: upstream.HeaderDone, status: 302, line: "302 Moved Temporarily", length: -1},
 		{name: "cgi default", in: "Content-Type: text/html\n\nSEE", res: upstream.HeaderDone, status: 200, line: "200 OK", length: -1, body: "SEE"},
 		{name: "cgi empty head", in: "\r\nbody", res: upstream.HeaderDone, status: 200, line: "200 OK", length: -1, body: "body"},
-		{name: "no content", in: "Status: 204\r\nContent-Length: 5\r\n\r\n", res: upstream.HeaderDone, status: 204, line: "204", length: 0},
+		{name: "no content", in: "Status: 204\r\nContent-Length: 5\r\n\r\n", res: upstream.HeaderDone, status: 204, line: "", length: 0},
 		{name: "not modified", in: "HTTP/1.1 304 Not Modified\r\n\r\n", res: upstream.HeaderDone, status: 304, line: "304 Not Modified", length: 0},
 		{name: "invalid status", in: "Status: abc\r\n\r\n", res: upstream.Invalid},
 		{name: "short status", in: "Status: 20\r\n\r\n", res: upstream.Invalid},
