@@ -74,7 +74,7 @@ type LocConf struct {
 type mainConf struct {
 	// cores are the core confs of the blocks with their own proxy_pass,
 	// for the limit_except handler rule.
-	cores []*httpd.CoreLocConf
+	cores upstream.PassBlocks
 }
 
 func directives() []conf.Directive {
@@ -173,12 +173,9 @@ func postconfiguration(cf *httpd.Config) error {
 	if mc == nil {
 		return nil
 	}
-	for _, cl := range mc.cores {
-		if l := cl.LimitExceptLoc; l != nil && l.Core().Handler == nil {
-			if lc, _ := l.Conf(&self).(*LocConf); lc != nil && lc.pass != nil {
-				l.Core().Handler = handler
-			}
-		}
-	}
+	mc.cores.LimitExcept(func(l *httpd.Location) bool {
+		lc, _ := l.Conf(&self).(*LocConf)
+		return lc != nil && lc.pass != nil
+	}, handler)
 	return nil
 }

@@ -81,7 +81,7 @@ func setPass(c *conf.Cmd) error {
 		loc.AutoRedirect = true
 	}
 	mc := cf.MainConf(&self).(*mainConf)
-	mc.cores = append(mc.cores, cl)
+	mc.cores.Add(cl)
 
 	url := c.Arg(0)
 	pc := &passConf{}

@@ -25,7 +25,6 @@ type reqCtx struct {
 
 	// url is an evaluated proxy_pass with variables.
 	url *balancer.URL
-
 }
 
 // handler is the content handler proxy_pass installs

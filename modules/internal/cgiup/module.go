@@ -72,21 +72,21 @@ func (m *Module[L]) SetPass(c *conf.Cmd) error {
 		return err
 	}
 	b.Pass = p
-	httpd.ConfigOf(c).MainConf(m.self).(*Blocks).Add(c)
+	httpd.ConfigOf(c).MainConf(m.self).(*upstream.PassBlocks).Add(httpd.CoreLocOf(c))
 	return nil
 }
 
 // CreateMain is the module's main conf: the blocks with their own X_pass.
-func (m *Module[L]) CreateMain(*httpd.Config) any { return &Blocks{} }
+func (m *Module[L]) CreateMain(*httpd.Config) any { return &upstream.PassBlocks{} }
 
 // Postconfiguration gives limit_except blocks the handler of their
 // location when they inherit its X_pass.
 func (m *Module[L]) Postconfiguration(cf *httpd.Config) error {
-	if b, _ := cf.MainConf(m.self).(*Blocks); b != nil {
-		b.LimitExcept(m.Handler, func(l *httpd.Location) bool {
+	if b, _ := cf.MainConf(m.self).(*upstream.PassBlocks); b != nil {
+		b.LimitExcept(func(l *httpd.Location) bool {
 			lc, _ := l.Conf(m.self).(*L)
 			return lc != nil && m.base(lc).Pass != nil
-		})
+		}, m.Handler)
 	}
 	return nil
 }

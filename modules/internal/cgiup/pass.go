@@ -80,26 +80,6 @@ func ParsePass(c *conf.Cmd, handler httpd.ContentHandler, def string, schemes ..
 	return p, nil
 }
 
-// Blocks are the core confs of the blocks with their own X_pass, kept in
-// the module's main conf for LimitExcept.
-type Blocks struct {
-	cores []*httpd.CoreLocConf
-}
-
-// Add records the block of the X_pass directive c.
-func (b *Blocks) Add(c *conf.Cmd) { b.cores = append(b.cores, httpd.CoreLocOf(c)) }
-
-// LimitExcept gives the limit_except blocks of those locations their
-// handler when they inherit the X_pass (nginx's merge does it with
-// clcf->lmt_excpt): has tells whether a location has a pass.
-func (b *Blocks) LimitExcept(handler httpd.ContentHandler, has func(l *httpd.Location) bool) {
-	for _, cl := range b.cores {
-		if l := cl.LimitExceptLoc; l != nil && l.Core().Handler == nil && has(l) {
-			l.Core().Handler = handler
-		}
-	}
-}
-
 // Where is where one request goes.
 type Where struct {
 	Target upstream.Target
