@@ -59,6 +59,10 @@ func Directives[C any](prefix string, acc func(*C) *upstream.Conf) []conf.Direct
 	return out
 }
 
+// noKey is the empty cache key of a level that caches without
+// X_cache_key.
+var noKey = &httpd.Complex{}
+
 // Merge merges an scgi or uwsgi level with its parent, with their rules:
 // X_pass inherited, HEAD never converted to GET for the cache, a cache
 // without a key warned about and using the empty key (as nginx does), the
@@ -73,9 +77,11 @@ func Merge(cf *httpd.Config, p, c *Base, prefix string, hide []string) error {
 	if err := cu.Merge(cf, pu, prefix, hide, prefix+"temp"); err != nil {
 		return err
 	}
-	if cu.Cache.Enabled() && cu.Cache.Key.Get() == nil {
+	if k := cu.Cache.Key.Get(); cu.Cache.Enabled() && (k == nil || k == noKey) {
+		// at every level that caches without a key, as nginx (its
+		// empty key is inherited as none)
 		cf.Warnf("no \"%scache_key\" for \"%scache\"", prefix, prefix)
-		cu.Cache.Key.Set(&httpd.Complex{})
+		cu.Cache.Key.Set(noKey)
 	}
 	cp.Merge(pp, cu.Cache.Enabled(), cgi.CacheDefaults)
 	return nil
