@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"testing"
 )
 
 var (
@@ -26,4 +27,14 @@ func ErrorLines(log string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// CompareErrorLogs fails the test when the two error logs do not have the
+// same ErrorLines, showing both.
+func CompareErrorLogs(t testing.TB, oracleLog, subjectLog string) {
+	t.Helper()
+	want, got := ErrorLines(oracleLog), ErrorLines(subjectLog)
+	if !slices.Equal(want, got) {
+		t.Errorf("error log lines differ\nnginx:\n%s\nsluice:\n%s", strings.Join(want, "\n"), strings.Join(got, "\n"))
+	}
 }

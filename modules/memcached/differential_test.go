@@ -132,8 +132,5 @@ func TestDifferential(t *testing.T) {
 		})
 	}
 	// the same lines in the error logs, once the ports are masked
-	want, got := oracle.ErrorLines(n.ErrorLog()), oracle.ErrorLines(s.ErrorLog())
-	if !slices.Equal(want, got) {
-		t.Errorf("error log lines differ\nnginx:\n%s\nsluice:\n%s", strings.Join(want, "\n"), strings.Join(got, "\n"))
-	}
+	oracle.CompareErrorLogs(t, n.ErrorLog(), s.ErrorLog())
 }

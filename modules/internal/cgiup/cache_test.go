@@ -1,7 +1,6 @@
 package cgiup_test
 
 import (
-	"strings"
 	"testing"
 	"time"
 
@@ -38,22 +37,7 @@ func TestCache(t *testing.T) {
         }`)
 			do := func(req, want string) {
 				t.Helper()
-				c := testutil.Dial(t, s.Addr("A"))
-				defer c.Close()
-				if err := c.WriteString(req); err != nil {
-					t.Fatal(err)
-				}
-				var resp *testutil.Response
-				var err error
-				if strings.HasPrefix(req, "HEAD") {
-					resp, err = c.ReadHeadResponse()
-				} else {
-					resp, err = c.ReadResponse()
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got := resp.Get("X-Cache"); got != want {
+				if got := testutil.RoundTrip(t, s.Addr("A"), req).Get("X-Cache"); got != want {
 					t.Fatalf("%q: X-Cache %q, want %q", req, got, want)
 				}
 			}
