@@ -90,6 +90,13 @@ func StartBackendFunc(t testing.TB, script func(i int) Script) *Backend {
 	if err != nil {
 		t.Fatalf("testutil: backend listen: %v", err)
 	}
+	return StartBackendOn(t, ln, script)
+}
+
+// StartBackendOn is StartBackendFunc on a listener of the caller's (a TLS
+// listener, say); the Backend closes it.
+func StartBackendOn(t testing.TB, ln net.Listener, script func(i int) Script) *Backend {
+	t.Helper()
 	b := &Backend{
 		ln:      ln,
 		script:  script,
