@@ -48,7 +48,7 @@ func backend(t *testing.T, proto string) *testutil.Backend {
 		ans, ok := answers[path]
 		if !ok {
 			var b strings.Builder
-			for _, l := range strings.Split(req.Head, "\r\n")[1:] {
+			for _, l := range strings.Split(req.Head, "\r\n") {
 				if l != "" {
 					b.WriteString(l + "\n")
 				}
@@ -130,6 +130,7 @@ http {
         location /dir/ {
             PFX_pass BACKEND;
         }
+        #EXTRA
         location /le/ {
             limit_except GET {
                 allow 127.0.0.1;
@@ -169,7 +170,11 @@ func TestDifferential(t *testing.T) {
 	for _, proto := range []string{"scgi", "uwsgi"} {
 		t.Run(proto, func(t *testing.T) {
 			b := backend(t, proto)
-			conf := strings.ReplaceAll(strings.ReplaceAll(diffConf, "PFX_", proto+"_"), "BACKEND", b.Addr())
+			conf := diffConf
+			if proto == "uwsgi" {
+				conf = strings.Replace(conf, "#EXTRA", "location /mod/ { uwsgi_modifier1 5; uwsgi_modifier2 255; uwsgi_pass BACKEND; }", 1)
+			}
+			conf = strings.ReplaceAll(strings.ReplaceAll(conf, "PFX_", proto+"_"), "BACKEND", b.Addr())
 			n := oracle.Start(t, conf)
 			s := servertest.Start(t, "daemon off;\nerror_log %%PREFIX%%/error.log info;\nevents {}\n"+conf)
 			tests := []struct {
@@ -210,6 +215,7 @@ func TestDifferential(t *testing.T) {
 				{name: "intercepted error", req: "GET /intercept/redirect-error HTTP/1.0\r\n\r\n"},
 				{name: "error not intercepted", req: "GET /redirect-error HTTP/1.0\r\n\r\n"},
 				{name: "x-accel-redirect", req: "GET /x-accel-redirect HTTP/1.0\r\n\r\n"},
+				{name: "modifiers (uwsgi only)", req: "GET /mod/echo HTTP/1.0\r\nHost: localhost\r\n\r\n"},
 				{name: "limit_except allowed", req: "POST /le/echo HTTP/1.0\r\nContent-Length: 2\r\n\r\nok"},
 				{name: "limit_except denied", req: "POST /le-deny/echo HTTP/1.0\r\nContent-Length: 2\r\n\r\nok"},
 				{name: "limit_except other method", req: "GET /le-deny/echo HTTP/1.0\r\n\r\n"},
