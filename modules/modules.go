@@ -35,6 +35,7 @@ import (
 	"github.com/sluicehq/sluice/modules/realip"
 	"github.com/sluicehq/sluice/modules/referer"
 	"github.com/sluicehq/sluice/modules/rewrite"
+	"github.com/sluicehq/sluice/modules/scgi"
 	"github.com/sluicehq/sluice/modules/securelink"
 	"github.com/sluicehq/sluice/modules/slice"
 	"github.com/sluicehq/sluice/modules/splitclients"
@@ -43,6 +44,7 @@ import (
 	"github.com/sluicehq/sluice/modules/static"
 	"github.com/sluicehq/sluice/modules/stubstatus"
 	"github.com/sluicehq/sluice/modules/sub"
+	"github.com/sluicehq/sluice/modules/uwsgi"
 	"github.com/sluicehq/sluice/upstream"
 	"github.com/sluicehq/sluice/upstream/balancer"
 )
@@ -74,6 +76,8 @@ func HTTP() []*httpd.Module {
 		rewrite.Module,
 		proxy.Module,
 		fastcgi.Module,
+		uwsgi.Module,
+		scgi.Module,
 		memcached.Module,
 		securelink.Module,
 		balancer.HashModule,
@@ -131,6 +135,8 @@ var Implemented = []string{
 	"http_rewrite",
 	"http_proxy",
 	"http_fastcgi",
+	"http_uwsgi",
+	"http_scgi",
 	"http_memcached",
 	"http_secure_link",
 	"http_upstream_hash",

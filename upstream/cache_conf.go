@@ -142,7 +142,7 @@ func CacheDirectives[C any](prefix string, acc func(*C) *Conf) []conf.Directive 
 		d("cache_path", conf.HTTPMain, conf.TwoMore, setCachePath(prefix),
 			"path [levels=levels] [use_temp_path=on|off] keys_zone=name:size [inactive=time] [max_size=size] [min_free=size] [manager_files=number] [manager_sleep=time] [manager_threshold=time] [loader_files=number] [loader_sleep=time] [loader_threshold=time]",
 			"", "Sets the path and other parameters of a cache: files named by the MD5 of the cache key under the levels layout, a keys zone indexing them."),
-		d("cache", msl, conf.Take1, setCache(cc), "zone | off", "off", "Defines a shared memory zone used for caching."),
+		d("cache", msl, conf.Take1, setCache(acc), "zone | off", "off", "Defines a shared memory zone used for caching."),
 		d("cache_key", msl, conf.Take1, setCacheKey(cc), "string", "$scheme$proxy_host$request_uri", "Defines a key for caching."),
 		d("cache_valid", msl, conf.OneMore, setCacheValid(cc), "[code ...] time", "", "Sets caching time for different response codes."),
 		d("cache_methods", msl, conf.OneMore, conf.SetBitmask(CacheMethodMasks, func(c *C) *conf.Val[uint32] { return &cc(c).Methods }),
@@ -173,11 +173,16 @@ func CacheDirectives[C any](prefix string, acc func(*C) *Conf) []conf.Directive 
 	}
 }
 
-func setCache[C any](cc func(*C) *CacheConf) func(*conf.Cmd) error {
+func setCache[C any](acc func(*C) *Conf) func(*conf.Cmd) error {
 	return func(c *conf.Cmd) error {
-		u := cc(c.Conf.(*C))
+		uc := acc(c.Conf.(*C))
+		u := &uc.Cache
 		if u.cacheSet {
 			return conf.ErrDuplicate
+		}
+		if c.Arg(0) != "off" && uc.Store.IsSet() && uc.Store.Get() != nil {
+			// nginx: the store and the cache exclude each other
+			return fmt.Errorf("is incompatible with \"%sstore\"", strings.TrimSuffix(c.Name, "cache"))
 		}
 		u.cacheSet = true
 		if c.Arg(0) == "off" {

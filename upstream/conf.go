@@ -381,6 +381,9 @@ func setStore[C any](acc func(*C) *Conf) func(*conf.Cmd) error {
 		if u.Store.IsSet() {
 			return conf.ErrDuplicate
 		}
+		if c.Arg(0) != "off" && u.Cache.cacheSet && !u.Cache.off {
+			return fmt.Errorf("is incompatible with \"%scache\"", strings.TrimSuffix(c.Name, "store"))
+		}
 		switch c.Arg(0) {
 		case "off":
 			u.Store.Set(nil)

@@ -112,6 +112,20 @@ func (s *Server) ErrorLog() string {
 	return string(b)
 }
 
+// WaitErrorLog waits up to five seconds for PREFIX/error.log to hold want
+// (a request's lines are written when it ends, which may be after its
+// response), failing the test with the log when it does not.
+func (s *Server) WaitErrorLog(t testing.TB, want string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(s.ErrorLog(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("error log lacks %q:\n%s", want, s.ErrorLog())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // ReadFile returns a file under the prefix ("" when missing).
 func (s *Server) ReadFile(name string) string {
 	b, _ := os.ReadFile(filepath.Join(s.prefix, name))

@@ -90,6 +90,13 @@ func StartBackendFunc(t testing.TB, script func(i int) Script) *Backend {
 	if err != nil {
 		t.Fatalf("testutil: backend listen: %v", err)
 	}
+	return StartBackendOn(t, ln, script)
+}
+
+// StartBackendOn is StartBackendFunc on a listener of the caller's (a TLS
+// listener, say); the Backend closes it.
+func StartBackendOn(t testing.TB, ln net.Listener, script func(i int) Script) *Backend {
+	t.Helper()
 	b := &Backend{
 		ln:      ln,
 		script:  script,
@@ -278,7 +285,12 @@ type BackendConn struct {
 	backend *Backend
 	buf     []byte // read ahead, not yet consumed by a step
 	eof     bool
+	last    Request
 }
+
+// LastRequest is the last request a step of this connection read and
+// recorded (ReadSCGI, ReadUWSGI), for a step that answers according to it.
+func (c *BackendConn) LastRequest() Request { return c.last }
 
 // Done is closed when the backend is shutting down.
 func (c *BackendConn) Done() <-chan struct{} { return c.backend.done }

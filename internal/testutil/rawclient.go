@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -260,9 +261,9 @@ func (c *RawClient) WaitClosed(wait time.Duration) (closed bool, extra []byte, e
 // WasReset reports whether the server reset the connection (seen so far).
 func (c *RawClient) WasReset() bool { return c.reset }
 
-// RoundTrip dials addr, writes req, reads one response and closes the
-// connection, failing the test on any error. For HEAD requests use a
-// RawClient directly.
+// RoundTrip dials addr, writes req, reads one response (without a body
+// when req is a HEAD request) and closes the connection, failing the test
+// on any error.
 func RoundTrip(t testing.TB, addr, req string) *Response {
 	t.Helper()
 	c := Dial(t, addr)
@@ -270,7 +271,11 @@ func RoundTrip(t testing.TB, addr, req string) *Response {
 	if err := c.WriteString(req); err != nil {
 		t.Fatalf("testutil: write to %s: %v", addr, err)
 	}
-	resp, err := c.ReadResponse()
+	read := c.ReadResponse
+	if strings.HasPrefix(req, "HEAD ") {
+		read = c.ReadHeadResponse
+	}
+	resp, err := read()
 	if err != nil {
 		t.Fatalf("testutil: response from %s: %v", addr, err)
 	}

@@ -132,27 +132,5 @@ func TestDifferential(t *testing.T) {
 		})
 	}
 	// the same lines in the error logs, once the ports are masked
-	want, got := logLines(n.ErrorLog()), logLines(s.ErrorLog())
-	if !slices.Equal(want, got) {
-		t.Errorf("error log lines differ\nnginx:\n%s\nsluice:\n%s", strings.Join(want, "\n"), strings.Join(got, "\n"))
-	}
+	oracle.CompareErrorLogs(t, n.ErrorLog(), s.ErrorLog())
 }
-
-var logPrefix = regexp.MustCompile(`^\S+ \S+ \[(\w+)\] \d+#\d+: \*\d+ `)
-
-// logLines returns the request lines of levels info to error, without
-// time, pid and connection number, with ports masked, sorted.
-func logLines(log string) []string {
-	var out []string
-	for _, l := range strings.Split(log, "\n") {
-		m := logPrefix.FindStringSubmatch(l)
-		if m == nil || m[1] == "debug" || m[1] == "notice" || strings.Contains(l, "keepalive connection") {
-			continue
-		}
-		out = append(out, "["+m[1]+"] "+portRE2.ReplaceAllString(l[len(m[0]):], ":<port>"))
-	}
-	slices.Sort(out)
-	return out
-}
-
-var portRE2 = regexp.MustCompile(`:[0-9]{2,5}\b`)

@@ -248,13 +248,7 @@ func TestDirectives(t *testing.T) {
 // written when the request ends, which may be after the response).
 func waitLog(t *testing.T, s *servertest.Server, want string) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(s.ErrorLog(), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("error log lacks %q:\n%s", want, s.ErrorLog())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	s.WaitErrorLog(t, want)
 }
 
 // TestUnixSocket proxies to a backend on a unix socket, with the URI part

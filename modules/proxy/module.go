@@ -67,7 +67,7 @@ type LocConf struct {
 	hashMax, hashBucket conf.Num
 
 	// ssl is the proxy_ssl_* directives (ssl.go).
-	ssl sslConf
+	ssl upstream.SSLConf
 }
 
 // mainConf is the proxy module's http-level state.

@@ -1,0 +1,40 @@
+package oracle
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+var (
+	logPrefix = regexp.MustCompile(`^\S+ \S+ \[(\w+)\] \d+#\d+: \*\d+ `)
+	logPort   = regexp.MustCompile(`:[0-9]{2,5}\b`)
+)
+
+// ErrorLines returns the request lines of an error log (nginx's or
+// sluice's) at levels info to error, for comparing the two servers' logs:
+// without time, pid and connection number, "[level] text", with ports
+// masked as ":<port>", without keepalive connection closes, sorted.
+func ErrorLines(log string) []string {
+	var out []string
+	for _, l := range strings.Split(log, "\n") {
+		m := logPrefix.FindStringSubmatch(l)
+		if m == nil || m[1] == "debug" || m[1] == "notice" || strings.Contains(l, "keepalive connection") {
+			continue
+		}
+		out = append(out, "["+m[1]+"] "+logPort.ReplaceAllString(l[len(m[0]):], ":<port>"))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// CompareErrorLogs fails the test when the two error logs do not have the
+// same ErrorLines, showing both.
+func CompareErrorLogs(t testing.TB, oracleLog, subjectLog string) {
+	t.Helper()
+	want, got := ErrorLines(oracleLog), ErrorLines(subjectLog)
+	if !slices.Equal(want, got) {
+		t.Errorf("error log lines differ\nnginx:\n%s\nsluice:\n%s", strings.Join(want, "\n"), strings.Join(got, "\n"))
+	}
+}
