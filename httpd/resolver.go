@@ -109,7 +109,10 @@ func (c *resolverCache) put(name string, e cachedName, now time.Time) {
 			clear(c.m)
 		}
 	}
-	c.m[name] = e
+	// the key is copied: the name asked may live in request memory (a
+	// proxy_pass evaluated into the scratch buffer) that later requests
+	// overwrite, as nginx copies it into its node (ngx_resolver_dup)
+	c.m[strings.Clone(name)] = e
 }
 
 // Resolve resolves name as nginx's resolver does: A (ipv4=on) and AAAA
@@ -119,7 +122,9 @@ func (c *resolverCache) put(name string, e cachedName, now time.Time) {
 // cached for the smallest TTL of their records, or for valid=; a name
 // answered with a CNAME and no address is resolved as the CNAME's target.
 // An error answer to either query fails the resolution and is not cached.
-// ctx bounds the whole resolution (resolver_timeout).
+// ctx bounds the whole resolution (resolver_timeout). Resolve keeps no
+// reference to name; the addresses returned may be the cache's and must
+// not be modified.
 func (res *Resolver) Resolve(ctx context.Context, name string) ([]netip.Addr, error) {
 	if ip, err := netip.ParseAddr(name); err == nil {
 		return []netip.Addr{ip}, nil
