@@ -3,6 +3,8 @@ package referer
 import (
 	"strings"
 	"testing"
+
+	"github.com/sluicehq/sluice/internal/hostmatch"
 )
 
 // FuzzValid runs the matcher on any Referer against a table with exact
@@ -13,14 +15,14 @@ func FuzzValid(f *testing.F) {
 		"http://" + strings.Repeat("a", 256) + "/", "ftp://x", "http:/", "http://i.ru", "HTTP://EXAMPLE.ORG/path/"} {
 		f.Add(s)
 	}
-	k := newKeys()
+	k := &hostmatch.Table[*string]{}
 	p := "/path/"
 	for _, n := range []string{"example.org", "*.sub.example.org", ".dot.example", "www.example.*"} {
-		if err := k.add(n, noURI); err != nil {
+		if err := k.Add(n, noURI); err != nil {
 			f.Fatal(err)
 		}
 	}
-	if err := k.add("p.example", &p); err != nil {
+	if err := k.Add("p.example", &p); err != nil {
 		f.Fatal(err)
 	}
 	lc := &LocConf{keys: k, built: k}
