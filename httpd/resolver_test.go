@@ -339,3 +339,36 @@ func TestResolveKeepsNoRequestMemory(t *testing.T) {
 		t.Errorf("e-z.example was asked %d times, want once", c)
 	}
 }
+
+// TestResolveLiteral: a dotted quad, as ngx_inet_addr reads it, is its
+// own address and asks no server; 255.255.255.255 (INADDR_NONE there)
+// and anything else is a name to ask.
+func TestResolveLiteral(t *testing.T) {
+	d := testutil.StartDNS(t, func(name string, qtype uint16) testutil.DNSReply {
+		if qtype == 1 {
+			return testutil.DNSReply{Records: []testutil.DNSRecord{{Addr: "127.0.0.7", TTL: 60}}}
+		}
+		return testutil.DNSReply{}
+	})
+	tests := []struct{ name, host, want string }{
+		{"dotted quad", "192.0.2.1", "192.0.2.1"},
+		{"empty octet", "192..2.1", "192.0.2.1"},
+		{"broadcast is a name", "255.255.255.255", "127.0.0.7"},
+		{"ipv6 text is a name", "::1", "127.0.0.7"},
+	}
+	res := &Resolver{Servers: []string{d.Addr}, IPv4: true}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			defer cancel()
+			addrs, err := res.Resolve(ctx, tc.host)
+			if err != nil || len(addrs) != 1 || addrs[0].String() != tc.want {
+				t.Fatalf("%v %v, want %s", addrs, err, tc.want)
+			}
+			asked := d.Count(tc.host, 1) > 0
+			if asked != (tc.want == "127.0.0.7") {
+				t.Errorf("asked the server: %v", asked)
+			}
+		})
+	}
+}
