@@ -75,13 +75,12 @@ func (t *Table[V]) Add(key string, v V) error {
 // "hostnames"): it conflicts with the same name in any case.
 func (t *Table[V]) AddExact(key string, v V) error {
 	low := strings.ToLower(key)
-	if t.taken[low] {
+	if !claim(&t.taken, low) {
 		return ErrConflict
 	}
 	if t.exact == nil {
-		t.exact, t.taken = map[string]V{}, map[string]bool{}
+		t.exact = map[string]V{}
 	}
-	t.taken[low] = true
 	t.exact[low] = v
 	t.longest = max(t.longest, len(low))
 	return nil
@@ -89,24 +88,11 @@ func (t *Table[V]) AddExact(key string, v V) error {
 
 // addHead adds "*.name" (star) or ".name" for the domain name.
 func (t *Table[V]) addHead(name string, v V, star bool) error {
-	if !star {
-		if t.taken[name] {
-			return ErrConflict
-		}
-		// claimed even when the wildcard conflicts below, as nginx adds
-		// it to its keys_hash first
-		if t.taken == nil {
-			t.exact, t.taken = map[string]V{}, map[string]bool{}
-		}
-		t.taken[name] = true
-	}
-	if t.headNames[name] {
+	// ".name" claims the name even when the wildcard conflicts below, as
+	// nginx adds it to its keys_hash first
+	if !star && !claim(&t.taken, name) || !claim(&t.headNames, name) {
 		return ErrConflict
 	}
-	if t.headNames == nil {
-		t.headNames = map[string]bool{}
-	}
-	t.headNames[name] = true
 	n := &t.head
 	rest := name
 	for {
@@ -124,13 +110,9 @@ func (t *Table[V]) addHead(name string, v V, star bool) error {
 
 // addTail adds "name.*".
 func (t *Table[V]) addTail(name string, v V) error {
-	if t.tailNames[name] {
+	if !claim(&t.tailNames, name) {
 		return ErrConflict
 	}
-	if t.tailNames == nil {
-		t.tailNames = map[string]bool{}
-	}
-	t.tailNames[name] = true
 	n := &t.tail
 	for _, label := range strings.Split(name, ".") {
 		n = n.child(label)
@@ -138,6 +120,18 @@ func (t *Table[V]) addTail(name string, v V) error {
 	}
 	n.val, n.set = v, true
 	return nil
+}
+
+// claim adds name to the set *m, reporting false when it was there.
+func claim(m *map[string]bool, name string) bool {
+	if (*m)[name] {
+		return false
+	}
+	if *m == nil {
+		*m = map[string]bool{}
+	}
+	(*m)[name] = true
+	return true
 }
 
 func (n *node[V]) child(label string) *node[V] {

@@ -6,9 +6,10 @@ import (
 	"github.com/sluicehq/sluice/internal/hostmatch"
 )
 
-// benchConf is a valid_referers level with exact names, wildcards and a
-// URI prefix; benchRefs match each kind, none, and a long host name.
-func benchConf(tb testing.TB) (*LocConf, []string) {
+// testConf is a valid_referers level with exact names, wildcards and a
+// URI prefix, and Referers that match each kind, none, and a long host
+// name.
+func testConf(tb testing.TB) (*LocConf, []string) {
 	k := &hostmatch.Table[*string]{}
 	p := "/path/"
 	for _, n := range []string{"example.org", "*.sub.example.org", ".dot.example", "www.example.*"} {
@@ -28,7 +29,7 @@ func benchConf(tb testing.TB) (*LocConf, []string) {
 // longer than 32 bytes included (the lowercased host was copied into a
 // string for the wildcard lookup).
 func TestValidAllocs(t *testing.T) {
-	lc, refs := benchConf(t)
+	lc, refs := testConf(t)
 	if a := testing.AllocsPerRun(100, func() {
 		for _, ref := range refs {
 			Valid(lc, ref, true, nil)
@@ -39,7 +40,7 @@ func TestValidAllocs(t *testing.T) {
 }
 
 func BenchmarkValid(b *testing.B) {
-	lc, refs := benchConf(b)
+	lc, refs := testConf(b)
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		Valid(lc, refs[i%len(refs)], true, nil)
