@@ -21,6 +21,8 @@ type Config struct {
 	Servers []*Server
 
 	present bool
+	// loader reads the configuration; Warnf logs with it.
+	loader  *conf.Loader
 	modules []*Module
 	owner   map[*conf.Directive]*Module
 	main    confs
@@ -189,6 +191,7 @@ func (cf *Config) readHTTP(c *conf.Cmd) error {
 		return conf.ErrDuplicate
 	}
 	cf.present = true
+	cf.loader = c.Loader
 	cf.vars = newVarRegistry()
 	cf.conns = map[*conn]struct{}{}
 	for _, m := range cf.modules {
@@ -395,8 +398,14 @@ func (cf *Config) untrack(c *conn) {
 // Log returns the http block's main error log.
 func (cf *Config) Log() *errlog.Log { return cf.Cycle.Log }
 
-// Warnf logs a configuration warning.
+// Warnf logs a configuration warning without a position, where the
+// directives' warnings go (the startup log, nginx's cf->log: -e or
+// stderr): the cycle's own log has no destination while it loads.
 func (cf *Config) Warnf(format string, args ...any) {
+	if cf.loader != nil {
+		cf.loader.Warnf("%s", fmt.Sprintf(format, args...))
+		return
+	}
 	cf.Cycle.Log.Logf(errlog.Warn, nil, nil, "%s", fmt.Sprintf(format, args...))
 }
 

@@ -396,7 +396,11 @@ func (cf *Config) buildAddrs() error {
 		if a.def == nil {
 			a.def = a.servers[0]
 		}
-		a.names = buildNames(cf, a)
+		names, err := buildNames(cf, a)
+		if err != nil {
+			return err
+		}
+		a.names = names
 		if a.ssl {
 			if err := cf.checkSSL(a); err != nil {
 				return err

@@ -19,6 +19,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sluicehq/sluice/internal/inet"
 )
 
 // LookupIP resolves name with the resolver's DNS servers, asking for the
@@ -109,20 +111,28 @@ func (c *resolverCache) put(name string, e cachedName, now time.Time) {
 			clear(c.m)
 		}
 	}
-	c.m[name] = e
+	// the key is copied: the name asked may live in request memory (a
+	// proxy_pass evaluated into the scratch buffer) that later requests
+	// overwrite, as nginx copies it into its node (ngx_resolver_dup)
+	c.m[strings.Clone(name)] = e
 }
 
-// Resolve resolves name as nginx's resolver does: A (ipv4=on) and AAAA
-// (ipv6=on) queries to the resolver's servers only — no /etc/hosts —
-// every address of the answers kept, duplicates included. The name is
+// Resolve resolves name as nginx's resolver does: a dotted quad is its
+// own address; otherwise A (ipv4=on) and AAAA (ipv6=on) queries to the
+// resolver's servers only — no /etc/hosts — every address of the answers
+// kept, duplicates included. The name is
 // asked in lower case (ngx_resolve_name_locked lowercases it). Answers are
 // cached for the smallest TTL of their records, or for valid=; a name
 // answered with a CNAME and no address is resolved as the CNAME's target.
 // An error answer to either query fails the resolution and is not cached.
-// ctx bounds the whole resolution (resolver_timeout).
+// ctx bounds the whole resolution (resolver_timeout). Resolve keeps no
+// reference to name; the addresses returned may be the cache's and must
+// not be modified.
 func (res *Resolver) Resolve(ctx context.Context, name string) ([]netip.Addr, error) {
-	if ip, err := netip.ParseAddr(name); err == nil {
-		return []netip.Addr{ip}, nil
+	// a dotted quad is its own answer (ngx_resolve_start reads it with
+	// ngx_inet_addr: 255.255.255.255 is asked of the servers as a name)
+	if v4, ok := inet.ParseIPv4(name); ok {
+		return []netip.Addr{netip.AddrFrom4(v4)}, nil
 	}
 	name = toLower(name)
 	for range maxCNAMEs + 1 {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluicehq/sluice/internal/bytesconv"
 	"github.com/sluicehq/sluice/internal/testutil"
 )
 
@@ -286,5 +287,88 @@ func TestResolveServers(t *testing.T) {
 	res = &Resolver{Servers: []string{formerr.Addr, good.Addr}, IPv4: true, IPv6: true}
 	if a, err := res.Resolve(ctx, "three.example"); err != nil || len(a) != 1 {
 		t.Errorf("three.example: %v %v, want the second server's answer after a format error", a, err)
+	}
+}
+
+// TestResolveKeepsNoRequestMemory: the name Resolve is given may live in
+// request memory that the next request on the connection overwrites (a
+// proxy_pass with variables is evaluated into the request's scratch
+// buffer; see bytesconv's ownership rule), so the cache must key its
+// answers with a copy. It kept the caller's string: once those bytes read
+// as another name, the answer was lost under its own name and, when the
+// map's lookup happened to reach it (a 7-bit hash tag matching), given
+// to the other name (http_resolver_aaaa.t, about one run in four: "error
+// zero responses" and "error AAAA responses" got the two addresses of an
+// earlier name instead of the A query's SERVFAIL, "A AAAA responses" one
+// address instead of two). The lookup of the first name by its own
+// spelling fails every time without the copy.
+func TestResolveKeepsNoRequestMemory(t *testing.T) {
+	d := testutil.StartDNS(t, func(name string, qtype uint16) testutil.DNSReply {
+		switch {
+		case name == "n-n.example" && qtype == 1:
+			return testutil.DNSReply{Records: []testutil.DNSRecord{{Addr: "127.0.0.201", TTL: 3600}}}
+		case name == "n-n.example" && qtype == 28:
+			return testutil.DNSReply{Records: []testutil.DNSRecord{{Addr: "fe80::1", TTL: 3600}}}
+		case name == "e-z.example" && qtype == 1:
+			return testutil.DNSReply{Rcode: 2}
+		}
+		return testutil.DNSReply{}
+	})
+	res := &Resolver{Servers: []string{d.Addr}, IPv4: true, IPv6: true}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	// one request's scratch memory, where proxy_pass was evaluated
+	scratch := []byte("http://n-n.example:8080/backend")
+	host := bytesconv.String(scratch[7:18])
+	if addrs, err := res.Resolve(ctx, host); len(addrs) != 2 || err != nil {
+		t.Fatalf("n-n.example: %v %v, want its two addresses", addrs, err)
+	}
+	// the next request on the connection reuses that memory
+	copy(scratch, "http://e-z.example:8080/backend")
+	if addrs, err := res.Resolve(ctx, strings.Clone("n-n.example")); len(addrs) != 2 || err != nil {
+		t.Errorf("n-n.example again: %v %v, want its two kept addresses", addrs, err)
+	}
+	if c := d.Count("n-n.example", 1); c != 1 {
+		t.Errorf("n-n.example was asked %d times, want once (then kept under its name)", c)
+	}
+	addrs, err := res.Resolve(ctx, host)
+	if e, ok := err.(*ResolveError); !ok || e.Code != 2 || len(addrs) != 0 {
+		t.Errorf("e-z.example: %v %v, want 2: Server failure and no address", addrs, err)
+	}
+	if c := d.Count("e-z.example", 1); c != 1 {
+		t.Errorf("e-z.example was asked %d times, want once", c)
+	}
+}
+
+// TestResolveLiteral: a dotted quad, as ngx_inet_addr reads it, is its
+// own address and asks no server; 255.255.255.255 (INADDR_NONE there)
+// and anything else is a name to ask.
+func TestResolveLiteral(t *testing.T) {
+	d := testutil.StartDNS(t, func(name string, qtype uint16) testutil.DNSReply {
+		if qtype == 1 {
+			return testutil.DNSReply{Records: []testutil.DNSRecord{{Addr: "127.0.0.7", TTL: 60}}}
+		}
+		return testutil.DNSReply{}
+	})
+	tests := []struct{ name, host, want string }{
+		{"dotted quad", "192.0.2.1", "192.0.2.1"},
+		{"empty octet", "192..2.1", "192.0.2.1"},
+		{"broadcast is a name", "255.255.255.255", "127.0.0.7"},
+		{"ipv6 text is a name", "::1", "127.0.0.7"},
+	}
+	res := &Resolver{Servers: []string{d.Addr}, IPv4: true}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			defer cancel()
+			addrs, err := res.Resolve(ctx, tc.host)
+			if err != nil || len(addrs) != 1 || addrs[0].String() != tc.want {
+				t.Fatalf("%v %v, want %s", addrs, err, tc.want)
+			}
+			asked := d.Count(tc.host, 1) > 0
+			if asked != (tc.want == "127.0.0.7") {
+				t.Errorf("asked the server: %v", asked)
+			}
+		})
 	}
 }

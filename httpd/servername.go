@@ -1,9 +1,11 @@
 package httpd
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/sluicehq/sluice/conf"
+	"github.com/sluicehq/sluice/internal/hostmatch"
 )
 
 // serverName is one server_name entry.
@@ -18,12 +20,8 @@ type serverName struct {
 // "www.example.*", then regexes in configuration order
 // (ngx_hash_find_combined plus the regex list).
 type nameTable struct {
-	exact    map[string]*Server
-	head     map[string]*Server // key: "example.com" for "*.example.com"
-	headDot  map[string]*Server // key: "example.com" for ".example.com" (also matches itself)
-	tail     map[string]*Server // key: "www.example" for "www.example.*"
-	regexes  []*serverName
-	anyWilds bool
+	names   hostmatch.Table[*Server]
+	regexes []*serverName
 }
 
 // setServerName is the "server_name" directive.
@@ -66,50 +64,37 @@ func setServerName(c *conf.Cmd) error {
 	return nil
 }
 
-func buildNames(cf *Config, a *addrConf) *nameTable {
-	t := &nameTable{exact: map[string]*Server{}, head: map[string]*Server{}, headDot: map[string]*Server{}, tail: map[string]*Server{}}
-	conflict := func(name string) {
-		cf.Warnf("conflicting server name \"%s\" on %s, ignored", name, a.listen.addrText())
+// buildNames builds an address's name table (ngx_http_server_names). As
+// nginx, it checks the names only where it needs them: when several
+// servers share the address, or the default server's last regex name has
+// captures. A name another server (or the same one) took first is
+// ignored with a warning; an invalid wildcard is an error.
+func buildNames(cf *Config, a *addrConf) (*nameTable, error) {
+	t := &nameTable{}
+	captures := false
+	for _, sn := range a.def.Names {
+		if sn.regex != nil {
+			// nginx's cscf->captures is set by each regex name in turn
+			captures = sn.regex.Captures() > 0
+		}
 	}
+	check := len(a.servers) > 1 || captures
 	for _, s := range a.servers {
 		for _, sn := range s.Names {
-			switch {
-			case sn.regex != nil:
+			if sn.regex != nil {
 				t.regexes = append(t.regexes, sn)
-			case strings.HasPrefix(sn.name, "*."):
-				k := sn.name[2:]
-				if _, dup := t.head[k]; dup {
-					conflict(sn.name)
-					continue
-				}
-				t.head[k] = s
-			case strings.HasPrefix(sn.name, "."):
-				k := sn.name[1:]
-				if _, dup := t.headDot[k]; dup {
-					conflict(sn.name)
-					continue
-				}
-				t.headDot[k] = s
-			case strings.HasSuffix(sn.name, ".*"):
-				k := sn.name[:len(sn.name)-2]
-				if _, dup := t.tail[k]; dup {
-					conflict(sn.name)
-					continue
-				}
-				t.tail[k] = s
+				continue
+			}
+			switch err := t.names.Add(sn.name, s); {
+			case err == nil || !check:
+			case err == hostmatch.ErrInvalid:
+				return nil, &conf.Error{NoPos: true, Msg: fmt.Sprintf("invalid server name or wildcard \"%s\" on %s", sn.name, a.listen.addrText())}
 			default:
-				if o, dup := t.exact[sn.name]; dup {
-					if o != s {
-						conflict(sn.name)
-					}
-					continue
-				}
-				t.exact[sn.name] = s
+				cf.Warnf("conflicting server name \"%s\" on %s, ignored", sn.name, a.listen.addrText())
 			}
 		}
 	}
-	t.anyWilds = len(t.head)+len(t.headDot)+len(t.tail) > 0
-	return t
+	return t, nil
 }
 
 // find returns the server for a (lowercased, validated) host, or nil.
@@ -145,36 +130,8 @@ func (t *nameTable) findSNI(host string) (*Server, *Regex) {
 
 // findNamed looks host up among the exact and wildcard names.
 func (t *nameTable) findNamed(host string) *Server {
-	if s := t.exact[host]; s != nil {
-		return s
-	}
-	if t.anyWilds {
-		// the longest matching "*.suffix" / ".suffix" wins; ".example.com"
-		// also matches "example.com" itself
-		if s := t.headDot[host]; s != nil {
-			return s
-		}
-		for i := 0; i < len(host); i++ {
-			if host[i] != '.' {
-				continue
-			}
-			suffix := host[i+1:]
-			if s := t.head[suffix]; s != nil {
-				return s
-			}
-			if s := t.headDot[suffix]; s != nil {
-				return s
-			}
-		}
-		for i := len(host) - 1; i > 0; i-- {
-			if host[i] == '.' {
-				if s := t.tail[host[:i]]; s != nil {
-					return s
-				}
-			}
-		}
-	}
-	return nil
+	s, _ := t.names.Find(host)
+	return s
 }
 
 // ServerName is one server_name entry: a lowercased name ("" for the empty

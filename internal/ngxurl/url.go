@@ -11,6 +11,8 @@ import (
 	"net"
 	"net/netip"
 	"strings"
+
+	"github.com/sluicehq/sluice/internal/inet"
 )
 
 // URL is an address as a server line, a pass directive or a syslog
@@ -135,8 +137,11 @@ func (u *URL) parseInet(o Options) error {
 		return errors.New("no host")
 	}
 	u.Host = text[:hostEnd]
-	if ip, ok := parseIPv4(u.Host); ok {
-		u.Addrs = []Addr{TCPAddr(ip, u.Port)}
+	// a dotted quad as ngx_inet_addr reads it; 255.255.255.255, its
+	// INADDR_NONE, is looked up as a name, as nginx does (the system
+	// resolver answers with the same address)
+	if v4, ok := inet.ParseIPv4(u.Host); ok {
+		u.Addrs = []Addr{TCPAddr(netip.AddrFrom4(v4), u.Port)}
 		return nil
 	}
 	if o.NoResolve {
@@ -203,35 +208,6 @@ func atoiPort(s string) (int, bool) {
 		n = n*10 + int(s[i]-'0')
 	}
 	return n, n >= 1 && n <= 65535
-}
-
-// parseIPv4 accepts the dotted quads ngx_inet_addr accepts: four decimal
-// octets of at most 255 (leading zeros allowed).
-func parseIPv4(s string) (netip.Addr, bool) {
-	var b [4]byte
-	octet, dots, digits := 0, 0, 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-			octet = octet*10 + int(c-'0')
-			digits++
-			if octet > 255 {
-				return netip.Addr{}, false
-			}
-		case c == '.' && digits > 0 && dots < 3:
-			b[dots] = byte(octet)
-			dots++
-			octet, digits = 0, 0
-		default:
-			return netip.Addr{}, false
-		}
-	}
-	if dots != 3 || digits == 0 {
-		return netip.Addr{}, false
-	}
-	b[3] = byte(octet)
-	return netip.AddrFrom4(b), true
 }
 
 // TCPAddr is the address of ip and port, named as nginx names it

@@ -215,3 +215,21 @@ func LoadErrorIn(t testing.TB, dir, conf string, mods []*core.Module) string {
 	}
 	return strings.ReplaceAll(strings.ReplaceAll(err.Error(), path, "FILE"), dir, "DIR")
 }
+
+// warnLine is an error log line at [warn].
+var warnLine = regexp.MustCompile(`\[warn\] \d+#\d+: (.*)`)
+
+// LoadWarnings is LoadError that also returns the [warn] lines the load
+// logged, in order, with the same FILE and DIR substitutions (what
+// oracle.CheckConfig returns of nginx -t).
+func LoadWarnings(t testing.TB, conf string, mods []*core.Module) (string, []string) {
+	t.Helper()
+	dir := t.TempDir()
+	emerg := LoadErrorIn(t, dir, conf, mods)
+	log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+	var warns []string
+	for _, m := range warnLine.FindAllStringSubmatch(string(log), -1) {
+		warns = append(warns, strings.ReplaceAll(strings.ReplaceAll(m[1], filepath.Join(dir, "nginx.conf"), "FILE"), dir, "DIR"))
+	}
+	return emerg, warns
+}

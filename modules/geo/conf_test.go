@@ -1,15 +1,11 @@
 package geo_test
 
 import (
-	"os"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/sluicehq/sluice/core"
 	"github.com/sluicehq/sluice/internal/oracle"
-	"github.com/sluicehq/sluice/modules"
+	"github.com/sluicehq/sluice/internal/servertest"
 )
 
 // inGeo puts the block's lines at line 4 onwards, in "geo $arg_ip $g".
@@ -107,42 +103,11 @@ var confCases = []struct {
 	{name: "include word as a network", conf: inGeo("include a b;"), emerg: `invalid number of the geo parameters in FILE:4`},
 }
 
-var logLine = regexp.MustCompile(`\[(warn|emerg)\] \d+#\d+: (.*)`)
-
-// load loads conf with sluice and returns its error and warnings.
-func load(t *testing.T, conf string) (string, []string) {
-	t.Helper()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(path, []byte(conf), 0644); err != nil {
-		t.Fatal(err)
-	}
-	o, err := core.ParseOptions([]string{"-p", dir + "/", "-c", path, "-e", "error.log"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cy, err := core.Load(o, modules.All(), nil, nil, nil)
-	emerg := ""
-	if err != nil {
-		emerg = strings.ReplaceAll(strings.ReplaceAll(err.Error(), path, "FILE"), dir, "DIR")
-	} else {
-		cy.Files.CloseAll()
-	}
-	log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-	var warns []string
-	for _, m := range logLine.FindAllStringSubmatch(string(log), -1) {
-		if m[1] == "warn" {
-			warns = append(warns, strings.ReplaceAll(strings.ReplaceAll(m[2], path, "FILE"), dir, "DIR"))
-		}
-	}
-	return emerg, warns
-}
-
 // TestConf: configuration errors and warnings, worded as nginx words them.
 func TestConf(t *testing.T) {
 	for _, tc := range confCases {
 		t.Run(tc.name, func(t *testing.T) {
-			emerg, warns := load(t, tc.conf)
+			emerg, warns := servertest.LoadWarnings(t, tc.conf, nil)
 			if emerg != tc.emerg {
 				t.Errorf("error %q, want %q", emerg, tc.emerg)
 			}

@@ -28,7 +28,7 @@ var Module = &httpd.Module{
 			Syntax: "limit_conn zone number;",
 			Doc:    "Limits the requests in progress per key of the zone to number; further ones are rejected with limit_conn_status."},
 		{Name: "limit_conn_log_level", Context: contexts, Args: conf.Take1,
-			Set:    conf.SetEnum(logLevels, func(c *LocConf) *conf.Val[errlog.Level] { return &c.logLevel }),
+			Set:    conf.SetEnum(shmzone.LogLevels, func(c *LocConf) *conf.Val[errlog.Level] { return &c.logLevel }),
 			Syntax: "limit_conn_log_level info | notice | warn | error;", Default: "limit_conn_log_level error;",
 			Doc: "The level of the rejections' log lines."},
 		{Name: "limit_conn_status", Context: contexts, Args: conf.Take1, Set: setStatus,
@@ -60,13 +60,6 @@ var Module = &httpd.Module{
 		cf.AddHandler(httpd.Preaccess, handler)
 		return nil
 	},
-}
-
-var logLevels = conf.Enum[errlog.Level]{
-	{Name: "info", Value: errlog.Info},
-	{Name: "notice", Value: errlog.Notice},
-	{Name: "warn", Value: errlog.Warn},
-	{Name: "error", Value: errlog.Error},
 }
 
 // MainConf is the zones of an http block, by name and in the order they

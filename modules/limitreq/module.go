@@ -30,7 +30,7 @@ var Module = &httpd.Module{
 			Doc: "Limits the requests per key of the zone: excess requests up to burst are delayed (beyond delay, " +
 				"none with nodelay), further ones rejected with limit_req_status."},
 		{Name: "limit_req_log_level", Context: contexts, Args: conf.Take1,
-			Set:    conf.SetEnum(logLevels, func(c *LocConf) *conf.Val[errlog.Level] { return &c.logLevel }),
+			Set:    conf.SetEnum(shmzone.LogLevels, func(c *LocConf) *conf.Val[errlog.Level] { return &c.logLevel }),
 			Syntax: "limit_req_log_level info | notice | warn | error;", Default: "limit_req_log_level error;",
 			Doc: "The level of the rejections' log lines; delays are logged one level lower (info stays info)."},
 		{Name: "limit_req_status", Context: contexts, Args: conf.Take1, Set: setStatus,
@@ -66,13 +66,6 @@ var Module = &httpd.Module{
 		cf.AddHandler(httpd.Preaccess, handler)
 		return nil
 	},
-}
-
-var logLevels = conf.Enum[errlog.Level]{
-	{Name: "info", Value: errlog.Info},
-	{Name: "notice", Value: errlog.Notice},
-	{Name: "warn", Value: errlog.Warn},
-	{Name: "error", Value: errlog.Error},
 }
 
 // MainConf is the zones of an http block, by name and in the order they

@@ -1,12 +1,12 @@
 package mapmod
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/internal/bytesconv"
+	"github.com/sluicehq/sluice/internal/hostmatch"
 )
 
 func unsafeString(b []byte) string { return bytesconv.String(b) }
@@ -23,7 +23,7 @@ func setMap(c *conf.Cmd) error {
 	if name == "" || name[0] != '$' {
 		return c.Errorf("invalid variable name \"%s\"", name)
 	}
-	m := &mapVar{src: src, keys: newKeys()}
+	m := &mapVar{src: src}
 	v, err := cf.AddVariable(&httpd.Variable{Name: name[1:], Flags: httpd.VarChangeable})
 	if err != nil {
 		return c.Errorf("%s", err)
@@ -74,10 +74,14 @@ func setMap(c *conf.Cmd) error {
 				m.regexes = append(m.regexes, mapRegex{re: re, val: val})
 				return nil
 			}
-			switch err := m.keys.add(keyName(key), val, m.hostnames); err {
+			add := m.keys.AddExact
+			if m.hostnames {
+				add = m.keys.Add
+			}
+			switch err := add(keyName(key), val); err {
 			case nil:
 				return nil
-			case errInvalidKey:
+			case hostmatch.ErrInvalid:
 				return e.Errorf("invalid hostname or wildcard \"%s\"", keyName(key))
 			default:
 				// nginx lowercases the key in place before it finds the conflict
@@ -87,7 +91,7 @@ func setMap(c *conf.Cmd) error {
 	if err != nil {
 		return err
 	}
-	if err := mc.checkBuckets(m.keys); err != nil {
+	if err := mc.checkBuckets(&m.keys); err != nil {
 		return err
 	}
 	if volatile {
@@ -110,30 +114,17 @@ func compileValue(cf *httpd.Config, c *conf.Cmd, text string) (*value, error) {
 }
 
 // checkBuckets applies nginx's hash size checks to a map's keys
-// (ngx_hash_init): an element takes a pointer, the key and two bytes,
-// rounded to 8, and a bucket must hold it and a terminating pointer.
-func (mc *mainConf) checkBuckets(k *keys) error {
-	if len(k.exact) == 0 && len(k.headNames) == 0 && len(k.tailNames) == 0 {
-		return nil
-	}
-	maxSize := 2048
+// (ngx_hash_init), with map_hash_max_size and map_hash_bucket_size.
+func (mc *mainConf) checkBuckets(k *hostmatch.Table[*value]) error {
+	maxSize, bucket := 2048, cacheLine
 	if mc.hashMaxSize.IsSet() {
 		maxSize = mc.hashMaxSize.Get()
 	}
-	bucket := cacheLine
 	if mc.hashBucketSize.IsSet() {
-		bucket = (mc.hashBucketSize.Get() + cacheLine - 1) / cacheLine * cacheLine
+		bucket = mc.hashBucketSize.Get()
 	}
-	fail := func(format string, args ...any) error {
-		return &conf.Error{NoPos: true, Msg: fmt.Sprintf(format, args...)}
-	}
-	switch {
-	case maxSize == 0:
-		return fail("could not build map_hash, you should increase map_hash_max_size: %d", maxSize)
-	case bucket > 65536-cacheLine:
-		return fail("could not build map_hash, too large map_hash_bucket_size: %d", bucket)
-	case bucket < 16+(k.longest+2+7)/8*8:
-		return fail("could not build map_hash, you should increase map_hash_bucket_size: %d", bucket)
+	if msg := k.HashError("map", maxSize, bucket); msg != "" {
+		return &conf.Error{NoPos: true, Msg: msg}
 	}
 	return nil
 }

@@ -49,6 +49,7 @@ import (
 
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/hostmatch"
 )
 
 // self is the module's identity for conf lookups (see httpd.Handle).
@@ -85,7 +86,7 @@ const cacheLine = 64
 // mapVar is one map: its source, keys and default.
 type mapVar struct {
 	src       source
-	keys      *keys
+	keys      hostmatch.Table[*value]
 	regexes   []mapRegex
 	def       *value
 	hostnames bool
@@ -145,7 +146,7 @@ func (m *mapVar) get(r *httpd.Request, _ string, _ int) (string, bool) {
 
 // find looks key up (ngx_http_map_find).
 func (m *mapVar) find(r *httpd.Request, key string) *value {
-	if v := m.keys.find(lower(r, key)); v != nil {
+	if v, ok := m.keys.Find(lower(r, key)); ok {
 		return v
 	}
 	if key == "" {

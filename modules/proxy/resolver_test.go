@@ -79,3 +79,79 @@ func TestResolver(t *testing.T) {
 		})
 	}
 }
+
+// TestResolverKeepsNames: the name a request resolves lives in its
+// scratch memory, which the next request on the connection overwrites;
+// the resolver's cache keeps its own copy. With the request's memory as
+// its key, the answer for one.example read as two.example's after the
+// second request: one.example was asked again, and two.example could get
+// one.example's answer (http_resolver_aaaa.t's intermittent failures).
+func TestResolverKeepsNames(t *testing.T) {
+	testutil.CheckLeaks(t)
+	b := testutil.StartBackend(t, respond("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"))
+	_, port, _ := net.SplitHostPort(b.Addr())
+	dns := testutil.StartDNS(t, func(name string, qtype uint16) testutil.DNSReply {
+		switch {
+		case qtype != 1:
+			return testutil.DNSReply{}
+		case name == "one.example":
+			return testutil.DNSReply{Records: []testutil.DNSRecord{{Addr: "127.0.0.1", TTL: 3600}}}
+		}
+		return testutil.DNSReply{Rcode: 2}
+	})
+	// one resolver, one cache, for both locations
+	s := servertest.Start(t, conf(b.Addr(), `
+        resolver `+dns.Addr+`;
+        location / {
+            proxy_pass http://$arg_h:`+port+`;
+            proxy_intercept_errors on;
+            error_page 404 502 = @addr;
+        }
+        location /other {
+            # written to the scratch memory before proxy_pass is
+            set $pad "pad-$arg_h";
+            proxy_pass http://$arg_h:`+port+`;
+            proxy_intercept_errors on;
+            error_page 404 502 = @addr;
+        }
+        location @addr { return 200 "[$upstream_addr]"; }
+`))
+	// pipelined on one connection: each request reuses the scratch
+	// memory of the one before (an idle connection gives its request
+	// object back to the pool); the first, longer, grows it to the size
+	// the later ones need. two.example overwrites where one.example was
+	// evaluated; /other evaluates one.example further on, so the cache
+	// must find it under its own name.
+	long := strings.Repeat("long-", 20) + "name.example"
+	tests := []struct{ uri, want string }{
+		{"/?h=" + long, "[]"},
+		{"/?h=one.example", "[127.0.0.1:" + port + "]"},
+		{"/?h=two.example", "[]"},
+		{"/other?h=one.example", "[127.0.0.1:" + port + "]"},
+		{"/?h=two.example", "[]"},
+	}
+	var reqs strings.Builder
+	for _, tc := range tests {
+		reqs.WriteString("GET " + tc.uri + " HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	}
+	c := testutil.Dial(t, s.Addr("A"))
+	defer c.Close()
+	if err := c.WriteString(reqs.String()); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range tests {
+		resp, err := c.ReadResponse()
+		if err != nil {
+			t.Fatalf("%s: %v", tc.uri, err)
+		}
+		if string(resp.Body) != tc.want {
+			t.Errorf("%s: %d %q, want %q", tc.uri, resp.StatusCode, resp.Body, tc.want)
+		}
+	}
+	if n := dns.Count("one.example", 1); n != 1 {
+		t.Errorf("one.example was asked %d times, want once (then cached)", n)
+	}
+	if n := dns.Count("two.example", 1); n != 2 {
+		t.Errorf("two.example was asked %d times, want twice (errors are not cached)", n)
+	}
+}

@@ -13,17 +13,7 @@ func FuzzValid(f *testing.F) {
 		"http://" + strings.Repeat("a", 256) + "/", "ftp://x", "http:/", "http://i.ru", "HTTP://EXAMPLE.ORG/path/"} {
 		f.Add(s)
 	}
-	k := newKeys()
-	p := "/path/"
-	for _, n := range []string{"example.org", "*.sub.example.org", ".dot.example", "www.example.*"} {
-		if err := k.add(n, noURI); err != nil {
-			f.Fatal(err)
-		}
-	}
-	if err := k.add("p.example", &p); err != nil {
-		f.Fatal(err)
-	}
-	lc := &LocConf{keys: k, built: k}
+	lc, _ := testConf(f)
 	lc.blocked.Set(true)
 	f.Fuzz(func(t *testing.T, ref string) {
 		v := Valid(lc, ref, true, nil)

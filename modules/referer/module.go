@@ -7,16 +7,13 @@ import (
 
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/hostmatch"
 )
 
 // self is the module's identity for conf lookups (see httpd.Handle).
 var self httpd.Handle
 
 const contexts = conf.HTTPSrv | conf.HTTPLoc
-
-// cacheLine is nginx's ngx_cacheline_size on x86-64: bucket sizes are
-// rounded up to it.
-const cacheLine = 64
 
 // Module is the referer HTTP module (ngx_http_referer_module).
 var Module = &httpd.Module{
@@ -47,9 +44,10 @@ var Module = &httpd.Module{
 type LocConf struct {
 	// keys are the names of this level's valid_referers, nil when the level
 	// has none (it then inherits its parent's table); built names the
-	// table in use.
-	keys  *keys
-	built *keys
+	// table in use. A name's value is the URI prefix the Referer's path
+	// must start with, or noURI.
+	keys  *hostmatch.Table[*string]
+	built *hostmatch.Table[*string]
 	// regex and serverNameRegex are the ~patterns and the server's regex
 	// names; regexSet is set when the level defined its own.
 	regex, serverNameRegex []*httpd.Regex
@@ -65,7 +63,7 @@ func setValidReferers(c *conf.Cmd) error {
 	lc := c.Conf.(*LocConf)
 	cf, _, _ := httpd.BlockOf(c)
 	if lc.keys == nil {
-		lc.keys = newKeys()
+		lc.keys = &hostmatch.Table[*string]{}
 	}
 	for _, v := range c.Args {
 		switch {
@@ -103,16 +101,20 @@ func setValidReferers(c *conf.Cmd) error {
 	return nil
 }
 
+// noURI is the value of a referer key without a URI part
+// (NGX_HTTP_REFERER_NO_URI_PART): any path is valid.
+var noURI = new(string)
+
 // addReferer adds a host name with its URI prefix (ngx_http_add_referer).
-func addReferer(c *conf.Cmd, k *keys, host, uri string) error {
+func addReferer(c *conf.Cmd, k *hostmatch.Table[*string], host, uri string) error {
 	v := noURI
 	if uri != "" {
 		v = &uri
 	}
-	switch k.add(host, v) {
-	case errInvalidKey:
+	switch k.Add(host, v) {
+	case hostmatch.ErrInvalid:
 		return posErr(c, fmt.Sprintf("invalid hostname or wildcard \"%s\"", host))
-	case errConflicting:
+	case hostmatch.ErrConflict:
 		// nginx lowercased the name in place before finding the conflict
 		return posErr(c, fmt.Sprintf("conflicting parameter \"%s\"", strings.ToLower(host)))
 	}
@@ -158,11 +160,11 @@ func merge(cf *httpd.Config, parent, child any) error {
 			}
 		}
 	}
-	if (c.noReferer.Get() || c.blocked.Get()) && c.keys.empty() {
+	if (c.noReferer.Get() || c.blocked.Get()) && c.keys.Empty() {
 		return &conf.Error{NoPos: true, Msg: "the \"none\" or \"blocked\" referers are specified in the \"valid_referers\" directive without any valid referer"}
 	}
-	if err := checkBuckets(c.keys, int(c.hashMaxSize.Get()), int(c.hashBucketSize.Get())); err != nil {
-		return err
+	if msg := c.keys.HashError("referer", int(c.hashMaxSize.Get()), int(c.hashBucketSize.Get())); msg != "" {
+		return &conf.Error{NoPos: true, Msg: msg}
 	}
 	if !c.regexSet {
 		c.regex = p.regex
@@ -173,27 +175,5 @@ func merge(cf *httpd.Config, parent, child any) error {
 	// a level with its own valid_referers does not inherit none and
 	// blocked (nginx merges them only for a level without)
 	c.built = c.keys
-	return nil
-}
-
-// checkBuckets applies ngx_hash_init's checks: an element takes a pointer,
-// the name and two bytes, rounded to 8, and a bucket must hold it and a
-// terminating pointer.
-func checkBuckets(k *keys, maxSize, bucket int) error {
-	if k.empty() {
-		return nil
-	}
-	bucket = (bucket + cacheLine - 1) / cacheLine * cacheLine
-	fail := func(format string, args ...any) error {
-		return &conf.Error{NoPos: true, Msg: fmt.Sprintf(format, args...)}
-	}
-	switch {
-	case maxSize == 0:
-		return fail("could not build referer_hash, you should increase referer_hash_max_size: %d", maxSize)
-	case bucket > 65536-cacheLine:
-		return fail("could not build referer_hash, too large referer_hash_bucket_size: %d", bucket)
-	case bucket < 16+(k.longest+2+7)/8*8:
-		return fail("could not build referer_hash, you should increase referer_hash_bucket_size: %d", bucket)
-	}
 	return nil
 }

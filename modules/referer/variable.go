@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/bytesconv"
 )
 
 // variable is $invalid_referer (ngx_http_referer_variable): "" when the
@@ -26,7 +27,7 @@ func variable(r *httpd.Request, _ string, _ int) (string, bool) {
 // Valid reports whether a Referer (present or not) is valid for lc. r, when
 // not nil, runs the regular expressions (they set no captures).
 func Valid(lc *LocConf, ref string, present bool, r *httpd.Request) bool {
-	if (lc.built == nil || lc.built.empty()) && lc.regex == nil && lc.serverNameRegex == nil {
+	if (lc.built == nil || lc.built.Empty()) && lc.regex == nil && lc.serverNameRegex == nil {
 		return true
 	}
 	if !present {
@@ -58,7 +59,7 @@ func Valid(lc *LocConf, ref string, present bool, r *httpd.Request) bool {
 	}
 	host := buf[:i]
 	if lc.built != nil {
-		if uri := lc.built.find(host); uri != nil {
+		if uri, ok := lc.built.Find(bytesconv.String(host)); ok {
 			if uri == noURI {
 				return true
 			}
