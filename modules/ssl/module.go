@@ -1,8 +1,11 @@
 package ssl
 
 import (
+	"crypto/x509"
+
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ocspc"
 	"github.com/sluicehq/sluice/internal/tlsconf"
 )
 
@@ -150,8 +153,10 @@ var Module = &httpd.Module{
 			Syntax: "ssl_reject_handshake on | off;", Default: "ssl_reject_handshake off;",
 			Doc: "Refuses handshakes that reach the server (an unrecognized_name alert)."},
 	},
-	CreateMain: func(*httpd.Config) any { return &mainConf{certs: map[[2]string]loaded{}} },
-	CreateSrv:  func(*httpd.Config) any { return &SrvConf{} },
+	CreateMain: func(*httpd.Config) any {
+		return &mainConf{certs: map[[2]string]loaded{}, names: map[*x509.Certificate]string{}, caches: map[string]*ocspc.Cache{}}
+	},
+	CreateSrv: func(*httpd.Config) any { return &SrvConf{} },
 	MergeSrv: func(_ *httpd.Config, parent, child any) error {
 		mergeSrv(parent.(*SrvConf), child.(*SrvConf))
 		return nil
@@ -163,7 +168,7 @@ var Module = &httpd.Module{
 	Postconfiguration: func(cf *httpd.Config) error {
 		m := cf.MainConf(&self).(*mainConf)
 		for _, s := range cf.Servers {
-			t, err := build(cf, m, s.Conf(&self).(*SrvConf))
+			t, err := build(cf, m, s.Conf(&self).(*SrvConf), s.Loc.Core())
 			if err != nil {
 				return err
 			}
@@ -192,7 +197,7 @@ type SrvConf struct {
 	SessionTimeout                conf.Sec
 	OCSP                          conf.Num
 	OCSPResponder                 conf.Str
-	ocspCache                     bool
+	ocspCacheZone                 conf.Val[cacheZone]
 	Stapling, StaplingVerify      conf.Flag
 	StaplingFile                  conf.Str
 	StaplingResponder             conf.Str
@@ -223,6 +228,7 @@ func mergeSrv(p, c *SrvConf) {
 	c.ConfCommands.InheritOnly(p.ConfCommands)
 	c.OCSP.Inherit(p.OCSP, 0)
 	c.OCSPResponder.Inherit(p.OCSPResponder, "")
+	c.ocspCacheZone.Inherit(p.ocspCacheZone, cacheZone{})
 	c.Stapling.Inherit(p.Stapling, false)
 	c.StaplingVerify.Inherit(p.StaplingVerify, false)
 	c.StaplingFile.Inherit(p.StaplingFile, "")
