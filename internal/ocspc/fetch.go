@@ -138,11 +138,7 @@ func (f *Fetch) exchange(ctx context.Context, a ngxurl.Addr, req []byte) (code i
 	c, err := d.DialContext(ctx, a.Network, a.Address)
 	if err != nil {
 		if ctx.Err() == nil {
-			if isTimeout(err) {
-				f.Logf(errlog.Error, errTimedOut, "OCSP responder timed out")
-			} else {
-				f.Logf(errlog.Error, errnoOf(err), "connect() to %s failed", a.Name)
-			}
+			f.connectFailed(err, a)
 		}
 		return 0, nil, false
 	}
@@ -187,6 +183,26 @@ func (f *Fetch) exchange(ctx context.Context, a ngxurl.Addr, req []byte) (code i
 		return 0, nil, false
 	}
 	return code, buf[head:n], true
+}
+
+// connectFailed logs a failed connection as nginx meets it: its
+// non-blocking connect is in progress, and the error comes from the read
+// that follows (a refused or reset connection, an unreachable host), the
+// response then ending before its head; an error of connect() itself is
+// connect()'s; a connection that is not made in time is the responder's
+// timeout.
+func (f *Fetch) connectFailed(err error, a ngxurl.Addr) {
+	if isTimeout(err) {
+		f.Logf(errlog.Error, errTimedOut, "OCSP responder timed out")
+		return
+	}
+	var en syscall.Errno
+	if errors.As(err, &en) && (en == syscall.ECONNREFUSED || en == syscall.ECONNRESET || en == syscall.EHOSTUNREACH) {
+		f.Logf(errlog.Error, en, "recv() failed")
+		f.Logf(errlog.Error, nil, "OCSP responder prematurely closed connection")
+		return
+	}
+	f.Logf(errlog.Error, errnoOf(err), "connect() to %s failed", a.Name)
 }
 
 // parseHeadLog parses the head so far; a refused one is logged. head is

@@ -153,7 +153,7 @@ func TestStapling(t *testing.T) {
 		log  []string
 	}{
 		{"revoked", []string{"[error]", `certificate status "revoked" in the OCSP response while requesting certificate status, responder: 127.0.0.1, peer: 127.0.0.1:` + p.resp.port() + `, certificate: "` + p.dir + `/revoked.pem"`}},
-		{"down", []string{"[error]", "connect() to 127.0.0.1:", "failed (111: Connection refused) while requesting certificate status, responder: 127.0.0.1, peer: 127.0.0.1:"}},
+		{"down", []string{"[error]", "recv() failed (111: Connection refused) while requesting certificate status, responder: 127.0.0.1, peer: 127.0.0.1:"}},
 		{"text", []string{"[error]", `OCSP responder sent invalid "Content-Type" header: "text/html" while requesting certificate status, responder: 127.0.0.1, peer: 127.0.0.1:` + p.resp.port() + `, certificate: "` + cert + `"`}},
 		{"expired", []string{"[error]", "OCSP_check_validity() failed (SSL: error:1380007D:OCSP routines::status expired) while requesting certificate status"}},
 		{"trylater", []string{"[error]", "OCSP response not successful (3: trylater) while requesting certificate status"}},
@@ -274,7 +274,8 @@ func TestClientOCSP(t *testing.T) {
 		{"chain, no resolver", "noresolver", client.TLSCertificate(), 400, "FAILED:certificate status request failed",
 			[]string{"[error]", "no resolver defined to resolve localhost while requesting certificate status, responder: localhost\n"}},
 		{"responder down", "down", client.TLSCertificate(), 400, "FAILED:certificate status request failed",
-			[]string{"[error]", "connect() to " + refused + " failed (111: Connection refused) while requesting certificate status, responder: 127.0.0.1, peer: " + refused + "\n"}},
+			[]string{"[error]", "recv() failed (111: Connection refused) while requesting certificate status, responder: 127.0.0.1, peer: " + refused + "\n",
+				"OCSP responder prematurely closed connection while requesting certificate status, responder: 127.0.0.1, peer: " + refused + "\n"}},
 		{"signed by the root", "rootsigned", client.TLSCertificate(), 400, "FAILED:certificate status request failed",
 			[]string{"[error]", "OCSP_basic_verify() failed (SSL: error:13800070:OCSP routines::root ca not trusted) while requesting certificate status, responder: 127.0.0.1, peer: 127.0.0.1:" + rport + "\n"}},
 		{"bad content type", "text", client.TLSCertificate(), 400, "FAILED:certificate status request failed",

@@ -104,7 +104,7 @@ func (r *responder) revoke(c *certtest.Cert) {
 	r.mu.Unlock()
 }
 
-// requests returns the request lines received.
+// requests returns the request heads received.
 func (r *responder) requests() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -117,17 +117,19 @@ func (r *responder) serve(c net.Conn) {
 	if err != nil {
 		return
 	}
+	head := line
 	for {
 		h, err := br.ReadString('\n')
 		if err != nil {
 			return
 		}
+		head += h
 		if h == "\r\n" {
 			break
 		}
 	}
 	r.mu.Lock()
-	r.reqs = append(r.reqs, strings.TrimSpace(line))
+	r.reqs = append(r.reqs, head)
 	r.mu.Unlock()
 	f := strings.Fields(line)
 	if len(f) != 3 {
@@ -148,7 +150,7 @@ func (r *responder) serve(c net.Conn) {
 	if err != nil {
 		return
 	}
-	head := "HTTP/1.0 200 OK\r\nContent-Type: application/ocsp-response\r\n\r\n"
+	head = "HTTP/1.0 200 OK\r\nContent-Type: application/ocsp-response\r\n\r\n"
 	var body []byte
 	switch fault {
 	case "text":
