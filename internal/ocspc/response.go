@@ -10,6 +10,7 @@ import (
 	"errors"
 	"math/big"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -121,27 +122,87 @@ func (e *ParseError) Error() string { return e.Msg }
 // does up to OCSP_response_get1_basic.
 func ParseResponse(der []byte) (*Response, error) {
 	var r responseASN1
-	if rest, err := asn1.Unmarshal(der, &r); err != nil || len(rest) > 0 {
-		return nil, &ParseError{"d2i_OCSP_RESPONSE() failed (SSL: error:0680007B:asn1 encoding routines::header too long)"}
+	if _, err := asn1.Unmarshal(der, &r); err != nil {
+		msg := "d2i_OCSP_RESPONSE() failed"
+		msg += " (SSL: " + d2iReason(der, false) + ")"
+		return nil, &ParseError{msg}
 	}
 	if n := int(r.Status); n != 0 {
 		return nil, &ParseError{"OCSP response not successful (" + strconv.Itoa(n) + ": " + responseStatusText(n) + ")"}
 	}
+	if r.Response.Type == nil {
+		return nil, &ParseError{"OCSP_response_get1_basic() failed (SSL: error:1380006C:OCSP routines::no response data)"}
+	}
 	if !r.Response.Type.Equal(oidBasic) {
-		return nil, &ParseError{"OCSP_response_get1_basic() failed (SSL: error:13800069:OCSP routines::not basic response)"}
+		return nil, &ParseError{"OCSP_response_get1_basic() failed (SSL: error:13800068:OCSP routines::not basic response)"}
 	}
 	resp := &Response{}
-	if rest, err := asn1.Unmarshal(r.Response.Response, &resp.basic); err != nil || len(rest) > 0 {
-		return nil, &ParseError{"d2i_OCSP_RESPONSE() failed (SSL: error:0680007B:asn1 encoding routines::header too long)"}
+	if _, err := asn1.Unmarshal(r.Response.Response, &resp.basic); err != nil {
+		return nil, &ParseError{"OCSP_response_get1_basic() failed (SSL: error:0688010A:asn1 encoding routines::nested asn1 error:Type=OCSP_BASICRESP)"}
 	}
 	for _, raw := range resp.basic.Certificates {
 		c, err := x509.ParseCertificate(raw.FullBytes)
 		if err != nil {
-			return nil, &ParseError{"d2i_OCSP_RESPONSE() failed (SSL: error:0680007B:asn1 encoding routines::header too long)"}
+			return nil, &ParseError{"OCSP_response_get1_basic() failed (SSL: error:0688010A:asn1 encoding routines::nested asn1 error:Field=certs, Type=OCSP_BASICRESP)"}
 		}
 		resp.certs = append(resp.certs, c)
 	}
 	return resp, nil
+}
+
+// d2iReason is OpenSSL's error queue, as nginx prints it, for DER that
+// is not an OCSPResponse, in the order OpenSSL checks: the outer header
+// too short, more length than bytes, the wrong outer tag, a first field
+// that is not the status. Read from a file (bio: d2i_OCSP_RESPONSE_bio)
+// an empty one has no reason and a short one is "not enough data"; in
+// memory (d2i_OCSP_RESPONSE) the header itself is refused.
+func d2iReason(der []byte, bio bool) string {
+	const (
+		headerTooLong = "error:0680007B:asn1 encoding routines::header too long"
+		notEnoughData = "error:0680008E:asn1 encoding routines::not enough data"
+		tooLong       = "error:0680009B:asn1 encoding routines::too long"
+		badHeader     = "error:06800066:asn1 encoding routines::bad object header"
+		wrongTag      = "error:068000A8:asn1 encoding routines::wrong tag"
+		nested        = "error:0688010A:asn1 encoding routines::nested asn1 error"
+		outer         = nested + ":Type=OCSP_RESPONSE"
+	)
+	header := func(reason string) string {
+		if bio {
+			return reason
+		}
+		return reason + " " + badHeader + " " + outer
+	}
+	if len(der) == 0 && bio {
+		return ""
+	}
+	if len(der) < 2 {
+		return header(headerTooLong)
+	}
+	n, off := int(der[1]), 2
+	if n&0x80 != 0 {
+		k := n & 0x7f
+		if k == 0 || k > 4 || len(der) < 2+k {
+			return header(headerTooLong)
+		}
+		n = 0
+		for _, b := range der[2 : 2+k] {
+			n = n<<8 | int(b)
+		}
+		off += k
+	}
+	if n > len(der)-off {
+		if bio {
+			return notEnoughData
+		}
+		return header(tooLong)
+	}
+	if der[0] != 0x30 {
+		return wrongTag + " " + outer
+	}
+	if n == 0 || der[off] != 0x0a {
+		return wrongTag + " " + nested + " " + nested + ":Field=responseStatus, Type=OCSP_RESPONSE"
+	}
+	return outer
 }
 
 // Mode is how the response's signer is checked (the flags nginx passes
@@ -208,15 +269,23 @@ func (r *Response) Verify(c *Check) (status int, valid time.Time, err error) {
 	if single == nil {
 		return 0, time.Time{}, &VerifyError{"certificate status not found in the OCSP response"}
 	}
+	// OCSP_check_validity: every failure is queued, nginx prints them all
 	now := c.Now
 	const leeway = 300 * time.Second
-	switch {
-	case single.ThisUpdate.After(now.Add(leeway)):
-		return 0, time.Time{}, &VerifyError{"OCSP_check_validity() failed (SSL: error:1380007E:OCSP routines::status not yet valid)"}
-	case !single.NextUpdate.IsZero() && single.NextUpdate.Before(now.Add(-leeway)):
-		return 0, time.Time{}, &VerifyError{"OCSP_check_validity() failed (SSL: error:1380007D:OCSP routines::status expired)"}
-	case !single.NextUpdate.IsZero() && single.NextUpdate.Before(single.ThisUpdate):
-		return 0, time.Time{}, &VerifyError{"OCSP_check_validity() failed (SSL: error:1380007A:OCSP routines::nextupdate before thisupdate)"}
+	var reasons []string
+	if single.ThisUpdate.After(now.Add(leeway)) {
+		reasons = append(reasons, "error:1380007E:OCSP routines::status not yet valid")
+	}
+	if !single.NextUpdate.IsZero() {
+		if single.NextUpdate.Before(now.Add(-leeway)) {
+			reasons = append(reasons, "error:1380007D:OCSP routines::status expired")
+		}
+		if single.NextUpdate.Before(single.ThisUpdate) {
+			reasons = append(reasons, "error:1380007C:OCSP routines::nextupdate before thisupdate")
+		}
+	}
+	if reasons != nil {
+		return 0, time.Time{}, &VerifyError{"OCSP_check_validity() failed (SSL: " + strings.Join(reasons, " ") + ")"}
 	}
 	switch {
 	case bool(single.Good):
@@ -424,7 +493,10 @@ func FirstResponse(der []byte) ([]byte, error) {
 	var r responseASN1
 	rest, err := asn1.Unmarshal(der, &r)
 	if err != nil {
-		return nil, errors.New("SSL: error:0680007B:asn1 encoding routines::header too long")
+		if reason := d2iReason(der, true); reason != "" {
+			return nil, errors.New("SSL: " + reason)
+		}
+		return nil, errors.New("")
 	}
 	return der[:len(der)-len(rest)], nil
 }

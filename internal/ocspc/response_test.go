@@ -2,6 +2,7 @@ package ocspc
 
 import (
 	"crypto"
+	"encoding/hex"
 	"crypto/x509"
 	"math/big"
 	"strings"
@@ -113,7 +114,7 @@ func TestVerify(t *testing.T) {
 		}, NoVerify, nil, 0, "OCSP_check_validity() failed (SSL: error:1380007E:OCSP routines::status not yet valid)"},
 		{"nextUpdate before thisUpdate", func() []byte {
 			return p.respond(t, p.inter, true, xocsp.Response{Status: xocsp.Good, ThisUpdate: now, NextUpdate: now.Add(-time.Minute)})
-		}, NoVerify, nil, 0, "OCSP_check_validity() failed (SSL: error:1380007A:OCSP routines::nextupdate before thisupdate)"},
+		}, NoVerify, nil, 0, "OCSP_check_validity() failed (SSL: error:1380007C:OCSP routines::nextupdate before thisupdate)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -212,5 +213,34 @@ func TestCache(t *testing.T) {
 	}
 	if _, ok := c.Lookup(string(rune(9999)), now); !ok {
 		t.Fatal("newest entry dropped")
+	}
+}
+
+// TestD2IReason: OpenSSL's error queue for what is not an OCSPResponse,
+// as Debian's nginx 1.22 printed it for ssl_stapling_file (and for a
+// responder's answer).
+func TestD2IReason(t *testing.T) {
+	cases := []struct{ hex, want string }{
+		{"", ""},
+		{"30", "error:0680007B:asn1 encoding routines::header too long"},
+		{"3003020100", "error:068000A8:asn1 encoding routines::wrong tag error:0688010A:asn1 encoding routines::nested asn1 error error:0688010A:asn1 encoding routines::nested asn1 error:Field=responseStatus, Type=OCSP_RESPONSE"},
+		{"68656c6c6f", "error:0680008E:asn1 encoding routines::not enough data"},
+		{"300a0a0100", "error:0680008E:asn1 encoding routines::not enough data"},
+		{"04020000", "error:068000A8:asn1 encoding routines::wrong tag error:0688010A:asn1 encoding routines::nested asn1 error:Type=OCSP_RESPONSE"},
+	}
+	for _, tc := range cases {
+		b, _ := hex.DecodeString(tc.hex)
+		if got := d2iReason(b, true); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.hex, got, tc.want)
+		}
+	}
+	// in memory, as a responder's answer (nginx's line for "<html></html>")
+	if got, want := d2iReason([]byte("<html></html>"), false), "error:0680009B:asn1 encoding routines::too long error:06800066:asn1 encoding routines::bad object header error:0688010A:asn1 encoding routines::nested asn1 error:Type=OCSP_RESPONSE"; got != want {
+		t.Errorf("in memory: %q, want %q", got, want)
+	}
+	// what follows a response is ignored
+	b, _ := hex.DecodeString("30030a0100ff")
+	if der, err := FirstResponse(b); err != nil || len(der) != 5 {
+		t.Errorf("trailing byte: %x %v", der, err)
 	}
 }

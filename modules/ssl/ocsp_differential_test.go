@@ -14,6 +14,7 @@ import (
 	"github.com/sluicehq/sluice/internal/oracle"
 	"github.com/sluicehq/sluice/internal/servertest"
 	"github.com/sluicehq/sluice/internal/testutil"
+	"github.com/sluicehq/sluice/internal/tlsconf/certtest"
 )
 
 const ocspDiffConf = `
@@ -42,6 +43,13 @@ http {
     server { listen 127.0.0.1:%%PORT_4%% ssl; ssl_stapling on; ssl_stapling_responder http://REFUSED/; }
     server { listen 127.0.0.1:%%PORT_5%% ssl; ssl_stapling on; ssl_stapling_responder RESP/expired; }
     server { listen 127.0.0.1:%%PORT_6%% ssl; ssl_stapling on; ssl_stapling_verify on; }
+    server { listen 127.0.0.1:%%PORT_12%% ssl; ssl_stapling on; ssl_stapling_responder RESP/garbage; }
+    server { listen 127.0.0.1:%%PORT_13%% ssl; ssl_stapling on; ssl_stapling_responder RESP/trylater; }
+    server { listen 127.0.0.1:%%PORT_14%% ssl; ssl_stapling on; ssl_stapling_responder RESP/404; }
+    server { listen 127.0.0.1:%%PORT_15%% ssl; ssl_stapling on; ssl_stapling_responder RESP/unknown; }
+    server { listen 127.0.0.1:%%PORT_16%% ssl; ssl_stapling on; ssl_stapling_responder RESP/badheader; }
+    server { listen 127.0.0.1:%%PORT_17%% ssl; ssl_stapling on; ssl_stapling_responder RESP/short; }
+    server { listen 127.0.0.1:%%PORT_18%% ssl; ssl_stapling on; ssl_stapling_responder RESP/delegated; ssl_stapling_verify on; }
 
     server {
         listen 127.0.0.1:%%PORT_7%% ssl;
@@ -100,7 +108,7 @@ func ocspLines(log string, port func(i int) string) []string {
 			continue
 		}
 		text := m[2]
-		for i := range 12 {
+		for i := range 19 {
 			text = strings.ReplaceAll(text, "server: 127.0.0.1:"+port(i), "server: PORT_"+strconv.Itoa(i))
 		}
 		out = append(out, "["+m[1]+"] "+text)
@@ -124,6 +132,7 @@ func TestDifferentialOCSP(t *testing.T) {
 	crevoked := p.leaf(t, "crevoked", true, false)
 	p.resp.revoke(revoked)
 	p.resp.revoke(crevoked)
+	p.resp.delegated = certtest.New(t, p.dir, "responder", certtest.Spec{CN: "responder", OCSPSigning: true, Issuer: p.inter})
 	dns := testutil.StartDNS(t, func(name string, qtype uint16) testutil.DNSReply {
 		if name == "localhost" && qtype == 1 {
 			return testutil.DNSReply{Records: []testutil.DNSRecord{{Addr: "127.0.0.1", TTL: 60}}}
@@ -158,18 +167,20 @@ func TestDifferentialOCSP(t *testing.T) {
 	})
 
 	t.Run("stapling", func(t *testing.T) {
-		for _, i := range []int{1, 2, 3, 4, 5, 6} {
+		for _, i := range []int{1, 2, 3, 4, 5, 6, 12, 13, 14, 15, 16, 17, 18} {
 			stapleOf(t, nAddr(i))
 			stapleOf(t, sAddr(i))
 		}
 		// a fetch ends with a staple or a line in the log: the server
 		// verifying with the intermediate in its chain staples
-		eventually(t, "staples", func() bool { return stapleOf(t, nAddr(6)) != nil && stapleOf(t, sAddr(6)) != nil })
+		for _, i := range []int{6, 18} {
+			eventually(t, "staples", func() bool { return stapleOf(t, nAddr(i)) != nil && stapleOf(t, sAddr(i)) != nil })
+		}
 		eventually(t, "the failures logged", func() bool {
-			return len(ocspLines(n.ErrorLog(), func(i int) string { return strconv.Itoa(n.Port(i)) })) >= 5 &&
-				len(ocspLines(s.ErrorLog(), func(i int) string { return s.Port(strconv.Itoa(i)) })) >= 5
+			return len(ocspLines(n.ErrorLog(), func(i int) string { return strconv.Itoa(n.Port(i)) })) >= 10 &&
+				len(ocspLines(s.ErrorLog(), func(i int) string { return s.Port(strconv.Itoa(i)) })) >= 10
 		})
-		for _, i := range []int{1, 2, 3, 4, 5} {
+		for _, i := range []int{1, 2, 3, 4, 5, 12, 13, 14, 15, 16, 17} {
 			if b := stapleOf(t, nAddr(i)); b != nil {
 				t.Errorf("nginx stapled on %d", i)
 			}

@@ -56,14 +56,18 @@ func (p *ocspPKI) leaf(t *testing.T, name string, client, noAIA bool) *certtest.
 // for the certificates of its CAs, signed by their issuer, with the
 // status set for their serial (good by default). The first path segment
 // of a request chooses a fault: /text (a text/html answer), /expired, /root
-// (signed by the root), /404, /garbage.
+// (signed by the root), /delegated (signed by a responder the
+// intermediate delegated), /unknown, /404, /garbage, /trylater,
+// /badheader, /short (no end of the head).
 type responder struct {
-	ln   net.Listener
-	cas  []*certtest.Cert
-	mu   sync.Mutex
-	revs map[string]bool
-	reqs []string
-	wg   sync.WaitGroup
+	ln  net.Listener
+	cas []*certtest.Cert
+	// delegated signs for the first CA at /delegated
+	delegated *certtest.Cert
+	mu        sync.Mutex
+	revs      map[string]bool
+	reqs      []string
+	wg        sync.WaitGroup
 }
 
 func startResponder(t *testing.T) *responder {
@@ -162,6 +166,10 @@ func (r *responder) serve(c net.Conn) {
 		body = []byte("<html></html>")
 	case "trylater":
 		body = xocsp.TryLaterErrorResponse
+	case "badheader":
+		head = "HTTP/1.0 200 OK\r\nX_Bad: 1\r\n\r\n"
+	case "short":
+		head = "HTTP/1.0 200 OK\r\nContent-Type: application/ocsp-response\r\n"
 	default:
 		body = r.answer(req, fault)
 	}
@@ -195,6 +203,13 @@ func (r *responder) answer(req *xocsp.Request, fault string) []byte {
 	case "root":
 		signer = r.cas[len(r.cas)-1]
 		tmpl.Certificate = signer.Cert
+	case "unknown":
+		tmpl.Status = xocsp.Unknown
+	case "delegated":
+		if r.delegated != nil {
+			signer = r.delegated
+			tmpl.Certificate = signer.Cert
+		}
 	}
 	der, err := xocsp.CreateResponse(ca.Cert, signer.Cert, tmpl, signer.Key)
 	if err != nil {

@@ -148,6 +148,9 @@ func setupStapling(cf *httpd.Config, m *mainConf, cfg *tls.Config, sc *SrvConf, 
 				return noPos("BIO_new_file(\"%s\") failed (%s)", f, errlog.Errno(err))
 			}
 			if der, err = ocspc.FirstResponse(der); err != nil {
+				if err.Error() == "" {
+					return noPos("d2i_OCSP_RESPONSE_bio(\"%s\") failed", f)
+				}
 				return noPos("d2i_OCSP_RESPONSE_bio(\"%s\") failed (%s)", f, err)
 			}
 			cfg.Certificates[i].OCSPStaple = der
