@@ -2,8 +2,8 @@ package ocspc
 
 import (
 	"crypto"
-	"encoding/hex"
 	"crypto/x509"
+	"encoding/hex"
 	"math/big"
 	"strings"
 	"testing"
