@@ -15,7 +15,6 @@ import (
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/httpd"
-	"github.com/sluicehq/sluice/internal/ocspc"
 	"github.com/sluicehq/sluice/internal/tlsconf"
 )
 
@@ -27,8 +26,10 @@ type mainConf struct {
 	names map[*x509.Certificate]string
 	// ctx ends when the configuration retires: OCSP requests stop
 	ctx context.Context
-	// caches are the ssl_ocsp_cache zones by name
-	caches map[string]*ocspc.Cache
+	// caches are the ssl_ocsp_cache zones by name; prevCaches the zones
+	// of the configuration before, kept across a reload (cacheRegistry)
+	caches, prevCaches map[string]*ocspCache
+	files              *errlog.Files
 }
 
 // context returns the configuration's context, made on first need.

@@ -5,7 +5,6 @@ import (
 
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/httpd"
-	"github.com/sluicehq/sluice/internal/ocspc"
 	"github.com/sluicehq/sluice/internal/tlsconf"
 )
 
@@ -154,7 +153,7 @@ var Module = &httpd.Module{
 			Doc: "Refuses handshakes that reach the server (an unrecognized_name alert)."},
 	},
 	CreateMain: func(*httpd.Config) any {
-		return &mainConf{certs: map[[2]string]loaded{}, names: map[*x509.Certificate]string{}, caches: map[string]*ocspc.Cache{}}
+		return &mainConf{certs: map[[2]string]loaded{}, names: map[*x509.Certificate]string{}, caches: map[string]*ocspCache{}}
 	},
 	CreateSrv: func(*httpd.Config) any { return &SrvConf{} },
 	MergeSrv: func(_ *httpd.Config, parent, child any) error {
@@ -167,6 +166,10 @@ var Module = &httpd.Module{
 	},
 	Postconfiguration: func(cf *httpd.Config) error {
 		m := cf.MainConf(&self).(*mainConf)
+		if cf.Cycle != nil {
+			m.files = cf.Cycle.Files
+		}
+		m.prevCaches = cacheRegistry.Previous(m.files)
 		for _, s := range cf.Servers {
 			t, err := build(cf, m, s.Conf(&self).(*SrvConf), s.Loc.Core())
 			if err != nil {
@@ -174,6 +177,7 @@ var Module = &httpd.Module{
 			}
 			s.SetTLS(t)
 		}
+		cacheRegistry.Publish(m.files, m.caches)
 		return nil
 	},
 }

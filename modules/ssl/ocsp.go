@@ -10,6 +10,7 @@ import (
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/internal/ocspc"
+	"github.com/sluicehq/sluice/internal/shmzone"
 )
 
 // Client certificate checks by OCSP (ssl_ocsp), as nginx's
@@ -23,6 +24,16 @@ import (
 // ocspTimeout bounds each exchange with a responder for ssl_ocsp. nginx
 // sets none there; sluice bounds every wait.
 const ocspTimeout = time.Minute
+
+// cacheRegistry keeps the ssl_ocsp_cache zones of a running server across
+// reloads (see shmzone.Registry).
+var cacheRegistry shmzone.Registry[*ocspCache]
+
+// ocspCache is an ssl_ocsp_cache zone and its size.
+type ocspCache struct {
+	*ocspc.Cache
+	size int64
+}
 
 // clientOCSP is a server's ssl_ocsp settings (ngx_ssl_ocsp_conf_t).
 type clientOCSP struct {
@@ -51,10 +62,14 @@ func newClientOCSP(cf *httpd.Config, m *mainConf, sc *SrvConf, roots *x509.CertP
 	if z := sc.ocspCacheZone.Get(); z.name != "" {
 		c := m.caches[z.name]
 		if c == nil {
-			c = ocspc.NewCache(z.name, z.size)
+			// a zone of the same size survives a reload, as nginx's
+			// shared memory does
+			if c = m.prevCaches[z.name]; c == nil || c.size != z.size {
+				c = &ocspCache{Cache: ocspc.NewCache(z.name, z.size), size: z.size}
+			}
 			m.caches[z.name] = c
 		}
-		o.cache = c
+		o.cache = c.Cache
 	}
 	if res := loc.Resolver.Get(); res != nil && len(res.Servers) > 0 {
 		o.resolve = res.Resolve

@@ -311,6 +311,23 @@ func TestClientOCSP(t *testing.T) {
 			t.Fatalf("%d requests to the responder, want none", m-n)
 		}
 	})
+	t.Run("cache kept across a reload", func(t *testing.T) {
+		s.Reload(conf)
+		n := len(p.resp.requests())
+		resp, _ := get(t, s.Addr("cache"), &tls.Config{Certificates: []tls.Certificate{client.TLSCertificate()}}, "/")
+		if resp.StatusCode != 200 || string(resp.Body) != "SUCCESS" {
+			t.Fatalf("%d %q", resp.StatusCode, resp.Body)
+		}
+		if m := len(p.resp.requests()); m != n {
+			t.Fatalf("%d requests to the responder, want none", m-n)
+		}
+		// a zone of another size starts empty
+		s.Reload(strings.Replace(conf, "shared:OCSP:1m", "shared:OCSP:2m", 1))
+		get(t, s.Addr("cache"), &tls.Config{Certificates: []tls.Certificate{client.TLSCertificate()}}, "/")
+		if m := len(p.resp.requests()); m != n+1 {
+			t.Fatalf("%d requests to the responder, want one", m-n)
+		}
+	})
 }
 
 // newOCSPPKIWithNamedInter remakes the intermediate with a responder URL
