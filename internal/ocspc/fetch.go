@@ -175,7 +175,7 @@ func (f *Fetch) exchange(ctx context.Context, a ngxurl.Addr, req []byte) (code i
 			return 0, nil, false
 		}
 		// a failed read ends the response as its end would
-		f.Logf(errlog.Error, errnoOf(err), "recv() failed")
+		f.Logf(errlog.Error, err, "recv() failed")
 		break
 	}
 	if head < 0 {
@@ -202,7 +202,7 @@ func (f *Fetch) connectFailed(err error, a ngxurl.Addr) {
 		f.Logf(errlog.Error, nil, "OCSP responder prematurely closed connection")
 		return
 	}
-	f.Logf(errlog.Error, errnoOf(err), "connect() to %s failed", a.Name)
+	f.Logf(errlog.Error, err, "connect() to %s failed", a.Name)
 }
 
 // parseHeadLog parses the head so far; a refused one is logged. head is
@@ -229,22 +229,12 @@ func (f *Fetch) ioFailed(ctx context.Context, err error, call string) {
 		f.Logf(errlog.Error, errTimedOut, "OCSP responder timed out")
 		return
 	}
-	f.Logf(errlog.Error, errnoOf(err), "%s", call)
+	f.Logf(errlog.Error, err, "%s", call)
 }
 
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
-}
-
-// errnoOf is the system error under err, for "(111: Connection
-// refused)".
-func errnoOf(err error) error {
-	var en syscall.Errno
-	if errors.As(err, &en) {
-		return en
-	}
-	return err
 }
 
 // Result is what a check learned: the status, until when it holds

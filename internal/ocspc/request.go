@@ -9,6 +9,7 @@ import (
 
 	xocsp "golang.org/x/crypto/ocsp"
 
+	"github.com/sluicehq/sluice/http1"
 	"github.com/sluicehq/sluice/internal/ngxurl"
 )
 
@@ -70,8 +71,8 @@ func NewRequest(cert, issuer *x509.Certificate) ([]byte, error) {
 }
 
 // httpRequest is the HTTP/1.0 GET nginx sends: the URI, a '/' unless it
-// ends with one, the request in base64 with '+', '/' and '=' escaped as a
-// URI component, and the Host header.
+// ends with one, the request in base64 escaped as a URI component ('+',
+// '/' and '=' encoded), and the Host header.
 func httpRequest(r *Responder, der []byte) []byte {
 	enc := base64.StdEncoding.EncodeToString(der)
 	b := make([]byte, 0, len("GET ")+len(r.URI)+1+3*len(enc)+len(" HTTP/1.0\r\nHost: \r\n\r\n")+len(r.Host))
@@ -80,18 +81,7 @@ func httpRequest(r *Responder, der []byte) []byte {
 	if r.URI[len(r.URI)-1] != '/' {
 		b = append(b, '/')
 	}
-	for i := 0; i < len(enc); i++ {
-		switch c := enc[i]; c {
-		case '+':
-			b = append(b, "%2B"...)
-		case '/':
-			b = append(b, "%2F"...)
-		case '=':
-			b = append(b, "%3D"...)
-		default:
-			b = append(b, c)
-		}
-	}
+	b = http1.Escape(b, []byte(enc), http1.EscapeURIComponent)
 	b = append(b, " HTTP/1.0\r\nHost: "...)
 	b = append(b, r.Host...)
 	return append(b, "\r\n\r\n"...)

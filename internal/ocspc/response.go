@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sluicehq/sluice/internal/tlsconf"
 )
 
 // The DER structures of RFC 6960's OCSPResponse, as far as nginx's checks
@@ -250,7 +252,7 @@ func (r *Response) Verify(c *Check) (status int, valid time.Time, err error) {
 	if signer == nil {
 		return 0, time.Time{}, basicVerifyFailed("error:13800076:OCSP routines::signer certificate not found")
 	}
-	if signer.CheckSignature(sigAlg(r.basic.SigAlg.Algorithm), r.basic.TBS.Raw, r.basic.Signature.RightAlign()) != nil {
+	if signer.CheckSignature(tlsconf.SignatureAlgorithm(r.basic.SigAlg.Algorithm), r.basic.TBS.Raw, r.basic.Signature.RightAlign()) != nil {
 		return 0, time.Time{}, basicVerifyFailed("error:13800075:OCSP routines::signature failure")
 	}
 	if c.Mode == Full || (c.Mode == TrustOther && !inChain) {
@@ -450,32 +452,6 @@ func keyBits(c *x509.Certificate) []byte {
 func keyHash(c *x509.Certificate) []byte {
 	h := sha1.Sum(keyBits(c))
 	return h[:]
-}
-
-var sigAlgs = []struct {
-	oid asn1.ObjectIdentifier
-	alg x509.SignatureAlgorithm
-}{
-	{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 5}, x509.SHA1WithRSA},
-	{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 11}, x509.SHA256WithRSA},
-	{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 12}, x509.SHA384WithRSA},
-	{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 13}, x509.SHA512WithRSA},
-	{asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 1}, x509.ECDSAWithSHA1},
-	{asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}, x509.ECDSAWithSHA256},
-	{asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 3}, x509.ECDSAWithSHA384},
-	{asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 4}, x509.ECDSAWithSHA512},
-	{asn1.ObjectIdentifier{1, 3, 101, 112}, x509.PureEd25519},
-}
-
-// sigAlg is the signature algorithm of an OID (unknown: one no key
-// verifies).
-func sigAlg(oid asn1.ObjectIdentifier) x509.SignatureAlgorithm {
-	for _, s := range sigAlgs {
-		if s.oid.Equal(oid) {
-			return s.alg
-		}
-	}
-	return x509.UnknownSignatureAlgorithm
 }
 
 // CacheKey is nginx's key for ssl_ocsp_cache (ngx_ssl_ocsp_create_key):

@@ -133,14 +133,9 @@ func TestDifferentialOCSP(t *testing.T) {
 	p.resp.revoke(revoked)
 	p.resp.revoke(crevoked)
 	p.resp.delegated = certtest.New(t, p.dir, "responder", certtest.Spec{CN: "responder", OCSPSigning: true, Issuer: p.inter})
-	dns := testutil.StartDNS(t, func(name string, qtype uint16) testutil.DNSReply {
-		if name == "localhost" && qtype == 1 {
-			return testutil.DNSReply{Records: []testutil.DNSRecord{{Addr: "127.0.0.1", TTL: 60}}}
-		}
-		return testutil.DNSReply{}
-	})
+	dns := localhostDNS(t)
 	refused := testutil.RefusedAddr(t)
-	text := strings.NewReplacer("DIR", p.dir, "RESP", p.resp.url(), "REFUSED", refused, "DNS", dns.Addr).Replace(ocspDiffConf)
+	text := p.conf(ocspDiffConf, dns, refused)
 	n := oracle.Start(t, text)
 	s := servertest.Start(t, text)
 	nAddr := func(i int) string { return n.Addr(i) }

@@ -114,16 +114,10 @@ func TestStapling(t *testing.T) {
 	revoked := p.leaf(t, "revoked", false, false)
 	p.leaf(t, "noaia", false, true)
 	p.resp.revoke(revoked)
-	dns := testutil.StartDNS(t, func(name string, qtype uint16) testutil.DNSReply {
-		if name == "localhost" && qtype == 1 {
-			return testutil.DNSReply{Records: []testutil.DNSRecord{{Addr: "127.0.0.1", TTL: 60}}}
-		}
-		return testutil.DNSReply{}
-	})
+	dns := localhostDNS(t)
 	fileDER := p.resp.answer(mustRequest(t, good.Cert, p.inter.Cert), "")
 	writeFile(t, p.dir+"/file.der", fileDER)
-	conf := strings.NewReplacer("DIR", p.dir, "RESP", p.resp.url(), "RPORT", p.resp.port(),
-		"REFUSED", testutil.RefusedAddr(t), "DNS", dns.Addr).Replace(staplingConf)
+	conf := p.conf(staplingConf, dns, testutil.RefusedAddr(t))
 	s := servertest.Start(t, conf)
 	cert := p.dir + "/good.pem"
 
@@ -248,14 +242,9 @@ func TestClientOCSP(t *testing.T) {
 	revoked := p.leaf(t, "crevoked", true, false)
 	noAIA := p.leaf(t, "cnoaia", true, true)
 	p.resp.revoke(revoked)
-	dns := testutil.StartDNS(t, func(name string, qtype uint16) testutil.DNSReply {
-		if name == "localhost" && qtype == 1 {
-			return testutil.DNSReply{Records: []testutil.DNSRecord{{Addr: "127.0.0.1", TTL: 60}}}
-		}
-		return testutil.DNSReply{}
-	})
+	dns := localhostDNS(t)
 	refused := testutil.RefusedAddr(t)
-	conf := strings.NewReplacer("DIR", p.dir, "RESP", p.resp.url(), "REFUSED", refused, "DNS", dns.Addr).Replace(clientOCSPConf)
+	conf := p.conf(clientOCSPConf, dns, refused)
 	s := servertest.Start(t, conf)
 	rport := p.resp.port()
 	cases := []struct {
@@ -301,32 +290,26 @@ func TestClientOCSP(t *testing.T) {
 	if dns.Count("localhost", 1) == 0 {
 		t.Errorf("the resolver was not asked")
 	}
-	t.Run("cache lookup", func(t *testing.T) {
+	// the cache answers for the client's certificate: asks the responder
+	// asked times more
+	cached := func(t *testing.T, asked int) {
+		t.Helper()
 		n := len(p.resp.requests())
 		resp, _ := get(t, s.Addr("cache"), &tls.Config{Certificates: []tls.Certificate{client.TLSCertificate()}}, "/")
 		if resp.StatusCode != 200 || string(resp.Body) != "SUCCESS" {
 			t.Fatalf("%d %q", resp.StatusCode, resp.Body)
 		}
-		if m := len(p.resp.requests()); m != n {
-			t.Fatalf("%d requests to the responder, want none", m-n)
+		if m := len(p.resp.requests()); m != n+asked {
+			t.Fatalf("%d requests to the responder, want %d", m-n, asked)
 		}
-	})
+	}
+	t.Run("cache lookup", func(t *testing.T) { cached(t, 0) })
 	t.Run("cache kept across a reload", func(t *testing.T) {
 		s.Reload(conf)
-		n := len(p.resp.requests())
-		resp, _ := get(t, s.Addr("cache"), &tls.Config{Certificates: []tls.Certificate{client.TLSCertificate()}}, "/")
-		if resp.StatusCode != 200 || string(resp.Body) != "SUCCESS" {
-			t.Fatalf("%d %q", resp.StatusCode, resp.Body)
-		}
-		if m := len(p.resp.requests()); m != n {
-			t.Fatalf("%d requests to the responder, want none", m-n)
-		}
+		cached(t, 0)
 		// a zone of another size starts empty
 		s.Reload(strings.Replace(conf, "shared:OCSP:1m", "shared:OCSP:2m", 1))
-		get(t, s.Addr("cache"), &tls.Config{Certificates: []tls.Certificate{client.TLSCertificate()}}, "/")
-		if m := len(p.resp.requests()); m != n+1 {
-			t.Fatalf("%d requests to the responder, want one", m-n)
-		}
+		cached(t, 1)
 	})
 }
 

@@ -16,6 +16,7 @@ import (
 
 	xocsp "golang.org/x/crypto/ocsp"
 
+	"github.com/sluicehq/sluice/internal/testutil"
 	"github.com/sluicehq/sluice/internal/tlsconf/certtest"
 )
 
@@ -50,6 +51,25 @@ func (p *ocspPKI) leaf(t *testing.T, name string, client, noAIA bool) *certtest.
 		s.OCSP = []string{p.resp.url()}
 	}
 	return certtest.New(t, p.dir, name, s)
+}
+
+// conf writes the test's names into a configuration: DIR (the
+// certificates), RESP (the responder's URL), RPORT (its port), REFUSED
+// (an address that refuses connections), DNS (the DNS server).
+func (p *ocspPKI) conf(text string, dns *testutil.DNS, refused string) string {
+	return strings.NewReplacer("DIR", p.dir, "RESP", p.resp.url(), "RPORT", p.resp.port(),
+		"REFUSED", refused, "DNS", dns.Addr).Replace(text)
+}
+
+// localhostDNS is a DNS server that knows localhost as 127.0.0.1 (and no
+// IPv6 address), for the "resolver" directive.
+func localhostDNS(t *testing.T) *testutil.DNS {
+	return testutil.StartDNS(t, func(name string, qtype uint16) testutil.DNSReply {
+		if name == "localhost" && qtype == 1 {
+			return testutil.DNSReply{Records: []testutil.DNSRecord{{Addr: "127.0.0.1", TTL: 60}}}
+		}
+		return testutil.DNSReply{}
+	})
 }
 
 // responder is an OCSP responder over HTTP/1.0 on loopback: it answers
