@@ -52,7 +52,9 @@ type ServerTLS struct {
 	// is done, and with ssl_ocsp checks their status before the first
 	// request is read, as nginx holds the connection for it; its error is
 	// a *tlsconf.VerifyError or an *OCSPError. ctx ends with the
-	// connection; log numbers the connection's lines.
+	// connection or when client_header_timeout (counted from the
+	// connection's start) passes, which closes the connection as a
+	// handshake that timed out; log numbers the connection's lines.
 	VerifyPeer func(ctx context.Context, log errlog.Context, certs []*x509.Certificate) error
 }
 
@@ -291,7 +293,18 @@ func (c *conn) handshake() bool {
 	info := &TLSInfo{State: tc.ConnectionState(), ServerName: c.tls.hello.serverName, Ciphers: c.tls.hello.ciphers, Curves: c.tls.hello.curves}
 	c.tls.hello = helloInfo{}
 	if t := c.tls.settings; t != nil && t.VerifyClient != VerifyOff && t.VerifyPeer != nil && len(info.State.PeerCertificates) > 0 {
-		info.Verify = t.VerifyPeer(c.context(), c, info.State.PeerCertificates)
+		// the handshake's timer (client_header_timeout from the
+		// connection's start) bounds an OCSP check too, as nginx keeps
+		// it running while ngx_ssl_ocsp_validate waits
+		end := c.firstDeadline()
+		ctx, cancel := context.WithDeadline(c.context(), end)
+		info.Verify = t.VerifyPeer(ctx, c, info.State.PeerCertificates)
+		timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded) || !time.Now().Before(end)
+		cancel()
+		if timedOut {
+			c.handshakeFailed(os.ErrDeadlineExceeded)
+			return false
+		}
 	}
 	c.tls.settings = nil
 	if c.tls.buffer <= 0 {

@@ -28,7 +28,8 @@ type Fetch struct {
 	Resolve func(ctx context.Context, host string) ([]netip.Addr, error)
 	// ResolverTimeout bounds the resolution (resolver_timeout).
 	ResolverTimeout time.Duration
-	// Timeout bounds the connection and the exchange, each address's.
+	// Timeout bounds the connection and the exchange, each address's;
+	// zero leaves them to ctx's deadline (a minute when it has none).
 	Timeout time.Duration
 	// Log receives the failures, Conn numbers them ("*N"; 0: none), and
 	// Name is the certificate's file named in their context.
@@ -129,15 +130,22 @@ var errTimedOut = syscall.ETIMEDOUT
 // exchange talks to one address (ngx_ssl_ocsp_connect and the write and
 // read handlers); ok is false to try the next address.
 func (f *Fetch) exchange(ctx context.Context, a ngxurl.Addr, req []byte) (code int, body []byte, ok bool) {
-	timeout := f.Timeout
-	if timeout <= 0 {
-		timeout = 60 * time.Second
+	// a deadline of ctx's is not the responder's timeout: reaching it
+	// ends the exchange quietly, as ctx's end does
+	end, ctxEnd := ctx.Deadline()
+	quiet := func() bool { return ctx.Err() != nil || ctxEnd && !time.Now().Before(end) }
+	if f.Timeout > 0 || !ctxEnd {
+		ctxEnd = false
+		timeout := f.Timeout
+		if timeout <= 0 {
+			timeout = 60 * time.Second
+		}
+		end = time.Now().Add(timeout)
 	}
-	end := time.Now().Add(timeout)
 	d := net.Dialer{Deadline: end}
 	c, err := d.DialContext(ctx, a.Network, a.Address)
 	if err != nil {
-		if ctx.Err() == nil {
+		if !quiet() {
 			f.connectFailed(err, a)
 		}
 		return 0, nil, false
@@ -147,7 +155,9 @@ func (f *Fetch) exchange(ctx context.Context, a ngxurl.Addr, req []byte) (code i
 	defer stop()
 	c.SetDeadline(end)
 	if _, err := c.Write(req); err != nil {
-		f.ioFailed(ctx, err, "send() failed")
+		if !quiet() {
+			f.ioFailed(err, "send() failed")
+		}
 		return 0, nil, false
 	}
 	buf := make([]byte, maxResponse)
@@ -167,7 +177,7 @@ func (f *Fetch) exchange(ctx context.Context, a ngxurl.Addr, req []byte) (code i
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		if ctx.Err() != nil {
+		if quiet() {
 			return 0, nil, false
 		}
 		if isTimeout(err) {
@@ -221,10 +231,7 @@ func parseHeadLog(f *Fetch, b []byte) (code, head int, err error) {
 
 // ioFailed logs a failed send as nginx does (a timeout as the
 // responder's).
-func (f *Fetch) ioFailed(ctx context.Context, err error, call string) {
-	if ctx.Err() != nil {
-		return
-	}
+func (f *Fetch) ioFailed(err error, call string) {
 	if isTimeout(err) {
 		f.Logf(errlog.Error, errTimedOut, "OCSP responder timed out")
 		return

@@ -17,13 +17,11 @@ import (
 // ngx_ssl_ocsp_validate: after a successful verification, each
 // certificate of the verified chain but the root (only the client's with
 // "leaf") is asked about at ssl_ocsp_responder or its own responder, one
-// after the other, before the first request is read; the cache
-// (ssl_ocsp_cache) answers for those it knows. A bad status fails the
+// after the other, before the first request is read (the exchanges have
+// no timer of their own: the handshake's, client_header_timeout, bounds
+// them all, as in nginx); the cache (ssl_ocsp_cache) answers for those it
+// knows. A bad status fails the
 // requests with 400 and $ssl_client_verify "FAILED:...".
-
-// ocspTimeout bounds each exchange with a responder for ssl_ocsp. nginx
-// sets none there; sluice bounds every wait.
-const ocspTimeout = time.Minute
 
 // cacheRegistry keeps the ssl_ocsp_cache zones of a running server across
 // reloads (see shmzone.Registry).
@@ -99,7 +97,7 @@ func (o *clientOCSP) check(ctx context.Context, log errlog.Context, chain []*x50
 	for i := 0; i < len(chain)-1 && !(o.leaf && i == 1); i++ {
 		cert, issuer := chain[i], chain[i+1]
 		f := &ocspc.Fetch{Responder: o.responder, Resolve: o.resolve, ResolverTimeout: o.resolverTimeout,
-			Timeout: ocspTimeout, Log: o.log, Conn: log.LogConn()}
+			Log: o.log, Conn: log.LogConn()}
 		if f.Responder == nil {
 			r, err := certResponder(cert)
 			if err != "" {

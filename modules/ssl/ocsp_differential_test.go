@@ -84,6 +84,15 @@ http {
         ssl_ocsp_responder http://REFUSED;
     }
     server {
+        listen 127.0.0.1:%%PORT_19%% ssl;
+        client_header_timeout 1s;
+        ssl_verify_client on;
+        ssl_verify_depth 2;
+        ssl_client_certificate DIR/trusted.pem;
+        ssl_ocsp leaf;
+        ssl_ocsp_responder RESP/stall;
+    }
+    server {
         listen 127.0.0.1:%%PORT_11%% ssl;
         ssl_verify_client on;
         ssl_verify_depth 2;
@@ -96,7 +105,7 @@ http {
 
 // ocspLine is a log line about OCSP: the level and the message, the
 // connection number left out.
-var ocspLine = regexp.MustCompile(`\[(\w+)\] \d+#\d+: (?:\*\d+ )?(.*(?:certificate status|OCSP|client SSL certificate verify error).*)`)
+var ocspLine = regexp.MustCompile(`\[(\w+)\] \d+#\d+: (?:\*\d+ )?(.*(?:certificate status|OCSP|client SSL certificate verify error|client timed out).*)`)
 
 // ocspLines are a log's lines about OCSP, sorted, each side's listening
 // ports written as their placeholder index.
@@ -108,7 +117,7 @@ func ocspLines(log string, port func(i int) string) []string {
 			continue
 		}
 		text := m[2]
-		for i := range 19 {
+		for i := range 20 {
 			text = strings.ReplaceAll(text, "server: 127.0.0.1:"+port(i), "server: PORT_"+strconv.Itoa(i))
 		}
 		out = append(out, "["+m[1]+"] "+text)
@@ -197,6 +206,8 @@ func TestDifferentialOCSP(t *testing.T) {
 			{"chain, no resolver", 9, client.TLSCertificate()},
 			{"responder down", 10, client.TLSCertificate()},
 			{"signed by the root", 11, client.TLSCertificate()},
+			// the handshake's timer ends the wait for the responder
+			{"responder silent", 19, client.TLSCertificate()},
 		}
 		cmp := oracle.DefaultComparison()
 		// every answer here closes the connection: a long wait costs nothing

@@ -3,6 +3,7 @@ package ssl_test
 import (
 	"bufio"
 	"bytes"
+	"io"
 	"crypto/sha1"
 	"encoding/base64"
 	"math/big"
@@ -78,7 +79,7 @@ func localhostDNS(t *testing.T) *testutil.DNS {
 // of a request chooses a fault: /text (a text/html answer), /expired, /root
 // (signed by the root), /delegated (signed by a responder the
 // intermediate delegated), /unknown, /404, /garbage, /trylater,
-// /badheader, /short (no end of the head).
+// /badheader, /short (no end of the head), /stall (no answer at all).
 type responder struct {
 	ln  net.Listener
 	cas []*certtest.Cert
@@ -177,6 +178,10 @@ func (r *responder) serve(c net.Conn) {
 	head = "HTTP/1.0 200 OK\r\nContent-Type: application/ocsp-response\r\n\r\n"
 	var body []byte
 	switch fault {
+	case "stall":
+		// no answer: wait for the client to leave
+		io.Copy(io.Discard, br)
+		return
 	case "text":
 		head = "HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n"
 		body = []byte("<html></html>")
