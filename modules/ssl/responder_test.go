@@ -3,9 +3,9 @@ package ssl_test
 import (
 	"bufio"
 	"bytes"
-	"io"
 	"crypto/sha1"
 	"encoding/base64"
+	"io"
 	"math/big"
 	"net"
 	"net/url"
