@@ -116,24 +116,35 @@ func (st *staple) load() {
 		f.Logf(errlog.Error, nil, "certificate status \"%s\" in the OCSP response", ocspc.StatusText(res.Status))
 		ok = false
 	}
-	now := time.Now()
-	refresh := now.Add(5 * time.Minute)
 	if ok {
 		c := st.base
 		c.OCSPStaple = res.DER
 		st.cur.Store(&stapled{cert: &c, valid: res.Valid})
-		r := res.Valid.Add(-5 * time.Minute)
-		if h := now.Add(time.Hour); r.After(h) {
-			r = h
-		}
-		if r.After(refresh) {
-			refresh = r
-		}
 	}
+	refresh := refreshAt(time.Now(), res.Valid, ok)
 	st.mu.Lock()
 	st.loading = false
 	st.refresh = refresh
 	st.mu.Unlock()
+}
+
+// refreshAt is when a staple is fetched again
+// (ngx_ssl_stapling_ocsp_handler): five minutes before the response
+// expires, but within the hour and not sooner than in five minutes; five
+// minutes after a failure.
+func refreshAt(now, valid time.Time, ok bool) time.Time {
+	soon := now.Add(5 * time.Minute)
+	if !ok {
+		return soon
+	}
+	r := valid.Add(-5 * time.Minute)
+	if h := now.Add(time.Hour); r.After(h) {
+		r = h
+	}
+	if r.Before(soon) {
+		r = soon
+	}
+	return r
 }
 
 // setupStapling is ngx_ssl_stapling for a server's certificates, with the
