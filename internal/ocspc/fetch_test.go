@@ -1,14 +1,10 @@
 package ocspc
 
 import (
-	"bufio"
 	"context"
-	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,43 +13,15 @@ import (
 	"github.com/sluicehq/sluice/internal/testutil"
 )
 
-// server answers each connection with answer (after reading the request
-// head); a nil answer waits for the client to leave.
+// server answers each connection with answer after the request head; a
+// nil answer waits for the client to leave.
 func server(t *testing.T, answer []byte) ngxurl.Addr {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	last := testutil.Write(string(answer))
+	if answer == nil {
+		last = testutil.Drain()
 	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					l, err := br.ReadString('\n')
-					if err != nil || l == "\r\n" {
-						break
-					}
-				}
-				if answer == nil {
-					io.Copy(io.Discard, br)
-					return
-				}
-				c.Write(answer)
-			}()
-		}
-	}()
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	return ngxurl.Addr{Name: ln.Addr().String(), Network: "tcp", Address: ln.Addr().String()}
+	b := testutil.StartBackend(t, testutil.Script{testutil.ReadHead(), last})
+	return ngxurl.Addr{Name: b.Addr(), Network: "tcp", Address: b.Addr()}
 }
 
 // logTo is an error log at info level written to a file of the test's.
