@@ -253,7 +253,9 @@ func (r *Response) Verify(c *Check) (status int, valid time.Time, err error) {
 		return 0, time.Time{}, basicVerifyFailed("error:13800076:OCSP routines::signer certificate not found")
 	}
 	if signer.CheckSignature(tlsconf.SignatureAlgorithm(r.basic.SigAlg.Algorithm), r.basic.TBS.Raw, r.basic.Signature.RightAlign()) != nil {
-		return 0, time.Time{}, basicVerifyFailed("error:13800075:OCSP routines::signature failure")
+		// ASN1_item_verify queues its own error first (an RSA key adds
+		// the provider's, not reproduced)
+		return 0, time.Time{}, basicVerifyFailed("error:06880006:asn1 encoding routines::EVP lib error:13800075:OCSP routines::signature failure")
 	}
 	if c.Mode == Full || (c.Mode == TrustOther && !inChain) {
 		if err := r.verifySigner(signer, c); err != nil {

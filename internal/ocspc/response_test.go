@@ -96,7 +96,7 @@ func TestVerify(t *testing.T) {
 			der := p.respond(t, p.inter, true, xocsp.Response{Status: xocsp.Good})
 			der[len(der)-len(p.inter.Cert.Raw)-10] ^= 1
 			return der
-		}, NoVerify, nil, 0, "OCSP_basic_verify() failed (SSL: error:13800075:OCSP routines::signature failure)"},
+		}, NoVerify, nil, 0, "OCSP_basic_verify() failed (SSL: error:06880006:asn1 encoding routines::EVP lib error:13800075:OCSP routines::signature failure)"},
 		{"another certificate", func() []byte {
 			return p.respond(t, p.inter, true, xocsp.Response{Status: xocsp.Good, SerialNumber: big.NewInt(7)})
 		}, NoVerify, nil, 0, "certificate status not found in the OCSP response"},

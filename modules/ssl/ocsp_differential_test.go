@@ -49,6 +49,7 @@ http {
     server { listen 127.0.0.1:%%PORT_15%% ssl; ssl_stapling on; ssl_stapling_responder RESP/unknown; }
     server { listen 127.0.0.1:%%PORT_16%% ssl; ssl_stapling on; ssl_stapling_responder RESP/badheader; }
     server { listen 127.0.0.1:%%PORT_17%% ssl; ssl_stapling on; ssl_stapling_responder RESP/short; }
+    server { listen 127.0.0.1:%%PORT_20%% ssl; ssl_stapling on; ssl_stapling_responder RESP/badsig; }
     server { listen 127.0.0.1:%%PORT_18%% ssl; ssl_stapling on; ssl_stapling_responder RESP/delegated; ssl_stapling_verify on; }
 
     server {
@@ -117,7 +118,7 @@ func ocspLines(log string, port func(i int) string) []string {
 			continue
 		}
 		text := m[2]
-		for i := range 20 {
+		for i := range 21 {
 			text = strings.ReplaceAll(text, "server: 127.0.0.1:"+port(i), "server: PORT_"+strconv.Itoa(i))
 		}
 		out = append(out, "["+m[1]+"] "+text)
@@ -171,7 +172,7 @@ func TestDifferentialOCSP(t *testing.T) {
 	})
 
 	t.Run("stapling", func(t *testing.T) {
-		for _, i := range []int{1, 2, 3, 4, 5, 6, 12, 13, 14, 15, 16, 17, 18} {
+		for _, i := range []int{1, 2, 3, 4, 5, 6, 12, 13, 14, 15, 16, 17, 18, 20} {
 			stapleOf(t, nAddr(i))
 			stapleOf(t, sAddr(i))
 		}
@@ -181,10 +182,10 @@ func TestDifferentialOCSP(t *testing.T) {
 			eventually(t, "staples", func() bool { return stapleOf(t, nAddr(i)) != nil && stapleOf(t, sAddr(i)) != nil })
 		}
 		eventually(t, "the failures logged", func() bool {
-			return len(ocspLines(n.ErrorLog(), func(i int) string { return strconv.Itoa(n.Port(i)) })) >= 10 &&
-				len(ocspLines(s.ErrorLog(), func(i int) string { return s.Port(strconv.Itoa(i)) })) >= 10
+			return len(ocspLines(n.ErrorLog(), func(i int) string { return strconv.Itoa(n.Port(i)) })) >= 11 &&
+				len(ocspLines(s.ErrorLog(), func(i int) string { return s.Port(strconv.Itoa(i)) })) >= 11
 		})
-		for _, i := range []int{1, 2, 3, 4, 5, 12, 13, 14, 15, 16, 17} {
+		for _, i := range []int{1, 2, 3, 4, 5, 12, 13, 14, 15, 16, 17, 20} {
 			if b := stapleOf(t, nAddr(i)); b != nil {
 				t.Errorf("nginx stapled on %d", i)
 			}

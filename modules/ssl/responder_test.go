@@ -79,7 +79,8 @@ func localhostDNS(t *testing.T) *testutil.DNS {
 // of a request chooses a fault: /text (a text/html answer), /expired, /root
 // (signed by the root), /delegated (signed by a responder the
 // intermediate delegated), /unknown, /404, /garbage, /trylater,
-// /badheader, /short (no end of the head), /stall (no answer at all).
+// /badheader, /short (no end of the head), /stall (no answer at all),
+// /badsig (a signature that does not verify).
 type responder struct {
 	ln  net.Listener
 	cas []*certtest.Cert
@@ -239,6 +240,11 @@ func (r *responder) answer(req *xocsp.Request, fault string) []byte {
 	der, err := xocsp.CreateResponse(ca.Cert, signer.Cert, tmpl, signer.Key)
 	if err != nil {
 		return xocsp.InternalErrorErrorResponse
+	}
+	if fault == "badsig" {
+		// the signature ends the response: its last byte is the
+		// signature's
+		der[len(der)-1] ^= 1
 	}
 	return der
 }
