@@ -238,9 +238,12 @@ func basicVerifyFailed(reason string) error {
 type Check struct {
 	Cert, Issuer *x509.Certificate
 	Chain        []*x509.Certificate
-	Roots        *x509.CertPool
-	Mode         Mode
-	Now          time.Time
+	// Roots are the trusted certificates, Trusted the same as a list
+	// (tlsconf.Verifier's)
+	Roots   *x509.CertPool
+	Trusted []*x509.Certificate
+	Mode    Mode
+	Now     time.Time
 }
 
 // Verify is ngx_ssl_ocsp_verify after the parse: the signature and
@@ -340,23 +343,19 @@ func (r *Response) findSigner(chain []*x509.Certificate) (*x509.Certificate, boo
 // explicitly trusted for OCSP signing, which PEM files without trust
 // settings never are.
 func (r *Response) verifySigner(signer *x509.Certificate, c *Check) error {
-	inter := x509.NewCertPool()
-	for _, x := range r.certs {
-		inter.AddCert(x)
+	certs := append([]*x509.Certificate{signer}, r.certs...)
+	certs = append(certs, c.Chain...)
+	// an X509_STORE's depth is OpenSSL's default, 100
+	v := &tlsconf.Verifier{Roots: c.Roots, Trusted: c.Trusted, Depth: 100, Now: func() time.Time { return c.Now }}
+	chain, err := v.VerifiedChain(certs)
+	if err != nil {
+		text := "unable to get local issuer certificate"
+		var ve *tlsconf.VerifyError
+		if errors.As(err, &ve) {
+			text = tlsconf.VerifyText(ve.Code)
+		}
+		return basicVerifyFailed("error:13800065:OCSP routines::certificate verify error:Verify error: " + text)
 	}
-	for _, x := range c.Chain {
-		inter.AddCert(x)
-	}
-	roots := c.Roots
-	if roots == nil {
-		roots = x509.NewCertPool()
-	}
-	chains, err := signer.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: c.Now,
-		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
-	if err != nil || len(chains) == 0 {
-		return basicVerifyFailed("error:13800065:OCSP routines::certificate verify error:Verify error:" + verifyText(err))
-	}
-	chain := chains[0]
 	if len(chain) > 1 && issuerMatches(chain[1], r.basic.TBS.Responses) {
 		for _, u := range signer.ExtKeyUsage {
 			if u == x509.ExtKeyUsageOCSPSigning {
@@ -369,19 +368,6 @@ func (r *Response) verifySigner(signer *x509.Certificate, c *Check) error {
 		return nil
 	}
 	return basicVerifyFailed("error:13800070:OCSP routines::root ca not trusted")
-}
-
-// verifyText is OpenSSL's text for a signer chain that does not verify.
-func verifyText(err error) string {
-	var ue x509.UnknownAuthorityError
-	var ie x509.CertificateInvalidError
-	switch {
-	case errors.As(err, &ue):
-		return "unable to get local issuer certificate"
-	case errors.As(err, &ie) && ie.Reason == x509.Expired:
-		return "certificate has expired"
-	}
-	return "unable to verify the first certificate"
 }
 
 // issuerMatches says every entry of the response is for certificates cert

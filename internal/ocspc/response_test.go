@@ -18,7 +18,7 @@ import (
 // the intermediate delegated with the OCSP signing usage, one without it,
 // and one of another CA.
 type pki struct {
-	root, inter, leaf, delegated, plain, other *certtest.Cert
+	root, inter, leaf, delegated, plain, other, stranger *certtest.Cert
 }
 
 func newPKI(t testing.TB) *pki {
@@ -30,6 +30,7 @@ func newPKI(t testing.TB) *pki {
 	p.delegated = certtest.New(t, dir, "responder", certtest.Spec{CN: "responder", OCSPSigning: true, Issuer: p.inter})
 	p.plain = certtest.New(t, dir, "plain", certtest.Spec{CN: "plain", Issuer: p.inter})
 	p.other = certtest.New(t, dir, "other", certtest.Spec{CN: "other", CA: true})
+	p.stranger = certtest.New(t, dir, "stranger", certtest.Spec{CN: "stranger", OCSPSigning: true, Issuer: p.other})
 	return p
 }
 
@@ -89,7 +90,9 @@ func TestVerify(t *testing.T) {
 		{"root signs, signature only", func() []byte { return p.respond(t, p.root, true, xocsp.Response{Status: xocsp.Good}) },
 			NoVerify, chain, Good, ""},
 		{"another CA", func() []byte { return p.respond(t, p.other, true, xocsp.Response{Status: xocsp.Good}) },
-			Full, chain, 0, "OCSP_basic_verify() failed (SSL: error:13800065:OCSP routines::certificate verify error:Verify error:unable to get local issuer certificate)"},
+			Full, chain, 0, "OCSP_basic_verify() failed (SSL: error:13800065:OCSP routines::certificate verify error:Verify error: self-signed certificate)"},
+		{"issued by another CA", func() []byte { return p.respond(t, p.stranger, true, xocsp.Response{Status: xocsp.Good}) },
+			Full, chain, 0, "OCSP_basic_verify() failed (SSL: error:13800065:OCSP routines::certificate verify error:Verify error: unable to get local issuer certificate)"},
 		{"signer not found", func() []byte { return p.respond(t, p.inter, false, xocsp.Response{Status: xocsp.Good}) },
 			NoVerify, nil, 0, "OCSP_basic_verify() failed (SSL: error:13800076:OCSP routines::signer certificate not found)"},
 		{"bad signature", func() []byte {
@@ -122,7 +125,7 @@ func TestVerify(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			st, valid, err := r.Verify(&Check{Cert: p.leaf.Cert, Issuer: p.inter.Cert, Chain: tc.chain, Roots: roots, Mode: tc.mode, Now: now})
+			st, valid, err := r.Verify(&Check{Cert: p.leaf.Cert, Issuer: p.inter.Cert, Chain: tc.chain, Roots: roots, Trusted: []*x509.Certificate{p.root.Cert}, Mode: tc.mode, Now: now})
 			if tc.err != "" {
 				if err == nil || err.Error() != tc.err {
 					t.Fatalf("err %v, want %q", err, tc.err)

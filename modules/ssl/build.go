@@ -221,7 +221,7 @@ func clientVerify(cf *httpd.Config, m *mainConf, cfg *tls.Config, t *httpd.Serve
 			return nil, noPos("\"ssl_ocsp\" is incompatible with \"ssl_verify_client optional_no_ca\"")
 		}
 		var err error
-		if oc, err = newClientOCSP(cf, m, sc, roots, loc); err != nil {
+		if oc, err = newClientOCSP(cf, m, sc, roots, cas, loc); err != nil {
 			return nil, err
 		}
 	}

@@ -41,12 +41,13 @@ type clientOCSP struct {
 	resolve         func(context.Context, string) ([]netip.Addr, error)
 	resolverTimeout time.Duration
 	roots           *x509.CertPool
+	trusted         []*x509.Certificate
 	log             *errlog.Log
 }
 
 // newClientOCSP is ngx_ssl_ocsp and ngx_ssl_ocsp_resolver.
-func newClientOCSP(cf *httpd.Config, m *mainConf, sc *SrvConf, roots *x509.CertPool, loc *httpd.CoreLocConf) (*clientOCSP, error) {
-	o := &clientOCSP{leaf: sc.OCSP.Get() == 2, roots: roots, log: cf.Log(), resolverTimeout: loc.ResolverTimeout.Get()}
+func newClientOCSP(cf *httpd.Config, m *mainConf, sc *SrvConf, roots *x509.CertPool, trusted []*x509.Certificate, loc *httpd.CoreLocConf) (*clientOCSP, error) {
+	o := &clientOCSP{leaf: sc.OCSP.Get() == 2, roots: roots, trusted: trusted, log: cf.Log(), resolverTimeout: loc.ResolverTimeout.Get()}
 	if url := sc.OCSPResponder.Get(); url != "" {
 		r, rest, err := ocspc.ParseResponder(url, false, nil)
 		switch {
@@ -116,7 +117,7 @@ func (o *clientOCSP) check(ctx context.Context, log errlog.Context, chain []*x50
 				continue
 			}
 		}
-		res, ok := ocspc.Query(ctx, f, &ocspc.Check{Cert: cert, Issuer: issuer, Chain: chain, Roots: o.roots, Mode: ocspc.Full})
+		res, ok := ocspc.Query(ctx, f, &ocspc.Check{Cert: cert, Issuer: issuer, Chain: chain, Roots: o.roots, Trusted: o.trusted, Mode: ocspc.Full})
 		if !ok {
 			return errOCSPFailed
 		}

@@ -49,6 +49,15 @@ http {
     server { listen 127.0.0.1:%%PORT_15%% ssl; ssl_stapling on; ssl_stapling_responder RESP/unknown; }
     server { listen 127.0.0.1:%%PORT_16%% ssl; ssl_stapling on; ssl_stapling_responder RESP/badheader; }
     server { listen 127.0.0.1:%%PORT_17%% ssl; ssl_stapling on; ssl_stapling_responder RESP/short; }
+    server { listen 127.0.0.1:%%PORT_22%% ssl; ssl_stapling on; ssl_stapling_responder RESP/other; ssl_stapling_verify on; }
+    server {
+        listen 127.0.0.1:%%PORT_21%% ssl;
+        ssl_verify_client on;
+        ssl_verify_depth 2;
+        ssl_client_certificate DIR/trusted.pem;
+        ssl_ocsp leaf;
+        ssl_ocsp_responder RESP/other;
+    }
     server { listen 127.0.0.1:%%PORT_20%% ssl; ssl_stapling on; ssl_stapling_responder RESP/badsig; }
     server { listen 127.0.0.1:%%PORT_18%% ssl; ssl_stapling on; ssl_stapling_responder RESP/delegated; ssl_stapling_verify on; }
 
@@ -118,7 +127,7 @@ func ocspLines(log string, port func(i int) string) []string {
 			continue
 		}
 		text := m[2]
-		for i := range 21 {
+		for i := range 23 {
 			text = strings.ReplaceAll(text, "server: 127.0.0.1:"+port(i), "server: PORT_"+strconv.Itoa(i))
 		}
 		out = append(out, "["+m[1]+"] "+text)
@@ -143,6 +152,7 @@ func TestDifferentialOCSP(t *testing.T) {
 	p.resp.revoke(revoked)
 	p.resp.revoke(crevoked)
 	p.resp.delegated = certtest.New(t, p.dir, "responder", certtest.Spec{CN: "responder", OCSPSigning: true, Issuer: p.inter})
+	p.resp.other = certtest.New(t, p.dir, "other", certtest.Spec{CN: "other", CA: true})
 	dns := localhostDNS(t)
 	refused := testutil.RefusedAddr(t)
 	text := p.conf(ocspDiffConf, dns, refused)
@@ -172,7 +182,7 @@ func TestDifferentialOCSP(t *testing.T) {
 	})
 
 	t.Run("stapling", func(t *testing.T) {
-		for _, i := range []int{1, 2, 3, 4, 5, 6, 12, 13, 14, 15, 16, 17, 18, 20} {
+		for _, i := range []int{1, 2, 3, 4, 5, 6, 12, 13, 14, 15, 16, 17, 18, 20, 22} {
 			stapleOf(t, nAddr(i))
 			stapleOf(t, sAddr(i))
 		}
@@ -185,7 +195,7 @@ func TestDifferentialOCSP(t *testing.T) {
 			return len(ocspLines(n.ErrorLog(), func(i int) string { return strconv.Itoa(n.Port(i)) })) >= 11 &&
 				len(ocspLines(s.ErrorLog(), func(i int) string { return s.Port(strconv.Itoa(i)) })) >= 11
 		})
-		for _, i := range []int{1, 2, 3, 4, 5, 12, 13, 14, 15, 16, 17, 20} {
+		for _, i := range []int{1, 2, 3, 4, 5, 12, 13, 14, 15, 16, 17, 20, 22} {
 			if b := stapleOf(t, nAddr(i)); b != nil {
 				t.Errorf("nginx stapled on %d", i)
 			}
@@ -207,6 +217,7 @@ func TestDifferentialOCSP(t *testing.T) {
 			{"chain, no resolver", 9, client.TLSCertificate()},
 			{"responder down", 10, client.TLSCertificate()},
 			{"signed by the root", 11, client.TLSCertificate()},
+			{"signed by another CA", 21, client.TLSCertificate()},
 			// the handshake's timer ends the wait for the responder
 			{"responder silent", 19, client.TLSCertificate()},
 		}

@@ -80,16 +80,18 @@ func localhostDNS(t *testing.T) *testutil.DNS {
 // (signed by the root), /delegated (signed by a responder the
 // intermediate delegated), /unknown, /404, /garbage, /trylater,
 // /badheader, /short (no end of the head), /stall (no answer at all),
-// /badsig (a signature that does not verify).
+// /badsig (a signature that does not verify), /other (signed by a
+// certificate of another CA).
 type responder struct {
 	ln  net.Listener
 	cas []*certtest.Cert
-	// delegated signs for the first CA at /delegated
-	delegated *certtest.Cert
-	mu        sync.Mutex
-	revs      map[string]bool
-	reqs      []string
-	wg        sync.WaitGroup
+	// delegated signs for the first CA at /delegated, other (of another
+	// CA) at /other
+	delegated, other *certtest.Cert
+	mu               sync.Mutex
+	revs             map[string]bool
+	reqs             []string
+	wg               sync.WaitGroup
 }
 
 func startResponder(t *testing.T) *responder {
@@ -231,6 +233,11 @@ func (r *responder) answer(req *xocsp.Request, fault string) []byte {
 		tmpl.Certificate = signer.Cert
 	case "unknown":
 		tmpl.Status = xocsp.Unknown
+	case "other":
+		if r.other != nil {
+			signer = r.other
+			tmpl.Certificate = signer.Cert
+		}
 	case "delegated":
 		if r.delegated != nil {
 			signer = r.delegated

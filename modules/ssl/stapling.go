@@ -36,6 +36,7 @@ type staple struct {
 	issuer *x509.Certificate
 	chain  []*x509.Certificate
 	roots  *x509.CertPool
+	store  []*x509.Certificate
 	verify bool
 	fetch  *ocspc.Fetch
 	ctx    context.Context
@@ -111,7 +112,7 @@ func (st *staple) load() {
 		mode = ocspc.TrustOther
 	}
 	f := *st.fetch
-	res, ok := ocspc.Query(st.ctx, &f, &ocspc.Check{Cert: st.base.Leaf, Issuer: st.issuer, Chain: st.chain, Roots: st.roots, Mode: mode})
+	res, ok := ocspc.Query(st.ctx, &f, &ocspc.Check{Cert: st.base.Leaf, Issuer: st.issuer, Chain: st.chain, Roots: st.roots, Trusted: st.store, Mode: mode})
 	if ok && res.Status != ocspc.Good {
 		f.Logf(errlog.Error, nil, "certificate status \"%s\" in the OCSP response", ocspc.StatusText(res.Status))
 		ok = false
@@ -178,7 +179,7 @@ func setupStapling(cf *httpd.Config, m *mainConf, cfg *tls.Config, sc *SrvConf, 
 	}
 	s := &stapler{}
 	for _, cert := range cfg.Certificates {
-		st := &staple{base: cert, name: m.names[cert.Leaf], roots: roots, verify: sc.StaplingVerify.Get(), ctx: m.context(cf)}
+		st := &staple{base: cert, name: m.names[cert.Leaf], roots: roots, store: store, verify: sc.StaplingVerify.Get(), ctx: m.context(cf)}
 		for _, der := range cert.Certificate[1:] {
 			if c, err := x509.ParseCertificate(der); err == nil {
 				st.chain = append(st.chain, c)
