@@ -349,11 +349,17 @@ func (r *Response) verifySigner(signer *x509.Certificate, c *Check) error {
 	v := &tlsconf.Verifier{Roots: c.Roots, Trusted: c.Trusted, Depth: 100, Now: func() time.Time { return c.Now }}
 	chain, err := v.VerifiedChain(certs)
 	if err != nil {
-		text := "unable to get local issuer certificate"
+		// OCSP verifies without a callback: OpenSSL stops at the first
+		// error, where tlsconf reports the last one nginx's client
+		// verification lets it reach; a signer whose issuer is missing
+		// stops at "unable to get local issuer certificate", before the
+		// "unable to verify the first certificate" that follows
+		code := tlsconf.VerifyUnableToGetLocalCert
 		var ve *tlsconf.VerifyError
-		if errors.As(err, &ve) {
-			text = tlsconf.VerifyText(ve.Code)
+		if errors.As(err, &ve) && ve.Code != tlsconf.VerifyUnableToVerifyLeaf {
+			code = ve.Code
 		}
+		text := tlsconf.VerifyText(code)
 		return basicVerifyFailed("error:13800065:OCSP routines::certificate verify error:Verify error: " + text)
 	}
 	if len(chain) > 1 && issuerMatches(chain[1], r.basic.TBS.Responses) {

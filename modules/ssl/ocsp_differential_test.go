@@ -49,6 +49,7 @@ http {
     server { listen 127.0.0.1:%%PORT_15%% ssl; ssl_stapling on; ssl_stapling_responder RESP/unknown; }
     server { listen 127.0.0.1:%%PORT_16%% ssl; ssl_stapling on; ssl_stapling_responder RESP/badheader; }
     server { listen 127.0.0.1:%%PORT_17%% ssl; ssl_stapling on; ssl_stapling_responder RESP/short; }
+    server { listen 127.0.0.1:%%PORT_23%% ssl; ssl_stapling on; ssl_stapling_responder RESP/stranger; ssl_stapling_verify on; }
     server { listen 127.0.0.1:%%PORT_22%% ssl; ssl_stapling on; ssl_stapling_responder RESP/other; ssl_stapling_verify on; }
     server {
         listen 127.0.0.1:%%PORT_21%% ssl;
@@ -127,7 +128,7 @@ func ocspLines(log string, port func(i int) string) []string {
 			continue
 		}
 		text := m[2]
-		for i := range 23 {
+		for i := range 24 {
 			text = strings.ReplaceAll(text, "server: 127.0.0.1:"+port(i), "server: PORT_"+strconv.Itoa(i))
 		}
 		out = append(out, "["+m[1]+"] "+text)
@@ -153,6 +154,7 @@ func TestDifferentialOCSP(t *testing.T) {
 	p.resp.revoke(crevoked)
 	p.resp.delegated = certtest.New(t, p.dir, "responder", certtest.Spec{CN: "responder", OCSPSigning: true, Issuer: p.inter})
 	p.resp.other = certtest.New(t, p.dir, "other", certtest.Spec{CN: "other", CA: true})
+	p.resp.stranger = certtest.New(t, p.dir, "stranger", certtest.Spec{CN: "stranger", OCSPSigning: true, Issuer: p.resp.other})
 	dns := localhostDNS(t)
 	refused := testutil.RefusedAddr(t)
 	text := p.conf(ocspDiffConf, dns, refused)
@@ -182,7 +184,7 @@ func TestDifferentialOCSP(t *testing.T) {
 	})
 
 	t.Run("stapling", func(t *testing.T) {
-		for _, i := range []int{1, 2, 3, 4, 5, 6, 12, 13, 14, 15, 16, 17, 18, 20, 22} {
+		for _, i := range []int{1, 2, 3, 4, 5, 6, 12, 13, 14, 15, 16, 17, 18, 20, 22, 23} {
 			stapleOf(t, nAddr(i))
 			stapleOf(t, sAddr(i))
 		}
@@ -195,7 +197,7 @@ func TestDifferentialOCSP(t *testing.T) {
 			return len(ocspLines(n.ErrorLog(), func(i int) string { return strconv.Itoa(n.Port(i)) })) >= 11 &&
 				len(ocspLines(s.ErrorLog(), func(i int) string { return s.Port(strconv.Itoa(i)) })) >= 11
 		})
-		for _, i := range []int{1, 2, 3, 4, 5, 12, 13, 14, 15, 16, 17, 20, 22} {
+		for _, i := range []int{1, 2, 3, 4, 5, 12, 13, 14, 15, 16, 17, 20, 22, 23} {
 			if b := stapleOf(t, nAddr(i)); b != nil {
 				t.Errorf("nginx stapled on %d", i)
 			}

@@ -80,18 +80,18 @@ func localhostDNS(t *testing.T) *testutil.DNS {
 // (signed by the root), /delegated (signed by a responder the
 // intermediate delegated), /unknown, /404, /garbage, /trylater,
 // /badheader, /short (no end of the head), /stall (no answer at all),
-// /badsig (a signature that does not verify), /other (signed by a
-// certificate of another CA).
+// /badsig (a signature that does not verify), /other (signed by another
+// CA), /stranger (signed by a certificate another CA issued).
 type responder struct {
 	ln  net.Listener
 	cas []*certtest.Cert
-	// delegated signs for the first CA at /delegated, other (of another
-	// CA) at /other
-	delegated, other *certtest.Cert
-	mu               sync.Mutex
-	revs             map[string]bool
-	reqs             []string
-	wg               sync.WaitGroup
+	// delegated signs for the first CA at /delegated, other (another CA)
+	// at /other, stranger (issued by other) at /stranger
+	delegated, other, stranger *certtest.Cert
+	mu                         sync.Mutex
+	revs                       map[string]bool
+	reqs                       []string
+	wg                         sync.WaitGroup
 }
 
 func startResponder(t *testing.T) *responder {
@@ -236,6 +236,11 @@ func (r *responder) answer(req *xocsp.Request, fault string) []byte {
 	case "other":
 		if r.other != nil {
 			signer = r.other
+			tmpl.Certificate = signer.Cert
+		}
+	case "stranger":
+		if r.stranger != nil {
+			signer = r.stranger
 			tmpl.Certificate = signer.Cert
 		}
 	case "delegated":
