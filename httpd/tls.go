@@ -1,6 +1,7 @@
 package httpd
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -47,10 +48,22 @@ type ServerTLS struct {
 	// handshake: VerifyPeer checks the chain afterwards, and a request is
 	// answered 495 or 496 as ngx_http_process_request does.
 	VerifyClient int
-	// VerifyPeer verifies the client's certificates; its error is a
-	// *tlsconf.VerifyError.
-	VerifyPeer func(certs []*x509.Certificate) error
+	// VerifyPeer verifies the client's certificates when the handshake
+	// is done, and with ssl_ocsp checks their status before the first
+	// request is read, as nginx holds the connection for it; its error is
+	// a *tlsconf.VerifyError or an *OCSPError. ctx ends with the
+	// connection or when client_header_timeout (counted from the
+	// connection's start) passes, which closes the connection as a
+	// handshake that timed out; log numbers the connection's lines.
+	VerifyPeer func(ctx context.Context, log errlog.Context, certs []*x509.Certificate) error
 }
+
+// OCSPError is a client certificate whose status ssl_ocsp found bad, or
+// could not learn: Text is nginx's ("certificate revoked", "certificate
+// status unknown", "certificate status request failed").
+type OCSPError struct{ Text string }
+
+func (e *OCSPError) Error() string { return e.Text }
 
 // The modes of ssl_verify_client.
 const (
@@ -280,7 +293,18 @@ func (c *conn) handshake() bool {
 	info := &TLSInfo{State: tc.ConnectionState(), ServerName: c.tls.hello.serverName, Ciphers: c.tls.hello.ciphers, Curves: c.tls.hello.curves}
 	c.tls.hello = helloInfo{}
 	if t := c.tls.settings; t != nil && t.VerifyClient != VerifyOff && t.VerifyPeer != nil && len(info.State.PeerCertificates) > 0 {
-		info.Verify = t.VerifyPeer(info.State.PeerCertificates)
+		// the handshake's timer (client_header_timeout from the
+		// connection's start) bounds an OCSP check too, as nginx keeps
+		// it running while ngx_ssl_ocsp_validate waits
+		end := c.firstDeadline()
+		ctx, cancel := context.WithDeadline(c.context(), end)
+		info.Verify = t.VerifyPeer(ctx, c, info.State.PeerCertificates)
+		timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded) || !time.Now().Before(end)
+		cancel()
+		if timedOut {
+			c.handshakeFailed(os.ErrDeadlineExceeded)
+			return false
+		}
 	}
 	c.tls.settings = nil
 	if c.tls.buffer <= 0 {
@@ -414,6 +438,11 @@ func (r *Request) checkClientCert() Status {
 	if t.VerifyClient == VerifyOn && len(info.State.PeerCertificates) == 0 {
 		r.logf(errlog.Info, nil, "client sent no required SSL certificate")
 		return 496
+	}
+	var oe *OCSPError
+	if errors.As(info.Verify, &oe) {
+		r.logf(errlog.Info, nil, "client SSL certificate verify error: %s", oe.Text)
+		return 495
 	}
 	return OK
 }

@@ -48,8 +48,8 @@ type revokedEntryV1 struct {
 	Ext    []pkix.Extension `asn1:"optional"`
 }
 
-// signatureAlgorithms maps the signature OIDs a CRL may carry to Go's
-// names for them.
+// signatureAlgorithms maps the signature OIDs a CRL or an OCSP response
+// may carry to Go's names for them.
 var signatureAlgorithms = []struct {
 	oid asn1.ObjectIdentifier
 	alg x509.SignatureAlgorithm
@@ -63,6 +63,18 @@ var signatureAlgorithms = []struct {
 	{asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 3}, x509.ECDSAWithSHA384},
 	{asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 4}, x509.ECDSAWithSHA512},
 	{asn1.ObjectIdentifier{1, 3, 101, 112}, x509.PureEd25519},
+}
+
+// SignatureAlgorithm is Go's name for a signature algorithm OID (RSA
+// PKCS #1 v1.5, ECDSA, Ed25519), x509.UnknownSignatureAlgorithm for the
+// others: no key verifies a signature made with one.
+func SignatureAlgorithm(oid asn1.ObjectIdentifier) x509.SignatureAlgorithm {
+	for _, a := range signatureAlgorithms {
+		if a.oid.Equal(oid) {
+			return a.alg
+		}
+	}
+	return x509.UnknownSignatureAlgorithm
 }
 
 // parseCRLv1 parses a version 1 list: no version field, no extensions.
@@ -79,11 +91,7 @@ func parseCRLv1(der []byte) (*x509.RevocationList, error) {
 		ThisUpdate:           c.TBS.ThisUpdate,
 		NextUpdate:           c.TBS.NextUpdate,
 	}
-	for _, a := range signatureAlgorithms {
-		if a.oid.Equal(c.SignatureAlgorithm.Algorithm) {
-			l.SignatureAlgorithm = a.alg
-		}
-	}
+	l.SignatureAlgorithm = SignatureAlgorithm(c.SignatureAlgorithm.Algorithm)
 	var rdn pkix.RDNSequence
 	if _, err := asn1.Unmarshal(l.RawIssuer, &rdn); err != nil {
 		return nil, errors.New("x509: malformed crl issuer")

@@ -144,8 +144,17 @@ type Verifier struct {
 // OpenSSL would have met. It does not check the peer's name (see
 // CheckHost).
 func (v *Verifier) Verify(certs []*x509.Certificate) error {
+	_, err := v.VerifiedChain(certs)
+	return err
+}
+
+// VerifiedChain is Verify that also returns the verified chain, from the
+// peer's certificate to the self-signed trust anchor, as OpenSSL's
+// SSL_get0_verified_chain (ssl_ocsp checks its certificates); the chain is
+// nil when verification failed.
+func (v *Verifier) VerifiedChain(certs []*x509.Certificate) ([]*x509.Certificate, error) {
 	if len(certs) == 0 {
-		return ErrNoPeerCertificate
+		return nil, ErrNoPeerCertificate
 	}
 	now := time.Now()
 	if v.Now != nil {
@@ -166,7 +175,7 @@ func (v *Verifier) Verify(certs []*x509.Certificate) error {
 	}
 	chains, err := certs[0].Verify(opts)
 	if err != nil {
-		return v.classify(certs, err, now)
+		return nil, v.classify(certs, err, now)
 	}
 	// Go accepts a chain that ends at any trusted certificate; OpenSSL
 	// (without X509_V_FLAG_PARTIAL_CHAIN, which nginx does not set) needs
@@ -196,9 +205,9 @@ func (v *Verifier) Verify(certs []*x509.Certificate) error {
 		}
 	}
 	if last != nil {
-		return last
+		return nil, last
 	}
-	return nil
+	return chain, nil
 }
 
 // classify turns Go's verification failure into OpenSSL's result.

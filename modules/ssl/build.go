@@ -1,6 +1,7 @@
 package ssl
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
@@ -21,6 +22,24 @@ import (
 // inherit the same pair share one load.
 type mainConf struct {
 	certs map[[2]string]loaded
+	// names are the files the certificates were loaded from
+	names map[*x509.Certificate]string
+	// ctx ends when the configuration retires: OCSP requests stop
+	ctx context.Context
+	// caches are the ssl_ocsp_cache zones by name; prevCaches the zones
+	// of the configuration before, kept across a reload (cacheRegistry)
+	caches, prevCaches map[string]*ocspCache
+	files              *errlog.Files
+}
+
+// context returns the configuration's context, made on first need.
+func (m *mainConf) context(cf *httpd.Config) context.Context {
+	if m.ctx == nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		cf.OnRetire(cancel)
+		m.ctx = ctx
+	}
+	return m.ctx
 }
 
 type loaded struct {
@@ -43,7 +62,7 @@ func noPos(format string, args ...any) error {
 // ngx_http_ssl_merge_srv_conf checks them. A server without certificates
 // that does not reject handshakes gets no tls.Config (it uses the default
 // server's when SNI chooses it).
-func build(cf *httpd.Config, m *mainConf, sc *SrvConf) (*httpd.ServerTLS, error) {
+func build(cf *httpd.Config, m *mainConf, sc *SrvConf, loc *httpd.CoreLocConf) (*httpd.ServerTLS, error) {
 	// a server without certificates still checks client certificates
 	// with its own ssl_verify_client (the handshake's are the default
 	// server's), as nginx merges verify before it returns
@@ -79,6 +98,9 @@ func build(cf *httpd.Config, m *mainConf, sc *SrvConf) (*httpd.ServerTLS, error)
 				l.cert.Leaf, _ = x509.ParseCertificate(l.cert.Certificate[0])
 			}
 			m.certs[k] = l
+			if l.err == nil {
+				m.names[l.cert.Leaf] = cert
+			}
 		}
 		if l.err != nil {
 			return nil, noPos("%s", l.err)
@@ -89,7 +111,8 @@ func build(cf *httpd.Config, m *mainConf, sc *SrvConf) (*httpd.ServerTLS, error)
 	if sc.CertificateCompression.Get() {
 		cf.Warnf("\"ssl_certificate_compression\" ignored, not supported")
 	}
-	if err := clientVerify(cfg, t, sc); err != nil {
+	store, err := clientVerify(cf, m, cfg, t, sc, loc)
+	if err != nil {
 		return nil, err
 	}
 	if f := sc.DHParam.Get(); f != "" {
@@ -110,18 +133,8 @@ func build(cf *httpd.Config, m *mainConf, sc *SrvConf) (*httpd.ServerTLS, error)
 		cfg.WrapSession, cfg.UnwrapSession = tk.wrap, tk.unwrap
 	}
 	if sc.Stapling.Get() {
-		if f := sc.StaplingFile.Get(); f != "" {
-			// a stapled response from a file needs no OCSP client: it is
-			// sent as it is, as nginx sends it
-			der, err := os.ReadFile(f)
-			if err != nil {
-				return nil, noPos("BIO_new_file(\"%s\") failed (%s)", f, errlog.Errno(err))
-			}
-			for i := range cfg.Certificates {
-				cfg.Certificates[i].OCSPStaple = der
-			}
-		} else {
-			cf.Warnf("\"ssl_stapling\" ignored, not supported")
+		if err := setupStapling(cf, m, cfg, sc, store, loc); err != nil {
+			return nil, err
 		}
 	}
 	if sc.EarlyData.Get() {
@@ -163,12 +176,15 @@ func curves(spec string) ([]tls.CurveID, error) {
 
 // clientVerify sets client certificate verification (ssl_verify_client):
 // certificates are requested, and verified after the handshake so that a
-// failure is the request's 495 or 496 as in nginx (see verify.go).
-func clientVerify(cfg *tls.Config, t *httpd.ServerTLS, sc *SrvConf) error {
+// failure is the request's 495 or 496 as in nginx (see verify.go); with
+// ssl_ocsp their status is checked then too (ocsp.go). It returns the
+// certificates of the server's store (ssl_client_certificate when
+// verifying, ssl_trusted_certificate), which stapling uses too.
+func clientVerify(cf *httpd.Config, m *mainConf, cfg *tls.Config, t *httpd.ServerTLS, sc *SrvConf, loc *httpd.CoreLocConf) ([]*x509.Certificate, error) {
 	mode := sc.Verify.Get()
 	if mode != verifyOff {
 		if mode != verifyOptionalNoCA && sc.ClientCertificate.Get() == "" && sc.TrustedCertificate.Get() == "" {
-			return noPos("no ssl_client_certificate or ssl_trusted_certificate for ssl_verify_client")
+			return nil, noPos("no ssl_client_certificate or ssl_trusted_certificate for ssl_verify_client")
 		}
 	}
 	roots := x509.NewCertPool()
@@ -176,7 +192,7 @@ func clientVerify(cfg *tls.Config, t *httpd.ServerTLS, sc *SrvConf) error {
 	if f := sc.ClientCertificate.Get(); f != "" && mode != verifyOff {
 		p, certs, err := tlsconf.LoadTrusted(f)
 		if err != nil {
-			return noPos("%s", err)
+			return nil, noPos("%s", err)
 		}
 		// sent to the client as the names of acceptable authorities
 		cfg.ClientCAs = p
@@ -185,7 +201,7 @@ func clientVerify(cfg *tls.Config, t *httpd.ServerTLS, sc *SrvConf) error {
 	if f := sc.TrustedCertificate.Get(); f != "" {
 		_, certs, err := tlsconf.LoadTrusted(f)
 		if err != nil {
-			return noPos("%s", err)
+			return nil, noPos("%s", err)
 		}
 		cas = append(cas, certs...)
 	}
@@ -196,20 +212,33 @@ func clientVerify(cfg *tls.Config, t *httpd.ServerTLS, sc *SrvConf) error {
 	if f := sc.CRL.Get(); f != "" {
 		var err error
 		if crls, err = tlsconf.LoadCRL(f); err != nil {
-			return noPos("%s", err)
+			return nil, noPos("%s", err)
 		}
 	}
+	var oc *clientOCSP
 	if sc.OCSP.Get() != 0 {
-		return noPos("\"ssl_ocsp\" is not supported on this platform")
+		if mode == verifyOptionalNoCA {
+			return nil, noPos("\"ssl_ocsp\" is incompatible with \"ssl_verify_client optional_no_ca\"")
+		}
+		var err error
+		if oc, err = newClientOCSP(cf, m, sc, roots, cas, loc); err != nil {
+			return nil, err
+		}
 	}
 	if mode == verifyOff {
-		return nil
+		return cas, nil
 	}
 	cfg.ClientAuth = tls.RequestClientCert
 	t.VerifyClient = mode
-	depth := sc.VerifyDepth.Get()
-	t.VerifyPeer = func(certs []*x509.Certificate) error { return verifyChain(certs, roots, cas, depth, crls) }
-	return nil
+	v := &tlsconf.Verifier{Roots: roots, Trusted: cas, Depth: sc.VerifyDepth.Get(), CRLs: crls, Usage: x509.ExtKeyUsageClientAuth}
+	t.VerifyPeer = func(ctx context.Context, log errlog.Context, certs []*x509.Certificate) error {
+		chain, err := v.VerifiedChain(certs)
+		if err != nil || oc == nil {
+			return err
+		}
+		return oc.check(ctx, log, chain)
+	}
+	return cas, nil
 }
 
 // byKeyType keeps one certificate per kind of key, the last configured of

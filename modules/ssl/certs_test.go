@@ -2,9 +2,13 @@ package ssl_test
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"net"
+	"os"
 	"testing"
 	"time"
+
+	xocsp "golang.org/x/crypto/ocsp"
 
 	"github.com/sluicehq/sluice/internal/testutil"
 	"github.com/sluicehq/sluice/internal/tlsconf/certtest"
@@ -34,4 +38,25 @@ func dialTLS(addr string, cfg *tls.Config) (*tls.Conn, error) {
 	}
 	tc.SetDeadline(time.Time{})
 	return tc, nil
+}
+
+func writeFile(t testing.TB, path string, b []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// mustRequest is the OCSP request nginx sends about cert.
+func mustRequest(t testing.TB, cert, issuer *x509.Certificate) *xocsp.Request {
+	t.Helper()
+	der, err := xocsp.CreateRequest(cert, issuer, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := xocsp.ParseRequest(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
 }

@@ -34,6 +34,10 @@ func TestConfErrors(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(certs, "short.key"), make([]byte, 20), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(certs, "bad.der"), []byte("<html>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	verify := " ssl_verify_client on; ssl_client_certificate CERTS/one.example.pem;"
 	cases := []struct {
 		name, conf, want string
 		nginx            bool // nginx 1.22 says the same
@@ -91,11 +95,26 @@ func TestConfErrors(t *testing.T) {
 			want: `cannot load CRL "CERTS/none.crl": BIO_new_file() failed (2: No such file or directory)`},
 		{name: "crl without a list", conf: sslServer(pair + " ssl_crl CERTS/one.example.pem;"),
 			want: `cannot load CRL "CERTS/one.example.pem": PEM_read_bio_X509_CRL() failed (SSL: error:0480006C:PEM routines::no start line:Expecting: X509 CRL)`},
-		{name: "accepted and ignored", conf: sslServer(pair + " ssl_stapling on; ssl_stapling_verify on; ssl_early_data on; ssl_conf_command Options PrioritizeChaCha; ssl_prefer_server_ciphers on; ssl_dhparam CERTS/one.example.pem;")},
+		{name: "accepted, some with a warning", conf: sslServer(pair + " ssl_stapling on; ssl_stapling_verify on; ssl_early_data on; ssl_conf_command Options PrioritizeChaCha; ssl_prefer_server_ciphers on; ssl_dhparam CERTS/one.example.pem;")},
 		{name: "variables", conf: sslServer("ssl_certificate CERTS/$ssl_server_name.pem; ssl_certificate_key CERTS/one.example.key;"),
 			want: `variables in "ssl_certificate" and "ssl_certificate_key" directives are not supported on this platform`},
 		{name: "no ssl directive", conf: sslServer(pair + " ssl on;"),
 			want: `unknown directive "ssl" in FILE:6`},
+		{name: "ssl_ocsp", conf: sslServer(pair + verify + " ssl_ocsp on; ssl_ocsp_responder http://127.0.0.1:8081/ocsp; ssl_ocsp_cache shared:OCSP:1m;"), nginx: true},
+		{name: "ssl_ocsp without verification", conf: sslServer(pair + " ssl_ocsp leaf;"), nginx: true},
+		{name: "ssl_ocsp and optional_no_ca", conf: sslServer(pair + " ssl_verify_client optional_no_ca; ssl_ocsp on;"),
+			want: `"ssl_ocsp" is incompatible with "ssl_verify_client optional_no_ca"`, nginx: true},
+		{name: "responder not http", conf: sslServer(pair + verify + " ssl_ocsp on; ssl_ocsp_responder https://127.0.0.1/;"),
+			want: `invalid URL prefix in OCSP responder "https://127.0.0.1/" in "ssl_ocsp_responder"`, nginx: true},
+		{name: "responder port", conf: sslServer(pair + verify + " ssl_ocsp on; ssl_ocsp_responder http://127.0.0.1:99999/;"),
+			want: `invalid port in OCSP responder "127.0.0.1:99999/" in "ssl_ocsp_responder"`, nginx: true},
+		{name: "responder unknown", conf: sslServer(pair + verify + " ssl_ocsp on; ssl_ocsp_responder http://no-such-host.invalid/;"),
+			want: `host not found in OCSP responder "no-such-host.invalid/" in "ssl_ocsp_responder"`, nginx: true},
+		{name: "responder without ssl_ocsp", conf: sslServer(pair + " ssl_ocsp_responder ftp://x/;"), nginx: true},
+		{name: "stapling file not a response", conf: sslServer(pair + " ssl_stapling on; ssl_stapling_file CERTS/bad.der;"),
+			want: `d2i_OCSP_RESPONSE_bio("CERTS/bad.der") failed (SSL: error:0680008E:asn1 encoding routines::not enough data)`, nginx: true},
+		{name: "stapling file without stapling", conf: sslServer(pair + " ssl_stapling_file CERTS/bad.der;"), nginx: true},
+		{name: "stapling responder not http", conf: sslServer(pair + " ssl_stapling on; ssl_stapling_responder https://x/;"), nginx: true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

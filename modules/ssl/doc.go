@@ -14,10 +14,18 @@
 // shared session cache, rotated; lifetime ssl_session_timeout) and the ALPN
 // protocols nginx accepts for HTTP/1 (http/1.1, http/1.0, http/0.9).
 // What Go cannot do is accepted where nginx would accept a build without
-// it (ssl_stapling, ssl_early_data, ssl_conf_command are ignored with a
-// warning, ssl_session_cache is checked and has no effect) and refused
-// where ignoring it would weaken security (ssl_crl, ssl_ocsp);
-// docs/compat.md lists the differences.
+// it (ssl_early_data and ssl_conf_command are ignored with a warning,
+// ssl_session_cache is checked and has no effect); docs/compat.md lists
+// the differences.
+//
+// OCSP (package internal/ocspc is the client): with ssl_stapling each
+// certificate's response is fetched from its responder (its AIA, or
+// ssl_stapling_responder; the name resolved with "resolver") when a client
+// first asks for one, stapled while valid and refreshed as nginx does
+// (stapling.go); ssl_stapling_file staples a fixed response. With
+// ssl_ocsp the client's verified chain is checked by OCSP after the
+// handshake and before the first request, through ssl_ocsp_cache
+// (ocsp.go).
 //
 // Variables: $ssl_protocol, $ssl_cipher, $ssl_ciphers, $ssl_curve,
 // $ssl_curves, $ssl_session_id (always empty: Go keeps no session IDs),

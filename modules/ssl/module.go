@@ -1,6 +1,8 @@
 package ssl
 
 import (
+	"crypto/x509"
+
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/internal/tlsconf"
@@ -86,7 +88,7 @@ var Module = &httpd.Module{
 		{Name: "ssl_trusted_certificate", Context: contexts, Args: conf.Take1, Level: httpd.SrvLevel,
 			Set:    file(func(c *SrvConf) *conf.Str { return &c.TrustedCertificate }),
 			Syntax: "ssl_trusted_certificate file;",
-			Doc:    "PEM CA certificates client certificates are verified against (and OCSP stapling would use)."},
+			Doc:    "PEM CA certificates client certificates are verified against; OCSP stapling finds issuers and verifies responses with them."},
 		{Name: "ssl_crl", Context: contexts, Args: conf.Take1, Level: httpd.SrvLevel,
 			Set:    file(func(c *SrvConf) *conf.Str { return &c.CRL }),
 			Syntax: "ssl_crl file;",
@@ -113,30 +115,30 @@ var Module = &httpd.Module{
 		{Name: "ssl_ocsp", Context: contexts, Args: conf.Take1, Level: httpd.SrvLevel,
 			Set:    conf.SetEnum(ocspModes, srv(func(c *SrvConf) *conf.Num { return &c.OCSP })),
 			Syntax: "ssl_ocsp on | off | leaf;", Default: "ssl_ocsp off;",
-			Doc: "Not supported: a value other than off is refused (Go's crypto/tls has no OCSP client)."},
+			Doc: "Checks the client's certificate (leaf), or every certificate of its verified chain but the root (on), by OCSP before the first request; a revoked or unknown status, or a failed request, answers 400 with $ssl_client_verify FAILED:..."},
 		{Name: "ssl_ocsp_responder", Context: contexts, Args: conf.Take1, Level: httpd.SrvLevel,
 			Set:    conf.SetStr(srv(func(c *SrvConf) *conf.Str { return &c.OCSPResponder })),
 			Syntax: "ssl_ocsp_responder url;",
-			Doc:    "Accepted for compatibility (see ssl_ocsp)."},
+			Doc:    "An http:// OCSP responder asked instead of the one each certificate names (resolved at load time, and with resolver at run time)."},
 		{Name: "ssl_ocsp_cache", Context: contexts, Args: conf.Take1, Level: httpd.SrvLevel, Set: setOCSPCache,
 			Syntax: "ssl_ocsp_cache off | [shared:name:size];", Default: "ssl_ocsp_cache off;",
-			Doc: "Checked as nginx checks it; no effect (see ssl_ocsp)."},
+			Doc: "Caches ssl_ocsp statuses until their nextUpdate (an hour without one), shared by the servers naming the zone and kept across reloads."},
 		{Name: "ssl_stapling", Context: contexts, Args: conf.FlagArg, Level: httpd.SrvLevel,
 			Set:    conf.SetFlag(srv(func(c *SrvConf) *conf.Flag { return &c.Stapling })),
 			Syntax: "ssl_stapling on | off;", Default: "ssl_stapling off;",
-			Doc: "With ssl_stapling_file, staples the response read from it; without, \"on\" is ignored with nginx's warning for a build without OCSP support."},
+			Doc: "Staples each certificate's OCSP response, fetched over HTTP/1.0 from its responder when a client first asks (that handshake goes without) and refreshed before it expires (an hour at most; five minutes after a failure)."},
 		{Name: "ssl_stapling_file", Context: contexts, Args: conf.Take1, Level: httpd.SrvLevel,
 			Set:    file(func(c *SrvConf) *conf.Str { return &c.StaplingFile }),
 			Syntax: "ssl_stapling_file file;",
-			Doc:    "A DER OCSP response stapled as it is (see ssl_stapling)."},
+			Doc:    "A DER OCSP response stapled as it is for every certificate of the server instead of fetched ones; it must parse as an OCSP response."},
 		{Name: "ssl_stapling_responder", Context: contexts, Args: conf.Take1, Level: httpd.SrvLevel,
 			Set:    conf.SetStr(srv(func(c *SrvConf) *conf.Str { return &c.StaplingResponder })),
 			Syntax: "ssl_stapling_responder url;",
-			Doc:    "Accepted for compatibility (see ssl_stapling)."},
+			Doc:    "An http:// OCSP responder asked for stapled responses instead of the one each certificate names."},
 		{Name: "ssl_stapling_verify", Context: contexts, Args: conf.FlagArg, Level: httpd.SrvLevel,
 			Set:    conf.SetFlag(srv(func(c *SrvConf) *conf.Flag { return &c.StaplingVerify })),
 			Syntax: "ssl_stapling_verify on | off;", Default: "ssl_stapling_verify off;",
-			Doc: "Accepted for compatibility (see ssl_stapling)."},
+			Doc: "Verifies a fetched response's signer against ssl_trusted_certificate and the server's chain before stapling it."},
 		{Name: "ssl_early_data", Context: contexts, Args: conf.FlagArg, Level: httpd.SrvLevel,
 			Set:    conf.SetFlag(srv(func(c *SrvConf) *conf.Flag { return &c.EarlyData })),
 			Syntax: "ssl_early_data on | off;", Default: "ssl_early_data off;",
@@ -150,8 +152,10 @@ var Module = &httpd.Module{
 			Syntax: "ssl_reject_handshake on | off;", Default: "ssl_reject_handshake off;",
 			Doc: "Refuses handshakes that reach the server (an unrecognized_name alert)."},
 	},
-	CreateMain: func(*httpd.Config) any { return &mainConf{certs: map[[2]string]loaded{}} },
-	CreateSrv:  func(*httpd.Config) any { return &SrvConf{} },
+	CreateMain: func(*httpd.Config) any {
+		return &mainConf{certs: map[[2]string]loaded{}, names: map[*x509.Certificate]string{}, caches: map[string]*ocspCache{}}
+	},
+	CreateSrv: func(*httpd.Config) any { return &SrvConf{} },
 	MergeSrv: func(_ *httpd.Config, parent, child any) error {
 		mergeSrv(parent.(*SrvConf), child.(*SrvConf))
 		return nil
@@ -162,13 +166,18 @@ var Module = &httpd.Module{
 	},
 	Postconfiguration: func(cf *httpd.Config) error {
 		m := cf.MainConf(&self).(*mainConf)
+		if cf.Cycle != nil {
+			m.files = cf.Cycle.Files
+		}
+		m.prevCaches = cacheRegistry.Previous(m.files)
 		for _, s := range cf.Servers {
-			t, err := build(cf, m, s.Conf(&self).(*SrvConf))
+			t, err := build(cf, m, s.Conf(&self).(*SrvConf), s.Loc.Core())
 			if err != nil {
 				return err
 			}
 			s.SetTLS(t)
 		}
+		cacheRegistry.Publish(m.files, m.caches)
 		return nil
 	},
 }
@@ -192,7 +201,7 @@ type SrvConf struct {
 	SessionTimeout                conf.Sec
 	OCSP                          conf.Num
 	OCSPResponder                 conf.Str
-	ocspCache                     bool
+	ocspCacheZone                 conf.Val[cacheZone]
 	Stapling, StaplingVerify      conf.Flag
 	StaplingFile                  conf.Str
 	StaplingResponder             conf.Str
@@ -223,6 +232,7 @@ func mergeSrv(p, c *SrvConf) {
 	c.ConfCommands.InheritOnly(p.ConfCommands)
 	c.OCSP.Inherit(p.OCSP, 0)
 	c.OCSPResponder.Inherit(p.OCSPResponder, "")
+	c.ocspCacheZone.Inherit(p.ocspCacheZone, cacheZone{})
 	c.Stapling.Inherit(p.Stapling, false)
 	c.StaplingVerify.Inherit(p.StaplingVerify, false)
 	c.StaplingFile.Inherit(p.StaplingFile, "")

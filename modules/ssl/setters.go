@@ -84,12 +84,12 @@ func setSessionCache(c *conf.Cmd) error {
 // ngx_http_ssl_ocsp_cache does.
 func setOCSPCache(c *conf.Cmd) error {
 	sc := c.Conf.(*SrvConf)
-	if sc.ocspCache {
+	if sc.ocspCacheZone.IsSet() {
 		return conf.ErrDuplicate
 	}
-	sc.ocspCache = true
 	a := c.Arg(0)
 	if a == "off" {
+		sc.ocspCacheZone.Set(cacheZone{})
 		return nil
 	}
 	if len(a) <= len("shared:") || !strings.HasPrefix(a, "shared:") {
@@ -107,7 +107,14 @@ func setOCSPCache(c *conf.Cmd) error {
 	if n < 8*4096 {
 		return c.Errorf("OCSP cache \"%s\" is too small", a)
 	}
+	sc.ocspCacheZone.Set(cacheZone{name: rest[:i], size: n})
 	return nil
+}
+
+// cacheZone is ssl_ocsp_cache's zone; no name is "off".
+type cacheZone struct {
+	name string
+	size int64
 }
 
 // setCertificateCache is ssl_certificate_cache (nginx 1.27.4), checked as

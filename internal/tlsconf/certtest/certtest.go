@@ -42,6 +42,12 @@ type Spec struct {
 	// RSA gives the certificate a 2048-bit RSA key instead of an ECDSA
 	// P-256 one (and a leaf the keyEncipherment usage too).
 	RSA bool
+	// OCSP are the OCSP responder URLs of the authorityInfoAccess
+	// extension.
+	OCSP []string
+	// OCSPSigning gives a leaf the OCSPSigning extended key usage only (a
+	// delegated OCSP responder's certificate).
+	OCSPSigning bool
 	// Serial, when not zero, is the serial number; otherwise it comes
 	// from a counter of the package's (1001, 1002, ...).
 	Serial int64
@@ -99,6 +105,7 @@ func New(t testing.TB, dir, name string, s Spec) *Cert {
 		DNSNames:              s.DNS,
 		IPAddresses:           s.IPs,
 		BasicConstraintsValid: true,
+		OCSPServer:            s.OCSP,
 	}
 	if s.Organization != "" {
 		tmpl.Subject.Organization = []string{s.Organization}
@@ -114,6 +121,9 @@ func New(t testing.TB, dir, name string, s Spec) *Cert {
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
 		if s.Client {
 			tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+		}
+		if s.OCSPSigning {
+			tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageOCSPSigning}
 		}
 	}
 	parent, signer := tmpl, key
