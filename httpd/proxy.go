@@ -236,25 +236,28 @@ func (s *BodyStream) Read() ([]byte, error) {
 	return b, nil
 }
 
-// ReadMore returns more decoded body bytes only if they can be had without
-// waiting (nil when none), so that a module can pass on in one piece all
-// that arrived together, as nginx does. The bytes are valid until the next
-// call of Read or ReadMore; io.EOF ends the body as with Read.
-func (s *BodyStream) ReadMore() ([]byte, error) {
-	if s.done {
-		return nil, io.EOF
+// AppendReady appends to dst the decoded body bytes that can be had
+// without waiting, so that a module can pass on in one piece all that
+// arrived together, as nginx does; last reports that the body ended
+// (io.EOF of Read). An error is the client's, as with Read.
+func (s *BodyStream) AppendReady(dst []byte) (out []byte, last bool, err error) {
+	for !s.done {
+		b, err := s.next(false)
+		if err == io.EOF {
+			s.done = true
+			s.r.bodyDiscarded = true
+			break
+		}
+		if err != nil {
+			return dst, false, err
+		}
+		if b == nil {
+			return dst, false, nil
+		}
+		s.Size += int64(len(b))
+		dst = append(dst, b...)
 	}
-	b, err := s.next(false)
-	if err == io.EOF {
-		s.done = true
-		s.r.bodyDiscarded = true
-		return nil, io.EOF
-	}
-	if err != nil {
-		return nil, err
-	}
-	s.Size += int64(len(b))
-	return b, nil
+	return dst, true, nil
 }
 
 // TakePreread returns the body bytes read before the stream started (nil

@@ -197,21 +197,10 @@ func (p *proto) SendBody(u *upstream.Upstream) error {
 			return err
 		}
 		// what arrived with it goes in the same write
-		acc = append(acc[:0], b...)
-		last := false
-		for {
-			more, err := s.ReadMore()
-			if err == io.EOF {
-				last = true
-				break
-			}
-			if err != nil {
-				return err
-			}
-			if more == nil {
-				break
-			}
-			acc = append(acc, more...)
+		var last bool
+		acc, last, err = s.AppendReady(append(acc[:0], b...))
+		if err != nil {
+			return err
 		}
 		frame = appendStdin(frame[:0], acc)
 		if last {

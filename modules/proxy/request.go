@@ -272,21 +272,9 @@ func (p *proto) SendBody(u *upstream.Upstream) error {
 			return err
 		}
 		// what arrived with it goes in the same write (one chunk)
-		data := append(frame[:0], b...)
-		last := false
-		for {
-			more, err := s.ReadMore()
-			if err == io.EOF {
-				last = true
-				break
-			}
-			if err != nil {
-				return err
-			}
-			if more == nil {
-				break
-			}
-			data = append(data, more...)
+		data, last, err := s.AppendReady(append(frame[:0], b...))
+		if err != nil {
+			return err
 		}
 		if p.ctx.internalChunked {
 			framed := chunkFrame(nil, data)
