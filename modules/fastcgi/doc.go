@@ -15,8 +15,8 @@
 // parts fastcgi shares with scgi and uwsgi (params, HTTP_ headers, hidden
 // headers, the CGI head parser) are in modules/internal/cgi.
 //
-// Files: module.go (the module, confs, merge), pass.go (fastcgi_pass),
-// record.go (the record layer: encoding and the incremental decoder),
+// Files: module.go (the module, confs, merge), pass.go (fastcgi_pass, on
+// cgiup.Pass, shared with scgi and uwsgi), record.go (the record layer: encoding and the incremental decoder),
 // request.go (the handler, create_request, body streaming), response.go
 // (process_header and the body filter), split.go
 // (fastcgi_split_path_info and its variables).

@@ -6,6 +6,7 @@ import (
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/modules/internal/cgi"
+	"github.com/sluicehq/sluice/modules/internal/cgiup"
 	"github.com/sluicehq/sluice/upstream"
 )
 
@@ -38,7 +39,7 @@ type LocConf struct {
 
 	// pass is where requests go (fastcgi_pass); inherited by nested
 	// blocks, only "if" and "limit_except" blocks use it without their own.
-	pass *passConf
+	pass *cgiup.Pass
 
 	index     conf.Str
 	keepConn  conf.Flag

@@ -22,7 +22,7 @@ func handler(r *httpd.Request) httpd.Status {
 	if lc == nil || lc.pass == nil {
 		return 500
 	}
-	target, st := lc.pass.targetFor(r)
+	where, st := lc.pass.Resolve(r)
 	if st != 0 {
 		return st
 	}
@@ -34,7 +34,7 @@ func handler(r *httpd.Request) httpd.Status {
 		return st
 	}
 	p.stream = s
-	return upstream.Run(r, &lc.U, target, p)
+	return upstream.Run(r, &lc.U, where.Target, p)
 }
 
 // protoPool keeps protocol values between requests.

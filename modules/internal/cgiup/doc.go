@@ -6,6 +6,7 @@
 //   - Pass: the X_pass directive's target (an address, an upstream{}
 //     group, unix:, or a value with variables evaluated per request), with
 //     the module's optional URL schemes (uwsgi:// and suwsgi://).
+//     fastcgi_pass uses it too (without schemes).
 //   - Exchange: the per-request protocol part that does not depend on the
 //     encoding: the response head (an HTTP status line if the server sends
 //     one, else a CGI header block whose Status or Location gives the
