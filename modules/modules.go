@@ -14,6 +14,7 @@ import (
 	"github.com/sluicehq/sluice/modules/authrequest"
 	"github.com/sluicehq/sluice/modules/autoindex"
 	"github.com/sluicehq/sluice/modules/charset"
+	"github.com/sluicehq/sluice/modules/dav"
 	"github.com/sluicehq/sluice/modules/emptygif"
 	"github.com/sluicehq/sluice/modules/fastcgi"
 	"github.com/sluicehq/sluice/modules/geo"
@@ -60,6 +61,7 @@ func HTTP() []*httpd.Module {
 		balancer.Module,
 		static.Module,
 		gzipstatic.Module,
+		dav.Module,
 		autoindex.Module,
 		index.Module,
 		mirror.Module,
@@ -157,4 +159,5 @@ var Implemented = []string{
 	"http_slice",
 	"http_charset",
 	"http_empty_gif",
+	"http_dav",
 }
