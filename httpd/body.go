@@ -296,7 +296,8 @@ func (r *Request) ReadBody() Status {
 	}
 	if r.In.ContentLengthN <= 0 && !r.In.Chunked {
 		r.Body.Complete = true
-		if r.BodyInFileOnly || r.Loc.core.ClientBodyInFileOnly.Get() != BodyFileOff {
+		// nginx writes a file for "Content-Length: 0", none without a body
+		if (r.BodyInFileOnly && r.In.ContentLengthN == 0) || r.Loc.core.ClientBodyInFileOnly.Get() != BodyFileOff {
 			if st := r.bodyToFile(); st != OK {
 				return st
 			}

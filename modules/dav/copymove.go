@@ -40,7 +40,7 @@ func copyMove(r *httpd.Request, lc *LocConf) httpd.Status {
 	}
 	dpath, _, safe := http1.ParseUnsafeURI(nil, []byte(raw))
 	if !safe {
-		log.Logf(errlog.Error, r, nil, "unsafe URI \"%s\" was detected", raw)
+		log.Logf(errlog.Error, r, nil, "unsafe URI \"%s\" was detected", unsafeShown(raw))
 		return invalid()
 	}
 	duri := string(dpath)
@@ -219,4 +219,15 @@ func validatePaths(r *httpd.Request, src, dst string, slash bool, dest string) b
 		}
 	}
 	return true
+}
+
+// unsafeShown is the Destination path as nginx's "unsafe URI" line shows
+// it: decoded when it has escapes (nginx checks the decoded path last).
+func unsafeShown(raw string) string {
+	p, _, _ := strings.Cut(raw, "?")
+	if !strings.Contains(p, "%") {
+		return raw
+	}
+	b, _ := http1.Unescape(nil, []byte(p), http1.UnescapePlain)
+	return string(b)
 }

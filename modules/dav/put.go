@@ -25,6 +25,7 @@ func put(r *httpd.Request, lc *LocConf) httpd.Status {
 		return st
 	}
 	if r.Body == nil || r.Body.File == nil {
+		// no Content-Length and not chunked: nginx has no body file then
 		r.Log().Logf(errlog.Error, r, nil, "PUT request body must be in a file")
 		return 500
 	}
