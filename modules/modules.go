@@ -17,6 +17,7 @@ import (
 	"github.com/sluicehq/sluice/modules/dav"
 	"github.com/sluicehq/sluice/modules/emptygif"
 	"github.com/sluicehq/sluice/modules/fastcgi"
+	"github.com/sluicehq/sluice/modules/flv"
 	"github.com/sluicehq/sluice/modules/geo"
 	"github.com/sluicehq/sluice/modules/gunzip"
 	"github.com/sluicehq/sluice/modules/gzip"
@@ -90,6 +91,7 @@ func HTTP() []*httpd.Module {
 		balancer.ZoneModule,
 		stubstatus.Module,
 		emptygif.Module,
+		flv.Module,
 		mytest.Module,
 		ssl.Module,
 		gzip.Module,
@@ -160,4 +162,5 @@ var Implemented = []string{
 	"http_charset",
 	"http_empty_gif",
 	"http_dav",
+	"http_flv",
 }

@@ -33,7 +33,7 @@ func handler(r *httpd.Request) httpd.Status {
 	}
 	f, failed, err := r.OpenFile(path)
 	if err != nil {
-		return openFailed(r, path, failed, err)
+		return OpenFailed(r, path, failed, err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
@@ -74,10 +74,11 @@ func handler(r *httpd.Request) httpd.Status {
 	return r.Output(&c)
 }
 
-// openFailed maps a failed open to nginx's answer and log line: 404 for
+// OpenFailed maps a failed open of path (failed names the system call,
+// as Request.OpenFile returns it) to nginx's answer and log line: 404 for
 // a missing path (logged unless log_not_found is off), 403 for a denied
-// one, 500 otherwise (at crit level).
-func openFailed(r *httpd.Request, path, failed string, err error) httpd.Status {
+// one, 500 otherwise (at crit level). flv shares it.
+func OpenFailed(r *httpd.Request, path, failed string, err error) httpd.Status {
 	var errno syscall.Errno
 	if !errors.As(err, &errno) {
 		r.Log().Logf(errlog.Crit, r, err, "%s \"%s\" failed", failed, path)
