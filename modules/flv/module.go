@@ -54,36 +54,17 @@ func handler(r *httpd.Request) httpd.Status {
 	if !fi.Mode().IsRegular() {
 		return httpd.Declined
 	}
-	size := fi.Size()
 	start := int64(0)
 	if r.Args != "" {
 		if v, ok := http1.Arg(bytesconv.Bytes(r.Args), []byte("start")); ok {
-			if n, ok := conf.Atoi(bytesconv.String(v)); ok && n < size {
+			if n, ok := conf.Atoi(bytesconv.String(v)); ok && n < fi.Size() {
 				start = n
 			}
 		}
 	}
 	r.SetAction("sending flv to client")
-	out := &r.Out
-	out.Status = 200
-	out.ContentLengthN = size
-	if start > 0 {
-		out.ContentLengthN = int64(len(header)) + size - start
+	if start == 0 {
+		return static.SendFile(r, f, fi, "", 0)
 	}
-	out.LastModifiedTime = fi.ModTime().Unix()
-	r.SetETag()
-	r.SetContentType()
-	r.AllowRanges = true
-	if rc := r.SendHeader(); rc == httpd.Error || rc > httpd.OK || r.HeaderOnly {
-		return rc
-	}
-	var c httpd.Chain
-	var pieces [2]httpd.Piece
-	c.Pieces = pieces[:0]
-	if start > 0 {
-		c.AppendString(header)
-	}
-	c.AppendFile(f, start, size-start)
-	c.Last = true
-	return r.Output(&c)
+	return static.SendFile(r, f, fi, header, start)
 }

@@ -2,6 +2,7 @@ package static
 
 import (
 	"errors"
+	"os"
 	"syscall"
 
 	"github.com/sluicehq/sluice/errlog"
@@ -56,9 +57,17 @@ func handler(r *httpd.Request) httpd.Status {
 		return rc
 	}
 	r.SetAction("sending response to client")
+	return SendFile(r, f, fi, "", 0)
+}
+
+// SendFile answers 200 with the file f (fi its info) from offset start,
+// preceded by head: Content-Length, Last-Modified, ETag and Content-Type
+// set, byte ranges allowed (the end of ngx_http_static_handler, which
+// flv repeats with its header). The caller keeps f open until it returns.
+func SendFile(r *httpd.Request, f *os.File, fi os.FileInfo, head string, start int64) httpd.Status {
 	out := &r.Out
 	out.Status = 200
-	out.ContentLengthN = fi.Size()
+	out.ContentLengthN = int64(len(head)) + fi.Size() - start
 	out.LastModifiedTime = fi.ModTime().Unix()
 	r.SetETag()
 	r.SetContentType()
@@ -67,9 +76,12 @@ func handler(r *httpd.Request) httpd.Status {
 		return rc
 	}
 	var c httpd.Chain
-	var pieces [1]httpd.Piece
+	var pieces [2]httpd.Piece
 	c.Pieces = pieces[:0]
-	c.AppendFile(f, 0, fi.Size())
+	if head != "" {
+		c.AppendString(head)
+	}
+	c.AppendFile(f, start, fi.Size()-start)
 	c.Last = true // for a subrequest: the end of its body, not of the response (see passSubrequest)
 	return r.Output(&c)
 }
