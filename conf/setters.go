@@ -270,3 +270,42 @@ func CheckBounds(c *Cmd, n, low, high int64) error {
 	}
 	return c.Errorf("value must be between %d and %d", low, high)
 }
+
+// SetAccess sets file permissions from "user:rw group:r all:r"
+// arguments (ngx_conf_set_access_slot): each names who (user, group,
+// all) and what (r or rw); the value is the Unix mode bits. Without a
+// user: argument the user has rw, as in nginx.
+func SetAccess[C any](get func(*C) *Val[uint32]) func(*Cmd) error {
+	return func(c *Cmd) error {
+		f := field(c, get)
+		if f.IsSet() {
+			return ErrDuplicate
+		}
+		var mode uint32
+		user := uint32(0o600)
+		for _, a := range c.Args {
+			who, perm, _ := strings.Cut(a, ":")
+			var shift uint
+			switch who {
+			case "user":
+				shift, user = 6, 0
+			case "group":
+				shift = 3
+			case "all":
+				shift = 0
+			default:
+				return c.Errorf("invalid value \"%s\"", a)
+			}
+			switch perm {
+			case "r":
+				mode |= 4 << shift
+			case "rw":
+				mode |= 6 << shift
+			default:
+				return c.Errorf("invalid value \"%s\"", a)
+			}
+		}
+		f.Set(mode | user)
+		return nil
+	}
+}

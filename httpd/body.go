@@ -296,7 +296,8 @@ func (r *Request) ReadBody() Status {
 	}
 	if r.In.ContentLengthN <= 0 && !r.In.Chunked {
 		r.Body.Complete = true
-		if r.Loc.core.ClientBodyInFileOnly.Get() != BodyFileOff {
+		// nginx writes a file for "Content-Length: 0", none without a body
+		if (r.BodyInFileOnly && r.In.ContentLengthN == 0) || r.Loc.core.ClientBodyInFileOnly.Get() != BodyFileOff {
 			if st := r.bodyToFile(); st != OK {
 				return st
 			}
@@ -308,7 +309,7 @@ func (r *Request) ReadBody() Status {
 	defer func() { r.readingBody = false }()
 	src := r.newBodySource()
 	limit := cl.ClientBodyBufferSize.Get()
-	inFile := cl.ClientBodyInFileOnly.Get() != BodyFileOff
+	inFile := r.BodyInFileOnly || cl.ClientBodyInFileOnly.Get() != BodyFileOff
 	if inFile {
 		if st := r.bodyToFile(); st != OK {
 			return st
@@ -363,7 +364,9 @@ func (r *Request) bodyToFile() Status {
 		lv = errlog.Notice
 		r.Body.keep = cl.ClientBodyInFileOnly.Get() == BodyFileOn
 	}
-	r.logf(lv, nil, "a client request body is buffered to a temporary file %s", f.Name())
+	if !r.BodyInFileOnly {
+		r.logf(lv, nil, "a client request body is buffered to a temporary file %s", f.Name())
+	}
 	if len(r.Body.Data) > 0 {
 		if _, err := f.Write(r.Body.Data); err != nil {
 			r.logf(errlog.Crit, err, "write() \"%s\" failed", f.Name())

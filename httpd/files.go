@@ -244,3 +244,13 @@ func setErrorPage(c *conf.Cmd) error {
 	conf.Append(&l.ErrorPages, ep)
 	return nil
 }
+
+// AliasLen is the length of the location prefix an "alias" replaces, 0
+// without alias, -1 for a regex location's alias, which replaces the
+// whole URI (nginx's clcf->alias, NGX_MAX_SIZE_T_VALUE).
+func (c *CoreLocConf) AliasLen() int {
+	if !c.Alias {
+		return 0
+	}
+	return c.aliasLen
+}

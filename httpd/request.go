@@ -338,6 +338,12 @@ type Request struct {
 	Body *RequestBody
 	// DiscardBody is set when the body is being discarded.
 	DiscardBody bool
+	// BodyInFileOnly makes ReadBody put the body in a temp file whatever
+	// its size (an empty one too), without the "buffered to a temporary
+	// file" log line: nginx's request_body_in_file_only with
+	// request_body_file_log_level 0, as dav's PUT asks. The file is
+	// removed when the request ends unless the module renamed it away.
+	BodyInFileOnly bool
 
 	// Start is when the request started; RequestLength counts bytes of the
 	// request received so far (head and body).

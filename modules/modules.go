@@ -14,8 +14,10 @@ import (
 	"github.com/sluicehq/sluice/modules/authrequest"
 	"github.com/sluicehq/sluice/modules/autoindex"
 	"github.com/sluicehq/sluice/modules/charset"
+	"github.com/sluicehq/sluice/modules/dav"
 	"github.com/sluicehq/sluice/modules/emptygif"
 	"github.com/sluicehq/sluice/modules/fastcgi"
+	"github.com/sluicehq/sluice/modules/flv"
 	"github.com/sluicehq/sluice/modules/geo"
 	"github.com/sluicehq/sluice/modules/gunzip"
 	"github.com/sluicehq/sluice/modules/gzip"
@@ -60,6 +62,7 @@ func HTTP() []*httpd.Module {
 		balancer.Module,
 		static.Module,
 		gzipstatic.Module,
+		dav.Module,
 		autoindex.Module,
 		index.Module,
 		mirror.Module,
@@ -88,6 +91,7 @@ func HTTP() []*httpd.Module {
 		balancer.ZoneModule,
 		stubstatus.Module,
 		emptygif.Module,
+		flv.Module,
 		mytest.Module,
 		ssl.Module,
 		gzip.Module,
@@ -157,4 +161,6 @@ var Implemented = []string{
 	"http_slice",
 	"http_charset",
 	"http_empty_gif",
+	"http_dav",
+	"http_flv",
 }

@@ -404,40 +404,5 @@ func setStore[C any](acc func(*C) *Conf) func(*conf.Cmd) error {
 var storeOn = &httpd.Complex{}
 
 func setStoreAccess[C any](acc func(*C) *Conf) func(*conf.Cmd) error {
-	return func(c *conf.Cmd) error {
-		u := acc(c.Conf.(*C))
-		if u.StoreAccess.IsSet() {
-			return conf.ErrDuplicate
-		}
-		var mode uint32
-		for _, a := range c.Args {
-			who, perm, ok := strings.Cut(a, ":")
-			if !ok {
-				return c.Errorf("invalid value \"%s\"", a)
-			}
-			var shift uint
-			switch who {
-			case "user":
-				shift = 6
-			case "group":
-				shift = 3
-			case "all":
-				shift = 0
-			default:
-				return c.Errorf("invalid value \"%s\"", a)
-			}
-			var bits uint32
-			switch perm {
-			case "r":
-				bits = 4
-			case "rw":
-				bits = 6
-			default:
-				return c.Errorf("invalid value \"%s\"", a)
-			}
-			mode |= bits << shift
-		}
-		u.StoreAccess.Set(mode)
-		return nil
-	}
+	return conf.SetAccess(func(c *C) *conf.Val[uint32] { return &acc(c).StoreAccess })
 }

@@ -2,6 +2,7 @@ package static
 
 import (
 	"errors"
+	"os"
 	"syscall"
 
 	"github.com/sluicehq/sluice/errlog"
@@ -33,7 +34,7 @@ func handler(r *httpd.Request) httpd.Status {
 	}
 	f, failed, err := r.OpenFile(path)
 	if err != nil {
-		return openFailed(r, path, failed, err)
+		return OpenFailed(r, path, failed, err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
@@ -56,9 +57,17 @@ func handler(r *httpd.Request) httpd.Status {
 		return rc
 	}
 	r.SetAction("sending response to client")
+	return SendFile(r, f, fi, "", 0)
+}
+
+// SendFile answers 200 with the file f (fi its info) from offset start,
+// preceded by head: Content-Length, Last-Modified, ETag and Content-Type
+// set, byte ranges allowed (the end of ngx_http_static_handler, which
+// flv repeats with its header). The caller keeps f open until it returns.
+func SendFile(r *httpd.Request, f *os.File, fi os.FileInfo, head string, start int64) httpd.Status {
 	out := &r.Out
 	out.Status = 200
-	out.ContentLengthN = fi.Size()
+	out.ContentLengthN = int64(len(head)) + fi.Size() - start
 	out.LastModifiedTime = fi.ModTime().Unix()
 	r.SetETag()
 	r.SetContentType()
@@ -67,17 +76,21 @@ func handler(r *httpd.Request) httpd.Status {
 		return rc
 	}
 	var c httpd.Chain
-	var pieces [1]httpd.Piece
+	var pieces [2]httpd.Piece
 	c.Pieces = pieces[:0]
-	c.AppendFile(f, 0, fi.Size())
+	if head != "" {
+		c.AppendString(head)
+	}
+	c.AppendFile(f, start, fi.Size()-start)
 	c.Last = true // for a subrequest: the end of its body, not of the response (see passSubrequest)
 	return r.Output(&c)
 }
 
-// openFailed maps a failed open to nginx's answer and log line: 404 for
+// OpenFailed maps a failed open of path (failed names the system call,
+// as Request.OpenFile returns it) to nginx's answer and log line: 404 for
 // a missing path (logged unless log_not_found is off), 403 for a denied
-// one, 500 otherwise (at crit level).
-func openFailed(r *httpd.Request, path, failed string, err error) httpd.Status {
+// one, 500 otherwise (at crit level). flv shares it.
+func OpenFailed(r *httpd.Request, path, failed string, err error) httpd.Status {
 	var errno syscall.Errno
 	if !errors.As(err, &errno) {
 		r.Log().Logf(errlog.Crit, r, err, "%s \"%s\" failed", failed, path)

@@ -1,0 +1,70 @@
+package flv
+
+import (
+	"github.com/sluicehq/sluice/conf"
+	"github.com/sluicehq/sluice/errlog"
+	"github.com/sluicehq/sluice/http1"
+	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/bytesconv"
+	"github.com/sluicehq/sluice/modules/static"
+)
+
+// Module is the flv module.
+var Module = &httpd.Module{
+	Name: "flv",
+	Directives: []conf.Directive{
+		{Name: "flv", Context: conf.HTTPLoc, Args: conf.NoArgs, Syntax: "flv;",
+			Doc: "Serves FLV files from the offset in the start argument, with the FLV header prepended.",
+			Set: func(c *conf.Cmd) error {
+				httpd.CoreLocOf(c).Handler = handler
+				return nil
+			}},
+	},
+}
+
+// header is the FLV file header sent before a file cut at start: version
+// 1, audio and video, header size 9, then the first PreviousTagSize (0).
+const header = "FLV\x01\x05\x00\x00\x00\x09\x00\x00\x00\x00"
+
+// handler serves the file from ?start= (ngx_http_flv_handler).
+func handler(r *httpd.Request) httpd.Status {
+	if r.MethodBit&(httpd.MethodGET|httpd.MethodHEAD) == 0 {
+		return 405
+	}
+	if r.URI[len(r.URI)-1] == '/' {
+		return httpd.Declined
+	}
+	if rc := r.DiscardRequestBody(); rc != httpd.OK {
+		return rc
+	}
+	path, ok := r.MapURIToPath("")
+	if !ok {
+		return 500
+	}
+	f, failed, err := r.OpenFile(path)
+	if err != nil {
+		return static.OpenFailed(r, path, failed, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		r.Log().Logf(errlog.Crit, r, err, "fstat() \"%s\" failed", path)
+		return 500
+	}
+	if !fi.Mode().IsRegular() {
+		return httpd.Declined
+	}
+	start := int64(0)
+	if r.Args != "" {
+		if v, ok := http1.Arg(bytesconv.Bytes(r.Args), []byte("start")); ok {
+			if n, ok := conf.Atoi(bytesconv.String(v)); ok && n < fi.Size() {
+				start = n
+			}
+		}
+	}
+	r.SetAction("sending flv to client")
+	if start == 0 {
+		return static.SendFile(r, f, fi, "", 0)
+	}
+	return static.SendFile(r, f, fi, header, start)
+}
