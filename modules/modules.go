@@ -44,6 +44,7 @@ import (
 	"github.com/sluicehq/sluice/modules/static"
 	"github.com/sluicehq/sluice/modules/stubstatus"
 	"github.com/sluicehq/sluice/modules/sub"
+	"github.com/sluicehq/sluice/modules/userid"
 	"github.com/sluicehq/sluice/modules/uwsgi"
 	"github.com/sluicehq/sluice/upstream"
 	"github.com/sluicehq/sluice/upstream/balancer"
@@ -96,6 +97,7 @@ func HTTP() []*httpd.Module {
 		sub.Module,
 		addition.Module,
 		gunzip.Module,
+		userid.Module,
 		headers.Module,
 		rangefilter.Module,
 		notmodified.Module,
@@ -147,6 +149,7 @@ var Implemented = []string{
 	"http_upstream_zone",
 	"http_stub_status",
 	"http_ssi",
+	"http_userid",
 	"http_addition",
 	"http_sub",
 	"http_gzip",
