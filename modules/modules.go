@@ -31,6 +31,7 @@ import (
 	"github.com/sluicehq/sluice/modules/mytest"
 	"github.com/sluicehq/sluice/modules/notmodified"
 	"github.com/sluicehq/sluice/modules/proxy"
+	"github.com/sluicehq/sluice/modules/randomindex"
 	"github.com/sluicehq/sluice/modules/rangefilter"
 	"github.com/sluicehq/sluice/modules/realip"
 	"github.com/sluicehq/sluice/modules/referer"
@@ -63,6 +64,7 @@ func HTTP() []*httpd.Module {
 		gzipstatic.Module,
 		autoindex.Module,
 		index.Module,
+		randomindex.Module,
 		mirror.Module,
 		authrequest.Module,
 		authbasic.Module,
@@ -134,6 +136,7 @@ var Implemented = []string{
 	"http_split_clients",
 	"http_referer",
 	"http_autoindex",
+	"http_random_index",
 	"http_rewrite",
 	"http_proxy",
 	"http_fastcgi",
