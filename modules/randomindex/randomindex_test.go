@@ -3,6 +3,7 @@ package randomindex_test
 import (
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -95,6 +96,9 @@ var requests = []struct{ name, req string }{
 // TestDifferential sends the same requests to Debian's nginx and to
 // sluice over the same tree: same answers, same error log lines.
 func TestDifferential(t *testing.T) {
+	// the collector is off, so that no finalizer closes a directory the
+	// handler forgot (see CheckNoFDsUnder below)
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	n := oracle.Start(t, riConf)
 	s := servertest.Start(t, "error_log error.log info;\n"+riConf)
 	tree(t, n.Prefix())
@@ -108,6 +112,8 @@ func TestDifferential(t *testing.T) {
 			oracle.Compare(t, tc.req, n.Addr(0), s.Addr("0"), cmp)
 		})
 	}
+	// every directory is closed, the failed reads' included
+	testutil.CheckNoFDsUnder(t, s.Prefix()+"t")
 	if n := len(oracle.ErrorLines(n.ErrorLog())); n < 3 {
 		t.Errorf("nginx logged only %d request lines", n)
 	}
@@ -116,6 +122,7 @@ func TestDifferential(t *testing.T) {
 
 // TestRandom checks that every regular file is picked, and nothing else.
 func TestRandom(t *testing.T) {
+	testutil.CheckLeaks(t)
 	s := servertest.Start(t, riConf)
 	tree(t, s.Prefix())
 	seen := map[string]int{}

@@ -28,6 +28,7 @@ http {
 // identifier at notice level, any other non-empty value but "0" renews it
 // silently.
 func TestReset(t *testing.T) {
+	testutil.CheckLeaks(t)
 	s := servertest.Start(t, resetConf)
 	for _, tc := range []struct {
 		name, path string
