@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -43,6 +44,8 @@ http {
         location /strict { userid_flags samesite=strict samesite=none; return 200 ok; }
         location /max { userid_expires max; return 200 ok; }
         location /hour { userid_expires 1h; return 200 ok; }
+        location /far { userid_expires 30y; return 200 ok; }
+        location /zero { userid_expires 0; return 200 ok; }
         location /mark { userid_mark t; return 200 ok; }
         location /markeq { userid_mark =; return 200 ok; }
         location /service { userid_service 65534; return 200 ok; }
@@ -68,12 +71,12 @@ var oracleCookies = []string{
 }
 
 var oraclePaths = []string{
-	"/", "/name", "/attrs", "/attrs/inner", "/attrs/none", "/strict", "/max", "/hour", "/mark", "/markeq",
+	"/", "/name", "/attrs", "/attrs/inner", "/attrs/none", "/strict", "/max", "/hour", "/far", "/zero", "/mark", "/markeq",
 	"/service", "/v1", "/v1svc", "/log", "/off", "/nf", "/?reset=1", "/mark?reset=log",
 }
 
 var (
-	expiresRE = regexp.MustCompile(`; expires=(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d-(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-\d\d \d\d:\d\d:\d\d GMT`)
+	expiresRE = regexp.MustCompile(`; expires=(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d-(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-(\d\d|20[4-9]\d) \d\d:\d\d:\d\d GMT`)
 	uidVarRE  = regexp.MustCompile(`^(\w+)=([0-9A-F]{8})[0-9A-F]{16}([0-9A-F]{8})$`)
 )
 
@@ -88,7 +91,10 @@ func normalizeSetCookie(v string) string {
 		attrs = ";" + attrs
 	}
 	if !strings.Contains(attrs, "31-Dec-37") {
-		attrs = expiresRE.ReplaceAllString(attrs, "; expires=<time>")
+		attrs = expiresRE.ReplaceAllStringFunc(attrs, func(e string) string {
+			// the year's digits tell the two formats apart
+			return "; expires=<time " + strconv.Itoa(len(e)) + ">"
+		})
 	}
 	if len(val) != 24 {
 		return "malformed " + v
@@ -142,6 +148,7 @@ func TestConfErrors(t *testing.T) {
 		{"name twice", "userid_name a; userid_name b;", `"userid_name" directive is duplicate in FILE:2`},
 		{"domain twice", "userid_domain a; userid_domain none;", `"userid_domain" directive is duplicate in FILE:2`},
 		{"expires", "userid_expires soon;", `"userid_expires" directive invalid value in FILE:2`},
+		{"expires negative", "userid_expires -1h;", `"userid_expires" directive invalid value in FILE:2`},
 		{"expires twice", "userid_expires 1h; userid_expires max;", `"userid_expires" directive is duplicate in FILE:2`},
 		{"flags", "userid_flags secure lax;", `invalid value "lax" in FILE:2`},
 		{"flags arity", "userid_flags secure httponly samesite=lax samesite=none;", `invalid number of arguments in "userid_flags" directive in FILE:2`},
