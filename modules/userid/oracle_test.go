@@ -10,6 +10,7 @@ import (
 
 	"github.com/sluicehq/sluice/internal/oracle"
 	"github.com/sluicehq/sluice/internal/servertest"
+	"github.com/sluicehq/sluice/internal/testutil"
 	"github.com/sluicehq/sluice/modules/userid"
 )
 
@@ -54,6 +55,8 @@ http {
         location /log { userid log; return 200 ok; }
         location /off { userid off; return 200 ok; }
         location /nf { return 404; }
+        location /ssi { ssi on; default_type text/html; return 200 '<!--# include virtual="/sub" -->'; }
+        location /sub { userid_name other; return 200 "[$uid_set]"; }
     }
 }
 `
@@ -138,6 +141,19 @@ func TestOracleUserid(t *testing.T) {
 		}
 	}
 	oracle.CompareErrorLogs(t, ngx.ErrorLog(), s.ErrorLog())
+}
+
+// TestOracleSubrequest: a subrequest sets no cookie, and its $uid_set is
+// the main request's, in both servers.
+func TestOracleSubrequest(t *testing.T) {
+	ngx := oracle.Start(t, oracleConf)
+	s := servertest.Start(t, "events {}\n"+strings.ReplaceAll(oracleConf, "%%PORT_0%%", "%%PORT_A%%"))
+	for _, addr := range []string{ngx.Addr(0), s.Addr("A")} {
+		r := testutil.RoundTrip(t, addr, "GET /ssi HTTP/1.0\r\nHost: localhost\r\n\r\n")
+		if n := len(r.Values("Set-Cookie")); n != 1 || string(r.Body) != "["+r.Get("X-Set")+"]" || !strings.HasPrefix(r.Get("X-Set"), "uid=") {
+			t.Errorf("%s answered (%d Set-Cookie):\n%s", addr, n, r)
+		}
+	}
 }
 
 func TestConfErrors(t *testing.T) {
