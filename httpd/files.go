@@ -3,6 +3,7 @@ package httpd
 import (
 	"errors"
 	"io/fs"
+	"os"
 	"strings"
 	"syscall"
 
@@ -253,4 +254,31 @@ func (c *CoreLocConf) AliasLen() int {
 		return 0
 	}
 	return c.aliasLen
+}
+
+// OpenDir opens a directory to read its entries (ngx_open_dir), answering
+// a failure as nginx's autoindex and random_index do: a missing path
+// (or one through a file, or too long) is 404 and a denied one 403,
+// logged at error level; anything else is 500, logged at crit. path is
+// the directory without its final slash.
+func (r *Request) OpenDir(path string) (*os.File, Status) {
+	dir, err := os.OpenFile(path, os.O_RDONLY|syscall.O_DIRECTORY, 0)
+	if err == nil {
+		return dir, OK
+	}
+	var errno syscall.Errno
+	if !errors.As(err, &errno) {
+		r.Log().Logf(errlog.Crit, r, err, "opendir() \"%s\" failed", path)
+		return nil, 500
+	}
+	level, rc := errlog.Error, Status(404)
+	switch errno {
+	case syscall.ENOENT, syscall.ENOTDIR, syscall.ENAMETOOLONG:
+	case syscall.EACCES:
+		rc = 403
+	default:
+		level, rc = errlog.Crit, 500
+	}
+	r.Log().Logf(level, r, errno, "opendir() \"%s\" failed", path)
+	return nil, rc
 }

@@ -320,16 +320,24 @@ var hostname = func() func() string {
 
 // Cookie returns the value of cookie name from the Cookie headers.
 func (r *Request) Cookie(name string) (string, bool) {
+	v, _, ok := r.CookieLine(name)
+	return v, ok
+}
+
+// CookieLine is Cookie that also returns the whole Cookie header line the
+// value was found in (nginx's ngx_http_parse_cookie_lines, whose callers
+// log the line).
+func (r *Request) CookieLine(name string) (value, line string, ok bool) {
 	for i := range r.In.List {
 		h := &r.In.List[i]
 		if h.Deleted || !equalFold(h.Key, "cookie") {
 			continue
 		}
 		if v, ok := http1.Cookie(bytesconv.Bytes(h.Value), bytesconv.Bytes(name)); ok {
-			return bytesconv.String(v), true
+			return bytesconv.String(v), h.Value, true
 		}
 	}
-	return "", false
+	return "", "", false
 }
 
 // joinHeadersIn joins every header named name with sep.

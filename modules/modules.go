@@ -33,6 +33,7 @@ import (
 	"github.com/sluicehq/sluice/modules/mytest"
 	"github.com/sluicehq/sluice/modules/notmodified"
 	"github.com/sluicehq/sluice/modules/proxy"
+	"github.com/sluicehq/sluice/modules/randomindex"
 	"github.com/sluicehq/sluice/modules/rangefilter"
 	"github.com/sluicehq/sluice/modules/realip"
 	"github.com/sluicehq/sluice/modules/referer"
@@ -46,6 +47,7 @@ import (
 	"github.com/sluicehq/sluice/modules/static"
 	"github.com/sluicehq/sluice/modules/stubstatus"
 	"github.com/sluicehq/sluice/modules/sub"
+	"github.com/sluicehq/sluice/modules/userid"
 	"github.com/sluicehq/sluice/modules/uwsgi"
 	"github.com/sluicehq/sluice/upstream"
 	"github.com/sluicehq/sluice/upstream/balancer"
@@ -65,6 +67,7 @@ func HTTP() []*httpd.Module {
 		dav.Module,
 		autoindex.Module,
 		index.Module,
+		randomindex.Module,
 		mirror.Module,
 		authrequest.Module,
 		authbasic.Module,
@@ -100,6 +103,7 @@ func HTTP() []*httpd.Module {
 		sub.Module,
 		addition.Module,
 		gunzip.Module,
+		userid.Module,
 		headers.Module,
 		rangefilter.Module,
 		notmodified.Module,
@@ -136,6 +140,7 @@ var Implemented = []string{
 	"http_split_clients",
 	"http_referer",
 	"http_autoindex",
+	"http_random_index",
 	"http_rewrite",
 	"http_proxy",
 	"http_fastcgi",
@@ -151,6 +156,7 @@ var Implemented = []string{
 	"http_upstream_zone",
 	"http_stub_status",
 	"http_ssi",
+	"http_userid",
 	"http_addition",
 	"http_sub",
 	"http_gzip",

@@ -56,9 +56,9 @@ func handler(r *httpd.Request) httpd.Status {
 			format = FormatJSON
 		}
 	}
-	dir, err := os.OpenFile(path, os.O_RDONLY|syscall.O_DIRECTORY, 0)
-	if err != nil {
-		return openDirFailed(r, path, err)
+	dir, rc := r.OpenDir(path)
+	if rc != httpd.OK {
+		return rc
 	}
 	defer dir.Close()
 
@@ -102,25 +102,6 @@ func handler(r *httpd.Request) httpd.Status {
 	c.Append(body)
 	c.Last = true // for a subrequest: the end of its body, not of the response (see passSubrequest)
 	return r.Output(&c)
-}
-
-// openDirFailed maps a failed opendir to nginx's answer.
-func openDirFailed(r *httpd.Request, path string, err error) httpd.Status {
-	var errno syscall.Errno
-	if !errors.As(err, &errno) {
-		r.Log().Logf(errlog.Crit, r, err, "opendir() \"%s\" failed", path)
-		return 500
-	}
-	level, rc := errlog.Error, httpd.Status(404)
-	switch errno {
-	case syscall.ENOENT, syscall.ENOTDIR, syscall.ENAMETOOLONG:
-	case syscall.EACCES:
-		rc = 403
-	default:
-		level, rc = errlog.Crit, 500
-	}
-	r.Log().Logf(level, r, errno, "opendir() \"%s\" failed", path)
-	return rc
 }
 
 // readEntries reads and sorts the directory's entries, skipping names
