@@ -95,16 +95,12 @@ func (p *proto) CreateRequest(u *upstream.Upstream) error {
 	})
 	if lc.U.PassRequestHeaders.Get() {
 		list := r.In.List
-		for i := range list {
-			h := &list[i]
-			if !set.Passes(h) || !cgi.FirstOfName(list, i) {
-				continue
-			}
-			b = appendLength(b, cgi.HTTPNameLen(h.Key))
+		set.EachHeader(list, func(i int) {
+			b = appendLength(b, cgi.HTTPNameLen(list[i].Key))
 			b = appendLength(b, cgi.JoinedLen(list, i))
-			b = cgi.AppendHTTPName(b, h.Key)
+			b = cgi.AppendHTTPName(b, list[i].Key)
 			b = cgi.AppendJoined(b, list, i)
-		}
+		})
 	}
 	n := len(b) - at - headerLen
 	if n > maxContent {

@@ -34,16 +34,12 @@ func appendHead(dst []byte, r *httpd.Request, set *cgi.Set, headers bool, conten
 	})
 	if headers {
 		list := r.In.List
-		for i := range list {
-			h := &list[i]
-			if !set.Passes(h) || !cgi.FirstOfName(list, i) {
-				continue
-			}
-			dst = cgi.AppendHTTPName(dst, h.Key)
+		set.EachHeader(list, func(i int) {
+			dst = cgi.AppendHTTPName(dst, list[i].Key)
 			dst = append(dst, 0)
 			dst = cgi.AppendJoined(dst, list, i)
 			dst = append(dst, 0)
-		}
+		})
 	}
 	dst = append(dst, ',')
 	return frame(dst, start)

@@ -30,16 +30,12 @@ func appendPacket(dst []byte, r *httpd.Request, set *cgi.Set, headers bool, mod1
 	})
 	if headers {
 		list := r.In.List
-		for i := range list {
-			h := &list[i]
-			if !set.Passes(h) || !cgi.FirstOfName(list, i) {
-				continue
-			}
-			dst = appendLen(dst, cgi.HTTPNameLen(h.Key))
-			dst = cgi.AppendHTTPName(dst, h.Key)
+		set.EachHeader(list, func(i int) {
+			dst = appendLen(dst, cgi.HTTPNameLen(list[i].Key))
+			dst = cgi.AppendHTTPName(dst, list[i].Key)
 			dst = appendLen(dst, cgi.JoinedLen(list, i))
 			dst = cgi.AppendJoined(dst, list, i)
-		}
+		})
 	}
 	dst = append(dst, extra...)
 	size := len(dst) - start - 4

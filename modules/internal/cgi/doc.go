@@ -17,8 +17,8 @@
 //     refused by underscores_in_headers / ignore_invalid_headers never
 //     reach the request's header list (httpd drops them as it reads the
 //     request), so they are never passed either. Headers of the same name
-//     are sent once, their values joined (FirstOfName, JoinedLen,
-//     AppendJoined), as nginx 1.23 and later do;
+//     are sent once, their values joined (Set.EachHeader, FirstOfName,
+//     JoinedLen, AppendJoined), as nginx 1.23 and later do;
 //   - the response headers these modules hide by default (HideHeaders:
 //     Status and the X-Accel-* family);
 //   - the parser of a CGI response head (Head): header lines parsed with

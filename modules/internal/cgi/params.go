@@ -219,9 +219,19 @@ func AppendHTTPName(dst []byte, name string) []byte {
 // Client headers of the same name go upstream as one HTTP_ param, their
 // values joined with ", " ("; " for Cookie), as nginx does since 1.23.0
 // (ngx_http_link_multi_headers): the first line of a name carries them
-// all, the later ones are not sent. A module walking r.In.List sends
-// list[i] when Set.Passes and FirstOfName agree, with JoinedLen and
-// AppendJoined giving its value.
+// all, the later ones are not sent. Set.EachHeader walks them; JoinedLen
+// and AppendJoined give a header's value.
+
+// EachHeader calls fn with the index in list (the request's r.In.List) of
+// each client header that goes upstream as an HTTP_ param: one that
+// Passes, and the first line of its name.
+func (s *Set) EachHeader(list []httpd.Header, fn func(i int)) {
+	for i := range list {
+		if s.Passes(&list[i]) && FirstOfName(list, i) {
+			fn(i)
+		}
+	}
+}
 
 // FirstOfName reports whether list[i] is the first live header of its
 // name (case-insensitively).
