@@ -297,7 +297,7 @@ func (r *Request) ReadBody() Status {
 	if r.In.ContentLengthN <= 0 && !r.In.Chunked {
 		r.Body.Complete = true
 		// nginx writes a file for "Content-Length: 0", none without a body
-		if (r.BodyInFileOnly && r.In.ContentLengthN == 0) || r.Loc.core.ClientBodyInFileOnly.Get() != BodyFileOff {
+		if r.In.ContentLengthN == 0 && (r.BodyInFileOnly || r.Loc.core.ClientBodyInFileOnly.Get() != BodyFileOff) {
 			if st := r.bodyToFile(); st != OK {
 				return st
 			}
