@@ -21,6 +21,9 @@ var opensslReasons = []struct {
 	reason string
 }{
 	{"first record does not look like a TLS handshake", 0x10B, "wrong version number"},
+	// a certificate named with variables could not be loaded (the ssl
+	// module's GetCertificate; nginx's certificate callback failed)
+	{ErrCertCallback.Error(), 0x179, "cert cb error"},
 	{"unsupported SSLv2 handshake received", 0x102, "unsupported protocol"},
 	{"client offered only unsupported versions", 0x102, "unsupported protocol"},
 	{"no cipher suite supported by both client and server", 0xC1, "no shared cipher"},

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"syscall"
 
 	"github.com/sluicehq/sluice/errlog"
 )
@@ -44,9 +45,9 @@ func ReadPasswords(file string) ([]string, error) {
 // load certificate "...": ..., cannot load certificate key "...": ....
 func LoadCertificate(certFile, keyFile string, passwords []string) (tls.Certificate, error) {
 	var c tls.Certificate
-	cb, err := os.ReadFile(certFile)
+	cb, err := readPEM(certFile)
 	if err != nil {
-		return c, fmt.Errorf("cannot load certificate \"%s\": BIO_new_file() failed (%v)", certFile, sysErr(err))
+		return c, fmt.Errorf("cannot load certificate \"%s\": BIO_new_file() failed (%s)", certFile, FopenError(certFile, "r", err))
 	}
 	for rest := cb; ; {
 		var blk *pem.Block
@@ -67,17 +68,24 @@ func LoadCertificate(certFile, keyFile string, passwords []string) (tls.Certific
 	}
 	c.Leaf = leaf
 
-	kb, err := os.ReadFile(keyFile)
-	if err != nil {
-		return c, fmt.Errorf("cannot load certificate key \"%s\": BIO_new_file() failed (%v)", keyFile, sysErr(err))
-	}
-	der, err := keyDER(kb, passwords)
-	if err != nil {
-		return c, fmt.Errorf("cannot load certificate key \"%s\": PEM_read_bio_PrivateKey() failed (%v)", keyFile, err)
-	}
-	key, err := parseKey(der)
-	if err != nil {
-		return c, fmt.Errorf("cannot load certificate key \"%s\": PEM_read_bio_PrivateKey() failed (%v)", keyFile, err)
+	var key crypto.PrivateKey
+	if uri, ok := strings.CutPrefix(keyFile, "store:"); ok {
+		key, err = storeKey(uri, passwords)
+		if err != nil {
+			return c, fmt.Errorf("cannot load certificate key \"%s\": %v", keyFile, err)
+		}
+	} else {
+		kb, err := readPEM(keyFile)
+		if err != nil {
+			return c, fmt.Errorf("cannot load certificate key \"%s\": BIO_new_file() failed (%s)", keyFile, FopenError(keyFile, "r", err))
+		}
+		der, err := keyDER(kb, passwords)
+		if err != nil {
+			return c, fmt.Errorf("cannot load certificate key \"%s\": PEM_read_bio_PrivateKey() failed (%v)", keyFile, err)
+		}
+		if key, err = parseKey(der); err != nil {
+			return c, fmt.Errorf("cannot load certificate key \"%s\": PEM_read_bio_PrivateKey() failed (%v)", keyFile, err)
+		}
 	}
 	c.PrivateKey = key
 	// the pair must match, as SSL_CTX_use_PrivateKey checks
@@ -89,6 +97,33 @@ func LoadCertificate(certFile, keyFile string, passwords []string) (tls.Certific
 	return c, nil
 }
 
+// storeKey loads the key an OpenSSL store URI names ("store:" keys,
+// nginx 1.29): only the file scheme's ("file:/path", "file:///path"),
+// the one store OpenSSL has without providers; the first private key of
+// the file, decrypted with passwords.
+func storeKey(uri string, passwords []string) (crypto.PrivateKey, error) {
+	path, ok := strings.CutPrefix(uri, "file:")
+	if !ok {
+		return nil, errors.New("OSSL_STORE_open() failed (sluice reads only \"file:\" stores)")
+	}
+	if rest, ok := strings.CutPrefix(path, "//"); ok {
+		path = rest // file:///path
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("OSSL_STORE_open() failed (%s)", errlog.Errno(err))
+	}
+	der, err := keyDER(b, passwords)
+	if err != nil {
+		return nil, fmt.Errorf("OSSL_STORE_load() failed (%v)", err)
+	}
+	key, err := parseKey(der)
+	if err != nil {
+		return nil, fmt.Errorf("OSSL_STORE_load() failed (%v)", err)
+	}
+	return key, nil
+}
+
 // keyDER finds the private key block of a PEM file and decrypts it when
 // it is encrypted.
 func keyDER(b []byte, passwords []string) ([]byte, error) {
@@ -96,7 +131,7 @@ func keyDER(b []byte, passwords []string) ([]byte, error) {
 		var blk *pem.Block
 		blk, rest = pem.Decode(rest)
 		if blk == nil {
-			return nil, errors.New("SSL: error:1E08010C:DECODER routines::unsupported: No supported data to decode")
+			return nil, errors.New("SSL: error:1E08010C:DECODER routines::unsupported:No supported data to decode. Input type: PEM")
 		}
 		if blk.Type == "ENCRYPTED PRIVATE KEY" {
 			if len(passwords) == 0 {
@@ -206,3 +241,29 @@ func certDER(blk *pem.Block) []byte {
 // sysErr renders an os error as nginx renders errno: "2: No such file or
 // directory".
 func sysErr(err error) string { return errlog.Errno(err) }
+
+// readPEM reads a PEM file as a BIO opened with fopen() reads it: a
+// directory opens and reads as nothing.
+func readPEM(name string) ([]byte, error) {
+	b, err := os.ReadFile(name)
+	if errors.Is(err, syscall.EISDIR) {
+		return nil, nil
+	}
+	return b, err
+}
+
+// FopenError is OpenSSL 3's error queue, as nginx logs it, for a file
+// BIO_new_file() could not open with mode: the system error with
+// "calling fopen(...)", then BIO's reason ("no such file" for a missing
+// file, "system lib" otherwise). An error without an errno is errlog's.
+func FopenError(path, mode string, err error) string {
+	var e syscall.Errno
+	if !errors.As(err, &e) {
+		return errlog.Errno(err)
+	}
+	reason := "10080002:BIO routines::system lib"
+	if e == syscall.ENOENT || e == syscall.ENXIO {
+		reason = "10000080:BIO routines::no such file"
+	}
+	return fmt.Sprintf("SSL: error:%08X:system library::%s:calling fopen(%s, %s) error:%s", 0x80000000|uint32(e), errlog.Strerror(e), path, mode, reason)
+}

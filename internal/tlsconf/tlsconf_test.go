@@ -227,7 +227,7 @@ func TestLoadCertificate(t *testing.T) {
 		{name: "encrypted key, no password", cert: pc, key: pk, wantErr: `cannot load certificate key "` + pk + `"`},
 		{name: "encrypted key, bad password", cert: pc, key: pk, passwords: []string{"wrong"}, wantErr: "bad decrypt"},
 		{name: "mismatched pair", cert: rc, key: ek, wantErr: "key values mismatch"},
-		{name: "missing certificate", cert: missing, key: rk, wantErr: `cannot load certificate "` + missing + `": BIO_new_file() failed (2: No such file or directory)`},
+		{name: "missing certificate", cert: missing, key: rk, wantErr: `cannot load certificate "` + missing + `": BIO_new_file() failed (SSL: error:80000002:system library::No such file or directory:calling fopen(` + missing + `, r) error:10000080:BIO routines::no such file)`},
 		{name: "not a certificate", cert: garbage, key: rk, wantErr: `cannot load certificate "` + garbage + `": PEM_read_bio_X509_AUX() failed`},
 		{name: "not a key", cert: rc, key: garbage, wantErr: `cannot load certificate key "` + garbage + `": PEM_read_bio_PrivateKey() failed`},
 		{name: "certificate as key", cert: rc, key: rc, wantErr: `cannot load certificate key "` + rc + `"`},

@@ -83,10 +83,16 @@ func build(cf *httpd.Config, m *mainConf, sc *SrvConf, loc *httpd.CoreLocConf) (
 	if cfg.CipherSuites, err = tlsconf.Ciphers(sc.Ciphers.Get()); err != nil {
 		return nil, noPos("%s", err)
 	}
+	dynamic := false
 	for i, cert := range certs {
-		if strings.Contains(cert, "$") || strings.Contains(keys[i], "$") {
-			return nil, noPos("variables in \"ssl_certificate\" and \"ssl_certificate_key\" directives are not supported on this platform")
-		}
+		dynamic = dynamic || strings.Contains(cert, "$") || strings.Contains(keys[i], "$")
+	}
+	static := certs
+	if dynamic {
+		cfg.GetCertificate = handshakeCertificates(cf, sc)
+		static = nil
+	}
+	for i, cert := range static {
 		if strings.HasPrefix(keys[i], "engine:") || strings.HasPrefix(cert, "data:") || strings.HasPrefix(keys[i], "data:") {
 			return nil, noPos("cannot load certificate key \"%s\": \"engine:\" and \"data:\" are not supported by sluice", keys[i])
 		}
@@ -117,7 +123,7 @@ func build(cf *httpd.Config, m *mainConf, sc *SrvConf, loc *httpd.CoreLocConf) (
 	}
 	if f := sc.DHParam.Get(); f != "" {
 		if _, err := os.Stat(f); err != nil {
-			return nil, noPos("BIO_new_file(\"%s\") failed (%s)", f, errlog.Errno(err))
+			return nil, noPos("BIO_new_file(\"%s\") failed (%s)", f, tlsconf.FopenError(f, "r", err))
 		}
 	}
 	if cfg.CurvePreferences, err = curves(sc.ECDHCurve.Get()); err != nil {
@@ -132,7 +138,9 @@ func build(cf *httpd.Config, m *mainConf, sc *SrvConf, loc *httpd.CoreLocConf) (
 		}
 		cfg.WrapSession, cfg.UnwrapSession = tk.wrap, tk.unwrap
 	}
-	if sc.Stapling.Get() {
+	// certificates loaded per handshake are not stapled: nginx's
+	// ngx_ssl_stapling finds none in the context
+	if sc.Stapling.Get() && !dynamic {
 		if err := setupStapling(cf, m, cfg, sc, store, loc); err != nil {
 			return nil, err
 		}

@@ -13,6 +13,9 @@
 // layout (keys from ssl_session_ticket_key, or generated and, with a
 // shared session cache, rotated; lifetime ssl_session_timeout) and the ALPN
 // protocols nginx accepts for HTTP/1 (http/1.1, http/1.0, http/0.9).
+// Certificates named with variables are loaded for each handshake
+// (certvars.go): the names are evaluated on a request made for the
+// connection (httpd.InHandshake), as nginx's certificate callback does.
 // What Go cannot do is accepted where nginx would accept a build without
 // it (ssl_early_data and ssl_conf_command are ignored with a warning,
 // ssl_session_cache is checked and has no effect); docs/compat.md lists

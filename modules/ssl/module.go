@@ -2,6 +2,7 @@ package ssl
 
 import (
 	"crypto/x509"
+	"strings"
 
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/httpd"
@@ -36,16 +37,20 @@ var Module = &httpd.Module{
 	Handle: &self,
 	Directives: []conf.Directive{
 		{Name: "ssl_certificate", Context: contexts, Args: conf.Take1, Level: httpd.SrvLevel,
-			Set:    fileList(func(c *SrvConf) *conf.List[string] { return &c.Certificates }),
+			Set: certFile(func(c *SrvConf) (*conf.List[string], *conf.List[*httpd.Complex]) {
+				return &c.Certificates, &c.certValues
+			}),
 			Syntax: "ssl_certificate file;",
-			Doc:    "A PEM certificate (and its chain) of the server; several (RSA and ECDSA) may be given, each with its ssl_certificate_key. Variables are not supported."},
+			Doc:    "A PEM certificate (and its chain) of the server; several (RSA and ECDSA) may be given, each with its ssl_certificate_key. With variables in any of them, the pairs are loaded for each handshake."},
 		{Name: "ssl_certificate_key", Context: contexts, Args: conf.Take1, Level: httpd.SrvLevel,
-			Set:    fileList(func(c *SrvConf) *conf.List[string] { return &c.CertificateKeys }),
+			Set: certFile(func(c *SrvConf) (*conf.List[string], *conf.List[*httpd.Complex]) {
+				return &c.CertificateKeys, &c.keyValues
+			}),
 			Syntax: "ssl_certificate_key file;",
-			Doc:    "The PEM secret key of the ssl_certificate of the same rank. \"engine:\" keys and variables are not supported."},
+			Doc:    "The PEM secret key of the ssl_certificate of the same rank; may contain variables; \"store:file:path\" names a file store. \"engine:\", \"data:\" and other stores are not supported."},
 		{Name: "ssl_certificate_cache", Context: contexts, Args: conf.Take123, Level: httpd.SrvLevel, Set: setCertificateCache,
 			Syntax: "ssl_certificate_cache off;\nssl_certificate_cache max=N [inactive=time] [valid=time];", Default: "ssl_certificate_cache off;",
-			Doc: "Accepted for compatibility: certificates are loaded with the configuration (variables in their names are not supported)."},
+			Doc: "Checked and accepted; certificates named with variables are loaded from their files for each handshake, as without a cache."},
 		{Name: "ssl_certificate_compression", Context: contexts, Args: conf.FlagArg, Level: httpd.SrvLevel,
 			Set:    conf.SetFlag(srv(func(c *SrvConf) *conf.Flag { return &c.CertificateCompression })),
 			Syntax: "ssl_certificate_compression on | off;", Default: "ssl_certificate_compression off;",
@@ -185,28 +190,31 @@ var Module = &httpd.Module{
 // SrvConf is the ssl settings of a server (ngx_http_ssl_srv_conf_t).
 type SrvConf struct {
 	Certificates, CertificateKeys conf.List[string]
-	passwords                     conf.List[string]
-	certCache                     bool
-	CertificateCompression        conf.Flag
-	DHParam, ECDHCurve, Ciphers   conf.Str
-	protocols                     conf.Val[uint]
-	BufferSize                    conf.Size
-	Verify, VerifyDepth           conf.Num
-	ClientCertificate             conf.Str
-	TrustedCertificate, CRL       conf.Str
-	PreferServerCiphers           conf.Flag
-	sessionCache                  conf.Val[sessionCache]
-	SessionTickets                conf.Flag
-	SessionTicketKeys             conf.List[string]
-	SessionTimeout                conf.Sec
-	OCSP                          conf.Num
-	OCSPResponder                 conf.Str
-	ocspCacheZone                 conf.Val[cacheZone]
-	Stapling, StaplingVerify      conf.Flag
-	StaplingFile                  conf.Str
-	StaplingResponder             conf.Str
-	EarlyData, RejectHandshake    conf.Flag
-	ConfCommands                  conf.List[conf.KeyVal]
+	// certValues and keyValues are the same names compiled, for
+	// certificates chosen per handshake when any has variables
+	certValues, keyValues       conf.List[*httpd.Complex]
+	passwords                   conf.List[string]
+	certCache                   bool
+	CertificateCompression      conf.Flag
+	DHParam, ECDHCurve, Ciphers conf.Str
+	protocols                   conf.Val[uint]
+	BufferSize                  conf.Size
+	Verify, VerifyDepth         conf.Num
+	ClientCertificate           conf.Str
+	TrustedCertificate, CRL     conf.Str
+	PreferServerCiphers         conf.Flag
+	sessionCache                conf.Val[sessionCache]
+	SessionTickets              conf.Flag
+	SessionTicketKeys           conf.List[string]
+	SessionTimeout              conf.Sec
+	OCSP                        conf.Num
+	OCSPResponder               conf.Str
+	ocspCacheZone               conf.Val[cacheZone]
+	Stapling, StaplingVerify    conf.Flag
+	StaplingFile                conf.Str
+	StaplingResponder           conf.Str
+	EarlyData, RejectHandshake  conf.Flag
+	ConfCommands                conf.List[conf.KeyVal]
 }
 
 // mergeSrv is ngx_http_ssl_merge_srv_conf's inheritance.
@@ -222,6 +230,8 @@ func mergeSrv(p, c *SrvConf) {
 	c.VerifyDepth.Inherit(p.VerifyDepth, 1)
 	c.Certificates.InheritOnly(p.Certificates)
 	c.CertificateKeys.InheritOnly(p.CertificateKeys)
+	c.certValues.InheritOnly(p.certValues)
+	c.keyValues.InheritOnly(p.keyValues)
 	c.passwords.InheritOnly(p.passwords)
 	c.DHParam.Inherit(p.DHParam, "")
 	c.ClientCertificate.Inherit(p.ClientCertificate, "")
@@ -259,6 +269,26 @@ func file(get func(*SrvConf) *conf.Str) func(*conf.Cmd) error {
 func fileList(get func(*SrvConf) *conf.List[string]) func(*conf.Cmd) error {
 	return func(c *conf.Cmd) error {
 		conf.Append(get(c.Conf.(*SrvConf)), c.Loader.FullName(c.Arg(0), true))
+		return nil
+	}
+}
+
+// certFile appends a certificate or key name as fileList does, and the
+// name compiled. A name with variables stays as written: it is made
+// absolute once evaluated, as nginx's ngx_ssl_load_certificate does.
+func certFile(get func(*SrvConf) (*conf.List[string], *conf.List[*httpd.Complex])) func(*conf.Cmd) error {
+	return func(c *conf.Cmd) error {
+		names, values := get(c.Conf.(*SrvConf))
+		name := c.Arg(0)
+		if !strings.Contains(name, "$") && !strings.HasPrefix(name, "store:") && !strings.HasPrefix(name, "engine:") && !strings.HasPrefix(name, "data:") {
+			name = c.Loader.FullName(name, true)
+		}
+		x, err := httpd.ConfigOf(c).Compile(c, name)
+		if err != nil {
+			return err
+		}
+		conf.Append(names, name)
+		conf.Append(values, x)
 		return nil
 	}
 }

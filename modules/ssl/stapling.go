@@ -16,6 +16,7 @@ import (
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/internal/ocspc"
+	"github.com/sluicehq/sluice/internal/tlsconf"
 )
 
 // OCSP stapling (ssl_stapling), as nginx's ngx_ssl_stapling: each
@@ -157,7 +158,7 @@ func setupStapling(cf *httpd.Config, m *mainConf, cfg *tls.Config, sc *SrvConf, 
 		for i := range cfg.Certificates {
 			der, err := os.ReadFile(f)
 			if err != nil {
-				return noPos("BIO_new_file(\"%s\") failed (%s)", f, errlog.Errno(err))
+				return noPos("BIO_new_file(\"%s\") failed (%s)", f, tlsconf.FopenError(f, "rb", err))
 			}
 			if der, err = ocspc.FirstResponse(der); err != nil {
 				if err.Error() == "" {
