@@ -1,0 +1,109 @@
+package mp4_test
+
+import (
+	"encoding/binary"
+
+	"github.com/sluicehq/sluice/modules/mp4/mp4build"
+)
+
+// video is a 10 s, 25 fps video track with a key frame every second and
+// chunks of 3, 4 and 5 frames.
+func video() mp4build.Track {
+	t := mp4build.Track{Video: true, Timescale: 12800, PerChunk: []int{3, 4, 5}}
+	for i := range 250 {
+		t.Durations = append(t.Durations, 512)
+		t.Sizes = append(t.Sizes, uint32(60+(i*37)%90))
+		if i%25 == 0 {
+			t.Sync = append(t.Sync, uint32(i+1))
+		}
+	}
+	return t
+}
+
+// audio is a 10 s audio track of 1024-sample frames at 8 kHz, chunks of
+// 4 and 6 frames.
+func audio() mp4build.Track {
+	t := mp4build.Track{Timescale: 8000, PerChunk: []int{4, 6}}
+	for i := range 79 {
+		t.Durations = append(t.Durations, 1024)
+		t.Sizes = append(t.Sizes, uint32(20+i%7))
+	}
+	t.Durations[78] = 128
+	return t
+}
+
+// movies are the well-formed files the tests serve, by name.
+func movies() map[string][]byte {
+	withCtts := video()
+	for i := range withCtts.Sizes {
+		withCtts.Composition = append(withCtts.Composition, uint32(512*(1+i%3)))
+	}
+	uniform := audio()
+	for i := range uniform.Sizes {
+		uniform.Sizes[i] = 24
+	}
+	uniform.Uniform = true
+	odd := video()
+	odd.Durations[100] = 300 // a second stts run
+	odd.PerChunk = []int{1, 7, 2, 2}
+	return map[string][]byte{
+		"moovlast.mp4":  mp4build.Movie{Timescale: 1000, Tracks: []mp4build.Track{video(), audio()}}.Bytes(),
+		"moovfirst.mp4": mp4build.Movie{Timescale: 1000, MoovFirst: true, Tracks: []mp4build.Track{video(), audio()}}.Bytes(),
+		"co64.mp4":      mp4build.Movie{Timescale: 600, Co64: true, Tracks: []mp4build.Track{video(), audio()}}.Bytes(),
+		"ctts.mp4":      mp4build.Movie{Timescale: 1000, MoovFirst: true, Tracks: []mp4build.Track{withCtts}}.Bytes(),
+		"v1.mp4":        mp4build.Movie{Timescale: 90000, Version1: true, NoFtyp: true, Tracks: []mp4build.Track{audio(), video()}}.Bytes(),
+		"uniform.mp4":   mp4build.Movie{Timescale: 1000, Tracks: []mp4build.Track{uniform}}.Bytes(),
+		"odd.mp4":       mp4build.Movie{Timescale: 1000, Tracks: []mp4build.Track{odd, audio()}}.Bytes(),
+	}
+}
+
+// corrupt is a fault: a well-formed file changed by f.
+type corrupt struct {
+	name string
+	f    func([]byte) []byte
+}
+
+// put32 writes v at the offset of the atom at path plus delta.
+func put32(b []byte, v uint32, delta int, path ...string) []byte {
+	b = append([]byte(nil), b...)
+	p := mp4build.Find(b, path...)
+	if p < 0 {
+		panic("no atom " + path[len(path)-1])
+	}
+	binary.BigEndian.PutUint32(b[p+delta:], v)
+	return b
+}
+
+var stbl = []string{"moov", "trak", "mdia", "minf", "stbl"}
+
+func in(path []string, name string) []string { return append(append([]string(nil), path...), name) }
+
+// faults are malformed files, made from moovlast.mp4 (or moovfirst.mp4
+// where the name says so).
+var faults = []corrupt{
+	{"truncated.mp4", func(b []byte) []byte { return b[:len(b)-100] }},
+	{"truncated-header.mp4", func(b []byte) []byte { return b[:len(b)-len(b)+6] }},
+	{"zero-size-moov.mp4", func(b []byte) []byte { return put32(b, 0, 0, "moov") }},
+	{"small-atom.mp4", func(b []byte) []byte { return put32(b, 5, 0, "moov") }},
+	{"moov-past-end.mp4", func(b []byte) []byte { return put32(b, 0x7fffffff, 0, "moov") }},
+	{"mdat-past-end.mp4", func(b []byte) []byte { return put32(b, 0x7fffffff, 0, "mdat") }},
+	{"no-mdat.mp4", func(b []byte) []byte { return put32(b, 0x66726565, 4, "mdat") }},     // "free"
+	{"no-moov.mp4", func(b []byte) []byte { return put32(b, 0x66726565, 4, "moov") }},     // "free"
+	{"cmov.mp4", func(b []byte) []byte { return put32(b, 0x636d6f76, 4, "moov", "mvhd") }}, // "cmov"
+	{"stts-count.mp4", func(b []byte) []byte { return put32(b, 0xffff, 12, in(stbl, "stts")...) }},
+	{"stsc-count.mp4", func(b []byte) []byte { return put32(b, 0, 12, in(stbl, "stsc")...) }},
+	{"stco-zero.mp4", func(b []byte) []byte { return put32(b, 0, 12, in(stbl, "stco")...) }},
+	{"stsz-count.mp4", func(b []byte) []byte { return put32(b, 3, 16, in(stbl, "stsz")...) }},
+	{"stsc-zero-chunk.mp4", func(b []byte) []byte { return put32(b, 0, 16, in(stbl, "stsc")...) }},
+	{"stsc-zero-samples.mp4", func(b []byte) []byte { return put32(b, 0, 20, in(stbl, "stsc")...) }},
+	{"stss-zero.mp4", func(b []byte) []byte { return put32(b, 0, 16, in(stbl, "stss")...) }},
+	{"mvhd-small.mp4", func(b []byte) []byte { return put32(b, 50, 0, "moov", "mvhd") }},
+	{"chunk-offset.mp4", func(b []byte) []byte { return put32(b, 0xfffffff0, 16, in(stbl, "stco")...) }},
+	{"no-stts.mp4", func(b []byte) []byte { return put32(b, 0x66726565, 4, in(stbl, "stts")...) }},
+	{"no-stsc.mp4", func(b []byte) []byte { return put32(b, 0x66726565, 4, in(stbl, "stsc")...) }},
+	{"no-stco.mp4", func(b []byte) []byte { return put32(b, 0x66726565, 4, in(stbl, "stco")...) }},
+	{"dup-mvhd.mp4", func(b []byte) []byte {
+		return put32(b, 0x6d766864, 4, "moov", "trak") // the first trak renamed "mvhd"
+	}},
+	{"ftyp-big.mp4", func(b []byte) []byte { return put32(b, 2000, 0, "ftyp") }},
+}
