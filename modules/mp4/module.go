@@ -23,7 +23,7 @@ var Module = &httpd.Module{
 	Handle: &self,
 	Directives: []conf.Directive{
 		{Name: "mp4", Context: conf.HTTPLoc, Args: conf.NoArgs, Syntax: "mp4;",
-			Doc: "Serves MP4 files cut at the start and end arguments (seconds), on key frames.",
+			Doc: "Serves MP4 files cut at the start and end arguments (seconds).",
 			Set: func(c *conf.Cmd) error {
 				httpd.CoreLocOf(c).Handler = handler
 				return nil
