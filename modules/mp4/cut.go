@@ -91,6 +91,15 @@ func cutMovie(f io.ReaderAt, name string, size int64, start, length uint64, cf c
 		t.adjustChunks(adjustment)
 	}
 	c.Head = append(c.Head, m.mdatHeader[:m.mdatHeaderLen])
+	sent := m.dataEnd - m.dataStart
+	for _, p := range c.Head {
+		sent += int64(len(p))
+	}
+	if sent != m.contentLength {
+		// the atom sizes counted do not match the bytes to send (a
+		// malformed moov; not expected since the stsz fix above)
+		return nil, m.errf("\"%s\" mp4 moov atom is inconsistent")
+	}
 	c.DataStart, c.DataEnd = m.dataStart, m.dataEnd
 	c.ContentLength = m.contentLength
 	c.duration, c.timescale = m.duration, m.timescale

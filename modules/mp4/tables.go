@@ -110,8 +110,11 @@ func (m *movie) readStsz(size uint64) result {
 		t.stszTable = h[20 : 20+uint64(entries)*4]
 		t.out[stszData] = t.stszTable
 	} else {
+		// sent whole: nginx sends 20 bytes and counts the atom's size, so
+		// a table after a uniform size made its Content-Length too large
 		atomSize := 8 + size
 		set32(h, uint32(atomSize))
+		t.out[stszAtom] = h[:atomSize]
 		t.size += atomSize
 	}
 	m.next(size)
