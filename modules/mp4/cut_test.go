@@ -170,7 +170,7 @@ func checkSamples(t *testing.T, out []byte, trak, track int, first uint32) (n ui
 
 func TestCutSamples(t *testing.T) {
 	movies := map[string]mp4build.Movie{
-		"moov last": {Timescale: 1000, Tracks: []mp4build.Track{testVideo(), testAudio()}},
+		"moov last":  {Timescale: 1000, Tracks: []mp4build.Track{testVideo(), testAudio()}},
 		"moov first": {Timescale: 1000, MoovFirst: true, Tracks: []mp4build.Track{testVideo(), testAudio()}},
 		"co64":       {Timescale: 1000, Co64: true, Tracks: []mp4build.Track{testAudio(), testVideo()}},
 		"version 1":  {Timescale: 1000, Version1: true, NoFtyp: true, Tracks: []mp4build.Track{testVideo()}},

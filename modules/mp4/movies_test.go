@@ -87,8 +87,8 @@ var faults = []corrupt{
 	{"small-atom.mp4", func(b []byte) []byte { return put32(b, 5, 0, "moov") }},
 	{"moov-past-end.mp4", func(b []byte) []byte { return put32(b, 0x7fffffff, 0, "moov") }},
 	{"mdat-past-end.mp4", func(b []byte) []byte { return put32(b, 0x7fffffff, 0, "mdat") }},
-	{"no-mdat.mp4", func(b []byte) []byte { return put32(b, 0x66726565, 4, "mdat") }},     // "free"
-	{"no-moov.mp4", func(b []byte) []byte { return put32(b, 0x66726565, 4, "moov") }},     // "free"
+	{"no-mdat.mp4", func(b []byte) []byte { return put32(b, 0x66726565, 4, "mdat") }},      // "free"
+	{"no-moov.mp4", func(b []byte) []byte { return put32(b, 0x66726565, 4, "moov") }},      // "free"
 	{"cmov.mp4", func(b []byte) []byte { return put32(b, 0x636d6f76, 4, "moov", "mvhd") }}, // "cmov"
 	{"stts-count.mp4", func(b []byte) []byte { return put32(b, 0xffff, 12, in(stbl, "stts")...) }},
 	{"stsc-count.mp4", func(b []byte) []byte { return put32(b, 0, 12, in(stbl, "stsc")...) }},
