@@ -101,6 +101,8 @@ func TestDifferential(t *testing.T) {
 		tc{name: "range on cut", req: "GET /moovlast.mp4?start=2 HTTP/1.0\r\nRange: bytes=0-99\r\n\r\n"},
 		tc{name: "range suffix on cut", req: "GET /co64.mp4?start=2 HTTP/1.0\r\nRange: bytes=-500\r\n\r\n"},
 		tc{name: "two ranges on cut", req: "GET /moovlast.mp4?start=2 HTTP/1.0\r\nRange: bytes=0-9,20-29\r\n\r\n"},
+		tc{name: "two ranges not cut", req: "GET /moovfirst.mp4?start=0 HTTP/1.0\r\nRange: bytes=0-9,20-29\r\n\r\n"},
+		tc{name: "keepalive after 500", req: "GET /truncated.mp4?start=3 HTTP/1.1\r\nHost: localhost\r\n\r\n"},
 		tc{name: "two ranges whole", req: "GET /moovlast.mp4 HTTP/1.0\r\nRange: bytes=0-9,20-29\r\n\r\n"},
 		tc{name: "keepalive", req: "GET /moovlast.mp4?start=3 HTTP/1.1\r\nHost: localhost\r\n\r\n"},
 		tc{name: "post", req: "POST /moovlast.mp4 HTTP/1.0\r\nContent-Length: 1\r\n\r\nx"},

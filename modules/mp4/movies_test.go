@@ -74,6 +74,28 @@ func put32(b []byte, v uint32, delta int, path ...string) []byte {
 	return b
 }
 
+// widen gives the atom at path a 64-bit size (a 16-byte header), the
+// sizes of the atoms around it growing by 8.
+func widen(b []byte, path ...string) []byte {
+	p := mp4build.Find(b, path...)
+	if p < 0 {
+		panic("no atom " + path[len(path)-1])
+	}
+	var parents []int
+	for i := 1; i < len(path); i++ {
+		parents = append(parents, mp4build.Find(b, path[:i]...))
+	}
+	for _, a := range parents {
+		binary.BigEndian.PutUint32(b[a:], binary.BigEndian.Uint32(b[a:])+8)
+	}
+	size := binary.BigEndian.Uint32(b[p:])
+	out := append([]byte(nil), b[:p]...)
+	out = binary.BigEndian.AppendUint32(out, 1)
+	out = append(out, b[p+4:p+8]...)
+	out = binary.BigEndian.AppendUint64(out, uint64(size)+8)
+	return append(out, b[p+8:]...)
+}
+
 var stbl = []string{"moov", "trak", "mdia", "minf", "stbl"}
 
 func in(path []string, name string) []string { return append(append([]string(nil), path...), name) }
@@ -105,5 +127,9 @@ var faults = []corrupt{
 	{"dup-mvhd.mp4", func(b []byte) []byte {
 		return put32(b, 0x6d766864, 4, "moov", "trak") // the first trak renamed "mvhd"
 	}},
+	{"mdat64.mp4", func(b []byte) []byte { return widen(append([]byte(nil), b...), "mdat") }},
+	{"trak64.mp4", func(b []byte) []byte { return widen(append([]byte(nil), b...), "moov", "trak") }},
+	{"stts64.mp4", func(b []byte) []byte { return widen(append([]byte(nil), b...), in(stbl, "stts")...) }},
+	{"moov64.mp4", func(b []byte) []byte { return widen(append([]byte(nil), b...), "moov") }},
 	{"ftyp-big.mp4", func(b []byte) []byte { return put32(b, 2000, 0, "ftyp") }},
 }
