@@ -30,13 +30,19 @@ var (
 	}
 	stblAtoms = []atomHandler{
 		{name: "stsd", handle: (*movie).readStsd, withData: true},
-		{name: "stts", handle: (*movie).readStts, withData: true},
-		{name: "stss", handle: (*movie).readStss, withData: true},
-		{name: "ctts", handle: (*movie).readCtts, withData: true},
-		{name: "stsc", handle: (*movie).readStsc, withData: true},
+		{name: "stts", withData: true, handle: counted(sttsAtom, "stts", 8, false,
+			func(t *trak) *uint32 { return &t.timeToSampleEntries })},
+		{name: "stss", withData: true, handle: counted(stssAtom, "stss", 4, true,
+			func(t *trak) *uint32 { return &t.syncSamplesEntries })},
+		{name: "ctts", withData: true, handle: counted(cttsAtom, "ctts", 8, true,
+			func(t *trak) *uint32 { return &t.compositionOffsetEntries })},
+		{name: "stsc", withData: true, handle: counted(stscAtom, "stsc", 12, false,
+			func(t *trak) *uint32 { return &t.sampleToChunkEntries })},
 		{name: "stsz", handle: (*movie).readStsz, withData: true},
-		{name: "stco", handle: (*movie).readStco, withData: true},
-		{name: "co64", handle: (*movie).readCo64, withData: true},
+		{name: "stco", withData: true, handle: counted(stcoAtom, "stco", 4, false,
+			func(t *trak) *uint32 { return &t.chunks })},
+		{name: "co64", withData: true, handle: counted(co64Atom, "co64", 8, false,
+			func(t *trak) *uint32 { return &t.chunks })},
 	}
 )
 
@@ -119,35 +125,19 @@ func (m *movie) readMvhd(size uint64) result {
 	}
 	h := m.buf[m.header():]
 	setName(h, "mvhd")
-	if size < 100 {
-		return m.errf("\"%s\" mp4 mvhd atom too small")
-	}
-	var timescale uint32
-	var duration uint64
-	if h[8] == 0 {
-		timescale, duration = get32(h[20:]), uint64(get32(h[24:]))
-	} else {
-		if size < 112 {
-			return m.errf("\"%s\" mp4 mvhd atom too small")
-		}
-		timescale, duration = get32(h[28:]), get64(h[32:])
+	timescale, duration, rc := m.readTimes(h, size, mvhdLayout, "mvhd")
+	if rc != ok {
+		return rc
 	}
 	m.timescale, m.duration = timescale, duration
 	startTime := m.start * uint64(timescale) / 1000
 	if duration < startTime {
 		return m.errf("\"%s\" mp4 start time exceeds file duration")
 	}
-	duration -= startTime
-	if m.length != 0 {
-		duration = min(duration, m.length*uint64(timescale)/1000)
-	}
+	duration = m.cutDuration(duration, timescale)
 	atomSize := 8 + size
 	set32(h, uint32(atomSize))
-	if h[8] == 0 {
-		set32(h[24:], uint32(duration))
-	} else {
-		set64(h[32:], duration)
-	}
+	mvhdLayout.setDuration(h, duration)
 	m.mvhd = h[:atomSize]
 	m.next(size)
 	return ok
@@ -181,26 +171,14 @@ func (m *movie) readCmov(uint64) result {
 func (m *movie) readTkhd(size uint64) result {
 	h := m.buf[m.header():]
 	setName(h, "tkhd")
-	if size < 84 {
-		return m.errf("\"%s\" mp4 tkhd atom too small")
+	_, duration, rc := m.readTimes(h, size, tkhdLayout, "tkhd")
+	if rc != ok {
+		return rc
 	}
-	var duration uint64
-	if h[8] == 0 {
-		duration = uint64(get32(h[28:]))
-	} else {
-		if size < 96 {
-			return m.errf("\"%s\" mp4 tkhd atom too small")
-		}
-		duration = get64(h[36:])
-	}
-	startTime := m.start * uint64(m.timescale) / 1000
-	if duration <= startTime {
+	if duration <= m.start*uint64(m.timescale)/1000 {
 		return declined
 	}
-	duration -= startTime
-	if m.length != 0 {
-		duration = min(duration, m.length*uint64(m.timescale)/1000)
-	}
+	duration = m.cutDuration(duration, m.timescale)
 	atomSize := 8 + size
 	t := m.lastTrak()
 	if t.out[tkhdAtom] != nil {
@@ -209,11 +187,7 @@ func (m *movie) readTkhd(size uint64) result {
 	t.tkhdSize = atomSize
 	t.movieDuration = duration
 	set32(h, uint32(atomSize))
-	if h[8] == 0 {
-		set32(h[28:], uint32(duration))
-	} else {
-		set64(h[36:], duration)
-	}
+	tkhdLayout.setDuration(h, duration)
 	t.out[tkhdAtom] = h[:atomSize]
 	m.next(size)
 	return ok
@@ -250,27 +224,14 @@ func (m *movie) readStbl(size uint64) result {
 func (m *movie) readMdhd(size uint64) result {
 	h := m.buf[m.header():]
 	setName(h, "mdhd")
-	if size < 24 {
-		return m.errf("\"%s\" mp4 mdhd atom too small")
+	timescale, duration, rc := m.readTimes(h, size, mdhdLayout, "mdhd")
+	if rc != ok {
+		return rc
 	}
-	var timescale uint32
-	var duration uint64
-	if h[8] == 0 {
-		timescale, duration = get32(h[20:]), uint64(get32(h[24:]))
-	} else {
-		if size < 36 {
-			return m.errf("\"%s\" mp4 mdhd atom too small")
-		}
-		timescale, duration = get32(h[28:]), get64(h[32:])
-	}
-	startTime := m.start * uint64(timescale) / 1000
-	if duration <= startTime {
+	if duration <= m.start*uint64(timescale)/1000 {
 		return declined
 	}
-	duration -= startTime
-	if m.length != 0 {
-		duration = min(duration, m.length*uint64(timescale)/1000)
-	}
+	duration = m.cutDuration(duration, timescale)
 	atomSize := 8 + size
 	t := m.lastTrak()
 	if t.out[mdhdAtom] != nil {
@@ -339,4 +300,57 @@ func (m *movie) readStsd(size uint64) result {
 	t.size += atomSize
 	m.next(size)
 	return ok
+}
+
+// timesLayout is where a header atom (mvhd, tkhd, mdhd) has its timescale
+// and duration in version 0 and 1 (64-bit times), and the data size each
+// version needs at least; ts0 < 0: no timescale.
+type timesLayout struct {
+	min0, min1       uint64
+	ts0, ts1, d0, d1 int
+}
+
+var (
+	mvhdLayout = timesLayout{min0: 100, min1: 112, ts0: 20, ts1: 28, d0: 24, d1: 32}
+	tkhdLayout = timesLayout{min0: 84, min1: 96, ts0: -1, ts1: -1, d0: 28, d1: 36}
+	mdhdLayout = timesLayout{min0: 24, min1: 36, ts0: 20, ts1: 28, d0: 24, d1: 32}
+)
+
+// readTimes reads the timescale and duration of the header atom at h.
+func (m *movie) readTimes(h []byte, size uint64, l timesLayout, name string) (timescale uint32, duration uint64, rc result) {
+	if size < l.min0 {
+		return 0, 0, m.errf("\"%s\" mp4 " + name + " atom too small")
+	}
+	if h[8] == 0 {
+		if l.ts0 >= 0 {
+			timescale = get32(h[l.ts0:])
+		}
+		return timescale, uint64(get32(h[l.d0:])), ok
+	}
+	if size < l.min1 {
+		return 0, 0, m.errf("\"%s\" mp4 " + name + " atom too small")
+	}
+	if l.ts1 >= 0 {
+		timescale = get32(h[l.ts1:])
+	}
+	return timescale, get64(h[l.d1:]), ok
+}
+
+// setDuration writes the duration of the header atom at h.
+func (l timesLayout) setDuration(h []byte, d uint64) {
+	if h[8] == 0 {
+		set32(h[l.d0:], uint32(d))
+	} else {
+		set64(h[l.d1:], d)
+	}
+}
+
+// cutDuration is what is left of duration (in timescale units) after the
+// start, at most the length asked for.
+func (m *movie) cutDuration(duration uint64, timescale uint32) uint64 {
+	duration -= m.start * uint64(timescale) / 1000
+	if m.length != 0 {
+		duration = min(duration, m.length*uint64(timescale)/1000)
+	}
+	return duration
 }

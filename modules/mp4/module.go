@@ -96,32 +96,11 @@ func setLimitRate(c *conf.Cmd) error {
 // handler serves the file, cut when the arguments ask for it
 // (ngx_http_mp4_handler).
 func handler(r *httpd.Request) httpd.Status {
-	if r.MethodBit&(httpd.MethodGET|httpd.MethodHEAD) == 0 {
-		return 405
-	}
-	if r.URI[len(r.URI)-1] == '/' {
-		return httpd.Declined
-	}
-	if rc := r.DiscardRequestBody(); rc != httpd.OK {
+	f, path, fi, rc := static.OpenMedia(r)
+	if rc != httpd.OK {
 		return rc
 	}
-	path, found := r.MapURIToPath("")
-	if !found {
-		return 500
-	}
-	f, failedCall, err := r.OpenFile(path)
-	if err != nil {
-		return static.OpenFailed(r, path, failedCall, err)
-	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		r.Log().Logf(errlog.Crit, r, err, "fstat() \"%s\" failed", path)
-		return 500
-	}
-	if !fi.Mode().IsRegular() {
-		return httpd.Declined
-	}
 	start, length := times(r.Args)
 	var c *cut
 	if start >= 0 {
@@ -135,9 +114,9 @@ func handler(r *httpd.Request) httpd.Status {
 		log := func(lv errlog.Level, err error, format string, args ...any) {
 			r.Log().Logf(lv, r, err, format, args...)
 		}
-		var rc result
-		c, rc = cutMovie(f, path, fi.Size(), uint64(start), length, cf, log)
-		switch rc {
+		var res result
+		c, res = cutMovie(f, path, fi.Size(), uint64(start), length, cf, log)
+		switch res {
 		case declined:
 			c = nil
 		case failed:
@@ -151,14 +130,7 @@ func handler(r *httpd.Request) httpd.Status {
 	if c == nil {
 		return static.SendFile(r, f, fi, "", 0)
 	}
-	out := &r.Out
-	out.Status = 200
-	out.ContentLengthN = c.ContentLength
-	out.LastModifiedTime = fi.ModTime().Unix()
-	r.SetETag()
-	r.SetContentType()
-	r.AllowRanges = true
-	if rc := r.SendHeader(); rc == httpd.Error || rc > httpd.OK || r.HeaderOnly {
+	if rc, done := static.SendHeader(r, fi, c.ContentLength); done {
 		return rc
 	}
 	var ch httpd.Chain

@@ -1,14 +1,15 @@
 package mp4
 
-// readTable checks a sample table atom: a full-atom header of hlen bytes
-// whose last 4 are the number of entries, then entries of esize bytes.
-// It answers the header, the table, and the number of entries; dupFirst
-// puts the duplicate check before the size check, as nginx does for some.
-func (m *movie) readTable(slot int, name string, hlen, esize uint64, dupFirst bool, size uint64) (h, table []byte, entries uint32, rc result) {
-	h = m.buf[m.header():]
+// readTable reads a sample table atom: a 16-byte full-atom header whose
+// last 4 bytes are the number of entries, then entries of esize bytes,
+// which it answers; dupFirst puts the duplicate check before the size
+// check, as nginx does for stss and ctts.
+func (m *movie) readTable(slot int, name string, esize uint64, dupFirst bool, size uint64) (entries uint32, rc result) {
+	const hlen = 16
+	h := m.buf[m.header():]
 	setName(h, name)
 	if size < hlen-8 {
-		return nil, nil, 0, m.errf("\"%s\" mp4 " + name + " atom too small")
+		return 0, m.errf("\"%s\" mp4 " + name + " atom too small")
 	}
 	entries = get32(h[hlen-4:])
 	t := m.lastTrak()
@@ -21,15 +22,15 @@ func (m *movie) readTable(slot int, name string, hlen, esize uint64, dupFirst bo
 		dupMsg = "duplicate mp4 stco/co64 atom in \"%s\""
 	}
 	if dupFirst && dup() {
-		return nil, nil, 0, m.errf(dupMsg)
+		return 0, m.errf(dupMsg)
 	}
 	if hlen-8+uint64(entries)*esize > size {
-		return nil, nil, 0, m.errf("\"%s\" mp4 " + name + " atom too small")
+		return 0, m.errf("\"%s\" mp4 " + name + " atom too small")
 	}
 	if !dupFirst && dup() {
-		return nil, nil, 0, m.errf(dupMsg)
+		return 0, m.errf(dupMsg)
 	}
-	table = h[hlen : hlen+uint64(entries)*esize]
+	table := h[hlen : hlen+uint64(entries)*esize]
 	t.out[slot] = h[:hlen]
 	data := slot + 1
 	if slot == stscAtom {
@@ -37,55 +38,19 @@ func (m *movie) readTable(slot int, name string, hlen, esize uint64, dupFirst bo
 	}
 	t.out[data] = table
 	m.next(size)
-	return h, table, entries, ok
+	return entries, ok
 }
 
-func (m *movie) readStts(size uint64) result {
-	_, _, n, rc := m.readTable(sttsAtom, "stts", 16, 8, false, size)
-	if rc == ok {
-		m.lastTrak().timeToSampleEntries = n
+// counted is the handler of a sample table atom whose number of entries
+// goes to the track's field count.
+func counted(slot int, name string, esize uint64, dupFirst bool, count func(*trak) *uint32) func(*movie, uint64) result {
+	return func(m *movie, size uint64) result {
+		n, rc := m.readTable(slot, name, esize, dupFirst, size)
+		if rc == ok {
+			*count(m.lastTrak()) = n
+		}
+		return rc
 	}
-	return rc
-}
-
-func (m *movie) readStss(size uint64) result {
-	_, _, n, rc := m.readTable(stssAtom, "stss", 16, 4, true, size)
-	if rc == ok {
-		m.lastTrak().syncSamplesEntries = n
-	}
-	return rc
-}
-
-func (m *movie) readCtts(size uint64) result {
-	_, _, n, rc := m.readTable(cttsAtom, "ctts", 16, 8, true, size)
-	if rc == ok {
-		m.lastTrak().compositionOffsetEntries = n
-	}
-	return rc
-}
-
-func (m *movie) readStsc(size uint64) result {
-	_, _, n, rc := m.readTable(stscAtom, "stsc", 16, 12, false, size)
-	if rc == ok {
-		m.lastTrak().sampleToChunkEntries = n
-	}
-	return rc
-}
-
-func (m *movie) readStco(size uint64) result {
-	_, _, n, rc := m.readTable(stcoAtom, "stco", 16, 4, false, size)
-	if rc == ok {
-		m.lastTrak().chunks = n
-	}
-	return rc
-}
-
-func (m *movie) readCo64(size uint64) result {
-	_, _, n, rc := m.readTable(co64Atom, "co64", 16, 8, false, size)
-	if rc == ok {
-		m.lastTrak().chunks = n
-	}
-	return rc
 }
 
 // readStsz reads the sample sizes; with a uniform size there is no table

@@ -92,11 +92,7 @@ func (t *trak) updateMdhd() {
 	if h == nil {
 		return
 	}
-	if h[8] == 0 {
-		set32(h[24:], uint32(t.duration))
-	} else {
-		set64(h[32:], t.duration)
-	}
+	mdhdLayout.setDuration(h, t.duration)
 	t.size += t.mdhdSize
 }
 
