@@ -41,28 +41,16 @@ func TestParseTime(t *testing.T) {
 	}
 }
 
-// testVideo is 10 s at 25 fps, a key frame every second.
+// testVideo is mp4build.Video with composition offsets.
 func testVideo() mp4build.Track {
-	t := mp4build.Track{Video: true, Timescale: 12800, PerChunk: []int{3, 4, 5}}
-	for i := range 250 {
-		t.Durations = append(t.Durations, 512)
-		t.Sizes = append(t.Sizes, uint32(60+(i*37)%90))
+	t := mp4build.Video()
+	for i := range t.Sizes {
 		t.Composition = append(t.Composition, uint32(512*(i%3)))
-		if i%25 == 0 {
-			t.Sync = append(t.Sync, uint32(i+1))
-		}
 	}
 	return t
 }
 
-func testAudio() mp4build.Track {
-	t := mp4build.Track{Timescale: 8000, PerChunk: []int{4, 6}}
-	for i := range 78 {
-		t.Durations = append(t.Durations, 1024)
-		t.Sizes = append(t.Sizes, uint32(20+i%7))
-	}
-	return t
-}
+func testAudio() mp4build.Track { return mp4build.Audio() }
 
 // runCut cuts file and answers the whole answer, or the error lines.
 func runCut(t testing.TB, file []byte, start, length uint64, key bool) ([]byte, result, []string) {

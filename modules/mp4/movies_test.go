@@ -6,31 +6,9 @@ import (
 	"github.com/sluicehq/sluice/modules/mp4/mp4build"
 )
 
-// video is a 10 s, 25 fps video track with a key frame every second and
-// chunks of 3, 4 and 5 frames.
-func video() mp4build.Track {
-	t := mp4build.Track{Video: true, Timescale: 12800, PerChunk: []int{3, 4, 5}}
-	for i := range 250 {
-		t.Durations = append(t.Durations, 512)
-		t.Sizes = append(t.Sizes, uint32(60+(i*37)%90))
-		if i%25 == 0 {
-			t.Sync = append(t.Sync, uint32(i+1))
-		}
-	}
-	return t
-}
+func video() mp4build.Track { return mp4build.Video() }
 
-// audio is a 10 s audio track of 1024-sample frames at 8 kHz, chunks of
-// 4 and 6 frames.
-func audio() mp4build.Track {
-	t := mp4build.Track{Timescale: 8000, PerChunk: []int{4, 6}}
-	for i := range 79 {
-		t.Durations = append(t.Durations, 1024)
-		t.Sizes = append(t.Sizes, uint32(20+i%7))
-	}
-	t.Durations[78] = 128
-	return t
-}
+func audio() mp4build.Track { return mp4build.Audio() }
 
 // movies are the well-formed files the tests serve, by name.
 func movies() map[string][]byte {
