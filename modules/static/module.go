@@ -145,7 +145,7 @@ func OpenMedia(r *httpd.Request) (f *os.File, path string, fi os.FileInfo, rc ht
 	if r.MethodBit&(httpd.MethodGET|httpd.MethodHEAD) == 0 {
 		return nil, "", nil, 405
 	}
-	if r.URI[len(r.URI)-1] == '/' {
+	if r.URI == "" || r.URI[len(r.URI)-1] == '/' {
 		return nil, "", nil, httpd.Declined
 	}
 	if rc := r.DiscardRequestBody(); rc != httpd.OK {
