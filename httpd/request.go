@@ -557,6 +557,12 @@ func (r *Request) SetLimitRate(n int64) {
 	r.LimitRate, r.limitRateSet = n, true
 }
 
+// SetLimitRateAfter sets the number of bytes sent before the rate limit
+// applies, in place of limit_rate_after (mp4_limit_rate_after).
+func (r *Request) SetLimitRateAfter(n int64) {
+	r.LimitRateAfter, r.limitRateAfterSet = n, true
+}
+
 // Scratch returns the request's scratch buffer for building values that
 // live until the request ends; append to it and take a sub-slice.
 func (r *Request) Scratch() *[]byte { return &r.scratch }

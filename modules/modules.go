@@ -30,6 +30,7 @@ import (
 	"github.com/sluicehq/sluice/modules/mapmod"
 	"github.com/sluicehq/sluice/modules/memcached"
 	"github.com/sluicehq/sluice/modules/mirror"
+	"github.com/sluicehq/sluice/modules/mp4"
 	"github.com/sluicehq/sluice/modules/mytest"
 	"github.com/sluicehq/sluice/modules/notmodified"
 	"github.com/sluicehq/sluice/modules/proxy"
@@ -95,6 +96,7 @@ func HTTP() []*httpd.Module {
 		stubstatus.Module,
 		emptygif.Module,
 		flv.Module,
+		mp4.Module,
 		mytest.Module,
 		ssl.Module,
 		gzip.Module,
@@ -169,4 +171,5 @@ var Implemented = []string{
 	"http_empty_gif",
 	"http_dav",
 	"http_flv",
+	"http_mp4",
 }

@@ -2,7 +2,6 @@ package flv
 
 import (
 	"github.com/sluicehq/sluice/conf"
-	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/http1"
 	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/internal/bytesconv"
@@ -28,32 +27,11 @@ const header = "FLV\x01\x05\x00\x00\x00\x09\x00\x00\x00\x00"
 
 // handler serves the file from ?start= (ngx_http_flv_handler).
 func handler(r *httpd.Request) httpd.Status {
-	if r.MethodBit&(httpd.MethodGET|httpd.MethodHEAD) == 0 {
-		return 405
-	}
-	if r.URI[len(r.URI)-1] == '/' {
-		return httpd.Declined
-	}
-	if rc := r.DiscardRequestBody(); rc != httpd.OK {
+	f, _, fi, rc := static.OpenMedia(r)
+	if rc != httpd.OK {
 		return rc
 	}
-	path, ok := r.MapURIToPath("")
-	if !ok {
-		return 500
-	}
-	f, failed, err := r.OpenFile(path)
-	if err != nil {
-		return static.OpenFailed(r, path, failed, err)
-	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		r.Log().Logf(errlog.Crit, r, err, "fstat() \"%s\" failed", path)
-		return 500
-	}
-	if !fi.Mode().IsRegular() {
-		return httpd.Declined
-	}
 	start := int64(0)
 	if r.Args != "" {
 		if v, ok := http1.Arg(bytesconv.Bytes(r.Args), []byte("start")); ok {

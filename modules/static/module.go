@@ -65,14 +65,7 @@ func handler(r *httpd.Request) httpd.Status {
 // set, byte ranges allowed (the end of ngx_http_static_handler, which
 // flv repeats with its header). The caller keeps f open until it returns.
 func SendFile(r *httpd.Request, f *os.File, fi os.FileInfo, head string, start int64) httpd.Status {
-	out := &r.Out
-	out.Status = 200
-	out.ContentLengthN = int64(len(head)) + fi.Size() - start
-	out.LastModifiedTime = fi.ModTime().Unix()
-	r.SetETag()
-	r.SetContentType()
-	r.AllowRanges = true
-	if rc := r.SendHeader(); rc == httpd.Error || rc > httpd.OK || r.HeaderOnly {
+	if rc, done := SendHeader(r, fi, int64(len(head))+fi.Size()-start); done {
 		return rc
 	}
 	var c httpd.Chain
@@ -84,6 +77,25 @@ func SendFile(r *httpd.Request, f *os.File, fi os.FileInfo, head string, start i
 	c.AppendFile(f, start, fi.Size()-start)
 	c.Last = true // for a subrequest: the end of its body, not of the response (see passSubrequest)
 	return r.Output(&c)
+}
+
+// SendHeader sends the head of a 200 answer of length bytes made from
+// the file whose info is fi: Content-Length, Last-Modified, ETag and
+// Content-Type set, byte ranges allowed. done: the caller returns rc
+// (an error, a status, or the answer has no body); otherwise it sends the
+// body. SendFile and mp4 share it.
+func SendHeader(r *httpd.Request, fi os.FileInfo, length int64) (rc httpd.Status, done bool) {
+	out := &r.Out
+	out.Status = 200
+	out.ContentLengthN = length
+	out.LastModifiedTime = fi.ModTime().Unix()
+	r.SetETag()
+	r.SetContentType()
+	r.AllowRanges = true
+	if rc := r.SendHeader(); rc == httpd.Error || rc > httpd.OK || r.HeaderOnly {
+		return rc, true
+	}
+	return httpd.OK, false
 }
 
 // OpenFailed maps a failed open of path (failed names the system call,
@@ -121,4 +133,41 @@ func dirLocation(r *httpd.Request) string {
 		b = append(b, r.Args...)
 	}
 	return string(b)
+}
+
+// OpenMedia opens the file a GET or HEAD request's URI maps to, for the
+// pseudo-streaming handlers (the start of ngx_http_flv_handler and
+// ngx_http_mp4_handler): 405 for other methods; Declined for a URI
+// ending in '/' or a path that is not a regular file; the request body
+// is discarded. It answers OK with the file open (the caller closes it),
+// its path and its info, or the status to return.
+func OpenMedia(r *httpd.Request) (f *os.File, path string, fi os.FileInfo, rc httpd.Status) {
+	if r.MethodBit&(httpd.MethodGET|httpd.MethodHEAD) == 0 {
+		return nil, "", nil, 405
+	}
+	if r.URI == "" || r.URI[len(r.URI)-1] == '/' {
+		return nil, "", nil, httpd.Declined
+	}
+	if rc := r.DiscardRequestBody(); rc != httpd.OK {
+		return nil, "", nil, rc
+	}
+	path, ok := r.MapURIToPath("")
+	if !ok {
+		return nil, "", nil, 500
+	}
+	f, failed, err := r.OpenFile(path)
+	if err != nil {
+		return nil, "", nil, OpenFailed(r, path, failed, err)
+	}
+	fi, err = f.Stat()
+	if err != nil {
+		f.Close()
+		r.Log().Logf(errlog.Crit, r, err, "fstat() \"%s\" failed", path)
+		return nil, "", nil, 500
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, "", nil, httpd.Declined
+	}
+	return f, path, fi, httpd.OK
 }
