@@ -97,7 +97,7 @@ var Module = &httpd.Module{
 	Handle: &self,
 	Directives: []conf.Directive{
 		{Name: "image_filter", Context: conf.HTTPLoc, Args: conf.Take1 | conf.Take2 | conf.Take3,
-			Syntax: "image_filter off | test | size | rotate 90 | 180 | 270 | resize width height | crop width height;",
+			Syntax:  "image_filter off | test | size | rotate 90 | 180 | 270 | resize width height | crop width height;",
 			Default: "image_filter off;",
 			Doc:     "Sets the transformation of JPEG, GIF, PNG and WebP images.",
 			Set:     setFilter},

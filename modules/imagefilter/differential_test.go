@@ -1,0 +1,138 @@
+package imagefilter_test
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sluicehq/sluice/internal/oracle"
+	"github.com/sluicehq/sluice/internal/servertest"
+)
+
+// diffConf is served by Debian's nginx (with its image filter module
+// loaded) and by sluice; ROOT is the directory of the test images.
+const diffConf = `
+http {
+    server {
+        listen 127.0.0.1:%%PORT_0%%;
+        server_name localhost;
+
+        location /size/ { image_filter size; alias ROOT/; }
+        location /test/ {
+            image_filter test;
+            alias ROOT/;
+            location /test/off/ { image_filter off; alias ROOT/; }
+        }
+        location /resize/ { image_filter resize 10 12; alias ROOT/; }
+        location /resize1/ { image_filter resize 50 -; alias ROOT/; }
+        location /resize2/ { image_filter resize - 30; alias ROOT/; }
+        location /var/ { image_filter resize $arg_w $arg_h; alias ROOT/; }
+        location /crop/ { image_filter crop 60 80; alias ROOT/; }
+        location /crop2/ { image_filter crop 80 20; alias ROOT/; }
+        location /rotate/ { image_filter rotate 90; alias ROOT/; }
+        location /rotvar/ { image_filter rotate $arg_r; alias ROOT/; }
+        location /croprot/ {
+            image_filter crop 30 40;
+            image_filter rotate 270;
+            alias ROOT/;
+        }
+        location /quality/ {
+            image_filter resize 10 12;
+            image_filter_jpeg_quality $arg_q;
+            image_filter_sharpen 50;
+            image_filter_interlace on;
+            alias ROOT/;
+        }
+        location /opaque/ {
+            image_filter resize 10 12;
+            image_filter_transparency off;
+            alias ROOT/;
+        }
+        location /buffer/ { image_filter test; image_filter_buffer 100; alias ROOT/; }
+        location /page/ {
+            image_filter resize 10 10;
+            error_page 415 = /empty;
+            alias ROOT/;
+        }
+        location = /empty { return 204; }
+    }
+}
+`
+
+// oracleConf is diffConf with the module loaded, as Debian ships it.
+func oracleConf(root string) string {
+	return "load_module %%MODULES%%/ngx_http_image_filter_module.so;\n" + strings.ReplaceAll(diffConf, "ROOT", root)
+}
+
+// TestDifferential sends the same requests to nginx and to sluice, over
+// the same images. Answers the filter sends as they are (JSON, 415s,
+// images that fit, "test") must match to the byte; a transformed image
+// must match in status, headers but its length, format and size.
+func TestDifferential(t *testing.T) {
+	root := writeImages(t)
+	ngx := oracle.Start(t, oracleConf(root))
+	s := servertest.Start(t, "events {}\n"+strings.ReplaceAll(diffConf, "ROOT", root))
+
+	exact := oracle.DefaultComparison()
+	exact.CloseWait = 300 * time.Millisecond // a keepalive answer costs this
+	transformed := exact
+	transformed.IgnoreBody = true
+	transformed.Headers = slices.DeleteFunc(slices.Clone(exact.Headers), func(h string) bool { return h == "Content-Length" })
+
+	get := func(uri string) string { return "GET " + uri + " HTTP/1.1\r\nHost: localhost\r\n\r\n" }
+	for _, tc := range []struct {
+		uri string
+		// image: the answer is a transformed image
+		image bool
+	}{
+		{"/size/jpeg", false}, {"/size/gif", false}, {"/size/png", false}, {"/size/alpha", false},
+		{"/size/txt", false}, {"/size/tiny", false}, {"/size/cut.png", false}, {"/size/exif", false},
+		{"/test/gif", false}, {"/test/png", false}, {"/test/txt", false}, {"/test/off/txt", false},
+		{"/test/tiny", false}, {"/buffer/jpeg", false}, {"/buffer/tiny", false},
+		{"/resize/small", false}, {"/resize1/small", false},
+		{"/resize/gif", true}, {"/resize/png", true}, {"/resize/jpeg", true}, {"/resize/alpha", true},
+		{"/resize1/jpeg", true}, {"/resize2/gif", true}, {"/resize/exif", true},
+		{"/var/gif?w=10&h=12", true}, {"/var/gif?w=-&h=12", true}, {"/var/gif?w=0&h=12", false},
+		{"/var/gif?w=abc&h=12", false}, {"/var/small?w=100&h=100", false},
+		{"/crop/gif", true}, {"/crop/jpeg", true}, {"/crop2/png", true}, {"/crop/small", false},
+		{"/rotate/gif", true}, {"/rotate/alpha", true}, {"/rotate/jpeg", true}, {"/rotate/small", true},
+		{"/rotvar/gif?r=180", true}, {"/rotvar/png?r=270", true}, {"/rotvar/gif?r=45", false}, {"/rotvar/gif", false},
+		{"/croprot/png", true}, {"/croprot/jpeg", true},
+		{"/quality/jpeg?q=40", true}, {"/quality/jpeg?q=0", false}, {"/quality/alpha?q=0", true}, {"/quality/gif", true},
+		{"/opaque/gif", true}, {"/opaque/png", true},
+		{"/resize/cut.png", false}, {"/resize/cut.jpeg", false}, {"/resize/txt", false},
+		{"/page/txt", false}, {"/page/cut.png", false},
+	} {
+		t.Run(tc.uri, func(t *testing.T) {
+			if !tc.image {
+				oracle.Compare(t, get(tc.uri), ngx.Addr(0), s.Addr("0"), exact)
+				return
+			}
+			a, b := oracle.Compare(t, get(tc.uri), ngx.Addr(0), s.Addr("0"), transformed)
+			if a.Resp == nil || b.Resp == nil {
+				return
+			}
+			fa, da, erra := shape(a.Resp.Body)
+			fb, db, errb := shape(b.Resp.Body)
+			if erra != nil || errb != nil || fa != fb || da != db {
+				t.Errorf("nginx sent %s %v (%v), sluice %s %v (%v)", fa, da, erra, fb, db, errb)
+			}
+		})
+	}
+	head := exact
+	head.NoBody = true
+	for _, uri := range []string{"/size/png", "/size/txt", "/test/gif", "/resize/gif", "/resize/small", "/test/txt"} {
+		h := head
+		if uri == "/resize/gif" {
+			h.Headers = transformed.Headers
+		}
+		oracle.Compare(t, "HEAD "+uri+" HTTP/1.1\r\nHost: localhost\r\n\r\n", ngx.Addr(0), s.Addr("0"), h)
+	}
+	oracle.CompareErrorLogs(t, gdWarning.ReplaceAllString(ngx.ErrorLog(), "$1\n$2"), s.ErrorLog())
+}
+
+// gdWarning finds a log line glued to the end of one of libgd's warnings,
+// which it writes to stderr (nginx's error log) without a line ending.
+var gdWarning = regexp.MustCompile(`(\S)([0-9]{4}/[0-9]{2}/[0-9]{2} [0-9:]{8} \[)`)
