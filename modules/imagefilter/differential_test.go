@@ -1,6 +1,8 @@
 package imagefilter_test
 
 import (
+	"bytes"
+	"image"
 	"regexp"
 	"slices"
 	"strings"
@@ -99,7 +101,7 @@ func TestDifferential(t *testing.T) {
 		{"/crop/gif", true}, {"/crop/jpeg", true}, {"/crop2/png", true}, {"/crop/small", false},
 		{"/rotate/gif", true}, {"/rotate/alpha", true}, {"/rotate/jpeg", true}, {"/rotate/small", true},
 		{"/rotvar/gif?r=180", true}, {"/rotvar/png?r=270", true}, {"/rotvar/gif?r=45", false}, {"/rotvar/gif", false},
-		{"/croprot/png", true}, {"/croprot/jpeg", true},
+		{"/rotate/quad", true}, {"/rotvar/quad?r=270", true}, {"/croprot/png", true}, {"/croprot/jpeg", true},
 		{"/quality/jpeg?q=40", true}, {"/quality/jpeg?q=0", false}, {"/quality/alpha?q=0", true}, {"/quality/gif", true},
 		{"/opaque/gif", true}, {"/opaque/png", true},
 		{"/resize/cut.png", false}, {"/resize/cut.jpeg", false}, {"/resize/txt", false},
@@ -119,6 +121,9 @@ func TestDifferential(t *testing.T) {
 			if erra != nil || errb != nil || fa != fb || da != db {
 				t.Errorf("nginx sent %s %v (%v), sluice %s %v (%v)", fa, da, erra, fb, db, errb)
 			}
+			if strings.HasPrefix(tc.uri, "/rotate/quad") || strings.HasPrefix(tc.uri, "/rotvar/quad") {
+				sameDirection(t, a.Resp.Body, b.Resp.Body)
+			}
 		})
 	}
 	head := exact
@@ -136,3 +141,24 @@ func TestDifferential(t *testing.T) {
 // gdWarning finds a log line glued to the end of one of libgd's warnings,
 // which it writes to stderr (nginx's error log) without a line ending.
 var gdWarning = regexp.MustCompile(`(\S)([0-9]{4}/[0-9]{2}/[0-9]{2} [0-9:]{8} \[)`)
+
+// sameDirection checks that both servers turned the "quad" image (its
+// top left quarter black) the same way: by 90 degrees counter-clockwise
+// the black quarter is at the bottom left, by 270 at the top right.
+func sameDirection(t *testing.T, a, b []byte) {
+	t.Helper()
+	ma, _, erra := image.Decode(bytes.NewReader(a))
+	mb, _, errb := image.Decode(bytes.NewReader(b))
+	if erra != nil || errb != nil {
+		t.Fatalf("decoding: nginx's %v, sluice's %v", erra, errb)
+	}
+	dark := func(m image.Image, p image.Point) bool {
+		r, _, _, a := m.At(p.X, p.Y).RGBA()
+		return a > 0x8000 && r < 0x8000
+	}
+	for _, p := range []image.Point{{22, 5}, {5, 30}, {5, 5}, {22, 30}} {
+		if dark(ma, p) != dark(mb, p) {
+			t.Errorf("at %v nginx's pixel is dark: %v, sluice's: %v; turned the other way", p, dark(ma, p), dark(mb, p))
+		}
+	}
+}

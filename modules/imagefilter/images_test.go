@@ -42,6 +42,22 @@ func gradient(w, h int) *image.NRGBA {
 	return m
 }
 
+// quad is an opaque image whose top left quarter is black, the rest
+// white: which way it was turned shows.
+func quad(w, h int) *image.RGBA {
+	m := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			c := color.RGBA{255, 255, 255, 255}
+			if x < w/2 && y < h/2 {
+				c = color.RGBA{0, 0, 0, 255}
+			}
+			m.Set(x, y, c)
+		}
+	}
+	return m
+}
+
 // testImages returns the files by name.
 func testImages(t testing.TB) map[string][]byte {
 	t.Helper()
@@ -67,6 +83,7 @@ func testImages(t testing.TB) map[string][]byte {
 		"png":   enc(func(b *bytes.Buffer) error { return png.Encode(b, fr) }),
 		"alpha": enc(func(b *bytes.Buffer) error { return png.Encode(b, gradient(60, 40)) }),
 		"small": enc(func(b *bytes.Buffer) error { return png.Encode(b, gradient(8, 6)) }),
+		"quad":  enc(func(b *bytes.Buffer) error { return png.Encode(b, quad(40, 30)) }),
 		"txt":   []byte("SEE-THIS, which is not an image\n"),
 	}
 	files["tiny"] = files["txt"][:10]

@@ -68,7 +68,8 @@ func toPalette(src *image.NRGBA, pal color.Palette) *image.Paletted {
 }
 
 // rotate turns an image counter-clockwise by 90, 180 or 270 degrees (as
-// nginx's rotate does), keeping its kind: a palette image stays one.
+// nginx's rotate does: the differential test checks it), keeping its
+// kind: a palette image stays one.
 func rotate(src image.Image, angle int) image.Image {
 	b := src.Bounds()
 	w, h := b.Dx(), b.Dy()
