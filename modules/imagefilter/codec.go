@@ -9,6 +9,7 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
+	"io"
 )
 
 // errNoWebP: Go's standard library has no WebP codec, and sluice takes no
@@ -20,32 +21,40 @@ var errNoWebP = errors.New("sluice was built without WebP support")
 // the failure ("gdImageCreateFromPngPtr() failed": the libgd call nginx
 // names; here Go's decoder failed).
 func decode(t Type, data []byte) (image.Image, error) {
-	var m image.Image
-	var err error
 	var call string
+	var config func(io.Reader) (image.Config, error)
+	var dec func(io.Reader) (image.Image, error)
 	switch t {
 	case JPEG:
-		m, err = jpeg.Decode(bytes.NewReader(data))
-		call = "gdImageCreateFromJpegPtr() failed"
+		call, config, dec = "gdImageCreateFromJpegPtr() failed", jpeg.DecodeConfig, jpeg.Decode
 	case GIF:
-		m, err = gif.Decode(bytes.NewReader(data))
-		call = "gdImageCreateFromGifPtr() failed"
-		if err == nil {
-			m = gifTransparentRGB(m, data)
-		}
+		call, config, dec = "gdImageCreateFromGifPtr() failed", gif.DecodeConfig, gif.Decode
 	case PNG:
-		m, err = png.Decode(bytes.NewReader(data))
-		call = "gdImageCreateFromPngPtr() failed"
+		call, config, dec = "gdImageCreateFromPngPtr() failed", png.DecodeConfig, png.Decode
 	case WebP:
 		return nil, errNoWebP
 	default:
 		return nil, errors.New("unknown image type")
 	}
+	// the decoders allocate what the header announces: a few bytes could
+	// ask for gigabytes, which Go cannot refuse as malloc() refuses libgd
+	cfg, err := config(bytes.NewReader(data))
+	if err != nil || int64(cfg.Width)*int64(cfg.Height) > maxPixels {
+		return nil, errors.New(call)
+	}
+	m, err := dec(bytes.NewReader(data))
 	if err != nil {
 		return nil, errors.New(call)
 	}
+	if t == GIF {
+		m = gifTransparentRGB(m, data)
+	}
 	return m, nil
 }
+
+// maxPixels is the largest image decoded: 32 megapixels (128 MB as true
+// colour; the transformations make a few copies).
+const maxPixels = 32 << 20
 
 // gifTransparentRGB gives back the colour of a GIF's transparent entry,
 // which Go's decoder replaces by transparent black: with

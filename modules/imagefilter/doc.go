@@ -41,7 +41,10 @@
 // after it, as with nginx (its image filter fails the request once the
 // head is out). A 415 goes through error_page. The decoders and encoders
 // are Go's image/jpeg, image/gif and image/png; their failures are logged
-// with the libgd call nginx names ("gdImageCreateFromPngPtr() failed").
+// with the libgd call nginx names ("gdImageCreateFromPngPtr() failed"),
+// as is an image whose header announces more than 32 megapixels, which
+// is not decoded (a few bytes could otherwise make the decoder allocate
+// gigabytes).
 // Go has no WebP codec: "size", "test" and an image that fits work, a
 // WebP image that must change is answered 415 with "sluice was built
 // without WebP support" (nginx's words for a libgd without WebP). The

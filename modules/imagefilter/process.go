@@ -1,6 +1,7 @@
 package imagefilter
 
 import (
+	"errors"
 	"fmt"
 	"image"
 
@@ -95,22 +96,63 @@ func jsonBody(r *httpd.Request, s *sized) []byte {
 	return b
 }
 
-// transformed decodes the image, resizes, rotates and crops it as nginx's
-// ngx_http_image_resize does, and encodes it again in its own format.
-// nil: 415, with nginx's line for a codec failure.
+// transformed makes the transformed image for a request (nginx's
+// ngx_http_image_resize) with the location's settings. nil: 415, with
+// nginx's line for a codec failure.
 func (x *ctx) transformed(r *httpd.Request, lc *LocConf, t transform) []byte {
-	src, err := decode(x.typ, x.data)
-	if err != nil {
+	o := renderOptions{
+		transparency: lc.Transparency.Get(),
+		interlace:    lc.Interlace.Get(),
+		sharpen:      lc.Sharpen.Get().Get(r),
+	}
+	if x.typ == JPEG {
+		o.jpegQuality = lc.JPEGQuality.Get().Get(r)
+	}
+	out, err := render(x.typ, x.data, t, o)
+	switch {
+	case err == errQuality:
+		return nil
+	case err != nil:
 		r.Log().Logf(errlog.Error, r, nil, "%s", err.Error())
 		return nil
+	case out == nil:
+		return x.asis(r)
+	}
+	x.data = nil
+	setLength(r, len(out))
+	r.WeakETag()
+	return out
+}
+
+// renderOptions are a location's output settings, evaluated for a request.
+type renderOptions struct {
+	transparency bool
+	interlace    bool
+	sharpen      int
+	// jpegQuality is image_filter_jpeg_quality, for a JPEG.
+	jpegQuality int
+}
+
+// errQuality: the JPEG quality (from variables) is no positive number;
+// nginx answers 415 without a log line.
+var errQuality = errors.New("image filter: invalid quality")
+
+// render decodes an image of type typ, resizes, rotates and crops it as
+// nginx's ngx_http_image_resize does, and encodes it again in its own
+// format. It returns nil and no error when the decoded image fits and is
+// to be sent as it is. An error is nginx's log text (or errQuality).
+func render(typ Type, data []byte, t transform, o renderOptions) ([]byte, error) {
+	src, err := decode(typ, data)
+	if err != nil {
+		return nil, err
 	}
 	b := src.Bounds()
 	sx, sy := b.Dx(), b.Dy()
 	if !t.force && t.angle == 0 && sx <= t.maxW && sy <= t.maxH {
-		return x.asis(r)
+		return nil, nil
 	}
 	img := src
-	if p, ok := src.(*image.Paletted); ok && !lc.Transparency.Get() && transparentIndex(p.Palette) >= 0 {
+	if p, ok := src.(*image.Paletted); ok && !o.transparency && transparentIndex(p.Palette) >= 0 {
 		q := *p
 		q.Palette = opaque(p.Palette)
 		img = &q
@@ -136,26 +178,13 @@ func (x *ctx) transformed(r *httpd.Request, lc *LocConf, t transform) []byte {
 			img = crop(img, ox/2, oy/2, dx-ox, dy-oy)
 		}
 	}
-	if n := lc.Sharpen.Get().Get(r); n > 0 {
-		if m, ok := img.(*image.NRGBA); ok {
-			sharpen(m, n)
-		}
+	if m, ok := img.(*image.NRGBA); ok && o.sharpen > 0 {
+		sharpen(m, o.sharpen)
 	}
-	o := encodeOptions{interlace: lc.Interlace.Get()}
-	if x.typ == JPEG {
-		if o.jpegQuality = lc.JPEGQuality.Get().Get(r); o.jpegQuality <= 0 {
-			return nil
-		}
+	if typ == JPEG && o.jpegQuality <= 0 {
+		return nil, errQuality
 	}
-	out, err := encode(x.typ, img, o)
-	x.data = nil
-	if err != nil {
-		r.Log().Logf(errlog.Error, r, nil, "%s", err.Error())
-		return nil
-	}
-	setLength(r, len(out))
-	r.WeakETag()
-	return out
+	return encode(typ, img, encodeOptions{jpegQuality: o.jpegQuality, interlace: o.interlace})
 }
 
 // size is the size the image is scaled to before rotation and crop, and
