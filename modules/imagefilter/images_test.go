@@ -58,6 +58,22 @@ func quad(w, h int) *image.RGBA {
 	return m
 }
 
+// noise is an image that does not compress (about 12 KB as PNG).
+func noise(w, h int) *image.RGBA {
+	m := image.NewRGBA(image.Rect(0, 0, w, h))
+	x := uint32(1)
+	for i := range m.Pix {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		m.Pix[i] = uint8(x)
+		if i%4 == 3 {
+			m.Pix[i] = 255
+		}
+	}
+	return m
+}
+
 // testImages returns the files by name.
 func testImages(t testing.TB) map[string][]byte {
 	t.Helper()
@@ -83,6 +99,7 @@ func testImages(t testing.TB) map[string][]byte {
 		"png":   enc(func(b *bytes.Buffer) error { return png.Encode(b, fr) }),
 		"alpha": enc(func(b *bytes.Buffer) error { return png.Encode(b, gradient(60, 40)) }),
 		"small": enc(func(b *bytes.Buffer) error { return png.Encode(b, gradient(8, 6)) }),
+		"noise": enc(func(b *bytes.Buffer) error { return png.Encode(b, noise(64, 64)) }),
 		"quad":  enc(func(b *bytes.Buffer) error { return png.Encode(b, quad(40, 30)) }),
 		"txt":   []byte("SEE-THIS, which is not an image\n"),
 	}
