@@ -90,7 +90,7 @@ func bodyFilter(r *httpd.Request, c *httpd.Chain) httpd.Status {
 	lc := httpd.LocConf[LocConf](r, &self)
 	switch x.phase {
 	case phaseStart:
-		x.typ = Sniff(x.head(r, c))
+		x.typ = Sniff(firstBytes(c))
 		mode := lc.Filter.Get().Mode
 		if x.typ == None {
 			if mode == SizeJSON {
@@ -133,9 +133,9 @@ func bodyFilter(r *httpd.Request, c *httpd.Chain) httpd.Status {
 	return httpd.Error
 }
 
-// head returns the first bytes of the chain's first piece, enough to tell
+// firstBytes returns the first bytes of the chain's first piece, enough to tell
 // the format: nginx looks at its first buffer only.
-func (x *ctx) head(r *httpd.Request, c *httpd.Chain) []byte {
+func firstBytes(c *httpd.Chain) []byte {
 	if len(c.Pieces) == 0 {
 		return nil
 	}
