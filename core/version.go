@@ -34,7 +34,7 @@ var nginxModules = []struct {
 	{"http_ssl", true}, {"http_v2", true}, {"http_v3", true},
 	{"http_realip", true}, {"http_addition", true}, {"http_sub", true},
 	{"http_auth_request", true}, {"http_dav", true}, {"http_flv", true},
-	{"http_mp4", true}, {"http_gunzip", true}, {"http_gzip_static", true},
+	{"http_image_filter", true}, {"http_mp4", true}, {"http_gunzip", true}, {"http_gzip_static", true},
 	{"http_random_index", true}, {"http_secure_link", true},
 	{"http_degradation", true}, {"http_slice", true}, {"http_stub_status", true},
 }

@@ -41,6 +41,18 @@ func (r *Request) Finalize(rc Status) {
 	}
 }
 
+// FilterFinalize replaces the response being sent by the special
+// response for status, sent at once, and returns Error so that whoever
+// sent the header or the body gives up; the connection then closes after
+// the response, as with nginx's ngx_http_filter_finalize_request (the
+// not-modified filter's 412, the image filter's 415). The headers set so
+// far are dropped (ngx_http_clean_header).
+func (r *Request) FilterFinalize(status Status) Status {
+	r.Out.Clean()
+	r.Finalize(status)
+	return Error
+}
+
 // terminate abandons the request: nothing more is sent and the connection
 // closes (ngx_http_terminate_request).
 func (r *Request) terminate(rc Status) {

@@ -163,13 +163,43 @@ func (r *Request) SendHeader() Status {
 		r.Out.Status = r.ErrStatus
 		r.Out.StatusLine = ""
 	}
-	for _, f := range r.Config.filters.header {
+	return r.headerFrom(0)
+}
+
+// headerFrom runs the header filters from index i on, then the framing
+// decision and the header writer, unless a filter holds the head.
+func (r *Request) headerFrom(i int) Status {
+	r.headerHeld = false
+	for _, f := range r.Config.filters.header[i:] {
 		if rc := f.f(r); rc != OK {
 			return rc
+		}
+		if r.headerHeld {
+			return OK
 		}
 	}
 	r.chunkedHeader()
 	return r.writeHeader()
+}
+
+// HoldHeader, called by a header filter, stops the response head at that
+// filter: SendHeader returns OK, and neither the filters after it nor the
+// header writer run. The filter sends the head later with NextHeaderFilter
+// — nginx's header filter that returns NGX_OK without calling
+// ngx_http_next_header_filter, as the image filter does until it has the
+// whole body.
+func (r *Request) HoldHeader() { r.headerHeld = true }
+
+// NextHeaderFilter runs the header filters after order, then the framing
+// decision and the header writer: a filter that held the head
+// (HoldHeader) sends it on (ngx_http_next_header_filter).
+func (r *Request) NextHeaderFilter(order int) Status {
+	fs := r.Config.filters.header
+	i := 0
+	for i < len(fs) && fs[i].order <= order {
+		i++
+	}
+	return r.headerFrom(i)
 }
 
 // chunkedHeader decides the body framing (ngx_http_chunked_header_filter).

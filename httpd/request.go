@@ -167,6 +167,22 @@ func (h *HeadersOut) reset() {
 	h.Trailers = h.Trailers[:0]
 }
 
+// Clean drops the response head built so far — the status, every header
+// line, the content type and length — as nginx's ngx_http_clean_header
+// does before a filter replaces the response (a special response, the
+// image filter's JSON). Trailers stay.
+func (h *HeadersOut) Clean() {
+	for i := range h.List {
+		h.Delete(i)
+	}
+	h.Server, h.Date, h.ContentLength, h.ContentEncoding, h.Location, h.Refresh = -1, -1, -1, -1, -1, -1
+	h.LastModified, h.ContentRange, h.AcceptRanges, h.WWWAuthenticate, h.Expires = -1, -1, -1, -1, -1
+	h.ETag, h.CacheControl, h.Link = -1, -1, -1
+	h.Status, h.StatusLine = 0, ""
+	h.ContentType, h.ContentTypeLen, h.Charset = "", 0, ""
+	h.ContentLengthN, h.LastModifiedTime = -1, -1
+}
+
 // Add appends a header line and returns its index.
 func (h *HeadersOut) Add(key, value string) int {
 	h.List = append(h.List, Header{Key: key, Value: value})
@@ -399,6 +415,9 @@ type Request struct {
 	done bool
 	// lastSent is set once the last body piece went through Output.
 	lastSent bool
+	// headerHeld is set by a header filter that keeps the head back
+	// (HoldHeader).
+	headerHeld bool
 	// accessCode is the pending access-phase status (satisfy any).
 	accessCode int
 	// basic is the Authorization header's Basic credentials (BasicUser).

@@ -23,6 +23,7 @@ import (
 	"github.com/sluicehq/sluice/modules/gzip"
 	"github.com/sluicehq/sluice/modules/gzipstatic"
 	"github.com/sluicehq/sluice/modules/headers"
+	"github.com/sluicehq/sluice/modules/imagefilter"
 	"github.com/sluicehq/sluice/modules/index"
 	"github.com/sluicehq/sluice/modules/limitconn"
 	"github.com/sluicehq/sluice/modules/limitreq"
@@ -102,6 +103,7 @@ func HTTP() []*httpd.Module {
 		gzip.Module,
 		ssi.Module,
 		charset.Module,
+		imagefilter.Module,
 		sub.Module,
 		addition.Module,
 		gunzip.Module,
@@ -168,6 +170,7 @@ var Implemented = []string{
 	"http_ssl",
 	"http_slice",
 	"http_charset",
+	"http_image_filter",
 	"http_empty_gif",
 	"http_dav",
 	"http_flv",

@@ -17,17 +17,17 @@ var Module = &httpd.Module{
 
 // headerFilter answers conditional requests
 // (ngx_http_not_modified_header_filter). A failed precondition is
-// answered at once with 412 (see filterFinalize).
+// answered at once with 412 (see httpd.Request.FilterFinalize).
 func headerFilter(r *httpd.Request) httpd.Status {
 	if r.Out.Status != 200 || r.Main != r || r.DisableNotModified {
 		return httpd.OK
 	}
 	in := &r.In
 	if in.IfUnmodifiedSince >= 0 && !unmodifiedSince(r, in.Get(in.IfUnmodifiedSince)) {
-		return filterFinalize(r, 412)
+		return r.FilterFinalize(412)
 	}
 	if in.IfMatch >= 0 && !ifMatch(r, in.Get(in.IfMatch), false) {
-		return filterFinalize(r, 412)
+		return r.FilterFinalize(412)
 	}
 	if in.IfModifiedSince < 0 && in.IfNoneMatch < 0 {
 		return httpd.OK
@@ -89,24 +89,4 @@ func modifiedSince(r *httpd.Request, value string) bool {
 		return false
 	}
 	return mode == httpd.IMSExact || ims < lm
-}
-
-// filterFinalize replaces the response being sent by the special
-// response for status, sent at once, and returns Error so that whoever
-// sent the header gives up; the connection then closes after the
-// response, as with nginx's ngx_http_filter_finalize_request. The headers
-// set so far are dropped (ngx_http_clean_header).
-func filterFinalize(r *httpd.Request, status httpd.Status) httpd.Status {
-	out := &r.Out
-	for i := range out.List {
-		out.Delete(i)
-	}
-	out.Server, out.Date, out.ContentLength, out.ContentEncoding, out.Location, out.Refresh = -1, -1, -1, -1, -1, -1
-	out.LastModified, out.ContentRange, out.AcceptRanges, out.WWWAuthenticate, out.Expires = -1, -1, -1, -1, -1
-	out.ETag, out.CacheControl, out.Link = -1, -1, -1
-	out.Status, out.StatusLine = 0, ""
-	out.ContentType, out.ContentTypeLen, out.Charset = "", 0, ""
-	out.ContentLengthN, out.LastModifiedTime = -1, -1
-	r.Finalize(status)
-	return httpd.Error
 }
