@@ -5,7 +5,8 @@
 #
 # On a fresh Debian 12 machine it first installs what the suite needs
 # (apt-get, with sudo when not root): nginx-core (the differential oracle,
-# /usr/sbin/nginx), memcached, redis-server, curl, and gcc + libc6-dev (the
+# /usr/sbin/nginx, and its image_filter dynamic module for the image_filter
+# differential test), memcached, redis-server, curl, and gcc + libc6-dev (the
 # race detector needs cgo). No service is left running: package scripts are
 # told not to start services while installing.
 #
@@ -117,6 +118,7 @@ install_packages() {
 # command-or-path:package pairs the suite needs.
 NEEDS=(
 	"/usr/sbin/nginx:nginx-core"
+	"/usr/lib/nginx/modules/ngx_http_image_filter_module.so:libnginx-mod-http-image-filter"
 	"memcached:memcached"
 	"redis-server:redis-server"
 	"curl:curl"
@@ -149,7 +151,7 @@ if [ "${#MISSING[@]}" -gt 0 ]; then
 	fi
 	note "packages" "installed ${MISSING[*]}"
 else
-	note "packages" "ok (nginx-core memcached redis-server curl gcc present)"
+	note "packages" "ok (nginx-core libnginx-mod-http-image-filter memcached redis-server curl gcc present)"
 fi
 
 # The differential oracle must be Debian's current nginx-core: its security
