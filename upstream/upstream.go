@@ -458,6 +458,9 @@ func (u *Upstream) finalize(rc int) httpd.Status {
 	}
 	if u.Peer != nil && !u.peerFreed {
 		u.picker.Done(u.Peer, PeerOK)
+		// the name stays for log lines, as nginx's u->peer.name does:
+		// what goes wrong sending the rest to the client names it
+		u.peerFreed = true
 	}
 	// whatever the status (an intercepted error too), a complete response
 	// leaves the connection reusable (ngx_http_upstream_free_keepalive_peer)
@@ -465,7 +468,6 @@ func (u *Upstream) finalize(rc int) httpd.Status {
 	if c := u.takeConn(); c != nil {
 		c.shutdown()
 	}
-	u.setPeer(nil)
 	u.setAction("sending to client")
 	if rc == declined {
 		return httpd.Done
