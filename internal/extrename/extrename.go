@@ -149,7 +149,7 @@ func createFullPath(path string, access uint32) syscall.Errno {
 			continue
 		}
 		if e := syscall.Mkdir(path[:i], access); e != nil {
-			err = errnoOf(e)
+			err, _ = e.(syscall.Errno)
 			switch err {
 			case syscall.EEXIST:
 				err = 0
@@ -168,19 +168,19 @@ func createFullPath(path string, access uint32) syscall.Errno {
 func Copy(src, dst string, o *CopyOptions) (err error) {
 	in, err := os.Open(src)
 	if err != nil {
-		o.Log.Logf(errlog.Crit, o.Ctx, unwrap(err), "open() \"%s\" failed", src)
+		o.Log.Logf(errlog.Crit, o.Ctx, err, "open() \"%s\" failed", src)
 		return err
 	}
 	defer func() {
 		if e := in.Close(); e != nil {
-			o.Log.Logf(errlog.Alert, o.Ctx, unwrap(e), "close() \"%s\" failed", src)
+			o.Log.Logf(errlog.Alert, o.Ctx, e, "close() \"%s\" failed", src)
 		}
 	}()
 	size, access, mtime := o.Size, o.Access, o.Time
 	if size == -1 || access == 0 || mtime == -1 {
 		fi, e := in.Stat()
 		if e != nil {
-			o.Log.Logf(errlog.Alert, o.Ctx, unwrap(e), "fstat() \"%s\" failed", src)
+			o.Log.Logf(errlog.Alert, o.Ctx, e, "fstat() \"%s\" failed", src)
 			return e
 		}
 		if size == -1 {
@@ -195,12 +195,12 @@ func Copy(src, dst string, o *CopyOptions) (err error) {
 	}
 	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, os.FileMode(access))
 	if err != nil {
-		o.Log.Logf(errlog.Crit, o.Ctx, unwrap(err), "open() \"%s\" failed", dst)
+		o.Log.Logf(errlog.Crit, o.Ctx, err, "open() \"%s\" failed", dst)
 		return err
 	}
 	defer func() {
 		if e := out.Close(); e != nil {
-			o.Log.Logf(errlog.Alert, o.Ctx, unwrap(e), "close() \"%s\" failed", dst)
+			o.Log.Logf(errlog.Alert, o.Ctx, e, "close() \"%s\" failed", dst)
 			if err == nil {
 				err = e
 			}
@@ -211,7 +211,7 @@ func Copy(src, dst string, o *CopyOptions) (err error) {
 		n := int(min(int64(len(buf)), size))
 		got, e := in.Read(buf[:n])
 		if e != nil && e != io.EOF {
-			o.Log.Logf(errlog.Alert, o.Ctx, unwrap(e), "read() \"%s\" failed", src)
+			o.Log.Logf(errlog.Alert, o.Ctx, e, "read() \"%s\" failed", src)
 			return e
 		}
 		if got != n {
@@ -219,7 +219,7 @@ func Copy(src, dst string, o *CopyOptions) (err error) {
 			return errShort
 		}
 		if _, e := out.Write(buf[:n]); e != nil {
-			o.Log.Logf(errlog.Alert, o.Ctx, unwrap(e), "write() \"%s\" failed", dst)
+			o.Log.Logf(errlog.Alert, o.Ctx, e, "write() \"%s\" failed", dst)
 			return e
 		}
 		size -= int64(n)
@@ -242,20 +242,4 @@ func setTime(path string, mtime int64) error {
 		syscall.NsecToTimeval(mtime * int64(time.Second)),
 	}
 	return syscall.Utimes(path, tv)
-}
-
-func errnoOf(err error) syscall.Errno {
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
-		return errno
-	}
-	return 0
-}
-
-func unwrap(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
