@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/internal/testutil"
 )
 
@@ -45,7 +46,7 @@ func store(t *testing.T, z *Zone, key, head, body string, valid time.Time) {
 	if err := w.Write([]byte(body)); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Commit(int64(len(body))); err != nil {
+	if err := w.Commit(int64(len(body)), errlog.Default(), nil); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -119,7 +120,7 @@ func TestCommitRefusesWrongLength(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Write([]byte("short"))
-	if err := w.Commit(10); err != nil {
+	if err := w.Commit(10, errlog.Default(), nil); err != nil {
 		t.Logf("commit: %v", err)
 	}
 	if _, err := os.Stat(z.Path(KeyOf("k"))); err == nil {
@@ -322,7 +323,7 @@ func TestCachedError(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if err := w.Commit(0); err != nil {
+				if err := w.Commit(0, errlog.Default(), nil); err != nil {
 					t.Fatal(err)
 				}
 				e.Close()
@@ -363,7 +364,7 @@ func TestVariants(t *testing.T) {
 			t.Fatal(err)
 		}
 		w.Write([]byte(body))
-		if err := w.Commit(int64(len(body))); err != nil {
+		if err := w.Commit(int64(len(body)), errlog.Default(), nil); err != nil {
 			t.Fatal(err)
 		}
 		e.Close()

@@ -5,12 +5,17 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"syscall"
 	"time"
 
+	"github.com/sluicehq/sluice/errlog"
+	"github.com/sluicehq/sluice/internal/extrename"
 	"github.com/sluicehq/sluice/internal/tempfile"
 )
+
+// ErrNotMoved is Commit's error when the file could not be moved into
+// place; why has been logged.
+var ErrNotMoved = errors.New("cache: the file was not moved into place")
 
 // Status is the result of Entry.Open.
 type Status int
@@ -481,8 +486,11 @@ func (w *Writer) Written() int64 { return w.n }
 
 // Commit renames the file into place and indexes it
 // (ngx_http_file_cache_update). length is the expected body length (-1
-// unknown): a body of another length is never stored.
-func (w *Writer) Commit(length int64) error {
+// unknown): a body of another length is never stored. The file is moved
+// as nginx moves it (ngx_ext_rename_file: mode 0600, the missing level
+// directories made, a copy across file systems), its failures logged to
+// log with ctx; then Commit returns ErrNotMoved.
+func (w *Writer) Commit(length int64, log *errlog.Log, ctx errlog.Context) error {
 	if w.done {
 		return nil
 	}
@@ -500,15 +508,12 @@ func (w *Writer) Commit(length int64) error {
 		os.Remove(w.name)
 		return err
 	}
-	err := os.Rename(w.name, path)
-	if errors.Is(err, os.ErrNotExist) {
-		if mk := os.MkdirAll(filepath.Dir(path), 0700); mk == nil {
-			err = os.Rename(w.name, path)
-		}
+	o := extrename.Options{
+		Access: 0o600, PathAccess: 0o600, Time: -1,
+		CreatePath: true, DeleteFile: true, Log: log, Ctx: ctx,
 	}
-	if err != nil {
-		os.Remove(w.name)
-		return fmt.Errorf("rename() \"%s\" to \"%s\" failed: %w", w.name, path, err)
+	if !extrename.Rename(w.name, path, &o) {
+		return ErrNotMoved
 	}
 	z.mu.Lock()
 	n := e.node

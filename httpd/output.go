@@ -11,6 +11,7 @@ import (
 
 	"github.com/sluicehq/sluice/core"
 	"github.com/sluicehq/sluice/errlog"
+	"github.com/sluicehq/sluice/internal/buf"
 )
 
 // Piece is part of a response body: bytes in memory, or a region of a file.
@@ -726,5 +727,39 @@ func (r *Request) writeFailed(err error) {
 			call = "SSL_write()"
 		}
 		r.Log().Logf(errlog.Info, r, err, "%s failed", call)
+	}
+}
+
+// PieceReader gives a filter that must see a body's bytes (gzip, gunzip)
+// the bytes of each piece, reading file pieces through a buffer taken
+// from the pool (internal/buf) on the first file piece and kept until
+// Release. The zero value is ready to use.
+type PieceReader struct {
+	buf []byte
+}
+
+// PieceChunk is how much of a file piece PieceReader reads at once
+// (nginx's output_buffers default).
+const PieceChunk = 32768
+
+// Feed calls each with the bytes of p: a memory piece's at once, a file
+// piece's chunk by chunk as ReadFile reads them (each must be done with
+// the bytes when it returns). It ends with the first status other than
+// OK, from each or from a failed read.
+func (pr *PieceReader) Feed(r *Request, p *Piece, each func(b []byte) Status) Status {
+	if p.File == nil {
+		return each(p.Data)
+	}
+	if pr.buf == nil {
+		pr.buf = buf.Get(PieceChunk)
+	}
+	return p.ReadFile(r, pr.buf, func(b []byte, _ int64) Status { return each(b) })
+}
+
+// Release gives the buffer back to the pool, if one was taken.
+func (pr *PieceReader) Release() {
+	if pr.buf != nil {
+		buf.Put(pr.buf)
+		pr.buf = nil
 	}
 }

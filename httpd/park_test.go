@@ -178,6 +178,13 @@ func TestDrainServesFirstRequest(t *testing.T) {
 // non-blocking reads and yields in between, which keeps the run queue
 // busy, so the server learns of each request only when its linger's timer
 // fires.
+//
+// A park counts against the server only between the request's sending
+// and a read that still found no answer (the parks counted before that
+// read): on a loaded machine (the race detector, other processes on the
+// CPUs) the client itself may get no CPU until a linger has passed, and
+// then the connection rightly parks before the request exists, or after
+// the answer, for the next one.
 func TestLingerReadsBeforeParking(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	s := servertest.Start(t, strings.Replace(parkConf, "keepalive_timeout 1s;", "keepalive_timeout 60s;", 1))
@@ -194,6 +201,11 @@ func TestLingerReadsBeforeParking(t *testing.T) {
 	const answerEnd = "\r\n\r\nok\n"
 	var got []byte
 	buf := make([]byte, 4096)
+	// late counts the parks after a request was sent (sent: the count
+	// then) that were counted before a read found no answer yet (empty:
+	// the count taken before that read): the server parked with the
+	// request in its socket
+	late := int64(0)
 	// roundTrip sends a request and spins until its answer is in, without
 	// ever waiting in the netpoller
 	roundTrip := func(i int) {
@@ -206,28 +218,39 @@ func TestLingerReadsBeforeParking(t *testing.T) {
 		if werr != nil {
 			t.Fatal(werr)
 		}
+		sent := httpd.ParksTotal()
+		empty := sent
 		got = got[:0]
 		for deadline := time.Now().Add(10 * time.Second); !strings.HasSuffix(string(got), answerEnd); runtime.Gosched() {
 			if time.Now().After(deadline) {
 				t.Fatalf("request %d: no answer in 10 s, got %q", i, got)
 			}
+			before := httpd.ParksTotal()
 			rc.Read(func(fd uintptr) bool {
 				if n, _ := syscall.Read(int(fd), buf); n > 0 {
 					got = append(got, buf[:n]...)
 				}
 				return true
 			})
+			if len(got) == 0 {
+				empty = before
+			}
 		}
+		late += empty - sent
 		if !strings.HasPrefix(string(got), "HTTP/1.1 200") {
 			t.Fatalf("request %d: %q", i, got)
 		}
 	}
 	roundTrip(0)
 	parks := httpd.ParksTotal()
+	late = 0
 	for i := 1; i <= 5; i++ {
 		roundTrip(i)
 	}
+	if late != 0 {
+		t.Fatalf("the connection parked %d times with its next request already sent", late)
+	}
 	if n := httpd.ParksTotal() - parks; n != 0 {
-		t.Fatalf("the connection parked %d times with its next request already sent", n)
+		t.Logf("the connection parked %d times before the client sent its next request (a loaded machine)", n)
 	}
 }

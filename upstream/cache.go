@@ -761,7 +761,7 @@ func (u *Upstream) cacheFinalize(rc int) {
 			if u.closeEnded && !u.HeadersIn.Chunked && u.R.HTTPVersion != 9 {
 				length = u.HeadersIn.ContentLengthN
 			}
-			if err := w.Commit(length); err != nil {
+			if err := w.Commit(length, u.R.Log(), u.R); err != nil && err != cache.ErrNotMoved {
 				u.R.Log().Logf(errlog.Crit, u.R, nil, "%s", err)
 			}
 		} else {

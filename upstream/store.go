@@ -4,12 +4,10 @@ import (
 	"errors"
 	"io"
 	"os"
-	"path/filepath"
-	"syscall"
-	"time"
 
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/extrename"
 	"github.com/sluicehq/sluice/internal/tempfile"
 )
 
@@ -157,31 +155,18 @@ func (st *storeState) commit(r *httpd.Request) {
 		}
 		path = p
 	}
-	access := os.FileMode(st.c.StoreAccess.Get())
+	access := st.c.StoreAccess.Get()
 	tmp := st.f.Name()
-	if err := st.f.Chmod(access); err != nil {
-		r.Log().Logf(errlog.Crit, r, err, "fchmod() \"%s\" failed", tmp)
-	}
-	if lm := u.HeadersIn.LastModifiedTime; lm >= 0 {
-		t := time.Unix(lm, 0)
-		os.Chtimes(tmp, t, t)
-	}
 	st.f.Close()
 	st.f = nil
-	err := os.Rename(tmp, path)
-	if errors.Is(err, os.ErrNotExist) {
-		dirMode := access | (access&0444)>>2
-		if mk := os.MkdirAll(filepath.Dir(path), dirMode); mk == nil {
-			err = os.Rename(tmp, path)
-		}
+	o := extrename.Options{
+		Access: access, PathAccess: access, Time: -1,
+		CreatePath: true, DeleteFile: true, Log: r.Log(), Ctx: r,
 	}
-	if errors.Is(err, syscall.EXDEV) {
-		err = copyFile(tmp, path, access)
+	if lm := u.HeadersIn.LastModifiedTime; lm != -1 {
+		o.Time = lm
 	}
-	if err != nil {
-		r.Log().Logf(errlog.Crit, r, storeErr(err), "rename() \"%s\" to \"%s\" failed", tmp, path)
-	}
-	os.Remove(tmp)
+	extrename.Rename(tmp, path, &o)
 }
 
 // discard removes an uncommitted temp file.
@@ -192,39 +177,4 @@ func (st *storeState) discard() {
 		st.f = nil
 		os.Remove(name)
 	}
-}
-
-func copyFile(from, to string, mode os.FileMode) error {
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	tmp := to + ".tmp"
-	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := out.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, to)
-}
-
-func storeErr(err error) error {
-	var le *os.LinkError
-	if errors.As(err, &le) {
-		return le.Err
-	}
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

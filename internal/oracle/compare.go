@@ -39,6 +39,8 @@ type Comparison struct {
 	// CloseWait is how long to wait, after the response, for the server to
 	// close the connection; whether it did is compared. A keepalive answer
 	// costs this much time. Zero means one second; negative skips the check.
+	// After an answer with "Connection: close" the wait is Timeout's at
+	// least: the close is expected then, and only a missing one costs it.
 	CloseWait time.Duration
 	// Timeout bounds the reading of each response; zero means
 	// testutil.DefaultTimeout.
@@ -138,9 +140,28 @@ func Exchange(addr string, req []byte, c Comparison) Result {
 	case res.Resp != nil && res.Resp.Closed:
 		res.Closed = true
 	case wait > 0:
+		if announcesClose(res.Resp) {
+			// the close is expected: wait for it as for the response, so
+			// that a loaded machine's slow close is not taken for none
+			wait = max(wait, timeout)
+		}
 		res.Closed, _, _ = cl.WaitClosed(wait)
 	}
 	return res
+}
+
+// announcesClose reports whether resp says the server closes the
+// connection after it (Connection: close).
+func announcesClose(resp *testutil.Response) bool {
+	if resp == nil {
+		return false
+	}
+	for _, v := range strings.Split(resp.Get("Connection"), ",") {
+		if strings.EqualFold(strings.TrimSpace(v), "close") {
+			return true
+		}
+	}
+	return false
 }
 
 // Compare sends req to both addresses at once (the oracle's first), and

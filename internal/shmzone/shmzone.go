@@ -1,8 +1,9 @@
 // Package shmzone is what sluice's equivalents of nginx's shared memory
-// zones have in common (limit_req_zone, limit_conn_zone): the zone=name:size
-// parameter, the slab allocator's geometry that bounds a zone's keys by its
-// size, a registry through which a zone's state outlives a reload, and the
-// levels of the rejection log lines (limit_*_log_level).
+// zones have in common (limit_req_zone, limit_conn_zone): the zones of a
+// configuration with their "key zone=name:size" declaration and lookup,
+// the slab allocator's geometry that bounds a zone's keys by its size, a
+// registry through which a zone's state outlives a reload, and the
+// limit_*_status and limit_*_log_level settings.
 //
 // sluice is one process: a zone is a map in memory, shared by every
 // request, rather than shared memory. Its size is kept meaningful by

@@ -50,6 +50,11 @@ func Create(dir string, levels []int) (*os.File, error) {
 	}
 }
 
+// Next takes the next number of the counter Create names files with
+// (ngx_next_temp_number), for another name that must not collide, such
+// as the copy a rename across file systems makes next to its target.
+func Next() uint32 { return number.Add(1) }
+
 // hashed is the level directories of name: the last characters of the
 // name, the first level taking the last ones (ngx_create_hashed_filename).
 func hashed(name string, levels []int) string {

@@ -8,6 +8,7 @@ import (
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/http1"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/extrename"
 )
 
 // copyMove copies or moves the URI's file or directory to the
@@ -115,12 +116,13 @@ func copyMove(r *httpd.Request, lc *LocConf) httpd.Status {
 	}
 	if !fi.IsDir() {
 		if r.MethodBit == httpd.MethodMOVE {
-			if rename(r, path, cpath, 0, lc.Access.Get(), -1, true, false) {
+			o := extrename.Options{PathAccess: lc.Access.Get(), Time: -1, CreatePath: true, Log: r.Log(), Ctx: r}
+			if extrename.Rename(path, cpath, &o) {
 				return 204
 			}
 			return 500
 		}
-		if copyFile(r, path, cpath, access(fi), fi.ModTime().Unix()) == nil {
+		if copyFile(r, path, cpath, fi) == nil {
 			return 204
 		}
 		return 500
@@ -160,12 +162,12 @@ func copyTree(r *httpd.Request, src, dst string) bool {
 	to := func(p string) string { return dst + p[len(src):] }
 	t := tree{
 		file: func(p string, fi os.FileInfo) {
-			copyFile(r, p, to(p), access(fi), fi.ModTime().Unix())
+			copyFile(r, p, to(p), fi)
 		},
 		special: func(string, os.FileInfo) {},
 		pre: func(p string, fi os.FileInfo) {
 			d := to(p)
-			if err := syscall.Mkdir(d, uint32(dirAccess(access(fi)))); err != nil {
+			if err := syscall.Mkdir(d, extrename.DirAccess(access(fi))); err != nil {
 				fail(r, err, 0, "mkdir()", d)
 			}
 		},

@@ -6,6 +6,7 @@ import (
 
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/extrename"
 )
 
 // hasBody reports a request body, which DELETE, MKCOL, COPY and MOVE
@@ -132,7 +133,7 @@ func mkcol(r *httpd.Request, lc *LocConf) httpd.Status {
 		return 500
 	}
 	path = path[:len(path)-1]
-	if err := syscall.Mkdir(path, uint32(dirAccess(lc.Access.Get()))); err != nil {
+	if err := syscall.Mkdir(path, extrename.DirAccess(lc.Access.Get())); err != nil {
 		return fail(r, err, 409, "mkdir()", path)
 	}
 	setLocation(r)

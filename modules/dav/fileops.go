@@ -2,14 +2,12 @@ package dav
 
 import (
 	"errors"
-	"io"
 	"os"
-	"path/filepath"
 	"syscall"
-	"time"
 
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/extrename"
 )
 
 // errnoOf is the system error number of err, 0 when it has none.
@@ -46,97 +44,12 @@ func fail(r *httpd.Request, err error, notFound httpd.Status, failed, path strin
 	return rc
 }
 
-// dirAccess is the mode of a directory made for files of mode m: search
-// where read is allowed (ngx_dir_access).
-func dirAccess(m uint32) os.FileMode { return os.FileMode(m | (m&0o444)>>2) }
-
-// rename is ngx_ext_rename_file: it gives src the mode access (when not
-// 0) and the time mtime (when not -1), renames it to dst, creating the
-// missing directories of dst when createPath, and copies across file
-// systems. On failure src is removed when deleteSrc.
-func rename(r *httpd.Request, src, dst string, access, pathAccess uint32, mtime int64, createPath, deleteSrc bool) bool {
-	log := r.Log()
-	var err error
-	if access != 0 {
-		if err = os.Chmod(src, os.FileMode(access)); err != nil {
-			log.Logf(errlog.Crit, r, errnoOf(err), "chmod() \"%s\" failed", src)
-			err = nil
-			goto failed
-		}
-	}
-	if mtime != -1 {
-		t := time.Unix(mtime, 0)
-		if err = os.Chtimes(src, t, t); err != nil {
-			log.Logf(errlog.Crit, r, errnoOf(err), "utimes() \"%s\" failed", src)
-			err = nil
-			goto failed
-		}
-	}
-	if err = os.Rename(src, dst); err == nil {
-		return true
-	}
-	if errnoOf(err) == syscall.ENOENT {
-		if !createPath {
-			goto failed
-		}
-		if mk := os.MkdirAll(filepath.Dir(dst), dirAccess(pathAccess)); mk != nil {
-			log.Logf(errlog.Crit, r, errnoOf(mk), "mkdir() \"%s\" failed", dst)
-			err = nil
-			goto failed
-		}
-		if err = os.Rename(src, dst); err == nil {
-			return true
-		}
-	}
-	if errnoOf(err) == syscall.EXDEV {
-		if cerr := copyFile(r, src, dst, access, mtime); cerr == nil {
-			if rerr := os.Remove(src); rerr != nil {
-				log.Logf(errlog.Crit, r, errnoOf(rerr), "unlink() \"%s\" failed", src)
-			}
-			return true
-		}
-		err = nil
-	}
-failed:
-	if deleteSrc {
-		if rerr := os.Remove(src); rerr != nil {
-			log.Logf(errlog.Crit, r, errnoOf(rerr), "unlink() \"%s\" failed", src)
-		}
-	}
-	if err != nil {
-		log.Logf(errlog.Crit, r, errnoOf(err), "rename() \"%s\" to \"%s\" failed", src, dst)
-	}
-	return false
-}
-
-// copyFile copies src to a new dst of mode access with time mtime
-// (ngx_copy_file), logging what fails.
-func copyFile(r *httpd.Request, src, dst string, access uint32, mtime int64) error {
-	in, err := os.Open(src)
-	if err != nil {
-		r.Log().Logf(errlog.Crit, r, errnoOf(err), "open() \"%s\" failed", src)
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, os.FileMode(access))
-	if err != nil {
-		r.Log().Logf(errlog.Crit, r, errnoOf(err), "open() \"%s\" failed", dst)
-		return err
-	}
-	if _, err = io.Copy(out, in); err != nil {
-		r.Log().Logf(errlog.Crit, r, errnoOf(err), "write() \"%s\" failed", dst)
-	}
-	if cerr := out.Close(); err == nil && cerr != nil {
-		r.Log().Logf(errlog.Alert, r, errnoOf(cerr), "close() \"%s\" failed", dst)
-		err = cerr
-	}
-	if err == nil && mtime != -1 {
-		t := time.Unix(mtime, 0)
-		if terr := os.Chtimes(dst, t, t); terr != nil {
-			r.Log().Logf(errlog.Alert, r, errnoOf(terr), "utimes() \"%s\" failed", dst)
-		}
-	}
-	return err
+// copyFile copies the file src, described by fi, to a new dst with its
+// size, mode and time (ngx_copy_file as dav calls it), logging what fails.
+func copyFile(r *httpd.Request, src, dst string, fi os.FileInfo) error {
+	return extrename.Copy(src, dst, &extrename.CopyOptions{
+		Size: fi.Size(), Access: access(fi), Time: fi.ModTime().Unix(), Log: r.Log(), Ctx: r,
+	})
 }
 
 // tree is the walk of a directory (ngx_tree_ctx_t): file is called for

@@ -7,6 +7,7 @@ import (
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/http1"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/extrename"
 )
 
 // put stores the request body at the URI's path (ngx_http_dav_handler's
@@ -51,7 +52,11 @@ func put(r *httpd.Request, lc *LocConf) httpd.Status {
 		}
 	}
 	access := lc.Access.Get()
-	if !rename(r, temp, path, access, access, mtime, lc.CreateFullPutPath.Get(), true) {
+	o := extrename.Options{
+		Access: access, PathAccess: access, Time: mtime,
+		CreatePath: lc.CreateFullPutPath.Get(), DeleteFile: true, Log: r.Log(), Ctx: r,
+	}
+	if !extrename.Rename(temp, path, &o) {
 		return 500
 	}
 	if status == 201 {

@@ -65,9 +65,9 @@ type ctx struct {
 	size int
 	num  int
 
-	in      []httpd.Piece
-	fileBuf []byte
-	src     source
+	in     []httpd.Piece
+	reader httpd.PieceReader
+	src    source
 	// flush is zlib's flush value for the bytes being fed (for the log
 	// line): Z_FINISH for the last piece of the body, Z_SYNC_FLUSH for the
 	// last piece of a flushed chain, Z_NO_FLUSH otherwise.
@@ -340,17 +340,7 @@ func (x *ctx) run(last, flush bool) httpd.Status {
 		if k == len(x.in)-1 {
 			x.flush = end
 		}
-		if p.File == nil {
-			if rc := x.feed(p.Data); rc != httpd.OK {
-				return rc
-			}
-			continue
-		}
-		if x.fileBuf == nil {
-			x.fileBuf = buf.Get(fileChunk)
-		}
-		rc := p.ReadFile(x.r, x.fileBuf, func(b []byte, _ int64) httpd.Status { return x.feed(b) })
-		if rc != httpd.OK {
+		if rc := x.reader.Feed(x.r, p, func(b []byte) httpd.Status { return x.feed(b) }); rc != httpd.OK {
 			return rc
 		}
 	}
@@ -370,10 +360,6 @@ func (x *ctx) run(last, flush bool) httpd.Status {
 	x.finish()
 	return rc
 }
-
-// fileChunk is how much of a file body is read at once (nginx's
-// output_buffers default).
-const fileChunk = 32768
 
 // feed gives b to the decompressor and runs it until it needs more.
 func (x *ctx) feed(b []byte) httpd.Status {
@@ -516,9 +502,6 @@ func (x *ctx) finish() {
 	clear(x.spare)
 	clear(x.full)
 	x.spare, x.full, x.cur, x.sent = x.spare[:0], x.full[:0], nil, 0
-	if x.fileBuf != nil {
-		buf.Put(x.fileBuf)
-		x.fileBuf = nil
-	}
+	x.reader.Release()
 	x.src = source{}
 }

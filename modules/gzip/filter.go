@@ -82,9 +82,9 @@ type ctx struct {
 	spare [][]byte
 	nbufs int
 
-	in      []httpd.Piece
-	out     httpd.Chain
-	fileBuf []byte
+	in     []httpd.Piece
+	out    httpd.Chain
+	reader httpd.PieceReader
 
 	// zin and zout count the bytes compressed and produced, for
 	// $gzip_ratio (zout stays 0 until the end).
@@ -96,10 +96,6 @@ type ctx struct {
 	// rc is the first failure of the next filters.
 	rc httpd.Status
 }
-
-// fileChunk is how much of a file body is read at once (nginx's
-// output_buffers default).
-const fileChunk = 32768
 
 // errSend stops the compressor when the next filters failed.
 var errSend = errors.New("gzip: sending failed")
@@ -133,17 +129,7 @@ func bodyFilter(r *httpd.Request, c *httpd.Chain) httpd.Status {
 func (x *ctx) run(last, flush bool) httpd.Status {
 	for k := range x.in {
 		p := &x.in[k]
-		if p.File == nil {
-			if rc := x.consume(p.Data); rc != httpd.OK {
-				return rc
-			}
-			continue
-		}
-		if x.fileBuf == nil {
-			x.fileBuf = buf.Get(fileChunk)
-		}
-		rc := p.ReadFile(x.r, x.fileBuf, func(b []byte, _ int64) httpd.Status { return x.consume(b) })
-		if rc != httpd.OK {
+		if rc := x.reader.Feed(x.r, p, func(b []byte) httpd.Status { return x.consume(b) }); rc != httpd.OK {
 			return rc
 		}
 	}
@@ -332,10 +318,7 @@ func (x *ctx) finish() {
 	clear(x.spare)
 	clear(x.full)
 	x.spare, x.full, x.cur = x.spare[:0], x.full[:0], nil
-	if x.fileBuf != nil {
-		buf.Put(x.fileBuf)
-		x.fileBuf = nil
-	}
+	x.reader.Release()
 	x.held = nil
 }
 

@@ -30,23 +30,23 @@ func handler(r *httpd.Request) httpd.Status {
 	taken := small[:0]
 	for i := range lc.limits {
 		l := &lc.limits[i]
-		key := l.z.key.Eval(r)
+		key := l.z.Key.Eval(r)
 		if key == "" {
 			continue
 		}
 		if len(key) > maxKey {
-			r.Log().Logf(errlog.Error, r, nil, "the value of the \"%s\" key is more than 255 bytes: \"%s\"", l.z.key.Source(), key)
+			r.Log().Logf(errlog.Error, r, nil, "the value of the \"%s\" key is more than 255 bytes: \"%s\"", l.z.Key.Source(), key)
 			continue
 		}
 		main.LimitConn = statusPassed
-		nd, rc := l.z.st.acquire(key, l.conn)
+		nd, rc := l.z.St.acquire(key, l.conn)
 		if rc != acquired {
 			if rc == noMemory {
 				// nginx's slab allocator's own line (limit_conn leaves
 				// log_nomem on)
-				l.z.log.Logf(errlog.Crit, nil, nil, "ngx_slab_alloc() failed: no memory in limit_conn_zone \"%s\"", l.z.name)
+				l.z.Log.Logf(errlog.Crit, nil, nil, "ngx_slab_alloc() failed: no memory in limit_conn_zone \"%s\"", l.z.Name)
 			} else {
-				r.Log().Logf(lc.logLevel.Get(), r, nil, "limiting connections%s by zone \"%s\"", dryRunNote(lc), l.z.name)
+				r.Log().Logf(lc.logLevel.Get(), r, nil, "limiting connections%s by zone \"%s\"", dryRunNote(lc), l.z.Name)
 			}
 			for _, h := range taken {
 				h.st.release(h.nd)
@@ -58,7 +58,7 @@ func handler(r *httpd.Request) httpd.Status {
 			main.LimitConn = statusRejected
 			return httpd.Status(lc.status.Get())
 		}
-		taken = append(taken, held{l.z.st, nd})
+		taken = append(taken, held{l.z.St, nd})
 	}
 	for _, h := range taken {
 		r.AddCleanup(h.release)

@@ -46,19 +46,19 @@ func handler(r *httpd.Request) httpd.Status {
 	for ; n < len(limits); n++ {
 		lim = &limits[n]
 		z := lim.z
-		key := z.key.Eval(r)
+		key := z.Key.Eval(r)
 		if key == "" {
 			continue
 		}
 		if len(key) > maxKey {
-			r.Log().Logf(errlog.Error, r, nil, "the value of the \"%s\" key is more than 65535 bytes: \"%s\"", z.key.Source(), key)
+			r.Log().Logf(errlog.Error, r, nil, "the value of the \"%s\" key is more than 65535 bytes: \"%s\"", z.Key.Source(), key)
 			continue
 		}
 		var nd *node
-		rc, excess, nd = z.st.lookup(key, z.rate, lim.burst, now, n == len(limits)-1)
+		rc, excess, nd = z.St.lookup(key, z.Conf.rate, lim.burst, now, n == len(limits)-1)
 		held[n] = nd
 		if rc == noMemory {
-			z.log.Logf(errlog.Alert, nil, nil, "could not allocate node in limit_req zone \"%s\"", z.name)
+			z.Log.Logf(errlog.Alert, nil, nil, "could not allocate node in limit_req zone \"%s\"", z.Name)
 		}
 		if rc != heldNode {
 			break
@@ -71,7 +71,7 @@ func handler(r *httpd.Request) httpd.Status {
 	if rc == rejected || rc == noMemory {
 		if rc == rejected {
 			r.Log().Logf(lc.logLevel.Get(), r, nil, "limiting requests%s, excess: %d.%03d by zone \"%s\"",
-				dryRunNote(lc), excess/1000, excess%1000, lim.z.name)
+				dryRunNote(lc), excess/1000, excess%1000, lim.z.Name)
 		}
 		release(limits, held, n)
 		if lc.dryRun.Get() {
@@ -92,7 +92,7 @@ func handler(r *httpd.Request) httpd.Status {
 		return httpd.Declined
 	}
 	r.Log().Logf(lc.delayLevel, r, nil, "delaying request%s, excess: %d.%03d, by zone \"%s\"",
-		dryRunNote(lc), excess/1000, excess%1000, lim.z.name)
+		dryRunNote(lc), excess/1000, excess%1000, lim.z.Name)
 	if lc.dryRun.Get() {
 		main.LimitReq = statusDelayedDryRun
 		return httpd.Declined
@@ -116,7 +116,7 @@ func dryRunNote(lc *LocConf) string {
 func account(limits []limit, held []*node, n int, excess int64, lim *limit, now int64) (int64, int64, *limit) {
 	var maxDelay int64
 	if excess > lim.delay {
-		maxDelay = mulDiv(excess-lim.delay, 1000, lim.z.rate)
+		maxDelay = mulDiv(excess-lim.delay, 1000, lim.z.Conf.rate)
 	}
 	for n--; n >= 0; n-- {
 		nd := held[n]
@@ -124,12 +124,12 @@ func account(limits []limit, held []*node, n int, excess int64, lim *limit, now 
 			continue
 		}
 		l := &limits[n]
-		e := l.z.st.account(nd, l.z.rate, now)
+		e := l.z.St.account(nd, l.z.Conf.rate, now)
 		held[n] = nil
 		if e <= l.delay {
 			continue
 		}
-		if d := mulDiv(e-l.delay, 1000, l.z.rate); d > maxDelay {
+		if d := mulDiv(e-l.delay, 1000, l.z.Conf.rate); d > maxDelay {
 			maxDelay, excess, lim = d, e, l
 		}
 	}
@@ -141,7 +141,7 @@ func account(limits []limit, held []*node, n int, excess int64, lim *limit, now 
 func release(limits []limit, held []*node, n int) {
 	for n--; n >= 0; n-- {
 		if held[n] != nil {
-			limits[n].z.st.release(held[n])
+			limits[n].z.St.release(held[n])
 			held[n] = nil
 		}
 	}

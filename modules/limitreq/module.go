@@ -1,7 +1,6 @@
 package limitreq
 
 import (
-	"fmt"
 	"math"
 	"strings"
 
@@ -33,7 +32,8 @@ var Module = &httpd.Module{
 			Set:    conf.SetEnum(shmzone.LogLevels, func(c *LocConf) *conf.Val[errlog.Level] { return &c.logLevel }),
 			Syntax: "limit_req_log_level info | notice | warn | error;", Default: "limit_req_log_level error;",
 			Doc: "The level of the rejections' log lines; delays are logged one level lower (info stays info)."},
-		{Name: "limit_req_status", Context: contexts, Args: conf.Take1, Set: setStatus,
+		{Name: "limit_req_status", Context: contexts, Args: conf.Take1,
+			Set:    shmzone.SetStatus(func(c *LocConf) *conf.Num { return &c.status }),
 			Syntax: "limit_req_status code;", Default: "limit_req_status 503;",
 			Doc: "The status of rejected requests (400 to 599)."},
 		{Name: "limit_req_dry_run", Context: contexts, Args: conf.FlagArg,
@@ -41,7 +41,7 @@ var Module = &httpd.Module{
 			Syntax: "limit_req_dry_run on | off;", Default: "limit_req_dry_run off;",
 			Doc: "With on, requests are accounted and logged but neither delayed nor rejected ($limit_req_status says what would have happened)."},
 	},
-	CreateMain: func(*httpd.Config) any { return &MainConf{zones: map[string]*zone{}} },
+	CreateMain: func(*httpd.Config) any { return &MainConf{} },
 	InitMain:   initMain,
 	CreateLoc:  func(*httpd.Config) any { return &LocConf{} },
 	MergeLoc: func(_ *httpd.Config, parent, child any) error {
@@ -68,26 +68,20 @@ var Module = &httpd.Module{
 	},
 }
 
-// MainConf is the zones of an http block, by name and in the order they
-// were first named (by limit_req_zone or by a limit_req).
+// MainConf is the zones of an http block (declared by limit_req_zone or
+// named by a limit_req).
 type MainConf struct {
-	zones map[string]*zone
-	order []*zone
+	zones shmzone.Zones[*store, zoneConf]
 }
 
 // zone is one zone of a configuration (nginx's shared memory zone with
-// its ngx_http_limit_req_ctx_t). The state is in st, which the
-// configuration may have taken over from the one before.
-type zone struct {
-	name string
-	// size is 0 while only limit_req named the zone
-	size int64
-	key  *httpd.Complex
+// its ngx_http_limit_req_ctx_t); the state is in its St.
+type zone = shmzone.Zone[*store, zoneConf]
+
+// zoneConf is what limit_req_zone sets besides the key.
+type zoneConf struct {
 	// rate is in milli-requests per second
 	rate int64
-	st   *store
-	// log is the main error log, where nginx's ngx_cycle->log alerts go
-	log *errlog.Log
 }
 
 // LocConf is the limit_req settings of one level.
@@ -108,69 +102,35 @@ type limit struct {
 	burst, delay int64
 }
 
-// zoneNamed returns the zone called name, adding it (nginx's
-// ngx_shared_memory_add): a size that differs from the one declared
-// before is an error.
-func zoneNamed(c *conf.Cmd, name string, size int64) (*zone, error) {
-	m := httpd.ConfigOf(c).MainConf(&self).(*MainConf)
-	z := m.zones[name]
-	if z == nil {
-		z = &zone{name: name}
-		m.zones[name] = z
-		m.order = append(m.order, z)
-	}
-	if z.size == 0 {
-		z.size = size
-	}
-	if size != 0 && size != z.size {
-		return nil, c.Errorf("the size %d of shared memory zone \"%s\" conflicts with already declared size %d", size, name, z.size)
-	}
-	return z, nil
+// zones is the zones of the http block being read.
+func zones(c *conf.Cmd) *shmzone.Zones[*store, zoneConf] {
+	return &httpd.ConfigOf(c).MainConf(&self).(*MainConf).zones
 }
 
 // setZone is "limit_req_zone" (ngx_http_limit_req_zone).
 func setZone(c *conf.Cmd) error {
-	key, err := httpd.ConfigOf(c).Compile(c, c.Arg(0))
-	if err != nil {
-		return err
-	}
-	var name string
-	var size int64
 	rate, scale := int64(1), int64(1)
-	for _, a := range c.Args[1:] {
-		switch {
-		case strings.HasPrefix(a, "zone="):
-			if name, size, err = shmzone.ParseZone(c, a); err != nil {
-				return err
-			}
-		case strings.HasPrefix(a, "rate="):
-			v := a[len("rate="):]
-			if r, ok := strings.CutSuffix(v, "r/s"); ok {
-				v, scale = r, 1
-			} else if r, ok := strings.CutSuffix(v, "r/m"); ok {
-				v, scale = r, 60
-			}
-			n, ok := conf.Atoi(v)
-			if !ok || n == 0 {
-				return c.Errorf("invalid rate \"%s\"", a)
-			}
-			rate = n
-		default:
+	z, err := zones(c).Declare(c, func(a string) error {
+		v, ok := strings.CutPrefix(a, "rate=")
+		if !ok {
 			return c.Errorf("invalid parameter \"%s\"", a)
 		}
-	}
-	if name == "" {
-		return c.Errorf("\"%s\" must have \"zone\" parameter", c.Name)
-	}
-	z, err := zoneNamed(c, name, size)
+		if r, ok := strings.CutSuffix(v, "r/s"); ok {
+			v, scale = r, 1
+		} else if r, ok := strings.CutSuffix(v, "r/m"); ok {
+			v, scale = r, 60
+		}
+		n, ok := conf.Atoi(v)
+		if !ok || n == 0 {
+			return c.Errorf("invalid rate \"%s\"", a)
+		}
+		rate = n
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	if z.key != nil {
-		return c.Errorf("%s \"%s\" is already bound to key \"%s\"", c.Name, name, z.key.Source())
-	}
-	z.key = key
-	z.rate = mulDiv(rate, 1000, scale)
+	z.Conf.rate = mulDiv(rate, 1000, scale)
 	return nil
 }
 
@@ -183,7 +143,7 @@ func setLimit(c *conf.Cmd) error {
 		switch {
 		case strings.HasPrefix(a, "zone="):
 			var err error
-			if z, err = zoneNamed(c, a[len("zone="):], 0); err != nil {
+			if z, err = zones(c).Named(c, a[len("zone="):], 0); err != nil {
 				return err
 			}
 		case strings.HasPrefix(a, "burst="):
@@ -216,55 +176,14 @@ func setLimit(c *conf.Cmd) error {
 	return nil
 }
 
-// setStatus is "limit_req_status": a number from 400 to 599
-// (ngx_conf_set_num_slot with bounds).
-func setStatus(c *conf.Cmd) error {
-	lc := c.Conf.(*LocConf)
-	if lc.status.IsSet() {
-		return conf.ErrDuplicate
-	}
-	n, ok := conf.Atoi(c.Arg(0))
-	if !ok || n > math.MaxInt32 {
-		return fmt.Errorf("invalid number")
-	}
-	if err := conf.CheckBounds(c, n, 400, 599); err != nil {
-		return err
-	}
-	lc.status.Set(int(n))
-	return nil
-}
+// registry keeps the zones of a running server across reloads (see
+// shmzone.Registry).
+var registry shmzone.Registry[*shmzone.Published[*store]]
 
-// initMain checks the zones once the http block is read and gives each its
-// state: the one of the configuration before when the zone's name and size
-// are the same (then the key must be too), else a new one
-// (ngx_init_cycle's shared memory pass with ngx_http_limit_req_init_zone).
+// initMain gives the zones their state once the http block is read (see
+// shmzone.Zones.Init; ngx_http_limit_req_init_zone).
 func initMain(cf *httpd.Config, main any) error {
-	m := main.(*MainConf)
-	var files *errlog.Files
-	var log *errlog.Log
-	if cf.Cycle != nil {
-		files, log = cf.Cycle.Files, cf.Cycle.Log
-	}
-	prev := registry.Previous(files)
-	next := make(map[string]*published, len(m.order))
-	for _, z := range m.order {
-		if z.size == 0 {
-			return &conf.Error{NoPos: true, Msg: fmt.Sprintf("zero size shared memory zone \"%s\"", z.name)}
-		}
-		z.log = log
-		if p := prev[z.name]; p != nil && p.size == z.size {
-			if p.key != z.key.Source() {
-				return &conf.Error{NoPos: true, Msg: fmt.Sprintf("limit_req \"%s\" uses the \"%s\" key while previously it used the \"%s\" key",
-					z.name, z.key.Source(), p.key)}
-			}
-			z.st = p.st
-		} else {
-			z.st = newStore(z.size, z.name)
-		}
-		next[z.name] = &published{size: z.size, key: z.key.Source(), st: z.st}
-	}
-	registry.Publish(files, next)
-	return nil
+	return main.(*MainConf).zones.Init(cf, &registry, "limit_req", newStore)
 }
 
 // Names of $limit_req_status, by the value of Request.LimitReq.

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -367,6 +368,44 @@ func TestProxyCacheKeyAndFiles(t *testing.T) {
 	// any path hits the same key
 	if r := roundTrip(t, s, get("/other")); r.Get("X-Cache") != "HIT" || string(r.Body) != "keyed" {
 		t.Errorf("same key, other path: %q %q", r.Get("X-Cache"), r.Body)
+	}
+}
+
+// TestProxyCacheTempOnOtherFS: with proxy_temp_path on another file
+// system than the cache, the entry is copied into place as nginx does
+// (ngx_ext_rename_file), with mode 0600, and then served from the cache;
+// no temp file or partial copy is left.
+func TestProxyCacheTempOnOtherFS(t *testing.T) {
+	testutil.CheckLeaks(t)
+	shm, err := os.MkdirTemp("/dev/shm", "cache")
+	if err != nil {
+		t.Fatalf("the test needs /dev/shm for a temp path on another file system: %v", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(shm) })
+	cb := startCacheBackend(t, map[string]string{"/x": ok200("across", "")})
+	conf := strings.Replace(cacheConf(cb.Addr(), `location / { proxy_pass http://BACKEND; proxy_cache z; proxy_cache_valid 1m; }`),
+		"proxy_temp_path %%PREFIX%%/proxy_temp;", "proxy_temp_path "+shm+";", 1)
+	s := servertest.Start(t, conf)
+	var a, b syscall.Stat_t
+	if syscall.Stat(s.Prefix(), &a) != nil || syscall.Stat(shm, &b) != nil || a.Dev == b.Dev {
+		t.Fatalf("/dev/shm and %s must be different file systems", s.Prefix())
+	}
+	if r, _ := cacheRoundTrip(t, s, get("/x")); r.StatusCode != 200 || r.Get("X-Cache") != "MISS" {
+		t.Fatalf("first: %d %q", r.StatusCode, r.Get("X-Cache"))
+	}
+	waitStored(t, s)
+	if r, _ := cacheRoundTrip(t, s, get("/x")); r.Get("X-Cache") != "HIT" || string(r.Body) != "across" {
+		t.Fatalf("second: %q %q\n%s", r.Get("X-Cache"), r.Body, s.ErrorLog())
+	}
+	files, _ := filepath.Glob(filepath.Join(s.Prefix(), "cache", "*", "*", "*"))
+	if len(files) != 1 {
+		t.Fatalf("cache files %v, want one entry", files)
+	}
+	if fi, err := os.Stat(files[0]); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("entry mode %v (%v), want 0600", fi.Mode().Perm(), err)
+	}
+	if left, _ := os.ReadDir(shm); len(left) != 0 {
+		t.Errorf("temp files left: %v", left)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -333,6 +334,67 @@ func TestStore(t *testing.T) {
 	tmp, _ := os.ReadDir(filepath.Join(s.Prefix(), "proxy_temp"))
 	if len(tmp) != 0 {
 		t.Errorf("temp files left: %v", tmp)
+	}
+}
+
+// TestStoreMove checks how proxy_store moves the temp file into place
+// (ngx_ext_rename_file): across file systems (proxy_temp_path on
+// /dev/shm) by a copy with the mode and Last-Modified, and onto a path
+// that cannot be made with nginx's rename() line; no temp file or partial
+// copy is left either way.
+func TestStoreMove(t *testing.T) {
+	testutil.CheckLeaks(t)
+	shm, err := os.MkdirTemp("/dev/shm", "store")
+	if err != nil {
+		t.Fatalf("the test needs /dev/shm for a temp path on another file system: %v", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(shm) })
+	b := testutil.StartBackendFunc(t, func(i int) testutil.Script {
+		return respond("HTTP/1.1 200 OK\r\nLast-Modified: Mon, 02 Jan 2006 15:04:05 GMT\r\nContent-Length: 6\r\n\r\nstored")
+	})
+	s := servertest.Start(t, conf(b.Addr(), `
+        location / {
+            proxy_pass http://BACKEND;
+            proxy_temp_path `+shm+`;
+            proxy_store %%PREFIX%%/store$uri;
+            proxy_store_access user:rw group:r;
+        }
+`))
+	root := filepath.Join(s.Prefix(), "store")
+	var a, c syscall.Stat_t
+	if syscall.Stat(s.Prefix(), &a) != nil || syscall.Stat(shm, &c) != nil || a.Dev == c.Dev {
+		t.Fatalf("/dev/shm and %s must be different file systems", s.Prefix())
+	}
+	os.MkdirAll(root, 0o755)
+	os.WriteFile(filepath.Join(root, "f"), nil, 0o644)
+	for _, uri := range []string{"/a/b", "/f/x"} {
+		c := testutil.Dial(t, s.Addr("A"))
+		c.WriteString(get(uri))
+		if resp, _ := c.ReadUntilClose(); !strings.HasSuffix(string(resp), "\r\n\r\nstored") {
+			t.Errorf("%s: response %q", uri, resp)
+		}
+		c.Close()
+	}
+	p := filepath.Join(root, "a", "b")
+	if data, err := os.ReadFile(p); err != nil || string(data) != "stored" {
+		t.Fatalf("stored file %q, %v\n%s", data, err, s.ErrorLog())
+	}
+	st, _ := os.Stat(p)
+	if st.Mode().Perm() != 0o640 {
+		t.Errorf("mode %v, want 0640", st.Mode().Perm())
+	}
+	if want := time.Date(2006, 1, 2, 15, 4, 5, 0, time.UTC); !st.ModTime().Equal(want) {
+		t.Errorf("mtime %v, want %v", st.ModTime(), want)
+	}
+	if di, _ := os.Stat(filepath.Dir(p)); di.Mode().Perm() != 0o750 {
+		t.Errorf("directory mode %v, want 0750", di.Mode().Perm())
+	}
+	s.WaitErrorLog(t, `" to "`+filepath.Join(root, "f", "x")+`" failed (20: Not a directory)`)
+	if left, _ := os.ReadDir(shm); len(left) != 0 {
+		t.Errorf("temp files left: %v", left)
+	}
+	if left, _ := os.ReadDir(filepath.Join(root, "a")); len(left) != 1 {
+		t.Errorf("store/a holds %v", left)
 	}
 }
 

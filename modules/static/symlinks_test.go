@@ -78,6 +78,8 @@ func symlinkTree(t *testing.T, prefix string) {
 	} else {
 		must(os.Symlink("/etc/passwd", filepath.Join(d, "other")))
 	}
+	// the trees are made one after the other: the same times for both
+	must(setTimes(d))
 	// the test process may run under a temporary directory reached
 	// through a link itself: the tree's own path must hold none, or
 	// every request of "on" fails
