@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/errlog"
@@ -29,7 +28,11 @@ type mainConf struct {
 	// caches are the ssl_ocsp_cache zones by name; prevCaches the zones
 	// of the configuration before, kept across a reload (cacheRegistry)
 	caches, prevCaches map[string]*ocspCache
-	files              *errlog.Files
+	// ticketers and stores are the session ticket keys and the kept
+	// sessions of shared session cache zones, by zone name
+	ticketers map[string]*ticketer
+	stores    map[string]*sessionStore
+	files     *errlog.Files
 }
 
 // context returns the configuration's context, made on first need.
@@ -129,14 +132,12 @@ func build(cf *httpd.Config, m *mainConf, sc *SrvConf, loc *httpd.CoreLocConf) (
 	if cfg.CurvePreferences, err = curves(sc.ECDHCurve.Get()); err != nil {
 		return nil, err
 	}
-	if !sc.SessionTickets.Get() {
-		cfg.SessionTicketsDisabled = true
-	} else {
-		tk, err := newTicketer(sc.SessionTicketKeys.Get(), time.Duration(sc.SessionTimeout.Get())*time.Second, sc.sessionCache.Get().shared != "")
-		if err != nil {
-			return nil, err
-		}
-		cfg.WrapSession, cfg.UnwrapSession = tk.wrap, tk.unwrap
+	var names []string
+	if dynamic {
+		names = certs
+	}
+	if err := setResumption(m, cfg, sc, names); err != nil {
+		return nil, err
 	}
 	// certificates loaded per handshake are not stapled: nginx's
 	// ngx_ssl_stapling finds none in the context

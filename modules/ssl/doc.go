@@ -11,7 +11,9 @@
 // suites of ssl_ciphers (an OpenSSL cipher list; TLS 1.3 suites are not
 // configurable), the groups of ssl_ecdh_curve, session tickets in nginx's
 // layout (keys from ssl_session_ticket_key, or generated and, with a
-// shared session cache, rotated; lifetime ssl_session_timeout) and the ALPN
+// shared session cache, shared by its servers and rotated; lifetime
+// ssl_session_timeout) or, with tickets off and a session cache, sessions
+// kept by the server (sessions.go), and the ALPN
 // protocols nginx accepts for HTTP/1 (http/1.1, http/1.0, http/0.9).
 // Certificates named with variables are loaded for each handshake
 // (certvars.go): the names are evaluated on a request made for the

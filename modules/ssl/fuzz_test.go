@@ -1,7 +1,6 @@
 package ssl
 
 import (
-	"crypto/tls"
 	"strings"
 	"testing"
 	"time"
@@ -50,7 +49,7 @@ func FuzzCurves(f *testing.F) {
 	})
 }
 
-// FuzzTicket: a ticket from a client never panics unwrap, and only one
+// FuzzTicket: a ticket from a client never panics open, and only one
 // sealed with the key opens.
 func FuzzTicket(f *testing.F) {
 	tk := &ticketer{timeout: time.Hour, keys: []ticketKey{randomKey()}}
@@ -58,8 +57,8 @@ func FuzzTicket(f *testing.F) {
 	f.Add(make([]byte, 16))
 	f.Add(append(tk.keys[0].name[:], make([]byte, 80)...))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if ss, err := tk.unwrap(b, tls.ConnectionState{}); ss != nil || err != nil {
-			t.Fatalf("%x opened: %v %v", b, ss, err)
+		if ss := tk.open(b); ss != nil {
+			t.Fatalf("%x opened: %v", b, ss)
 		}
 	})
 }

@@ -104,7 +104,7 @@ var Module = &httpd.Module{
 			Doc: "Accepted for compatibility: Go's crypto/tls chooses the suite by its own preference order."},
 		{Name: "ssl_session_cache", Context: contexts, Args: conf.Take12, Level: httpd.SrvLevel, Set: setSessionCache,
 			Syntax: "ssl_session_cache off | none | [builtin[:size]] [shared:name:size];", Default: "ssl_session_cache none;",
-			Doc: "Checked as nginx checks it; Go's crypto/tls resumes sessions with tickets only (with a shared cache, generated ticket keys rotate every ssl_session_timeout)."},
+			Doc: "With tickets, a shared zone shares its generated ticket keys (rotated every ssl_session_timeout) among its servers; with tickets off, sessions are kept by the server and resumed by ID tickets (TLS 1.3). No TLS 1.2 session IDs."},
 		{Name: "ssl_session_tickets", Context: contexts, Args: conf.FlagArg, Level: httpd.SrvLevel,
 			Set:    conf.SetFlag(srv(func(c *SrvConf) *conf.Flag { return &c.SessionTickets })),
 			Syntax: "ssl_session_tickets on | off;", Default: "ssl_session_tickets on;",

@@ -114,11 +114,12 @@ func (tk *ticketer) wrap(_ tls.ConnectionState, ss *tls.SessionState) ([]byte, e
 	return mac.Sum(out), nil
 }
 
-// unwrap opens a ticket (tls.Config.UnwrapSession): one of an unknown
-// key, forged, or older than ssl_session_timeout gives a full handshake.
-func (tk *ticketer) unwrap(ticket []byte, _ tls.ConnectionState) (*tls.SessionState, error) {
+// open decrypts and parses a ticket (for tls.Config.UnwrapSession, which
+// also checks its age and context); nil when it is not one of the
+// ticketer's: an unknown key, or forged.
+func (tk *ticketer) open(ticket []byte) *tls.SessionState {
 	if len(ticket) < 32+aes.BlockSize+sha256.Size || (len(ticket)-32-sha256.Size)%aes.BlockSize != 0 {
-		return nil, nil
+		return nil
 	}
 	var k *ticketKey
 	for _, c := range tk.current() {
@@ -128,28 +129,34 @@ func (tk *ticketer) unwrap(ticket []byte, _ tls.ConnectionState) (*tls.SessionSt
 		}
 	}
 	if k == nil {
-		return nil, nil
+		return nil
 	}
 	body := ticket[:len(ticket)-sha256.Size]
 	mac := hmac.New(sha256.New, k.hmacKey)
 	mac.Write(body)
 	if !hmac.Equal(mac.Sum(nil), ticket[len(body):]) {
-		return nil, nil
+		return nil
 	}
 	block, err := aes.NewCipher(k.aesKey)
 	if err != nil {
-		return nil, nil
+		return nil
 	}
 	plain := make([]byte, len(body)-32)
 	cipher.NewCBCDecrypter(block, body[16:32]).CryptBlocks(plain, body[32:])
 	pad := int(plain[len(plain)-1])
 	if pad == 0 || pad > aes.BlockSize || pad > len(plain) {
-		return nil, nil
+		return nil
 	}
 	ss, err := tls.ParseSessionState(plain[:len(plain)-pad])
 	if err != nil {
-		return nil, nil
+		return nil
 	}
+	return ss
+}
+
+// expired reports whether a ticket's session is older than timeout
+// (ssl_session_timeout of the server it is offered to).
+func expired(ss *tls.SessionState, timeout time.Duration) bool {
 	// the newest time: a ticket issued on a resumption carries its
 	// session's earlier ones too
 	var made time.Time
@@ -158,8 +165,5 @@ func (tk *ticketer) unwrap(ticket []byte, _ tls.ConnectionState) (*tls.SessionSt
 			made = time.Unix(0, int64(binary.BigEndian.Uint64(e[len(ticketTime):])))
 		}
 	}
-	if made.IsZero() || time.Since(made) > tk.timeout {
-		return nil, nil
-	}
-	return ss, nil
+	return made.IsZero() || time.Since(made) > timeout
 }
