@@ -44,6 +44,19 @@ func ReadPasswords(file string) ([]string, error) {
 // with each of passwords in turn. Errors are worded as nginx's: cannot
 // load certificate "...": ..., cannot load certificate key "...": ....
 func LoadCertificate(certFile, keyFile string, passwords []string) (tls.Certificate, error) {
+	c, err := LoadChain(certFile)
+	if err != nil {
+		return c, err
+	}
+	key, err := LoadKey(keyFile, passwords)
+	if err != nil {
+		return c, err
+	}
+	return c, MatchKey(&c, key, keyFile)
+}
+
+// LoadChain loads a PEM certificate and its chain, without the key.
+func LoadChain(certFile string) (tls.Certificate, error) {
 	var c tls.Certificate
 	cb, err := readPEM(certFile)
 	if err != nil {
@@ -67,34 +80,44 @@ func LoadCertificate(certFile, keyFile string, passwords []string) (tls.Certific
 		return c, fmt.Errorf("cannot load certificate \"%s\": PEM_read_bio_X509_AUX() failed (%v)", certFile, err)
 	}
 	c.Leaf = leaf
+	return c, nil
+}
 
-	var key crypto.PrivateKey
+// LoadKey loads the private key keyFile names: a PEM file, or a
+// "store:file:" URI.
+func LoadKey(keyFile string, passwords []string) (crypto.PrivateKey, error) {
 	if uri, ok := strings.CutPrefix(keyFile, "store:"); ok {
-		key, err = storeKey(uri, passwords)
+		key, err := storeKey(uri, passwords)
 		if err != nil {
-			return c, fmt.Errorf("cannot load certificate key \"%s\": %v", keyFile, err)
+			return nil, fmt.Errorf("cannot load certificate key \"%s\": %v", keyFile, err)
 		}
-	} else {
-		kb, err := readPEM(keyFile)
-		if err != nil {
-			return c, fmt.Errorf("cannot load certificate key \"%s\": BIO_new_file() failed (%s)", keyFile, FopenError(keyFile, "r", err))
-		}
-		der, err := keyDER(kb, passwords)
-		if err != nil {
-			return c, fmt.Errorf("cannot load certificate key \"%s\": PEM_read_bio_PrivateKey() failed (%v)", keyFile, err)
-		}
-		if key, err = parseKey(der); err != nil {
-			return c, fmt.Errorf("cannot load certificate key \"%s\": PEM_read_bio_PrivateKey() failed (%v)", keyFile, err)
-		}
+		return key, nil
 	}
-	c.PrivateKey = key
-	// the pair must match, as SSL_CTX_use_PrivateKey checks
-	pub, ok := leaf.PublicKey.(interface{ Equal(crypto.PublicKey) bool })
+	kb, err := readPEM(keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("cannot load certificate key \"%s\": BIO_new_file() failed (%s)", keyFile, FopenError(keyFile, "r", err))
+	}
+	der, err := keyDER(kb, passwords)
+	if err != nil {
+		return nil, fmt.Errorf("cannot load certificate key \"%s\": PEM_read_bio_PrivateKey() failed (%v)", keyFile, err)
+	}
+	key, err := parseKey(der)
+	if err != nil {
+		return nil, fmt.Errorf("cannot load certificate key \"%s\": PEM_read_bio_PrivateKey() failed (%v)", keyFile, err)
+	}
+	return key, nil
+}
+
+// MatchKey gives c its private key after checking that the two belong
+// together, as SSL_CTX_use_PrivateKey checks.
+func MatchKey(c *tls.Certificate, key crypto.PrivateKey, keyFile string) error {
+	pub, ok := c.Leaf.PublicKey.(interface{ Equal(crypto.PublicKey) bool })
 	signer, isSigner := key.(crypto.Signer)
 	if !ok || !isSigner || !pub.Equal(signer.Public()) {
-		return c, fmt.Errorf("SSL_CTX_use_PrivateKey(\"%s\") failed (SSL: error:05800074:x509 certificate routines::key values mismatch)", keyFile)
+		return fmt.Errorf("SSL_CTX_use_PrivateKey(\"%s\") failed (SSL: error:05800074:x509 certificate routines::key values mismatch)", keyFile)
 	}
-	return c, nil
+	c.PrivateKey = key
+	return nil
 }
 
 // storeKey loads the key an OpenSSL store URI names ("store:" keys,

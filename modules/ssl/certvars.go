@@ -22,6 +22,7 @@ import (
 func handshakeCertificates(cf *httpd.Config, sc *SrvConf) func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
 	certs, keys := sc.certValues.Get(), sc.keyValues.Get()
 	passwords := sc.passwords.Get()
+	cache := sc.certCache.Get()
 	prefix := cf.Cycle.ConfPrefix
 	fullName := func(name string) string {
 		if filepath.IsAbs(name) || strings.HasPrefix(name, "store:") {
@@ -42,8 +43,10 @@ func handshakeCertificates(cf *httpd.Config, sc *SrvConf) func(*tls.ClientHelloI
 					err = errors.New("cannot load certificate \"" + cert + "\": \"data:\" is not supported by sluice")
 				case strings.HasPrefix(key, "data:") || strings.HasPrefix(key, "engine:"):
 					err = errors.New("cannot load certificate key \"" + key + "\": \"engine:\" and \"data:\" are not supported by sluice")
-				default:
+				case cache == nil:
 					c, err = tlsconf.LoadCertificate(fullName(cert), fullName(key), passwords)
+				default:
+					c, err = cache.pair(fullName(cert), fullName(key), passwords)
 				}
 				if err != nil {
 					// per connection, the key goes with SSL_use_PrivateKey()
@@ -65,5 +68,30 @@ func handshakeCertificates(cf *httpd.Config, sc *SrvConf) func(*tls.ClientHelloI
 			}
 		}
 		return &pairs[0], nil
+	}
+}
+
+// pair loads a certificate and its key through the cache; a pair that
+// does not match is loaded again from the files once, as nginx retries
+// with NGX_SSL_CACHE_INVALIDATE (the files may have been replaced one
+// after the other).
+func (c *certCache) pair(cert, key string, passwords []string) (tls.Certificate, error) {
+	for invalidate := false; ; invalidate = true {
+		v, err := c.fetch(cacheKey{name: cert}, invalidate, func() (any, error) { return tlsconf.LoadChain(cert) })
+		if err != nil {
+			return tls.Certificate{}, err
+		}
+		chain := v.(tls.Certificate)
+		k, err := c.fetch(cacheKey{key: true, name: key}, invalidate, func() (any, error) { return tlsconf.LoadKey(key, passwords) })
+		if err != nil {
+			return tls.Certificate{}, err
+		}
+		if err := tlsconf.MatchKey(&chain, k, key); err != nil {
+			if invalidate {
+				return tls.Certificate{}, err
+			}
+			continue
+		}
+		return chain, nil
 	}
 }

@@ -50,7 +50,7 @@ var Module = &httpd.Module{
 			Doc:    "The PEM secret key of the ssl_certificate of the same rank; may contain variables; \"store:file:path\" names a file store. \"engine:\", \"data:\" and other stores are not supported."},
 		{Name: "ssl_certificate_cache", Context: contexts, Args: conf.Take123, Level: httpd.SrvLevel, Set: setCertificateCache,
 			Syntax: "ssl_certificate_cache off;\nssl_certificate_cache max=N [inactive=time] [valid=time];", Default: "ssl_certificate_cache off;",
-			Doc: "Checked and accepted; certificates named with variables are loaded from their files for each handshake, as without a cache."},
+			Doc: "Keeps the certificates and keys that names with variables evaluate to between handshakes: at most max entries, one not used for inactive dropped when another is added, one older than valid checked against its file (inode, mtime) and reloaded when it changed."},
 		{Name: "ssl_certificate_compression", Context: contexts, Args: conf.FlagArg, Level: httpd.SrvLevel,
 			Set:    conf.SetFlag(srv(func(c *SrvConf) *conf.Flag { return &c.CertificateCompression })),
 			Syntax: "ssl_certificate_compression on | off;", Default: "ssl_certificate_compression off;",
@@ -194,7 +194,7 @@ type SrvConf struct {
 	// certificates chosen per handshake when any has variables
 	certValues, keyValues       conf.List[*httpd.Complex]
 	passwords                   conf.List[string]
-	certCache                   bool
+	certCache                   conf.Val[*certCache]
 	CertificateCompression      conf.Flag
 	DHParam, ECDHCurve, Ciphers conf.Str
 	protocols                   conf.Val[uint]
@@ -231,6 +231,7 @@ func mergeSrv(p, c *SrvConf) {
 	c.Certificates.InheritOnly(p.Certificates)
 	c.CertificateKeys.InheritOnly(p.CertificateKeys)
 	c.certValues.InheritOnly(p.certValues)
+	c.certCache.Inherit(p.certCache, nil)
 	c.keyValues.InheritOnly(p.keyValues)
 	c.passwords.InheritOnly(p.passwords)
 	c.DHParam.Inherit(p.DHParam, "")

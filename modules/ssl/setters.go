@@ -3,6 +3,7 @@ package ssl
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/internal/tlsconf"
@@ -121,21 +122,24 @@ type cacheZone struct {
 // ngx_http_ssl_certificate_cache does.
 func setCertificateCache(c *conf.Cmd) error {
 	sc := c.Conf.(*SrvConf)
-	if sc.certCache {
+	if sc.certCache.IsSet() {
 		return conf.ErrDuplicate
 	}
-	sc.certCache = true
 	off, max := false, int64(0)
+	valid, inactive := 60*time.Second, 10*time.Second
 	for _, a := range c.Args {
 		var ok bool
+		var sec int64
 		switch {
 		case strings.HasPrefix(a, "max="):
 			max, ok = conf.Atoi(a[4:])
 			ok = ok && max > 0
 		case strings.HasPrefix(a, "inactive="):
-			_, ok = conf.ParseTime(a[9:], true)
+			sec, ok = conf.ParseTime(a[9:], true)
+			inactive = time.Duration(sec) * time.Second
 		case strings.HasPrefix(a, "valid="):
-			_, ok = conf.ParseTime(a[6:], true)
+			sec, ok = conf.ParseTime(a[6:], true)
+			valid = time.Duration(sec) * time.Second
 		case a == "off":
 			off, ok = true, true
 		}
@@ -143,9 +147,15 @@ func setCertificateCache(c *conf.Cmd) error {
 			return c.Errorf("invalid parameter \"%s\"", a)
 		}
 	}
-	if !off && max == 0 {
+	if off {
+		sc.certCache.Set(nil)
+		return nil
+	}
+	if max == 0 {
 		return c.Errorf("\"ssl_certificate_cache\" must have the \"max\" parameter")
 	}
+	// one cache for the servers that inherit the directive
+	sc.certCache.Set(newCertCache(int(max), valid, inactive))
 	return nil
 }
 
