@@ -99,12 +99,12 @@
 // grpc_ssl_verify_depth (1); grpc_ssl_conf_command is an error (Go has no
 // OpenSSL configuration commands).
 //
-// Variables
+// # Variables
 //
 // $grpc_internal_trailers is "trailers" when the client's TE header
 // contains "trailers", else not found.
 //
-// Differences from nginx
+// # Differences from nginx
 //
 // nginx's grpc always streams the request body to the server as it
 // arrives (request_body_no_buffering); sluice reads the whole body first
