@@ -117,7 +117,7 @@ type rawBackend struct {
 	ln      net.Listener
 	answers map[string][]string
 	mu      sync.Mutex
-	got     map[string][]byte // what the client sent, by path
+	got     map[string][]byte // what the client sent, by path, up to END_STREAM
 	wg      sync.WaitGroup
 }
 
@@ -127,6 +127,11 @@ func startRaw(t testing.TB, answers map[string][]string) *rawBackend {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startRawOn(t, ln, answers)
+}
+
+// startRawOn is startRaw on a listener of the caller's (a unix socket).
+func startRawOn(t testing.TB, ln net.Listener, answers map[string][]string) *rawBackend {
 	b := &rawBackend{ln: ln, answers: answers, got: map[string][]byte{}}
 	b.wg.Add(1)
 	go func() {
@@ -151,6 +156,13 @@ func startRaw(t testing.TB, answers map[string][]string) *rawBackend {
 }
 
 func (b *rawBackend) addr() string { return b.ln.Addr().String() }
+
+// sent returns what the client sent for path.
+func (b *rawBackend) sent(path string) []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.got[path]
+}
 
 // readFrame reads one frame.
 func readFrame(r io.Reader) (typ, flags byte, stream uint32, payload []byte, err error) {
@@ -216,17 +228,19 @@ var serverSettings = frame(tSettings, 0, 0, "")
 func (b *rawBackend) serve(c net.Conn) {
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(10 * time.Second))
+	var sent bytes.Buffer
+	r := io.TeeReader(c, &sent)
 	pre := make([]byte, 24)
-	if _, err := io.ReadFull(c, pre); err != nil {
+	if _, err := io.ReadFull(r, pre); err != nil {
 		return
 	}
 	for {
 		var block []byte
 		var stream uint32
-		var sent bytes.Buffer
+		ended := false
 		// the request: its header block, then frames up to END_STREAM
 		for {
-			typ, flags, id, payload, err := readFrame(c)
+			typ, flags, id, payload, err := readFrame(r)
 			if err != nil {
 				return
 			}
@@ -235,6 +249,9 @@ func (b *rawBackend) serve(c net.Conn) {
 				stream = id
 			}
 			if (typ == tHeaders || typ == tData) && flags&1 != 0 {
+				ended = true
+			}
+			if ended && (typ == tData || flags&4 != 0) {
 				break
 			}
 		}
@@ -247,9 +264,9 @@ func (b *rawBackend) serve(c net.Conn) {
 		if i := strings.IndexByte(path[1:], '/'); i >= 0 {
 			path = path[i+1:]
 		}
-		sent.Write(block)
 		b.mu.Lock()
-		b.got[path] = sent.Bytes()
+		b.got[path] = bytes.Clone(sent.Bytes())
+		sent.Reset()
 		answer := b.answers[path]
 		b.mu.Unlock()
 		if answer == nil {
@@ -259,7 +276,7 @@ func (b *rawBackend) serve(c net.Conn) {
 			if a == "CLOSE" {
 				// half-close, then read what the client still sends: no
 				// reset for unread bytes
-				c.(*net.TCPConn).CloseWrite()
+				c.(interface{ CloseWrite() error }).CloseWrite()
 				io.Copy(io.Discard, c)
 				return
 			}

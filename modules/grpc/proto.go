@@ -59,6 +59,7 @@ type proto struct {
 	pings    int
 	settings int
 
+	noBody         bool // the request has no body: HEADERS ends the stream
 	outputClosed   bool
 	parsingHeaders bool
 	endStream      bool

@@ -113,6 +113,10 @@ func (p *proto) CreateRequest(u *upstream.Upstream) error {
 		return errCreate
 	}
 	r := u.R
+	// a request without a body ends the stream with its HEADERS frame
+	// (nginx's request_body_no_buffering is off for it); one with
+	// Content-Length: 0 or chunked ends it with an empty DATA frame
+	p.noBody = r.In.ContentLengthN < 0 && !r.In.Chunked
 	p.body = httpd.Piece{}
 	if r.Body != nil && lcPassBody(p) {
 		if r.Body.File != nil {
@@ -155,6 +159,10 @@ func (p *proto) Connected(u *upstream.Upstream) error {
 	for b := p.head[len(preface):]; len(b) >= frameHeaderSize; {
 		putStreamID(b, p.id)
 		b = b[frameHeaderSize+(int(b[0])<<16|int(b[1])<<8|int(b[2])):]
+	}
+	if p.noBody {
+		p.head[len(preface)+4] |= flagEndStream
+		p.outputClosed = true
 	}
 	pieces := append(p.reqPieces[:0], httpd.Piece{Data: head})
 	pieces = p.appendData(pieces)
