@@ -8,6 +8,7 @@ import (
 
 	"github.com/sluicehq/sluice/internal/oracle"
 	"github.com/sluicehq/sluice/internal/servertest"
+	"github.com/sluicehq/sluice/internal/testutil"
 )
 
 // diffConf is served by Debian's nginx and by sluice in front of the same
@@ -52,6 +53,13 @@ http {
         }
         location = /fallback {
             return 200 "fallback\n";
+        }
+        location /slow/ {
+            grpc_pass RAW;
+            grpc_read_timeout 300ms;
+        }
+        location /refused/ {
+            grpc_pass 127.0.0.1:1;
         }
         location /small/ {
             grpc_pass RAW;
@@ -151,10 +159,13 @@ var rawAnswers = map[string][]string{
 	"/bigheader":     {serverSettings + hdr(true, ":status", "200", "x-big", strings.Repeat("b", 2000))},
 	"/status404":     {serverSettings + hdr(false, ":status", "404", "content-type", "text/plain") + data(true, "not here\n")},
 	"/status204":     {serverSettings + hdr(true, ":status", "204")},
+	"/hang":          {serverSettings},
+	"/hangbody":      {serverSettings + okHead + data(false, "waiting\n")},
 	"/location":      {serverSettings + hdr(true, ":status", "302", "location", "http://example.com/x")},
 }
 
 func TestDifferential(t *testing.T) {
+	testutil.CheckLeaks(t)
 	g := startGo(t)
 	raw := startRaw(t, rawAnswers)
 	conf := strings.NewReplacer("GO", g.addr(), "RAW", raw.addr()).Replace(diffConf)
@@ -192,9 +203,15 @@ func TestDifferential(t *testing.T) {
 		{name: "go keepalive upstream", req: "GET /k/plain HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"},
 		{name: "go keepalive upstream grpc", req: "POST /k/helloworld.Greeter/SayHello HTTP/1.1\r\nHost: localhost\r\nTE: trailers\r\nContent-Length: 10\r\nConnection: close\r\n\r\n\x00\x00\x00\x00\x05again"},
 		{name: "raw small buffer big header", req: "GET /small/bigheader HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"},
+		{name: "raw read timeout", req: "GET /slow/hang HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"},
+		{name: "raw read timeout in body", req: "GET /slow/hangbody HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"},
+		{name: "connection refused", req: "GET /refused/x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"},
 		{name: "raw next upstream", req: "GET /rawnext/rst HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"},
 	}
 	for uri := range rawAnswers {
+		if strings.HasPrefix(uri, "/hang") {
+			continue // for /slow/ only
+		}
 		tests = append(tests, tcase{name: "raw " + uri, req: "GET /raw" + uri + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"})
 	}
 	slices.SortFunc(tests, func(a, b tcase) int { return strings.Compare(a.name, b.name) })
