@@ -421,7 +421,11 @@ func (u *Upstream) writeOutgoing() uint32 {
 func (u *Upstream) sendOutgoing() error {
 	c := u.conn
 	timeout := u.Conf.SendTimeout.Get()
-	for _, p := range u.writer.Outgoing(u) {
+	pieces, err := u.writer.Outgoing(u)
+	if err != nil {
+		return err
+	}
+	for _, p := range pieces {
 		var err error
 		if p.File != nil {
 			err = c.sendFile(p.File, p.Off, p.N, timeout)

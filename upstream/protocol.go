@@ -111,8 +111,10 @@ type Writer interface {
 	// error ends the request with 500 (the protocol logged why).
 	Connected(u *Upstream) error
 	// Outgoing returns the bytes to send now, nil when none; they stay
-	// untouched until the next call.
-	Outgoing(u *Upstream) []httpd.Piece
+	// untouched until the next call. An error (reading a streamed
+	// request body from the client) ends the attempt as a failed send
+	// does.
+	Outgoing(u *Upstream) ([]httpd.Piece, error)
 }
 
 // ConnData returns the slot where a Writer keeps state with the attempt's

@@ -106,10 +106,20 @@
 //
 // # Differences from nginx
 //
-// nginx's grpc always streams the request body to the server as it
-// arrives (request_body_no_buffering); sluice reads the whole body first
-// (a big one is buffered to a temporary file, with nginx's warning), then
-// sends it within the flow-control windows. Bidirectional streaming RPCs
-// whose server answers before the client has sent everything therefore
-// wait for the client's whole body.
+// The request body is streamed to the server as it arrives
+// (request_body_no_buffering), as nginx does, but the framework runs one
+// goroutine per exchange: while it waits for the client's next body
+// bytes it does not read the server, so control frames that arrive then
+// (the server's SETTINGS, PING) are answered once those bytes came and
+// were sent, after the DATA frame nginx would send after them; and once
+// the server's windows are open again, the rest of the body is read from
+// the client before the server's next frames are. Unary and
+// server-streaming RPCs are not affected; a bidirectional streaming RPC
+// whose server answers before the client's body is complete gets its
+// answer relayed once the client sent more or ended.
+//
+// A response header field whose name is empty (a Huffman-coded empty
+// string) is dropped, as nginx's header filters never output it; nginx
+// accepts a Huffman-coded string padded with a whole byte of ones, and so
+// does sluice.
 package grpc

@@ -1,7 +1,6 @@
 package grpc
 
 import (
-	"errors"
 	"fmt"
 
 	"golang.org/x/net/http2/hpack"
@@ -246,7 +245,7 @@ func (d *fieldDecoder) Write(b []byte, emit func(name, value string) error) erro
 			s := string(d.buf)
 			if d.huff {
 				var err error
-				if s, err = hpack.HuffmanDecodeToString(d.buf); err != nil {
+				if s, err = huffmanDecode(d.buf); err != nil {
 					return headerErr("upstream sent invalid encoded header")
 				}
 			}
@@ -310,4 +309,14 @@ func validValue(s string) bool {
 	return true
 }
 
-var errStop = errors.New("stop")
+// huffmanDecode decodes a Huffman-coded string as nginx's
+// ngx_http_huff_decode accepts it: besides RFC 7541's padding of up to 7
+// bits, a last byte of all ones (8 bits of EOS prefix, as Test::Nginx's
+// encoder pads a string whose code ends on a byte boundary).
+func huffmanDecode(b []byte) (string, error) {
+	s, err := hpack.HuffmanDecodeToString(b)
+	if err != nil && len(b) > 0 && b[len(b)-1] == 0xff {
+		return hpack.HuffmanDecodeToString(b[:len(b)-1])
+	}
+	return s, err
+}

@@ -102,6 +102,11 @@ func mergeLoc(cf *httpd.Config, parent, child any) error {
 		c.pass = p.pass
 	}
 	u := &c.U
+	// one buffer of grpc_buffer_size, nothing else: nginx's grpc has no
+	// grpc_buffers (bufs.num 0), so the pipe's checks must pass whatever
+	// the buffer size
+	u.BufferSize.Inherit(p.U.BufferSize, 4096)
+	u.Bufs.Set(conf.Bufs{Num: 8, Size: u.BufferSize.Get()})
 	u.Buffering.Set(false)
 	u.RequestBuffering.Set(true)
 	u.IgnoreClientAbort.Set(false)
@@ -150,10 +155,14 @@ func handler(r *httpd.Request) httpd.Status {
 	if st != 0 {
 		return st
 	}
-	if st := r.ReadBody(); st != httpd.OK {
+	// the body is streamed to the server as it arrives, as nginx's grpc
+	// does (request_body_no_buffering); one that is all here already is
+	// sent as a whole
+	stream, st := r.StreamBody(int(lc.U.BufferSize.Get()))
+	if st != httpd.OK {
 		return st
 	}
-	p := &proto{lc: lc, where: w, length: -1}
+	p := &proto{lc: lc, where: w, length: -1, stream: stream}
 	return upstream.Run(r, &lc.U, w.Target, p)
 }
 

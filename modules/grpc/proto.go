@@ -16,6 +16,7 @@ var (
 	_ upstream.BodyFilter = (*proto)(nil)
 	_ upstream.Reiniter   = (*proto)(nil)
 	_ upstream.Writer     = (*proto)(nil)
+	_ upstream.BodySender = (*proto)(nil)
 )
 
 // connState is what a connection keeps across the streams it carries
@@ -35,12 +36,18 @@ type proto struct {
 
 	// the request: preface and HEADERS frames, the body and how much of
 	// it went out, control frames to send
-	head      []byte
-	body      httpd.Piece
-	sent      int64
-	reqPieces []httpd.Piece
-	outPieces []httpd.Piece
-	ctrl      []byte
+	head []byte
+	body httpd.Piece
+	// stream is the client's body when it is streamed; pending what of it
+	// was read and waits for the windows, streamDone that the client's
+	// body ended
+	stream     *httpd.BodyStream
+	pending    []byte
+	streamDone bool
+	sent       int64
+	reqPieces  []httpd.Piece
+	outPieces  []httpd.Piece
+	ctrl       []byte
 
 	conn       *connState
 	id         uint32
@@ -523,6 +530,11 @@ func (p *proto) headField(name, value string) error {
 	if !p.status {
 		return p.fail("upstream sent no :status header")
 	}
+	if name == "" {
+		// a Huffman-coded empty name: nginx keeps it with hash 0, which
+		// its header filters never output
+		return nil
+	}
 	if !u.AddHeader(name, value) {
 		return errLogged
 	}
@@ -533,6 +545,9 @@ func (p *proto) headField(name, value string) error {
 func (p *proto) trailerField(name, value string) error {
 	if name != "" && name[0] == ':' {
 		return p.fail("upstream sent invalid trailer \"%s: %s\"", name, value)
+	}
+	if name == "" {
+		return nil // as in the head
 	}
 	p.u.HeadersIn.Trailers = append(p.u.HeadersIn.Trailers, httpd.Header{Key: name, Value: value})
 	return nil

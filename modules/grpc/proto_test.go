@@ -275,7 +275,7 @@ func TestControlFrames(t *testing.T) {
 		t.Fatalf("result %d", r)
 	}
 	want := rawFrame(frameSettings, flagAck, 0, "") + rawFrame(framePing, flagAck, 0, "12345678")
-	got := p.Outgoing(u)
+	got, _ := p.Outgoing(u)
 	if len(got) != 1 || string(got[0].Data) != want {
 		t.Fatalf("outgoing %v, want %q", got, want)
 	}
@@ -293,7 +293,7 @@ func TestControlFrames(t *testing.T) {
 	var wu bytes.Buffer
 	wu.WriteString(rawFrame(frameWindowUpdate, 0, 0, string(binary.BigEndian.AppendUint32(nil, 11))))
 	wu.WriteString(rawFrame(frameWindowUpdate, 0, 1, string(binary.BigEndian.AppendUint32(nil, maxWindow-(maxWindow/4-1)))))
-	got = p.Outgoing(u)
+	got, _ = p.Outgoing(u)
 	if len(got) != 1 || !bytes.Equal(got[0].Data, wu.Bytes()) {
 		t.Fatalf("outgoing %v, want %x", got, wu.Bytes())
 	}
@@ -315,12 +315,12 @@ func TestBodyFlowControl(t *testing.T) {
 		t.Fatalf("frames %d", len(first))
 	}
 	u := upstream.Bare(4096)
-	if p.Outgoing(u) != nil && len(p.Outgoing(u)) != 0 {
+	if out, _ := p.Outgoing(u); len(out) != 0 {
 		t.Fatal("data past the window")
 	}
 	u.Feed([]byte(rawFrame(frameWindowUpdate, 0, 1, "\x00\x01\x00\x00") + rawFrame(frameWindowUpdate, 0, 0, "\x00\x01\x00\x00")))
 	p.ProcessHeader(u)
-	rest := p.Outgoing(u)
+	rest, _ := p.Outgoing(u)
 	if n := sentBytes(rest); n != 70000-defaultWindow || !p.outputClosed {
 		t.Fatalf("rest: %d bytes, closed %v", n, p.outputClosed)
 	}

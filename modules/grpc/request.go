@@ -1,6 +1,8 @@
 package grpc
 
 import (
+	"io"
+
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/http1"
 	"github.com/sluicehq/sluice/httpd"
@@ -118,7 +120,9 @@ func (p *proto) CreateRequest(u *upstream.Upstream) error {
 	// Content-Length: 0 or chunked ends it with an empty DATA frame
 	p.noBody = r.In.ContentLengthN < 0 && !r.In.Chunked
 	p.body = httpd.Piece{}
-	if r.Body != nil && lcPassBody(p) {
+	if p.stream != nil {
+		u.RequestBodyNoBuffering = true
+	} else if r.Body != nil && lcPassBody(p) {
 		if r.Body.File != nil {
 			p.body = httpd.Piece{File: r.Body.File, N: r.Body.Size}
 		} else {
@@ -165,7 +169,9 @@ func (p *proto) Connected(u *upstream.Upstream) error {
 		p.outputClosed = true
 	}
 	pieces := append(p.reqPieces[:0], httpd.Piece{Data: head})
-	pieces = p.appendData(pieces)
+	if p.stream == nil {
+		pieces = p.appendData(pieces)
+	}
 	p.reqPieces = pieces
 	u.Request.Pieces = pieces
 	return nil
@@ -217,16 +223,89 @@ func (p *proto) appendData(dst []httpd.Piece) []httpd.Piece {
 }
 
 // Outgoing returns the control frames queued while parsing, then the DATA
-// frames the windows now allow.
-func (p *proto) Outgoing(u *upstream.Upstream) []httpd.Piece {
+// frames the windows now allow (reading more of a streamed body from the
+// client; an error is the client's).
+func (p *proto) Outgoing(u *upstream.Upstream) ([]httpd.Piece, error) {
 	out := p.outPieces[:0]
 	if len(p.ctrl) > 0 {
 		out = append(out, httpd.Piece{Data: p.ctrl})
 		p.ctrl = nil
 	}
-	if !p.outputClosed {
+	var err error
+	switch {
+	case p.outputClosed:
+	case p.stream != nil:
+		err = p.pumpBody(func(hdr, data []byte) error {
+			out = append(out, httpd.Piece{Data: hdr}, httpd.Piece{Data: data})
+			return nil
+		})
+	default:
 		out = p.appendData(out)
 	}
 	p.outPieces = out
-	return out
+	return out, err
+}
+
+// SendBody implements upstream.BodySender: the streamed body goes out
+// after the HEADERS frame, as far as the windows allow; the rest when
+// WINDOW_UPDATE frames open them (Outgoing).
+func (p *proto) SendBody(u *upstream.Upstream) error {
+	return p.pumpBody(func(hdr, data []byte) error {
+		if err := u.WriteBody(hdr); err != nil {
+			return err
+		}
+		if len(data) == 0 {
+			return nil
+		}
+		return u.WriteBody(data)
+	})
+}
+
+// pumpBody reads the client's streamed body and frames it as DATA within
+// the windows (ngx_http_grpc_body_output_filter with
+// request_body_no_buffering): what arrived together goes out together,
+// the last frame carries END_STREAM (an empty DATA frame when the end
+// comes alone). It stops when the windows are closed.
+func (p *proto) pumpBody(emit func(hdr, data []byte) error) error {
+	for !p.outputClosed {
+		if len(p.pending) == 0 && !p.streamDone {
+			b, err := p.stream.Read()
+			if err == io.EOF {
+				p.streamDone = true
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			// a copy of its own: queued frames point into it
+			data, last, err := p.stream.AppendReady(append([]byte(nil), b...))
+			if err != nil {
+				return err
+			}
+			p.pending, p.streamDone = data, last
+			continue
+		}
+		if len(p.pending) == 0 {
+			p.outputClosed = true
+			return emit(appendFrameHeader(nil, 0, frameData, flagEndStream, p.id), nil)
+		}
+		limit := min(p.sendWindow, p.conn.sendWindow)
+		if limit <= 0 {
+			return nil
+		}
+		k := int(min(int64(len(p.pending)), limit, defaultFrameSize))
+		flags := byte(0)
+		if k == len(p.pending) && p.streamDone {
+			flags = flagEndStream
+			p.outputClosed = true
+		}
+		data := p.pending[:k]
+		p.pending = p.pending[k:]
+		p.sendWindow -= int64(k)
+		p.conn.sendWindow -= int64(k)
+		if err := emit(appendFrameHeader(nil, k, frameData, flags, p.id), data); err != nil {
+			return err
+		}
+	}
+	return nil
 }
