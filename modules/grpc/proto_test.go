@@ -187,14 +187,22 @@ func outcome(resp []byte, step int) (head, body, end string) {
 	}
 	rest := append(u.Buffer[u.Pos:u.Last:u.Last], resp[i:]...)
 	var b strings.Builder
-	for j := 0; j < len(rest) && u.Length != 0; j += step {
+	j := 0
+	for ; j < len(rest) && u.Length != 0; j += step {
 		u.Out = u.Out[:0]
 		if err := p.FilterBody(u, rest[j:min(j+step, len(rest))]); err != nil {
 			return head, "", "body error"
 		}
 		b.WriteString(pieces(u.Out))
 	}
-	return head, b.String(), fmt.Sprintf("length %d keepalive %v trailers %v", u.Length, u.Keepalive, u.HeadersIn.Trailers)
+	keep := fmt.Sprint(u.Keepalive)
+	if j < len(rest) {
+		// the framework reads no further once the body is complete:
+		// whether bytes after the end came in the same read decides
+		// keepalive, as with nginx
+		keep = "unread"
+	}
+	return head, b.String(), fmt.Sprintf("length %d keepalive %s trailers %v", u.Length, keep, u.HeadersIn.Trailers)
 }
 
 func pieces(out [][]byte) string {
@@ -391,6 +399,15 @@ func FuzzResponse(f *testing.F) {
 		h2, b2, e2 := outcome(in, 1)
 		if h1 == "too big header" || h2 == "too big header" {
 			return // the whole input may not fit where its pieces do
+		}
+		if strings.Contains(e2, "keepalive unread") {
+			// fed byte by byte, the body ended before the input did:
+			// what followed (fed at once) may make a difference only
+			// after the end
+			if h1 != h2 || e1 != "body error" && b1 != b2 {
+				t.Fatalf("whole %q %q %q\nsplit %q %q %q", h1, b1, e1, h2, b2, e2)
+			}
+			return
 		}
 		if h1 != h2 || e1 != e2 || e1 != "body error" && b1 != b2 {
 			t.Fatalf("whole %q %q %q\nsplit %q %q %q", h1, b1, e1, h2, b2, e2)
