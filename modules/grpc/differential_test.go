@@ -160,6 +160,7 @@ var rawAnswers = map[string][]string{
 	"/bigheader":     {serverSettings + hdr(true, ":status", "200", "x-big", strings.Repeat("b", 2000))},
 	"/status404":     {serverSettings + hdr(false, ":status", "404", "content-type", "text/plain") + data(true, "not here\n")},
 	"/status204":     {serverSettings + hdr(true, ":status", "204")},
+	"/emptyhead":     {serverSettings + frame(tHeaders, 5, 1, "\x20")},
 	"/hang":          {serverSettings},
 	"/hangbody":      {serverSettings + okHead + data(false, "waiting\n")},
 	"/location":      {serverSettings + hdr(true, ":status", "302", "location", "http://example.com/x")},
