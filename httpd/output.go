@@ -269,7 +269,11 @@ func (r *Request) writeHeader() Status {
 		if line := statusLines[s]; line != "" {
 			b = append(b, line...)
 		} else {
+			// nginx's "%03ui"
 			if s < 100 {
+				b = append(b, '0')
+			}
+			if s < 10 {
 				b = append(b, '0')
 			}
 			b = strconv.AppendInt(b, int64(s), 10)

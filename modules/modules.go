@@ -19,6 +19,7 @@ import (
 	"github.com/sluicehq/sluice/modules/fastcgi"
 	"github.com/sluicehq/sluice/modules/flv"
 	"github.com/sluicehq/sluice/modules/geo"
+	"github.com/sluicehq/sluice/modules/grpc"
 	"github.com/sluicehq/sluice/modules/gunzip"
 	"github.com/sluicehq/sluice/modules/gzip"
 	"github.com/sluicehq/sluice/modules/gzipstatic"
@@ -86,6 +87,7 @@ func HTTP() []*httpd.Module {
 		fastcgi.Module,
 		uwsgi.Module,
 		scgi.Module,
+		grpc.Module,
 		memcached.Module,
 		securelink.Module,
 		balancer.HashModule,
@@ -150,6 +152,7 @@ var Implemented = []string{
 	"http_fastcgi",
 	"http_uwsgi",
 	"http_scgi",
+	"http_grpc",
 	"http_memcached",
 	"http_secure_link",
 	"http_upstream_hash",

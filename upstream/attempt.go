@@ -53,6 +53,12 @@ func (u *Upstream) attempt() uint32 {
 	if u.Buffer == nil {
 		u.Buffer = buf.Get(int(u.Conf.BufferSize.Get()))
 	}
+	if u.writer != nil {
+		if err := u.writer.Connected(u); err != nil {
+			u.finalizeLater = 500
+			return ftInternal
+		}
+	}
 	if ft := u.send(); ft != 0 {
 		return ft
 	}
@@ -362,7 +368,13 @@ func (u *Upstream) readHeader() uint32 {
 				u.publishAction(actionReadHeader)
 			}
 			u.received = true
-			switch u.Proto.ProcessHeader(u) {
+			res := u.Proto.ProcessHeader(u)
+			if u.writer != nil && (res == NeedMore || res == HeaderDone) {
+				if ft := u.writeOutgoing(); ft != 0 {
+					return ft
+				}
+			}
+			switch res {
 			case NeedMore:
 				if u.Last == len(u.Buffer) {
 					r.Log().Logf(errlog.Error, r, nil, "upstream sent too big header")
@@ -390,6 +402,41 @@ func (u *Upstream) readHeader() uint32 {
 			return FtError
 		}
 	}
+}
+
+// writeOutgoing sends what a Writer protocol queued (control frames,
+// request body bytes its peer now allows) within send_timeout.
+func (u *Upstream) writeOutgoing() uint32 {
+	if err := u.sendOutgoing(); err != nil {
+		if isTimeout(err) {
+			return FtTimeout
+		}
+		logIOError(u.R, u.conn, err, "writev() failed", "SSL_write() failed")
+		return FtError
+	}
+	return 0
+}
+
+// sendOutgoing writes the Writer's pieces.
+func (u *Upstream) sendOutgoing() error {
+	c := u.conn
+	timeout := u.Conf.SendTimeout.Get()
+	pieces, err := u.writer.Outgoing(u)
+	if err != nil {
+		return err
+	}
+	for _, p := range pieces {
+		var err error
+		if p.File != nil {
+			err = c.sendFile(p.File, p.Off, p.N, timeout)
+		} else {
+			err = c.write(p.Data, timeout)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ftInternal is an attempt failure that must not be retried (a protocol

@@ -84,6 +84,9 @@ type Conn struct {
 	tcp net.Conn
 
 	sent int64
+	// data is what a Writer protocol keeps with the connection
+	// (Upstream.ConnData)
+	data any
 	// stopped is set by stop: from then on every deadline is now
 	stopped atomic.Bool
 	// rd and wd record the deadlines SetReadTimeout and SetWriteTimeout

@@ -90,3 +90,41 @@ type RedirectRewriter interface {
 type CookieRewriter interface {
 	RewriteCookie(u *Upstream, h *httpd.Header) error
 }
+
+// Writer is implemented by protocols that write to the upstream on their
+// own account besides the request CreateRequest built, and whose request
+// depends on the connection it goes over: HTTP/2 (grpc) answers SETTINGS
+// and PING frames, opens its receive window with WINDOW_UPDATE, holds
+// request body bytes back until the peer's flow-control window allows
+// them, and on a kept-alive connection skips the connection preface and
+// takes the next stream id. Protocols without it (proxy, fastcgi...) take
+// none of these paths.
+//
+// The framework stays the only one doing I/O: it calls Connected once the
+// attempt's connection is up (before the request is sent), and after each
+// ProcessHeader call (unless Invalid or Failed) and each FilterBody call
+// that returned no error it writes what Outgoing returns, within
+// send_timeout. A failed write is an attempt failure as any other send.
+type Writer interface {
+	// Connected adapts u.Request to the attempt's connection;
+	// u.ConnData holds what the protocol keeps with the connection. An
+	// error ends the request with 500 (the protocol logged why).
+	Connected(u *Upstream) error
+	// Outgoing returns the bytes to send now, nil when none; they stay
+	// untouched until the next call. An error (reading a streamed
+	// request body from the client) ends the attempt as a failed send
+	// does.
+	Outgoing(u *Upstream) ([]httpd.Piece, error)
+}
+
+// ConnData returns the slot where a Writer keeps state with the attempt's
+// connection across the requests the connection carries (HTTP/2's last
+// stream id and windows): nil on a new connection, what the previous
+// request left there on a kept-alive one (Upstream.ConnCached tells which).
+// It must be called only while the attempt has its connection (Connected,
+// ProcessHeader, FilterBody).
+func (u *Upstream) ConnData() *any { return &u.conn.data }
+
+// ConnCached reports whether the attempt's connection came from the
+// keepalive pool (nginx's pc->cached).
+func (u *Upstream) ConnCached() bool { return u.conn != nil && u.conn.Cached }

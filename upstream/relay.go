@@ -29,7 +29,13 @@ func (u *Upstream) filterInit() error {
 func (u *Upstream) filter(raw []byte) error {
 	u.Out = u.Out[:0]
 	if bf, ok := u.Proto.(BodyFilter); ok {
-		return bf.FilterBody(u, raw)
+		err := bf.FilterBody(u, raw)
+		if err == nil && u.writer != nil {
+			if err = u.sendOutgoing(); err != nil {
+				logIOError(u.R, u.conn, err, "writev() failed", "SSL_write() failed")
+			}
+		}
+		return err
 	}
 	if u.Length == 0 {
 		if len(raw) > 0 {

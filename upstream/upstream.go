@@ -74,6 +74,8 @@ type Upstream struct {
 	cache *cacheReq   // the response cache's state (cache.go)
 	store *storeState // the store in progress (store.go)
 
+	// writer is Proto as a Writer, nil for protocols without it
+	writer  Writer
 	picker  Picker
 	tries   int
 	start   time.Time
@@ -202,6 +204,7 @@ func Run(r *httpd.Request, c *Conf, t Target, p Protocol) (st httpd.Status) {
 	// for the whole exchange
 	u.clear()
 	u.R, u.Conf, u.Proto, u.Target = r, c, p, t
+	u.writer, _ = p.(Writer)
 	u.Length, u.Buffering = -1, c.Buffering.Get()
 	r.ReleaseAtEnd((*pooledUpstream)(u))
 	u.HeadersIn.List = u.headersA[:0]

@@ -34,6 +34,9 @@ type Comparison struct {
 	// length compares as "<body length>", so bodies that differ only where
 	// the normaliser looks (e.g. the server name in an error page) match.
 	NormalizeBody func([]byte) []byte
+	// Trailers compares the trailer fields of chunked bodies (names and
+	// values, in order).
+	Trailers bool
 	// NoBody reads the answers as responses to HEAD.
 	NoBody bool
 	// CloseWait is how long to wait, after the response, for the server to
@@ -227,6 +230,9 @@ func (c Comparison) diffResponses(a, b *testutil.Response, line func(string, any
 	}
 	if a.Complete != b.Complete {
 		line("response complete", a.Complete, b.Complete)
+	}
+	if c.Trailers && !slices.Equal(a.Trailers, b.Trailers) {
+		line("trailers", fmt.Sprint(a.Trailers), fmt.Sprint(b.Trailers))
 	}
 	if c.IgnoreBody {
 		return

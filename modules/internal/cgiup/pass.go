@@ -33,6 +33,10 @@ type Pass struct {
 	// Host is the host of a literal address: the default name for SNI
 	// and the certificate check.
 	Host string
+	// Authority is the address as written without its scheme: host and
+	// port, the host alone when no port is written, "localhost" for a
+	// unix socket (grpc's :authority).
+	Authority string
 
 	schemes []Scheme
 	def     string
@@ -73,7 +77,7 @@ func ParsePass(c *conf.Cmd, handler httpd.ContentHandler, def string, schemes ..
 	if err != nil {
 		return nil, err
 	}
-	p.Target, p.Host = g, u.Host
+	p.Target, p.Host, p.Authority = g, u.Host, authority(u)
 	if l := cl.Loc(); l != nil && strings.HasSuffix(l.Name, "/") {
 		l.AutoRedirect = true
 	}
@@ -82,10 +86,23 @@ func ParsePass(c *conf.Cmd, handler httpd.ContentHandler, def string, schemes ..
 
 // Where is where one request goes.
 type Where struct {
-	Target upstream.Target
-	Schema string
-	TLS    bool
-	Host   string
+	Target    upstream.Target
+	Schema    string
+	TLS       bool
+	Host      string
+	Authority string
+}
+
+// authority is the host and port of an address as written
+// (ngx_http_grpc_pass's glcf->host).
+func authority(u *balancer.URL) string {
+	switch {
+	case u.Unix:
+		return "localhost"
+	case u.NoPort:
+		return u.Host
+	}
+	return u.Text
 }
 
 // Resolve returns where the request goes: the literal target, or the
@@ -94,7 +111,7 @@ type Where struct {
 // line logged).
 func (p *Pass) Resolve(r *httpd.Request) (Where, httpd.Status) {
 	if p.Dynamic == nil {
-		return Where{Target: p.Target, Schema: p.Schema, TLS: p.TLS, Host: p.Host}, 0
+		return Where{Target: p.Target, Schema: p.Schema, TLS: p.TLS, Host: p.Host, Authority: p.Authority}, 0
 	}
 	url := p.Dynamic.Eval(r)
 	w := Where{Schema: p.def}
@@ -112,6 +129,6 @@ func (p *Pass) Resolve(r *httpd.Request) (Where, httpd.Status) {
 		return w, 500
 	}
 	t, st := balancer.Dynamic(r, u)
-	w.Target, w.Host = t, u.Host
+	w.Target, w.Host, w.Authority = t, u.Host, authority(u)
 	return w, st
 }
