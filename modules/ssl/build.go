@@ -132,11 +132,23 @@ func build(cf *httpd.Config, m *mainConf, sc *SrvConf, loc *httpd.CoreLocConf) (
 	if cfg.CurvePreferences, err = curves(sc.ECDHCurve.Get()); err != nil {
 		return nil, err
 	}
+	// ssl_conf_command goes after the directives, as in nginx
+	cc, err := parseConfCommands(cf, sc.ConfCommands.Get())
+	if err != nil {
+		return nil, err
+	}
+	if err := cc.apply(cfg, sc.passwords.Get()); err != nil {
+		return nil, err
+	}
+	tickets := sc.SessionTickets.Get()
+	if cc.tickets != nil {
+		tickets = *cc.tickets
+	}
 	var names []string
 	if dynamic {
 		names = certs
 	}
-	if err := setResumption(m, cfg, sc, names); err != nil {
+	if err := setResumption(m, cfg, sc, names, tickets); err != nil {
 		return nil, err
 	}
 	// certificates loaded per handshake are not stapled: nginx's
@@ -148,9 +160,6 @@ func build(cf *httpd.Config, m *mainConf, sc *SrvConf, loc *httpd.CoreLocConf) (
 	}
 	if sc.EarlyData.Get() {
 		cf.Warnf("\"ssl_early_data\" is not supported on this platform, ignored")
-	}
-	if len(sc.ConfCommands.Get()) > 0 {
-		cf.Warnf("\"ssl_conf_command\" is not supported on this platform, ignored")
 	}
 	if len(certs) > 0 {
 		t.Config = cfg

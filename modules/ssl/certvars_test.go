@@ -41,6 +41,16 @@ http {
         }
     }
     server {
+        listen 127.0.0.1:%%PORT_2%% ssl;
+        ssl_certificate DIR/one.example.pem;
+        ssl_certificate_key DIR/one.example.key;
+        ssl_conf_command Certificate DIR/three.example.pem;
+        ssl_conf_command PrivateKey DIR/three.example.key;
+        location / {
+            return 200 "override\n";
+        }
+    }
+    server {
         listen 127.0.0.1:%%PORT_1%% ssl;
         ssl_certificate DIR/$ssl_server_name.pem;
         ssl_certificate_key DIR/one.example.key;
@@ -80,12 +90,13 @@ func TestDifferentialCertificateVariables(t *testing.T) {
 		{name: "missing file", sni: "missing.example", port: "0"},
 		{name: "no SNI", sni: "", port: "0"},
 		{name: "key does not match", sni: "three.example", port: "1"},
+		{name: "ssl_conf_command Certificate", sni: "one.example", port: "2", wantCN: "three.example"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := base.Clone()
 			cfg.ServerName = tc.sni
-			i := map[string]int{"0": 0, "1": 1}[tc.port]
+			i := map[string]int{"0": 0, "1": 1, "2": 2}[tc.port]
 			nr, sr := compareTLS(t, n.Addr(i), s.Addr(tc.port), cfg, "GET / HTTP/1.0\r\nHost: "+tc.sni+"\r\n\r\n", cmp)
 			if tc.wantCN == "" {
 				if sr.err == nil {

@@ -19,9 +19,9 @@
 // (certvars.go): the names are evaluated on a request made for the
 // connection (httpd.InHandshake), as nginx's certificate callback does.
 // What Go cannot do is accepted where nginx would accept a build without
-// it (ssl_early_data and ssl_conf_command are ignored with a warning,
-// ssl_session_cache is checked and has no effect); docs/compat.md lists
-// the differences.
+// it (ssl_early_data is ignored with a warning, so are the
+// ssl_conf_command commands Go has no setting for (confcmd.go));
+// docs/compat.md lists the differences.
 //
 // OCSP (package internal/ocspc is the client): with ssl_stapling each
 // certificate's response is fetched from its responder (its AIA, or

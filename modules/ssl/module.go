@@ -151,7 +151,7 @@ var Module = &httpd.Module{
 		{Name: "ssl_conf_command", Context: contexts, Args: conf.Take2, Level: httpd.SrvLevel,
 			Set:    conf.SetKeyVal(srv(func(c *SrvConf) *conf.List[conf.KeyVal] { return &c.ConfCommands })),
 			Syntax: "ssl_conf_command name value;",
-			Doc:    "Accepted and ignored with a warning: OpenSSL configuration commands have no Go equivalent."},
+			Doc:    "Applied after the other directives: Certificate with PrivateKey, Options [-]SessionTicket, MinProtocol, MaxProtocol, CipherString, Groups/Curves; other OpenSSL commands are accepted with a warning, unknown ones refused as nginx does."},
 		{Name: "ssl_reject_handshake", Context: contexts, Args: conf.FlagArg, Level: httpd.SrvLevel,
 			Set:    conf.SetFlag(srv(func(c *SrvConf) *conf.Flag { return &c.RejectHandshake })),
 			Syntax: "ssl_reject_handshake on | off;", Default: "ssl_reject_handshake off;",

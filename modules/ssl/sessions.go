@@ -72,15 +72,16 @@ func sameContext(ss *tls.SessionState, ctx []byte) bool {
 	return false
 }
 
-// setResumption gives cfg the server's session resumption: tickets
+// setResumption gives cfg the server's session resumption (tickets is
+// ssl_session_tickets, or what ssl_conf_command's Options said): tickets
 // (keys from files, the shared zone's, or the server's own), sessions
 // kept by the server (tickets off, a cache on), or none.
-func setResumption(m *mainConf, cfg *tls.Config, sc *SrvConf, names []string) error {
+func setResumption(m *mainConf, cfg *tls.Config, sc *SrvConf, names []string, tickets bool) error {
 	ctx := sessionContext(cfg, names)
 	cache := sc.sessionCache.Get()
 	timeout := time.Duration(sc.SessionTimeout.Get()) * time.Second
 	switch {
-	case sc.SessionTickets.Get():
+	case tickets:
 		tk, err := m.ticketerFor(sc.SessionTicketKeys.Get(), timeout, cache.shared)
 		if err != nil {
 			return err

@@ -53,6 +53,13 @@ http {
         ssl_session_tickets off;
         location / { return 200 "reused=$ssl_session_reused\n"; }
     }
+    server {
+        listen 127.0.0.1:%%PORT_6%% ssl;
+        ssl_session_cache none;
+        ssl_session_tickets off;
+        ssl_conf_command Options SessionTicket;
+        location / { return 200 "reused=$ssl_session_reused\n"; }
+    }
 }
 `
 
@@ -86,6 +93,7 @@ func TestDifferentialResumption(t *testing.T) {
 		{name: "other zone", first: 0, second: 3, want: "reused=."},
 		{name: "builtin cache without tickets", first: 4, second: 4, want: "reused=r"},
 		{name: "no cache, no tickets", first: 5, second: 5, want: "reused=."},
+		{name: "tickets by ssl_conf_command", first: 6, second: 6, want: "reused=r"},
 	}
 	port := func(i int) string { return string(rune('0' + i)) }
 	for _, tc := range cases {
