@@ -73,7 +73,7 @@ func (r *Request) bodyString() (string, bool) {
 
 // testExpect answers "Expect: 100-continue" (ngx_http_test_expect).
 func (r *Request) testExpect() Status {
-	if r.ExpectTested || r.In.Expect < 0 || r.HTTPVersion < 1001 {
+	if r.ExpectTested || r.In.Expect < 0 || r.HTTPVersion < 1001 || r.HTTPVersion == 2000 {
 		return OK
 	}
 	r.ExpectTested = true

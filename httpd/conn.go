@@ -136,6 +136,10 @@ type conn struct {
 	hup   atomic.Bool
 	hupMu sync.Mutex
 	hupFn func()
+
+	// h2 is the HTTP/2 stream a stream's conn serves (h2stream.go), nil
+	// on an HTTP/1 connection
+	h2 *h2stream
 }
 
 // active is what a connection needs only while it serves a request: the
@@ -452,9 +456,17 @@ func (c *conn) run() {
 				c.finish()
 				return
 			}
+			if c.h2Negotiated() {
+				c.serveH2()
+				return
+			}
 			if c.pos == c.last {
 				continue
 			}
+		}
+		if c.requests == 0 && c.addr.http2 && c.h2Preface() {
+			c.serveH2()
+			return
 		}
 		c.requests++
 		if c.requests == 1 {

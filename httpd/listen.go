@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sluicehq/sluice/conf"
@@ -35,8 +36,10 @@ type Listen struct {
 	KeepAlive  *core.KeepAlive
 	ProxyProto bool
 	// SSL is the "ssl" parameter: connections start with a TLS handshake.
-	SSL  bool
-	text string
+	SSL bool
+	// HTTP2 is the "http2" parameter (nginx 1.22's way to enable HTTP/2).
+	HTTP2 bool
+	text  string
 	file string
 	line int
 }
@@ -196,7 +199,10 @@ func listenOption(c *conf.Cmd, l *Listen, a string) error {
 		}
 		l.SSL = true
 	case a == "http2":
-		return c.Errorf("the \"http2\" parameter requires ngx_http_v2_module")
+		if !ConfigOf(c).hasModule(V2) {
+			return c.Errorf("the \"http2\" parameter requires ngx_http_v2_module")
+		}
+		l.HTTP2 = true
 	case a == "quic":
 		return c.Errorf("the \"quic\" parameter requires ngx_http_v3_module")
 	case strings.HasPrefix(a, "fastopen=") || strings.HasPrefix(a, "setfib="):
@@ -350,6 +356,12 @@ type addrConf struct {
 	// handshake's server
 	ssl       bool
 	tlsConfig *tls.Config
+	// http2: any listen of the address said http2, or its default server
+	// has "http2 on" (h2.go)
+	http2 bool
+	// alpn caches, per server tls.Config, its copy that offers "h2"
+	alpnMu sync.Mutex
+	alpn   map[*tls.Config]*tls.Config
 	// specific maps local IPs to their own conf when a wildcard socket
 	// serves addresses configured without "bind".
 	specific map[string]*addrConf
@@ -378,6 +390,7 @@ func (cf *Config) buildAddrs() error {
 			}
 			a.proxyProto = a.proxyProto || l.ProxyProto
 			a.ssl = a.ssl || l.SSL
+			a.http2 = a.http2 || l.HTTP2
 			for _, o := range a.servers {
 				if o == s {
 					return &conf.Error{File: l.file, Line: l.line, Msg: "a duplicate listen " + l.addrText()}
@@ -401,6 +414,9 @@ func (cf *Config) buildAddrs() error {
 			return err
 		}
 		a.names = names
+		if c, ok := a.def.Conf(V2).(*V2SrvConf); ok && c.Enable.Get() {
+			a.http2 = true
+		}
 		if a.ssl {
 			if err := cf.checkSSL(a); err != nil {
 				return err

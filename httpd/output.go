@@ -175,7 +175,7 @@ func (r *Request) SendHeader() Status {
 // chunkedHeader decides the body framing (ngx_http_chunked_header_filter).
 func (r *Request) chunkedHeader() {
 	s := r.Out.Status
-	if s == 304 || s == 204 || s < 200 || r.Main != r || r.MethodBit == MethodHEAD ||
+	if s == 304 || s == 204 || s < 200 || r.Main != r || r.MethodBit == MethodHEAD || r.HTTPVersion == 2000 ||
 		(r.MethodBit == MethodCONNECT && s < 300) {
 		return
 	}
@@ -212,6 +212,9 @@ func (r *Request) writeHeader() Status {
 		out.LastModifiedTime = -1
 		out.Delete(out.LastModified)
 		out.LastModified = -1
+	}
+	if r.conn.h2 != nil {
+		return r.writeHeaderH2()
 	}
 	if r.Keepalive && r.conn.draining() {
 		r.Keepalive = false
@@ -453,6 +456,9 @@ func (r *Request) write(c *Chain) Status {
 	cn := r.conn
 	if cn.failed {
 		return Error
+	}
+	if cn.h2 != nil {
+		return r.writeH2(c)
 	}
 	bufs := cn.act.iov[:0]
 	if cn.act.headPending {

@@ -291,6 +291,9 @@ func recvNow(nc net.Conn, b []byte) (int, error) {
 	if tc, ok := nc.(*tls.Conn); ok {
 		return tlsRecvNow(tc, b)
 	}
+	if st, ok := nc.(*h2stream); ok {
+		return st.RecvNow(b)
+	}
 	sc, ok := nc.(syscall.Conn)
 	if !ok || len(b) == 0 {
 		return 0, nil

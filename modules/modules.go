@@ -97,6 +97,7 @@ func HTTP() []*httpd.Module {
 		flv.Module,
 		mytest.Module,
 		ssl.Module,
+		httpd.V2,
 		gzip.Module,
 		ssi.Module,
 		charset.Module,
