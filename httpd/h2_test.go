@@ -54,7 +54,7 @@ func TestH2cBasic(t *testing.T) {
 	defer c.CloseIdleConnections()
 	for _, tc := range []struct {
 		name, method, path, body, want string
-		status                           int
+		status                         int
 	}{
 		{name: "get", method: "GET", path: "/x", status: 200, want: "uri=/x proto=HTTP/2.0 h2=h2c host=127.0.0.1\n"},
 		{name: "post", method: "POST", path: "/body", body: "hello", status: 200, want: "body=hello\n"},

@@ -40,8 +40,8 @@ type Listen struct {
 	// HTTP2 is the "http2" parameter (nginx 1.22's way to enable HTTP/2).
 	HTTP2 bool
 	text  string
-	file string
-	line int
+	file  string
+	line  int
 }
 
 // parseSoKeepalive parses so_keepalive's value: on, off, or
