@@ -1,6 +1,12 @@
 package http2
 
-import "strconv"
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"golang.org/x/net/http2/hpack"
+)
 
 // Field is one decoded header field.
 type Field struct{ Name, Value string }
@@ -145,6 +151,16 @@ func BuildHead(dst []byte, fields []Field, rules HeadRules) (Head, error) {
 		return bad("client sent no :path header")
 	}
 	_ = scheme
+	if method == "CONNECT" {
+		return Head{}, &HeadError{Status: 405, Text: "client sent CONNECT method", Line: line()}
+	}
+	if haveAuthority {
+		for _, f := range fields {
+			if f.Name == "host" && f.Value != authority {
+				return bad("client sent \":authority\" and \"Host\" headers with different values")
+			}
+		}
+	}
 	b := append(dst[:0], method...)
 	b = append(b, ' ')
 	b = append(b, path...)
@@ -261,4 +277,25 @@ func StatusText(code int) string {
 		return strconv.Itoa(code)
 	}
 	return "000"
+}
+
+// HPACKError maps an error of the HPACK decoder to nginx's log text and
+// connection error (ngx_http_v2_state_header_block and its helpers): a
+// block that ends inside a field is a FRAME_SIZE_ERROR, a string longer
+// than a header buffer ENHANCE_YOUR_CALM, anything else a
+// COMPRESSION_ERROR.
+func HPACKError(err error) (string, ErrCode) {
+	if errors.Is(err, hpack.ErrStringLength) {
+		return "client sent too large header field", EnhanceYourCalm
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "truncated"), strings.Contains(msg, "need more"):
+		return "client sent header block with incorrect length", FrameSizeError
+	case strings.Contains(msg, "varint integer overflow"):
+		return "client sent header field with too long length value", CompressionError
+	case strings.Contains(msg, "invalid indexed representation index"):
+		return "client sent invalid hpack table index", CompressionError
+	}
+	return "client sent invalid encoded header field", CompressionError
 }

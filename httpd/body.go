@@ -252,6 +252,10 @@ func (s *bodySource) recv(b []byte) (int, error) {
 	if n > 0 {
 		return n, nil
 	}
+	if he, ok := err.(*h2BodyError); ok {
+		r.logf(errlog.Info, nil, "%s", he.Text)
+		return 0, errBodyInvalid
+	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		if !s.quiet && !r.DiscardBody {
 			// nginx logs nothing for client_body_timeout
@@ -343,6 +347,9 @@ func (r *Request) ReadBody() Status {
 	r.bodyDiscarded = true
 	if r.In.Chunked {
 		r.In.ContentLengthN = r.Body.Size
+		if r.conn.h2 != nil {
+			r.h2BodyLength()
+		}
 	}
 	return OK
 }

@@ -198,23 +198,30 @@ func (r *Request) h2File(p *Piece, end bool, chunk int) bool {
 		r.conn.failed = true
 		return false
 	}
-	b := make([]byte, min(int64(chunk), p.N))
-	left := p.N
-	for left > 0 {
-		n, err := io.ReadFull(p.File, b[:min(int64(len(b)), left)])
-		if n == 0 {
-			if err == nil {
-				err = io.ErrUnexpectedEOF
+	// the buffer is topped up after each frame, so that frames are cut
+	// by the windows and sizes only, not by the reads
+	b := make([]byte, min(int64(max(chunk, h2MaxFrame)), p.N))
+	have, left := 0, p.N
+	for have > 0 || left > 0 {
+		if left > 0 && have < len(b) {
+			n, err := io.ReadFull(p.File, b[have:have+int(min(int64(len(b)-have), left))])
+			if n == 0 {
+				if err == nil {
+					err = io.ErrUnexpectedEOF
+				}
+				r.Log().Logf(errlog.Crit, r, err, "read() \"%s\" failed", p.File.Name())
+				r.conn.failed = true
+				return false
 			}
-			r.Log().Logf(errlog.Crit, r, err, "read() \"%s\" failed", p.File.Name())
-			r.conn.failed = true
-			return false
+			have += n
+			left -= int64(n)
 		}
-		left -= int64(n)
-		if !st.sendData(r, b[:n], end && left == 0, chunk) {
+		n, ok := st.sendFrame(r, b[:have], end && left == 0, chunk)
+		if !ok {
 			r.h2WriteFailed()
 			return false
 		}
+		have = copy(b, b[n:have])
 	}
 	return true
 }
@@ -283,52 +290,63 @@ func (st *h2stream) sendHeaders(fields []hfield, end bool) (int, bool) {
 // frame carries END_STREAM when end is set (an empty frame for an empty
 // b).
 func (st *h2stream) sendData(r *Request, b []byte, end bool, chunk int) bool {
-	h := st.h
 	for {
-		h.mu.Lock()
-		var timer *time.Timer
-		timedOut := false
-		for len(b) > 0 && (h.sendWindow <= 0 || st.sendWindow <= 0) && !st.rst && !h.closed && !timedOut {
-			if timer == nil {
-				if t := h.cl.SendTimeout.Get(); t > 0 {
-					timer = time.AfterFunc(t, func() {
-						h.mu.Lock()
-						timedOut = true
-						h.cond.Broadcast()
-						h.mu.Unlock()
-					})
-				}
-			}
-			h.cond.Wait()
-		}
-		if timer != nil {
-			timer.Stop()
-		}
-		if st.rst || h.closed || timedOut {
-			h.mu.Unlock()
-			return false
-		}
-		n := min(len(b), chunk, h.maxFrame, int(min(h.sendWindow, st.sendWindow, 1<<30)))
-		h.sendWindow -= int64(n)
-		st.sendWindow -= int64(n)
-		h.mu.Unlock()
-		var fl uint8
-		if end && n == len(b) {
-			fl = http2.FlagEndStream
-		}
-		h.wmu.Lock()
-		f := http2.AppendFrameHeader(h.wbuf[:0], n, http2.FrameData, fl, st.id)
-		f = append(f, b[:n]...)
-		h.wbuf = f[:0]
-		ok := h.sendLocked(f)
-		h.wmu.Unlock()
+		n, ok := st.sendFrame(r, b, end, chunk)
 		if !ok {
 			return false
 		}
-		r.BytesSent += int64(http2.FrameHeaderLen + n)
 		b = b[n:]
 		if len(b) == 0 {
 			return true
 		}
 	}
+}
+
+// sendFrame sends the first DATA frame of b, as large as http2_chunk_size,
+// the peer's frame size and both windows allow, waiting for a window
+// (send_timeout at most); END_STREAM goes with it when it takes the rest of
+// b and end is set. It returns the bytes sent.
+func (st *h2stream) sendFrame(r *Request, b []byte, end bool, chunk int) (int, bool) {
+	h := st.h
+	h.mu.Lock()
+	var timer *time.Timer
+	timedOut := false
+	for len(b) > 0 && (h.sendWindow <= 0 || st.sendWindow <= 0) && !st.rst && !h.closed && !timedOut {
+		if timer == nil {
+			if t := h.cl.SendTimeout.Get(); t > 0 {
+				timer = time.AfterFunc(t, func() {
+					h.mu.Lock()
+					timedOut = true
+					h.cond.Broadcast()
+					h.mu.Unlock()
+				})
+			}
+		}
+		h.cond.Wait()
+	}
+	if timer != nil {
+		timer.Stop()
+	}
+	if st.rst || h.closed || timedOut {
+		h.mu.Unlock()
+		return 0, false
+	}
+	n := min(len(b), chunk, h.maxFrame, int(min(h.sendWindow, st.sendWindow, 1<<30)))
+	h.sendWindow -= int64(n)
+	st.sendWindow -= int64(n)
+	h.mu.Unlock()
+	var fl uint8
+	if end && n == len(b) {
+		fl = http2.FlagEndStream
+	}
+	h.wmu.Lock()
+	f := http2.AppendFrameHeader(h.wbuf[:0], n, http2.FrameData, fl, st.id)
+	f = append(f, b[:n]...)
+	h.wbuf = f[:0]
+	ok := h.sendLocked(f)
+	h.wmu.Unlock()
+	if ok {
+		r.BytesSent += int64(http2.FrameHeaderLen + n)
+	}
+	return n, ok
 }

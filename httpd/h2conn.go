@@ -67,6 +67,24 @@ type h2conn struct {
 	contID    uint32
 	contFlags uint8
 	block     []byte
+	// deadID is a stream whose header block timed out: it is reset and
+	// its block, when it completes, starts nothing
+	deadID uint32
+}
+
+// partialHeaders returns the stream whose header block is being
+// received: a HEADERS or CONTINUATION frame read in part, or a block
+// waiting for its CONTINUATION; 0 when none.
+func (h *h2conn) partialHeaders() uint32 {
+	if h.contID != 0 {
+		return h.contID
+	}
+	if h.rlast-h.rpos >= http2.FrameHeaderLen {
+		if fh := http2.ParseFrameHeader(h.rbuf[h.rpos:]); fh.Type == http2.FrameHeaders {
+			return fh.StreamID
+		}
+	}
+	return 0
 }
 
 // h2 limits of our own, sent in the first SETTINGS frame.
@@ -116,7 +134,7 @@ func (c *conn) serveH2() {
 	h.headerLimit = int(lb.Size) * lb.Num
 	h.enc = hpack.NewEncoder(&h.encBuf)
 	h.dec = hpack.NewDecoder(4096, h.field)
-	h.dec.SetMaxStringLength(h.headerLimit)
+	h.dec.SetMaxStringLength(int(lb.Size))
 	size := 2 * (http2.FrameHeaderLen + h2MaxFrame)
 	h.rbuf = make([]byte, max(size, c.last-c.pos))
 	h.rlast = copy(h.rbuf, c.in[c.pos:c.last])
@@ -161,6 +179,10 @@ func (h *h2conn) run() {
 		for preface && !stop {
 			fh, p, n, err := http2.ReadFrame(h.rbuf[h.rpos:h.rlast], h2MaxFrame)
 			if errors.Is(err, http2.ErrNeedMore) {
+				if h.rlast-h.rpos >= http2.FrameHeaderLen && fh.Type == http2.FramePushPromise {
+					// refused on its header, as nginx's state machine does
+					stop = !h.frame(fh, nil)
+				}
 				break
 			}
 			if err != nil {
@@ -188,9 +210,12 @@ func (h *h2conn) run() {
 		if goaway && active == 0 {
 			break
 		}
+		// a header block cut short is bounded by client_header_timeout;
+		// an idle connection by keepalive_timeout
 		var dl time.Time
+		headerID := h.partialHeaders()
 		switch {
-		case h.rlast > 0 || h.contID != 0:
+		case headerID != 0 && headerID != h.deadID:
 			dl = time.Now().Add(h.cs.ClientHeaderTimeout.Get())
 		case active == 0 && !goaway:
 			if t := h.cl.KeepaliveTimeout.Get(); t > 0 {
@@ -198,12 +223,14 @@ func (h *h2conn) run() {
 			}
 		}
 		h.c.socket().SetReadDeadline(dl)
-		if !h.c.setIdle(true) {
+		if !goaway && !h.c.setIdle(true) {
 			h.gracefulGoaway()
 			continue
 		}
 		n, err := h.nc.Read(h.rbuf[h.rlast:])
-		h.c.setIdle(false)
+		if !goaway {
+			h.c.setIdle(false)
+		}
 		h.rlast += n
 		if n > 0 {
 			continue
@@ -211,6 +238,14 @@ func (h *h2conn) run() {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			if h.c.draining() {
 				h.gracefulGoaway()
+				continue
+			}
+			if !dl.IsZero() && !time.Now().Before(dl) && headerID != 0 {
+				// the stream is reset, the connection goes on (its
+				// block is still decoded, for the HPACK state)
+				h.logErr(errTimedOut, "client timed out")
+				h.deadID = headerID
+				h.rst(headerID, http2.ProtocolError)
 				continue
 			}
 			if !dl.IsZero() && !time.Now().Before(dl) {

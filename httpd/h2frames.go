@@ -1,6 +1,8 @@
 package httpd
 
 import (
+	"strconv"
+
 	"github.com/sluicehq/sluice/http2"
 )
 
@@ -262,6 +264,13 @@ func (h *h2conn) data(fh http2.FrameHeader, p []byte) bool {
 		h.resetStream(st, http2.FlowControlError)
 		return true
 	}
+	if st.declared >= 0 && st.received+int64(len(data)) > st.declared {
+		st.bodyErr, st.bodyErrNow = "client intended to send body data larger than declared", true
+		st.inEnd = true
+	} else if end && st.declared >= 0 && st.received+int64(len(data)) < st.declared {
+		st.bodyErr = "client prematurely closed stream: only " + strconv.FormatInt(st.received+int64(len(data)), 10) +
+			" out of " + strconv.FormatInt(st.declared, 10) + " bytes of request body received"
+	}
 	st.recvWindow -= size
 	// the padding is given back at once, the data as it is read
 	st.credit += size - int64(len(data))
@@ -345,11 +354,12 @@ func (h *h2conn) headerBlock(id uint32, flags uint8) bool {
 		return h.connError(http2.EnhanceYourCalm)
 	}
 	if err != nil {
-		h.logf("client sent invalid encoded header field")
-		return h.connError(http2.CompressionError)
+		text, code := http2.HPACKError(err)
+		h.logf("%s", text)
+		return h.connError(code)
 	}
 	h.mu.Lock()
-	if h.goaway || h.closed {
+	if h.goaway || h.closed || id == h.deadID {
 		h.mu.Unlock()
 		return true
 	}
@@ -371,6 +381,18 @@ func (h *h2conn) headerBlock(id uint32, flags uint8) bool {
 	if end {
 		st.inEnd = true
 	}
+	st.declared = -1
+	for _, f := range h.fields {
+		if f.Name == "content-length" {
+			if n, ok := parseOffset(f.Value); ok {
+				st.declared = n
+			}
+			st.hasLength = true
+		}
+	}
+	// a body without content-length is framed as chunked, as nginx
+	// marks such a request chunked
+	st.chunked = !end && !st.hasLength
 	h.streams[id] = st
 	h.wg.Add(1)
 	h.mu.Unlock()

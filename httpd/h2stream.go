@@ -30,6 +30,13 @@ type h2stream struct {
 	in      []byte
 	inEnd   bool
 	chunked bool
+	// declared is the content-length (-1: none, or invalid);
+	// bodyErr, once set, is what the body's reader meets after the bytes
+	// received: a body longer or shorter than declared (nginx answers 400)
+	declared  int64
+	hasLength  bool
+	bodyErr    string
+	bodyErrNow bool
 	rdl     time.Time
 	// (mu) rst: the stream was reset (by either side) or the connection
 	// ended; rstSent that we sent the RST_STREAM; remoteClosed that the
@@ -87,9 +94,6 @@ func (st *h2stream) serve(fields []http2.Field) {
 		r.logf(errlog.Info, nil, "%s", he.Text)
 		r.Finalize(Status(he.Status))
 	} else {
-		h.mu.Lock()
-		st.chunked = !st.inEnd && !head.HasLength
-		h.mu.Unlock()
 		c.in, c.pos, c.last = head.Text, 0, len(head.Text)
 		r.readAndProcess()
 	}
@@ -107,6 +111,10 @@ func (r *Request) h2Request() Status {
 	r.RequestLine = r.Method + " " + r.UnparsedURI + " HTTP/2.0"
 	r.RequestLength = st.headLen
 	in := &r.In
+	if in.Host < 0 {
+		r.logf(errlog.Info, nil, "client sent neither \":authority\" nor \"Host\" header")
+		return 400
+	}
 	for _, c := range [...]struct {
 		i    int
 		name string
@@ -146,6 +154,8 @@ func (st *h2stream) finish() {
 	h.mu.Unlock()
 	switch {
 	case sent || (rst && !st.ended):
+	case !st.ended && st.c.timedOut:
+		h.rst(st.id, http2.ProtocolError)
 	case !st.ended:
 		h.rst(st.id, http2.InternalError)
 	case !remote:
@@ -191,6 +201,10 @@ func (st *h2stream) Read(b []byte) (int, error) {
 	h := st.h
 	for {
 		h.mu.Lock()
+		if st.bodyErr != "" && st.bodyErrNow {
+			h.mu.Unlock()
+			return 0, &h2BodyError{st.bodyErr}
+		}
 		if len(st.in) > 0 {
 			n := copy(b, st.in)
 			st.in = st.in[n:]
@@ -205,10 +219,15 @@ func (st *h2stream) Read(b []byte) (int, error) {
 			h.mu.Unlock()
 			return 0, errStreamReset
 		}
+		if st.bodyErr != "" {
+			h.mu.Unlock()
+			return 0, &h2BodyError{st.bodyErr}
+		}
 		if st.inEnd {
 			h.mu.Unlock()
 			return 0, io.EOF
 		}
+		st.giveCredit()
 		dl := st.rdl
 		h.mu.Unlock()
 		var timer <-chan time.Time
@@ -244,23 +263,35 @@ func (st *h2stream) RecvNow(b []byte) (int, error) {
 	if st.rst {
 		return 0, errStreamReset
 	}
+	if st.bodyErr != "" {
+		return 0, &h2BodyError{st.bodyErr}
+	}
 	if st.inEnd {
 		return 0, io.EOF
 	}
 	return 0, nil
 }
 
-// giveCredit reopens the stream's window for the body read (mu held).
+// h2BodyError is a request body that does not match its content-length:
+// the request is answered 400 after Text is logged (see bodySource.recv).
+type h2BodyError struct{ Text string }
+
+func (e *h2BodyError) Error() string { return e.Text }
+
+// giveCredit reopens the stream's window once the body received has been
+// read and the window is nearly used up (mu held): to the larger of
+// http2_body_preread_size and client_body_buffer_size, as nginx reopens
+// it to the size of its body buffer once that is emptied.
 func (st *h2stream) giveCredit() {
-	if st.inEnd || st.rst {
+	if st.inEnd || st.rst || len(st.in) > 0 {
 		return
 	}
-	// the chunk framing counts as body here: never more than was read
-	want := st.h.srv.BodyPrereadSize.Get() - st.recvWindow - int64(len(st.in))
-	if want <= 0 {
+	w := max(st.h.srv.BodyPrereadSize.Get(), st.h.cl.ClientBodyBufferSize.Get())
+	if st.recvWindow >= w/4 {
 		return
 	}
-	st.recvWindow += want
+	want := w - st.recvWindow
+	st.recvWindow = w
 	id := st.id
 	go st.h.send(http2.AppendWindowUpdate(nil, id, uint32(want)))
 }
@@ -290,3 +321,12 @@ func (st *h2stream) SetReadDeadline(t time.Time) error {
 
 // SetWriteDeadline does nothing: frames are written under send_timeout.
 func (st *h2stream) SetWriteDeadline(time.Time) error { return nil }
+
+// h2BodyLength gives a request whose body came without content-length,
+// once it is read whole, the Content-Length header nginx makes for it
+// ($http_content_length, and what goes upstream).
+func (r *Request) h2BodyLength() {
+	r.In.Chunked = false
+	r.In.ContentLength = len(r.In.List)
+	r.In.List = append(r.In.List, Header{Key: "Content-Length", Value: strconv.FormatInt(r.Body.Size, 10)})
+}

@@ -165,6 +165,7 @@ var Implemented = []string{
 	"http_gunzip",
 	"http_cache",
 	"http_ssl",
+	"http_v2",
 	"http_slice",
 	"http_charset",
 	"http_empty_gif",
