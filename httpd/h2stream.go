@@ -33,11 +33,11 @@ type h2stream struct {
 	// declared is the content-length (-1: none, or invalid);
 	// bodyErr, once set, is what the body's reader meets after the bytes
 	// received: a body longer or shorter than declared (nginx answers 400)
-	declared  int64
+	declared   int64
 	hasLength  bool
 	bodyErr    string
 	bodyErrNow bool
-	rdl     time.Time
+	rdl        time.Time
 	// (mu) rst: the stream was reset (by either side) or the connection
 	// ended; rstSent that we sent the RST_STREAM; remoteClosed that the
 	// client sent END_STREAM or RST_STREAM
