@@ -60,6 +60,7 @@ type h2conn struct {
 	lastID      uint32
 	goaway      bool
 	closed      bool
+	requests    int
 	settingsAck bool
 	wg          sync.WaitGroup
 
@@ -217,8 +218,16 @@ func (h *h2conn) run() {
 		switch {
 		case headerID != 0 && headerID != h.deadID:
 			dl = time.Now().Add(h.cs.ClientHeaderTimeout.Get())
+		case active == 0 && !goaway && h.requests == 0:
+			dl = h.c.start.Add(h.cs.ClientHeaderTimeout.Get())
 		case active == 0 && !goaway:
-			if t := h.cl.KeepaliveTimeout.Get(); t > 0 {
+			t := h.cl.KeepaliveTimeout.Get()
+			if t <= 0 && h.rlast == 0 {
+				h.goAway(http2.NoError)
+				h.shutdown()
+				return
+			}
+			if t > 0 {
 				dl = time.Now().Add(t)
 			}
 		}
@@ -322,6 +331,13 @@ func (h *h2conn) shutdown() {
 		h.c.socket().SetWriteDeadline(time.Now())
 	}
 	h.wg.Wait()
+	if !h.c.failed && h.cl.LingeringClose.Get() != LingeringOff {
+		// what the client sends after our GOAWAY must not reset the
+		// connection before it read the responses (nginx's lingering
+		// close in ngx_http_v2_finalize_connection)
+		h.c.socket().SetReadDeadline(time.Time{})
+		h.c.lingeringClose(h.cl)
+	}
 }
 
 func (h *h2conn) logf(format string, args ...any) {

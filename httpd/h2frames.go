@@ -2,6 +2,7 @@ package httpd
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/sluicehq/sluice/http2"
 )
@@ -395,7 +396,19 @@ func (h *h2conn) headerBlock(id uint32, flags uint8) bool {
 	st.chunked = !end && !st.hasLength
 	h.streams[id] = st
 	h.wg.Add(1)
+	h.requests++
+	st.number = h.requests
+	// keepalive_requests and keepalive_time end the connection after
+	// this stream (ngx_http_v2_state_headers)
+	last := int64(h.requests) >= int64(h.cl.KeepaliveRequests.Get()) ||
+		time.Since(h.c.start) > h.cl.KeepaliveTime.Get()
+	if last {
+		h.goaway = true
+	}
 	h.mu.Unlock()
+	if last {
+		h.send(http2.AppendGoAway(nil, id, http2.NoError))
+	}
 	fields := make([]http2.Field, len(h.fields))
 	copy(fields, h.fields)
 	go st.serve(fields)

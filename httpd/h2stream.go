@@ -45,6 +45,7 @@ type h2stream struct {
 	wake                       chan struct{}
 
 	// owned by the stream's goroutine
+	number  int  // the connection's request count with this stream
 	ended   bool // END_STREAM sent
 	resp    []hfield
 	headLen int64
@@ -57,9 +58,11 @@ type hfield struct{ name, value string }
 func (st *h2stream) serve(fields []http2.Field) {
 	h := st.h
 	p := h.c
-	c := &conn{cf: p.cf, addr: p.addr, nc: st, number: p.number, start: time.Now(),
+	// requests and start are the connection's ($connection_requests,
+	// $connection_time)
+	c := &conn{cf: p.cf, addr: p.addr, nc: st, number: p.number, start: p.start,
 		remoteAddr: p.remoteAddr, remotePort: p.remotePort, pp: p.pp, real: p.real,
-		localIP: p.localIP, localPort: p.localPort, requests: 1, h2: st}
+		localIP: p.localIP, localPort: p.localPort, requests: st.number, h2: st}
 	if p.tls != nil {
 		c.tls = &connTLS{tcp: st, conn: p.tls.conn, info: p.tls.info, sniServer: p.tls.sniServer,
 			sniHost: p.tls.sniHost, sniRegex: p.tls.sniRegex, buffer: p.tls.buffer}
