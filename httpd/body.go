@@ -347,7 +347,7 @@ func (r *Request) ReadBody() Status {
 	r.bodyDiscarded = true
 	if r.In.Chunked {
 		r.In.ContentLengthN = r.Body.Size
-		if r.conn.h2 != nil {
+		if r.conn.act.h2 != nil {
 			r.h2BodyLength()
 		}
 	}

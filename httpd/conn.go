@@ -136,10 +136,6 @@ type conn struct {
 	hup   atomic.Bool
 	hupMu sync.Mutex
 	hupFn func()
-
-	// h2 is the HTTP/2 stream a stream's conn serves (h2stream.go), nil
-	// on an HTTP/1 connection
-	h2 *h2stream
 }
 
 // active is what a connection needs only while it serves a request: the
@@ -158,6 +154,10 @@ type active struct {
 	// body is the request body object, reused (with its memory) by the
 	// connection's requests.
 	body RequestBody
+	// h2 is the HTTP/2 stream a stream's conn serves (h2stream.go), nil
+	// on an HTTP/1 connection. It lives here, not in conn, so that conn
+	// stays within its size class (TestConnSize).
+	h2 *h2stream
 }
 
 var activePool = sync.Pool{New: func() any { return new(active) }}

@@ -32,7 +32,7 @@ var V2 = &Module{
 		// $http2: "h2" over TLS, "h2c" in the clear, "" for HTTP/1
 		_, err := cf.AddVariable(&Variable{Name: "http2", Get: func(r *Request, _ string, _ int) (string, bool) {
 			switch {
-			case r.conn.h2 == nil:
+			case r.conn.act.h2 == nil:
 				return "", true
 			case r.conn.tlsc() != nil:
 				return "h2", true

@@ -18,7 +18,7 @@ import (
 // with the first body bytes, or alone for a response without a body.
 func (r *Request) writeHeaderH2() Status {
 	out := &r.Out
-	st := r.conn.h2
+	st := r.conn.act.h2
 	s := out.Status
 	switch s {
 	case 204:
@@ -117,7 +117,7 @@ func lowerASCII(s string) string {
 // send windows, END_STREAM on the last (or on trailers as HEADERS).
 func (r *Request) writeH2(c *Chain) Status {
 	cn := r.conn
-	st := cn.h2
+	st := cn.act.h2
 	var trailers []hfield
 	if c.Last {
 		for _, t := range r.Out.Trailers {
@@ -192,7 +192,7 @@ func (r *Request) writeH2(c *Chain) Status {
 
 // h2File sends a file piece as DATA frames.
 func (r *Request) h2File(p *Piece, end bool, chunk int) bool {
-	st := r.conn.h2
+	st := r.conn.act.h2
 	if _, err := p.File.Seek(p.Off, io.SeekStart); err != nil {
 		r.Log().Logf(errlog.Crit, r, err, "lseek() \"%s\" failed", p.File.Name())
 		r.conn.failed = true
@@ -230,7 +230,7 @@ func (r *Request) h2WriteFailed() Status {
 	cn := r.conn
 	if !cn.failed {
 		cn.failed = true
-		st := cn.h2
+		st := cn.act.h2
 		st.h.mu.Lock()
 		timedOut := !st.rst && !st.h.closed
 		st.h.mu.Unlock()

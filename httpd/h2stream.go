@@ -62,13 +62,14 @@ func (st *h2stream) serve(fields []http2.Field) {
 	// $connection_time)
 	c := &conn{cf: p.cf, addr: p.addr, nc: st, number: p.number, start: p.start,
 		remoteAddr: p.remoteAddr, remotePort: p.remotePort, pp: p.pp, real: p.real,
-		localIP: p.localIP, localPort: p.localPort, requests: st.number, h2: st}
+		localIP: p.localIP, localPort: p.localPort, requests: st.number}
 	if p.tls != nil {
 		c.tls = &connTLS{tcp: st, conn: p.tls.conn, info: p.tls.info, sniServer: p.tls.sniServer,
 			sniHost: p.tls.sniHost, sniRegex: p.tls.sniRegex, buffer: p.tls.buffer}
 	}
 	st.c = c
 	c.act = activePool.Get().(*active)
+	c.act.h2 = st
 	r := &c.act.req
 	defer func() {
 		if x := recover(); x != nil {
@@ -77,6 +78,7 @@ func (st *h2stream) serve(fields []http2.Field) {
 		}
 		st.finish()
 		r.clear()
+		c.act.h2 = nil
 		activePool.Put(c.act)
 		c.act = nil
 	}()
@@ -109,7 +111,7 @@ func (st *h2stream) serve(fields []http2.Field) {
 // HTTP/2 version and request line, and its refusal of the HTTP/1
 // connection headers (ngx_http_v2_run_request).
 func (r *Request) h2Request() Status {
-	st := r.conn.h2
+	st := r.conn.act.h2
 	r.HTTPVersion, r.Protocol = 2000, "HTTP/2.0"
 	r.RequestLine = r.Method + " " + r.UnparsedURI + " HTTP/2.0"
 	r.RequestLength = st.headLen

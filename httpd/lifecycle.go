@@ -55,7 +55,7 @@ func (r *Request) readAndProcess() {
 		r.Finalize(rc)
 		return
 	}
-	if r.conn.h2 != nil {
+	if r.conn.act.h2 != nil {
 		if st := r.h2Request(); st != OK {
 			r.Finalize(st)
 			return

@@ -213,7 +213,7 @@ func (r *Request) writeHeader() Status {
 		out.Delete(out.LastModified)
 		out.LastModified = -1
 	}
-	if r.conn.h2 != nil {
+	if r.conn.act.h2 != nil {
 		return r.writeHeaderH2()
 	}
 	if r.Keepalive && r.conn.draining() {
@@ -457,7 +457,7 @@ func (r *Request) write(c *Chain) Status {
 	if cn.failed {
 		return Error
 	}
-	if cn.h2 != nil {
+	if cn.act.h2 != nil {
 		return r.writeH2(c)
 	}
 	bufs := cn.act.iov[:0]
