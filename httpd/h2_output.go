@@ -20,19 +20,7 @@ func (r *Request) writeHeaderH2() Status {
 	out := &r.Out
 	st := r.conn.act.h2
 	s := out.Status
-	switch s {
-	case 204:
-		r.HeaderOnly = true
-		out.ContentType, out.ContentTypeLen = "", 0
-		out.LastModifiedTime = -1
-		out.Delete(out.LastModified)
-		out.LastModified = -1
-		out.Delete(out.ContentLength)
-		out.ContentLength = -1
-		out.ContentLengthN = -1
-	case 304:
-		r.HeaderOnly = true
-	}
+	r.bodilessStatus(s)
 	f := append(st.resp[:0], hfield{":status", http2.StatusText(s)})
 	cl := r.Loc.core
 	if out.Server < 0 {

@@ -225,19 +225,7 @@ func (r *Request) writeHeader() Status {
 		b = append(b, out.StatusLine...)
 	} else {
 		s := out.Status
-		switch {
-		case s == 204:
-			r.HeaderOnly = true
-			out.ContentType, out.ContentTypeLen = "", 0
-			out.LastModifiedTime = -1
-			out.Delete(out.LastModified)
-			out.LastModified = -1
-			out.Delete(out.ContentLength)
-			out.ContentLength = -1
-			out.ContentLengthN = -1
-		case s == 304:
-			r.HeaderOnly = true
-		}
+		r.bodilessStatus(s)
 		if line := statusLines[s]; line != "" {
 			b = append(b, line...)
 		} else {
@@ -334,6 +322,25 @@ func (r *Request) writeHeader() Status {
 		return r.flushHead()
 	}
 	return OK
+}
+
+// bodilessStatus applies what a 204 or 304 response head implies: no
+// body, and for 204 no type, length or modification time.
+func (r *Request) bodilessStatus(s int) {
+	out := &r.Out
+	switch s {
+	case 204:
+		r.HeaderOnly = true
+		out.ContentType, out.ContentTypeLen = "", 0
+		out.LastModifiedTime = -1
+		out.Delete(out.LastModified)
+		out.LastModified = -1
+		out.Delete(out.ContentLength)
+		out.ContentLength = -1
+		out.ContentLengthN = -1
+	case 304:
+		r.HeaderOnly = true
+	}
 }
 
 // appendRedirectHost appends the host[:port] of an absolute redirect.
