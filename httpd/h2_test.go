@@ -1,7 +1,6 @@
 package httpd_test
 
 import (
-	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,12 +16,6 @@ func h2cClient() *http.Client {
 	var p http.Protocols
 	p.SetUnencryptedHTTP2(true)
 	return &http.Client{Transport: &http.Transport{Protocols: &p}}
-}
-
-func h2TLSClient() *http.Client {
-	var p http.Protocols
-	p.SetHTTP2(true)
-	return &http.Client{Transport: &http.Transport{Protocols: &p, TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
 }
 
 const h2Conf = `
