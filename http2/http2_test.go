@@ -18,7 +18,7 @@ func TestReadFrame(t *testing.T) {
 		{name: "empty", in: nil, max: 16384, err: ErrNeedMore},
 		{name: "header only", in: AppendFrameHeader(nil, 4, FrameData, 0, 1), max: 16384, want: FrameHeader{Length: 4, Type: FrameData, StreamID: 1}, err: ErrNeedMore},
 		{name: "ping", in: AppendPingAck(nil, []byte("12345678")), max: 16384, want: FrameHeader{Length: 8, Type: FramePing, Flags: FlagAck}, n: 17},
-		{name: "reserved bit", in: []byte{0, 0, 0, 1, 4, 0x80, 0, 0, 0, 3}, max: 16384, want: FrameHeader{Type: FrameHeaders, Flags: 4, StreamID: 3}, n: 9},
+		{name: "reserved bit", in: []byte{0, 0, 0, 1, 4, 0x80, 0, 0, 3}, max: 16384, want: FrameHeader{Type: FrameHeaders, Flags: 4, StreamID: 3}, n: 9},
 		{name: "too large", in: AppendFrameHeader(nil, 16385, FrameData, 0, 1), max: 16384, want: FrameHeader{Length: 16385, StreamID: 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
