@@ -464,7 +464,7 @@ func (c *conn) run() {
 				continue
 			}
 		}
-		if c.requests == 0 && c.addr.http2 && c.h2Preface() {
+		if c.requests == 0 && c.h2Preface() {
 			c.serveH2()
 			return
 		}

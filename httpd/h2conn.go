@@ -97,7 +97,7 @@ const (
 // HTTP/2 enabled open the client preface (ngx_http_wait_request_handler:
 // what matches as far as it goes is HTTP/2, anything else HTTP/1).
 func (c *conn) h2Preface() bool {
-	if !c.addr.http2 || c.tls != nil {
+	if c.tls != nil || !c.addr.h2Preface {
 		return false
 	}
 	b := c.in[c.pos:c.last]

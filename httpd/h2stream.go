@@ -116,6 +116,10 @@ func (r *Request) h2Request() Status {
 	r.RequestLine = r.Method + " " + r.UnparsedURI + " HTTP/2.0"
 	r.RequestLength = st.headLen
 	in := &r.In
+	if !r.conn.addr.http2 && !r.Srv.http2Enabled() {
+		r.logf(errlog.Info, nil, "client attempted to request the server name for which the negotiated protocol is disabled")
+		return 421
+	}
 	if in.Host < 0 {
 		r.logf(errlog.Info, nil, "client sent neither \":authority\" nor \"Host\" header")
 		return 400

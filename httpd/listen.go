@@ -356,9 +356,13 @@ type addrConf struct {
 	// handshake's server
 	ssl       bool
 	tlsConfig *tls.Config
-	// http2: any listen of the address said http2, or its default server
-	// has "http2 on" (h2.go)
+	// http2: any listen of the address said http2 (nginx's
+	// addr_conf->http2); a server's "http2 on" is asked where it applies
+	// (ALPN: the server SNI chose; the preface: the default server)
 	http2 bool
+	// h2Preface: a plain connection opening with the HTTP/2 preface is
+	// HTTP/2 (http2, or "http2 on" in the default server)
+	h2Preface bool
 	// alpn caches, per server tls.Config, its copy that offers "h2"
 	alpnMu sync.Mutex
 	alpn   map[*tls.Config]*tls.Config
@@ -414,9 +418,7 @@ func (cf *Config) buildAddrs() error {
 			return err
 		}
 		a.names = names
-		if c, ok := a.def.Conf(V2).(*V2SrvConf); ok && c.Enable.Get() {
-			a.http2 = true
-		}
+		a.h2Preface = a.http2 || a.def.http2Enabled()
 		if a.ssl {
 			if err := cf.checkSSL(a); err != nil {
 				return err
