@@ -218,7 +218,9 @@ func (h *h2conn) run() {
 		switch {
 		case headerID != 0 && headerID != h.deadID:
 			dl = time.Now().Add(h.cs.ClientHeaderTimeout.Get())
-		case active == 0 && !goaway && h.requests == 0:
+		case headerID != 0:
+			// the rest of a block whose stream was reset: no deadline
+		case active == 0 && !goaway && h.lastID == 0:
 			dl = h.c.start.Add(h.cs.ClientHeaderTimeout.Get())
 		case active == 0 && !goaway:
 			t := h.cl.KeepaliveTimeout.Get()
@@ -249,7 +251,7 @@ func (h *h2conn) run() {
 				h.gracefulGoaway()
 				continue
 			}
-			if !dl.IsZero() && !time.Now().Before(dl) && headerID != 0 {
+			if !dl.IsZero() && !time.Now().Before(dl) && headerID != 0 && headerID != h.deadID {
 				// the stream is reset, the connection goes on (its
 				// block is still decoded, for the HPACK state)
 				h.logErr(errTimedOut, "client timed out")
