@@ -263,6 +263,9 @@ func (st *h2stream) RecvNow(b []byte) (int, error) {
 	h := st.h
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if st.bodyErr != "" && st.bodyErrNow {
+		return 0, &h2BodyError{st.bodyErr}
+	}
 	if len(st.in) > 0 {
 		n := copy(b, st.in)
 		st.in = st.in[n:]

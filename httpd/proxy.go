@@ -155,6 +155,10 @@ func (s *BodyStream) next(wait bool) ([]byte, error) {
 			}
 		} else {
 			n, err = recvNow(c.nc, buf)
+			if he, ok := err.(*h2BodyError); ok {
+				r.logf(errlog.Info, nil, "%s", he.Text)
+				return nil, s.fail(errBodyInvalid)
+			}
 			if err != nil {
 				c.failed = true
 				if err == io.EOF {
