@@ -73,7 +73,7 @@ func (r *Request) bodyString() (string, bool) {
 
 // testExpect answers "Expect: 100-continue" (ngx_http_test_expect).
 func (r *Request) testExpect() Status {
-	if r.ExpectTested || r.In.Expect < 0 || r.HTTPVersion < 1001 {
+	if r.ExpectTested || r.In.Expect < 0 || r.HTTPVersion < 1001 || r.HTTPVersion == 2000 {
 		return OK
 	}
 	r.ExpectTested = true
@@ -252,6 +252,10 @@ func (s *bodySource) recv(b []byte) (int, error) {
 	if n > 0 {
 		return n, nil
 	}
+	if he, ok := err.(*h2BodyError); ok {
+		r.logf(errlog.Info, nil, "%s", he.Text)
+		return 0, errBodyInvalid
+	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		if !s.quiet && !r.DiscardBody {
 			// nginx logs nothing for client_body_timeout
@@ -343,6 +347,9 @@ func (r *Request) ReadBody() Status {
 	r.bodyDiscarded = true
 	if r.In.Chunked {
 		r.In.ContentLengthN = r.Body.Size
+		if r.conn.act.h2 != nil {
+			r.h2BodyLength()
+		}
 	}
 	return OK
 }

@@ -154,6 +154,10 @@ type active struct {
 	// body is the request body object, reused (with its memory) by the
 	// connection's requests.
 	body RequestBody
+	// h2 is the HTTP/2 stream a stream's conn serves (h2stream.go), nil
+	// on an HTTP/1 connection. It lives here, not in conn, so that conn
+	// stays within its size class (TestConnSize).
+	h2 *h2stream
 }
 
 var activePool = sync.Pool{New: func() any { return new(active) }}
@@ -452,9 +456,17 @@ func (c *conn) run() {
 				c.finish()
 				return
 			}
+			if c.h2Negotiated() {
+				c.serveH2()
+				return
+			}
 			if c.pos == c.last {
 				continue
 			}
+		}
+		if c.requests == 0 && c.h2Preface() {
+			c.serveH2()
+			return
 		}
 		c.requests++
 		if c.requests == 1 {

@@ -55,6 +55,12 @@ func (r *Request) readAndProcess() {
 		r.Finalize(rc)
 		return
 	}
+	if r.conn.act.h2 != nil {
+		if st := r.h2Request(); st != OK {
+			r.Finalize(st)
+			return
+		}
+	}
 	if r.HTTPVersion >= 1000 {
 		if st := r.processRequestHeader(); st != OK {
 			r.Finalize(st)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sluicehq/sluice/conf"
@@ -35,10 +36,12 @@ type Listen struct {
 	KeepAlive  *core.KeepAlive
 	ProxyProto bool
 	// SSL is the "ssl" parameter: connections start with a TLS handshake.
-	SSL  bool
-	text string
-	file string
-	line int
+	SSL bool
+	// HTTP2 is the "http2" parameter (nginx 1.22's way to enable HTTP/2).
+	HTTP2 bool
+	text  string
+	file  string
+	line  int
 }
 
 // parseSoKeepalive parses so_keepalive's value: on, off, or
@@ -196,7 +199,10 @@ func listenOption(c *conf.Cmd, l *Listen, a string) error {
 		}
 		l.SSL = true
 	case a == "http2":
-		return c.Errorf("the \"http2\" parameter requires ngx_http_v2_module")
+		if !ConfigOf(c).hasModule(V2) {
+			return c.Errorf("the \"http2\" parameter requires ngx_http_v2_module")
+		}
+		l.HTTP2 = true
 	case a == "quic":
 		return c.Errorf("the \"quic\" parameter requires ngx_http_v3_module")
 	case strings.HasPrefix(a, "fastopen=") || strings.HasPrefix(a, "setfib="):
@@ -350,6 +356,16 @@ type addrConf struct {
 	// handshake's server
 	ssl       bool
 	tlsConfig *tls.Config
+	// http2: any listen of the address said http2 (nginx's
+	// addr_conf->http2); a server's "http2 on" is asked where it applies
+	// (ALPN: the server SNI chose; the preface: the default server)
+	http2 bool
+	// h2Preface: a plain connection opening with the HTTP/2 preface is
+	// HTTP/2 (http2, or "http2 on" in the default server)
+	h2Preface bool
+	// alpn caches, per server tls.Config, its copy that offers "h2"
+	alpnMu sync.Mutex
+	alpn   map[*tls.Config]*tls.Config
 	// specific maps local IPs to their own conf when a wildcard socket
 	// serves addresses configured without "bind".
 	specific map[string]*addrConf
@@ -378,6 +394,7 @@ func (cf *Config) buildAddrs() error {
 			}
 			a.proxyProto = a.proxyProto || l.ProxyProto
 			a.ssl = a.ssl || l.SSL
+			a.http2 = a.http2 || l.HTTP2
 			for _, o := range a.servers {
 				if o == s {
 					return &conf.Error{File: l.file, Line: l.line, Msg: "a duplicate listen " + l.addrText()}
@@ -401,6 +418,7 @@ func (cf *Config) buildAddrs() error {
 			return err
 		}
 		a.names = names
+		a.h2Preface = a.http2 || a.def.http2Enabled()
 		if a.ssl {
 			if err := cf.checkSSL(a); err != nil {
 				return err

@@ -206,7 +206,7 @@ func (r *Request) NextHeaderFilter(order int) Status {
 // chunkedHeader decides the body framing (ngx_http_chunked_header_filter).
 func (r *Request) chunkedHeader() {
 	s := r.Out.Status
-	if s == 304 || s == 204 || s < 200 || r.Main != r || r.MethodBit == MethodHEAD ||
+	if s == 304 || s == 204 || s < 200 || r.Main != r || r.MethodBit == MethodHEAD || r.HTTPVersion == 2000 ||
 		(r.MethodBit == MethodCONNECT && s < 300) {
 		return
 	}
@@ -244,6 +244,9 @@ func (r *Request) writeHeader() Status {
 		out.Delete(out.LastModified)
 		out.LastModified = -1
 	}
+	if r.conn.act.h2 != nil {
+		return r.writeHeaderH2()
+	}
 	if r.Keepalive && r.conn.draining() {
 		r.Keepalive = false
 	}
@@ -253,19 +256,7 @@ func (r *Request) writeHeader() Status {
 		b = append(b, out.StatusLine...)
 	} else {
 		s := out.Status
-		switch {
-		case s == 204:
-			r.HeaderOnly = true
-			out.ContentType, out.ContentTypeLen = "", 0
-			out.LastModifiedTime = -1
-			out.Delete(out.LastModified)
-			out.LastModified = -1
-			out.Delete(out.ContentLength)
-			out.ContentLength = -1
-			out.ContentLengthN = -1
-		case s == 304:
-			r.HeaderOnly = true
-		}
+		r.bodilessStatus(s)
 		if line := statusLines[s]; line != "" {
 			b = append(b, line...)
 		} else {
@@ -366,6 +357,25 @@ func (r *Request) writeHeader() Status {
 		return r.flushHead()
 	}
 	return OK
+}
+
+// bodilessStatus applies what a 204 or 304 response head implies: no
+// body, and for 204 no type, length or modification time.
+func (r *Request) bodilessStatus(s int) {
+	out := &r.Out
+	switch s {
+	case 204:
+		r.HeaderOnly = true
+		out.ContentType, out.ContentTypeLen = "", 0
+		out.LastModifiedTime = -1
+		out.Delete(out.LastModified)
+		out.LastModified = -1
+		out.Delete(out.ContentLength)
+		out.ContentLength = -1
+		out.ContentLengthN = -1
+	case 304:
+		r.HeaderOnly = true
+	}
 }
 
 // appendRedirectHost appends the host[:port] of an absolute redirect.
@@ -488,6 +498,9 @@ func (r *Request) write(c *Chain) Status {
 	cn := r.conn
 	if cn.failed {
 		return Error
+	}
+	if cn.act.h2 != nil {
+		return r.writeH2(c)
 	}
 	bufs := cn.act.iov[:0]
 	if cn.act.headPending {

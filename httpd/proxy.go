@@ -155,6 +155,10 @@ func (s *BodyStream) next(wait bool) ([]byte, error) {
 			}
 		} else {
 			n, err = recvNow(c.nc, buf)
+			if he, ok := err.(*h2BodyError); ok {
+				r.logf(errlog.Info, nil, "%s", he.Text)
+				return nil, s.fail(errBodyInvalid)
+			}
 			if err != nil {
 				c.failed = true
 				if err == io.EOF {
@@ -290,6 +294,9 @@ func BodyError(err error) Status { return bodyError(err) }
 func recvNow(nc net.Conn, b []byte) (int, error) {
 	if tc, ok := nc.(*tls.Conn); ok {
 		return tlsRecvNow(tc, b)
+	}
+	if st, ok := nc.(*h2stream); ok {
+		return st.RecvNow(b)
 	}
 	sc, ok := nc.(syscall.Conn)
 	if !ok || len(b) == 0 {

@@ -209,6 +209,9 @@ func (a *addrConf) sni(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 	} else {
 		c.tls.buffer = t.BufferSize
 	}
+	if a.http2 || srv.http2Enabled() {
+		return a.alpnConfig(t.Config), nil
+	}
 	return t.Config, nil
 }
 

@@ -1,0 +1,84 @@
+package httpd_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/sluicehq/sluice/internal/servertest"
+)
+
+// h2cClient speaks HTTP/2 with prior knowledge over plain TCP.
+func h2cClient() *http.Client {
+	var p http.Protocols
+	p.SetUnencryptedHTTP2(true)
+	return &http.Client{Transport: &http.Transport{Protocols: &p}}
+}
+
+const h2Conf = `
+events {}
+http {
+    default_type text/plain;
+    log_format p '$request $status $server_protocol $http2 $body_bytes_sent $request_length';
+    access_log %%PREFIX%%/access.log p;
+    client_max_body_size 100k;
+    server {
+        listen 127.0.0.1:%%PORT_0%% http2;
+        location / { return 200 "uri=$uri proto=$server_protocol h2=$http2 host=$host\n"; }
+        location /body { proxy_pass http://BACKEND; }
+        location /stream { proxy_pass http://BACKEND; proxy_request_buffering off; }
+        location /files/ { alias %%PREFIX%%/; }
+        location /trailer { add_trailer X-T v always; return 200 "t\n"; }
+    }
+}
+`
+
+func TestH2cBasic(t *testing.T) {
+	be := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		fmt.Fprintf(w, "body=%s\n", b)
+	}))
+	defer be.Close()
+	s := servertest.Start(t, strings.ReplaceAll(h2Conf, "BACKEND", be.Listener.Addr().String()))
+	c := h2cClient()
+	defer c.CloseIdleConnections()
+	for _, tc := range []struct {
+		name, method, path, body, want string
+		status                         int
+	}{
+		{name: "get", method: "GET", path: "/x", status: 200, want: "uri=/x proto=HTTP/2.0 h2=h2c host=127.0.0.1\n"},
+		{name: "post", method: "POST", path: "/body", body: "hello", status: 200, want: "body=hello\n"},
+		{name: "stream", method: "POST", path: "/stream", body: "streamed", status: 200, want: "body=streamed\n"},
+		{name: "too large", method: "POST", path: "/body", body: strings.Repeat("a", 200<<10), status: 413},
+		{name: "trailer", method: "GET", path: "/trailer", status: 200, want: "t\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var body io.Reader
+			if tc.body != "" {
+				body = strings.NewReader(tc.body)
+			}
+			req, _ := http.NewRequest(tc.method, "http://"+s.Addr("0")+tc.path, body)
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.ProtoMajor != 2 {
+				t.Errorf("proto %s", resp.Proto)
+			}
+			if resp.StatusCode != tc.status {
+				t.Errorf("status %d, want %d", resp.StatusCode, tc.status)
+			}
+			if tc.want != "" && string(b) != tc.want {
+				t.Errorf("body %q, want %q", b, tc.want)
+			}
+			t.Logf("headers %v trailer %v", resp.Header, resp.Trailer)
+		})
+	}
+	t.Log(s.ReadFile("access.log"))
+	t.Log(s.ErrorLog())
+}
