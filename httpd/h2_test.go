@@ -1,14 +1,18 @@
 package httpd_test
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sluicehq/sluice/internal/servertest"
+	"github.com/sluicehq/sluice/internal/testutil"
 )
 
 // h2cClient speaks HTTP/2 with prior knowledge over plain TCP.
@@ -81,4 +85,65 @@ func TestH2cBasic(t *testing.T) {
 	}
 	t.Log(s.ReadFile("access.log"))
 	t.Log(s.ErrorLog())
+}
+
+// TestH2ResetEndsUpstream checks that a stream the client resets ends
+// the upstream exchange it waits on, as nginx finalizes the request with
+// 499 when a stream's fake connection gets its error: the backend sees
+// its connection closed, and the access log has 499.
+func TestH2ResetEndsUpstream(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	gotRequest, closed := make(chan struct{}), make(chan struct{})
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		buf := make([]byte, 4096)
+		n, _ := c.Read(buf) // the request head; no answer
+		if n > 0 {
+			close(gotRequest)
+		}
+		for {
+			if _, err := c.Read(buf); err != nil {
+				close(closed)
+				return
+			}
+		}
+	}()
+	s := servertest.Start(t, strings.ReplaceAll(h2Conf, "BACKEND", ln.Addr().String()))
+	c := h2cClient()
+	defer c.CloseIdleConnections()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "POST", "http://"+s.Addr("0")+"/body", strings.NewReader("x"))
+	done := make(chan error, 1)
+	go func() {
+		resp, err := c.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	select {
+	case <-gotRequest:
+	case <-time.After(testutil.DefaultTimeout):
+		t.Fatal("the backend got no request")
+	}
+	cancel() // RST_STREAM CANCEL
+	<-done
+	select {
+	case <-closed:
+	case <-time.After(testutil.DefaultTimeout):
+		t.Fatalf("the upstream connection stayed open after the stream was reset\n%s", s.ErrorLog())
+	}
+	for end := time.Now().Add(testutil.DefaultTimeout); !strings.Contains(s.ReadFile("access.log"), "POST /body HTTP/2.0 499 "); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("no 499 in the access log:\n%s", s.ReadFile("access.log"))
+		}
+	}
 }

@@ -327,6 +327,7 @@ func (h *h2conn) shutdown() {
 	h.mu.Unlock()
 	for _, st := range streams {
 		st.wakeReader()
+		st.hangUp()
 	}
 	if h.c.failed {
 		// unblock writers stuck on the socket

@@ -66,6 +66,7 @@ func (h *h2conn) frame(fh http2.FrameHeader, p []byte) bool {
 		}
 		h.mu.Unlock()
 		if st != nil {
+			st.hangUp()
 			switch code := http2.RSTCode(p); code {
 			case http2.Cancel:
 				h.logf("client canceled stream %d", fh.StreamID)

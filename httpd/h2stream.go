@@ -1,6 +1,7 @@
 package httpd
 
 import (
+	"context"
 	"io"
 	"net"
 	"os"
@@ -67,7 +68,17 @@ func (st *h2stream) serve(fields []http2.Field) {
 		c.tls = &connTLS{tcp: st, conn: p.tls.conn, info: p.tls.info, sniServer: p.tls.sniServer,
 			sniHost: p.tls.sniHost, sniRegex: p.tls.sniRegex, buffer: p.tls.buffer}
 	}
+	// the stream ends with its connection: work waiting outside the
+	// stream's sockets (a name resolution) sees the abort of a fast
+	// shutdown
+	c.ctx, c.cancel = context.WithCancel(p.context())
+	h.mu.Lock()
 	st.c = c
+	reset := st.rst
+	h.mu.Unlock()
+	if reset {
+		c.hup.Store(true)
+	}
 	c.act = activePool.Get().(*active)
 	c.act.h2 = st
 	r := &c.act.req
@@ -77,6 +88,7 @@ func (st *h2stream) serve(fields []http2.Field) {
 			c.failed = true
 		}
 		st.finish()
+		c.cancel()
 		r.clear()
 		c.act.h2 = nil
 		activePool.Put(c.act)
@@ -192,6 +204,20 @@ func (st *h2stream) push(data []byte, end bool) {
 			st.in = append(st.in, "0\r\n\r\n"...)
 		}
 		st.inEnd = true
+	}
+}
+
+// hangUp tells the stream's request that its client is gone (the stream
+// was reset, or the connection ended), as nginx sets the stream's fake
+// connection's error and runs its read handler: an upstream exchange
+// waiting for its server ends (ngx_http_upstream_check_broken_connection).
+// Safe from any goroutine; st.c may not exist yet.
+func (st *h2stream) hangUp() {
+	st.h.mu.Lock()
+	c := st.c
+	st.h.mu.Unlock()
+	if c != nil {
+		c.hungUp()
 	}
 }
 

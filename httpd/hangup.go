@@ -26,6 +26,14 @@ func (c *conn) hungUp() {
 // connection cannot report hangups (not a socket, or no epoll).
 func (r *Request) WatchHangup(fn func()) bool {
 	c := r.conn
+	if c != nil && c.act != nil && c.act.h2 != nil {
+		// an HTTP/2 stream: its connection reports a reset or its own end
+		// (h2stream.hangUp)
+		c.hupMu.Lock()
+		c.hupFn = fn
+		c.hupMu.Unlock()
+		return true
+	}
 	if c == nil || c.rawSocket() == nil {
 		return false
 	}
@@ -73,5 +81,10 @@ func (r *Request) UnwatchHangup() {
 }
 
 // HungUp reports whether the client's connection reported a hangup: the
-// client closed or shut down its side, or the connection failed.
+// client closed or shut down its side, or the connection failed (for an
+// HTTP/2 stream: the stream was reset or its connection ended).
 func (r *Request) HungUp() bool { return r.conn != nil && r.conn.hup.Load() }
+
+// IsStream reports whether the request is an HTTP/2 stream's: its client
+// "connection" is the stream, with no socket of its own.
+func (r *Request) IsStream() bool { return r.conn != nil && r.conn.act != nil && r.conn.act.h2 != nil }

@@ -59,7 +59,7 @@ func (u *Upstream) watchClient() *clientWatch {
 		return nil
 	}
 	rc := r.RawConn()
-	if rc == nil {
+	if rc == nil && !r.IsStream() {
 		return nil
 	}
 	w := watchPool.Get().(*clientWatch)
@@ -95,11 +95,13 @@ func (w *clientWatch) check() {
 		return
 	}
 	u := w.u
-	w.soerr = 0
-	w.rc.Control(w.soError)
 	var err error
-	if w.soerr != 0 {
-		err = syscall.Errno(w.soerr)
+	if w.rc != nil {
+		w.soerr = 0
+		w.rc.Control(w.soError)
+		if w.soerr != 0 {
+			err = syscall.Errno(w.soerr)
+		}
 	}
 	// the request's action and peer are read under u.mu (see setAction,
 	// setPeer); nginx's upstream connection exists from the connect on
@@ -114,6 +116,13 @@ func (w *clientWatch) check() {
 	}
 	connected := u.conn != nil || action == actionConnecting
 	u.mu.Unlock()
+	if w.rc == nil {
+		// an HTTP/2 stream reset or ended: nginx finalizes with 499
+		// without a line (the fake connection's error)
+		w.gone.Store(true)
+		u.interrupt()
+		return
+	}
 	msg := "epoll_wait() reported that client prematurely closed connection"
 	if connected {
 		msg += ", so upstream connection is closed too"
