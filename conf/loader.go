@@ -97,13 +97,19 @@ func (l *Loader) Warnf(format string, args ...any) {
 // FullName makes name absolute: relative to ConfPrefix when conf is true,
 // else to Prefix (ngx_conf_full_name).
 func (l *Loader) FullName(name string, conf bool) string {
+	if conf {
+		return FullName(l.ConfPrefix, name)
+	}
+	return FullName(l.Prefix, name)
+}
+
+// FullName makes name absolute against prefix, a directory ending in "/"
+// (ngx_get_full_name): an absolute name stays as it is.
+func FullName(prefix, name string) string {
 	if filepath.IsAbs(name) {
 		return name
 	}
-	if conf {
-		return l.ConfPrefix + name
-	}
-	return l.Prefix + name
+	return prefix + name
 }
 
 // ReadFile reads and parses one configuration file, records it for -T, and

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -184,7 +183,7 @@ func initCore(cy *Cycle, c any) error {
 	cf.MasterProcess.Inherit(unset, true)
 	cf.WorkerProcesses.Inherit(conf.Num{}, 1)
 	cf.PID.Inherit(conf.Str{}, "logs/nginx.pid")
-	cf.PID.Set(fullName(cy.Prefix, cf.PID.Get()))
+	cf.PID.Set(conf.FullName(cy.Prefix, cf.PID.Get()))
 	cf.WorkerConns.Inherit(conf.Num{}, 512)
 	cf.ShutdownTimeout.Inherit(conf.Msec{}, 0)
 	return nil
@@ -207,23 +206,16 @@ func paths(o *Options, embedded bool) (prefix, confPrefix, confFile string, err 
 	confPrefix = prefix
 	switch {
 	case o.ConfFile != "":
-		confFile = fullName(prefix, o.ConfFile)
+		confFile = conf.FullName(prefix, o.ConfFile)
 	case embedded:
 		return prefix, confPrefix, EmbeddedName, nil
 	default:
-		confFile = fullName(prefix, "conf/nginx.conf")
+		confFile = conf.FullName(prefix, "conf/nginx.conf")
 	}
 	if i := strings.LastIndexByte(confFile, '/'); i > 0 {
 		confPrefix = confFile[:i+1]
 	}
 	return prefix, confPrefix, confFile, nil
-}
-
-func fullName(prefix, name string) string {
-	if filepath.IsAbs(name) {
-		return name
-	}
-	return prefix + name
 }
 
 // UseEmbedded reports whether the command line names no configuration
@@ -346,7 +338,7 @@ func defaultLogPath(o *Options, prefix string) string {
 	if !o.errorLogSet || o.ErrorLog == "stderr" || o.ErrorLog == "" {
 		return ""
 	}
-	return fullName(prefix, o.ErrorLog)
+	return conf.FullName(prefix, o.ErrorLog)
 }
 
 // startupLog is nginx's ngx_log_init: the -e file (or stderr) at level

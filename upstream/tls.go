@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/internal/tlsconf"
@@ -162,10 +163,10 @@ func SendCertificate(cfg *tls.Config, c *tls.Certificate) {
 // prefix (ngx_conf_full_name); an empty name (a variable that evaluated
 // to nothing) stays empty.
 func fullName(prefix, name string) string {
-	if name == "" || name[0] == '/' {
+	if name == "" {
 		return name
 	}
-	return prefix + name
+	return conf.FullName(prefix, name)
 }
 
 // logHandshakeError logs a failed handshake as nginx's ngx_ssl_handshake

@@ -3,9 +3,9 @@ package ssl
 import (
 	"crypto/tls"
 	"errors"
-	"path/filepath"
 	"strings"
 
+	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/internal/tlsconf"
@@ -25,10 +25,10 @@ func handshakeCertificates(cf *httpd.Config, sc *SrvConf) func(*tls.ClientHelloI
 	cache := sc.certCache.Get()
 	prefix := cf.Cycle.ConfPrefix
 	fullName := func(name string) string {
-		if filepath.IsAbs(name) || strings.HasPrefix(name, "store:") {
+		if strings.HasPrefix(name, "store:") {
 			return name
 		}
-		return prefix + name
+		return conf.FullName(prefix, name)
 	}
 	return func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
 		var pairs []tls.Certificate

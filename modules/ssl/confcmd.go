@@ -51,17 +51,9 @@ func parseConfCommands(cf *httpd.Config, kvs []conf.KeyVal) (confCommands, error
 	for _, kv := range kvs {
 		switch strings.ToLower(kv.Key) {
 		case "certificate":
-			cc.cert = cf.Cycle.ConfPrefix
-			if strings.HasPrefix(kv.Value, "/") {
-				cc.cert = ""
-			}
-			cc.cert += kv.Value
+			cc.cert = conf.FullName(cf.Cycle.ConfPrefix, kv.Value)
 		case "privatekey":
-			cc.key = cf.Cycle.ConfPrefix
-			if strings.HasPrefix(kv.Value, "/") {
-				cc.key = ""
-			}
-			cc.key += kv.Value
+			cc.key = conf.FullName(cf.Cycle.ConfPrefix, kv.Value)
 		case "options":
 			for _, o := range strings.FieldsFunc(kv.Value, func(r rune) bool { return r == ',' || r == ' ' }) {
 				name, off := strings.CutPrefix(o, "-")
