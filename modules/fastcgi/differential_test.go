@@ -211,27 +211,15 @@ func TestDifferential(t *testing.T) {
 
 var portRE = regexp.MustCompile(`:[0-9]+/`)
 
-var logPrefix = regexp.MustCompile(`^\S+ \S+ \[(\w+)\] \d+#\d+: \*\d+ `)
-
-// logLines returns the request lines of levels warn to error, without
-// time, pid and connection number, with ports masked, sorted. The
-// "buffered to a temporary file" warning is left out: either server
-// writes it only when the test client reads slower than the backend
-// writes, which depends on the machine's load.
+// logLines returns oracle.ErrorLines without the info lines: the
+// request lines of levels warn to error, without time, pid and
+// connection number, with ports masked, sorted.
 func logLines(log string) []string {
 	var out []string
-	for _, l := range strings.Split(log, "\n") {
-		m := logPrefix.FindStringSubmatch(l)
-		if m == nil || m[1] == "debug" || m[1] == "notice" || m[1] == "info" {
-			continue
+	for _, l := range oracle.ErrorLines(log) {
+		if !strings.HasPrefix(l, "[info] ") {
+			out = append(out, l)
 		}
-		if strings.Contains(l, "an upstream response is buffered to a temporary file") {
-			continue
-		}
-		out = append(out, "["+m[1]+"] "+portRE2.ReplaceAllString(l[len(m[0]):], ":<port>"))
 	}
-	slices.Sort(out)
 	return out
 }
-
-var portRE2 = regexp.MustCompile(`:[0-9]{2,5}\b`)
