@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sluicehq/sluice/internal/oracle"
 	"github.com/sluicehq/sluice/internal/servertest"
@@ -63,6 +64,9 @@ const (
 	abText  = "XXX xyz"
 )
 
+// fileTime is the modification time of the test files.
+var fileTime = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
 func setup(t *testing.T) string {
 	t.Helper()
 	root := t.TempDir()
@@ -82,6 +86,11 @@ func setup(t *testing.T) string {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		// one time for every file: the trees made for nginx and for
+		// sluice may be written in two different seconds
+		if err := os.Chtimes(path, fileTime, fileTime); err != nil {
 			t.Fatal(err)
 		}
 	}
