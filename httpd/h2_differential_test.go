@@ -191,25 +191,28 @@ func TestH2RawFrames(t *testing.T) {
 		raw     []byte
 		preface bool
 		sluice  string
+		timing  bool
 	}{
-		{"bad preface", []byte("PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n"), false, "[]"},
-		{"ping", http2.AppendFrameHeader(nil, 8, http2.FramePing, 0, 0), true, ""},
-		{"frame too large", http2.AppendFrameHeader(nil, 1<<20, http2.FrameData, 0, 1), true, "[GOAWAY(6)]"},
-		{"even stream", h2Headers(2, end, get...), true, ""},
-		{"uppercase header", h2Headers(1, end, append(get, "X-A", "1")...), true, "[HEADERS(1, 400)]"},
-		{"missing path", h2Headers(1, end, ":method", "GET", ":scheme", "http"), true, ""},
-		{"connection header", h2Headers(1, end, append(get, "connection", "close")...), true, "[HEADERS(1, 400)]"},
-		{"headers on closed stream", cat(h2Headers(1, end, get...), h2Headers(1, end, get...)), true, "[GOAWAY(1)]"},
-		{"continuation without headers", http2.AppendFrameHeader(nil, 0, http2.FrameContinuation, http2.FlagEndHeaders, 1), true, ""},
-		{"window update zero", http2.AppendWindowUpdate(nil, 0, 0), true, ""},
-		{"push promise", http2.AppendFrameHeader(nil, 4, http2.FramePushPromise, 0, 1), true, ""},
+		{"bad preface", []byte("PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n"), false, "[]", false},
+		{"ping", http2.AppendFrameHeader(nil, 8, http2.FramePing, 0, 0), true, "", false},
+		{"frame too large", http2.AppendFrameHeader(nil, 1<<20, http2.FrameData, 0, 1), true, "[GOAWAY(6)]", false},
+		{"even stream", h2Headers(2, end, get...), true, "", false},
+		{"uppercase header", h2Headers(1, end, append(get, "X-A", "1")...), true, "[HEADERS(1, 400)]", false},
+		{"missing path", h2Headers(1, end, ":method", "GET", ":scheme", "http"), true, "", false},
+		{"connection header", h2Headers(1, end, append(get, "connection", "close")...), true, "[HEADERS(1, 400)]", false},
+		{"headers on closed stream", cat(h2Headers(1, end, get...), h2Headers(1, end, get...)), true, "[GOAWAY(1)]", true},
+		{"continuation without headers", http2.AppendFrameHeader(nil, 0, http2.FrameContinuation, http2.FlagEndHeaders, 1), true, "", false},
+		{"window update zero", http2.AppendWindowUpdate(nil, 0, 0), true, "", false},
+		{"push promise", http2.AppendFrameHeader(nil, 4, http2.FramePushPromise, 0, 1), true, "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := fmt.Sprint(h2Exchange(t, n.Addr(0), tc.raw, tc.preface))
 			b := fmt.Sprint(h2Exchange(t, s.Addr("0"), tc.raw, tc.preface))
 			if tc.sluice != "" {
-				if b != tc.sluice {
-					t.Errorf("frames: sluice %s, want %s (nginx 1.22: %s)", b, tc.sluice, a)
+				// where the difference is timing (streams run
+				// concurrently), nginx's own answer is right too
+				if b != tc.sluice && !(tc.timing && b == a) {
+					t.Errorf("frames: sluice %s, want %s or nginx 1.22's %s", b, tc.sluice, a)
 				}
 				return
 			}
