@@ -115,8 +115,10 @@ type conn struct {
 	// into in (readFor)
 	peek bool
 	// sysfd is the socket's descriptor plus one, recorded by rawFn (0
-	// until its first call), for the park set's epoll_ctl
-	sysfd int32
+	// until its first call), for the park set's epoll_ctl; while detached
+	// (detach.go: nc and raw are nil) the descriptor the park set keeps
+	sysfd    int32
+	detached bool
 	// rawFn is the function raw reads run: it reads into in, or peeks
 	// (peek); readN is what it read; waitErr the error it found. One
 	// closure for both, made once per connection.
@@ -352,7 +354,14 @@ func (c *conn) abort() {
 		go c.finish()
 		return
 	}
-	c.socket().Close()
+	// a detached connection being resumed has no socket yet: reattach
+	// sees aborted
+	c.mu.Lock()
+	sock := c.socket()
+	c.mu.Unlock()
+	if sock != nil {
+		sock.Close()
+	}
 }
 
 // context returns the connection's context, made on first need.
@@ -533,9 +542,13 @@ func (c *conn) finish() {
 	if c.parkKey != 0 {
 		parker().unregister(c)
 	}
-	if c.tlsc() != nil {
+	switch {
+	case c.detached:
+		syscall.Close(int(c.sysfd) - 1)
+		c.detached = false
+	case c.tlsc() != nil:
 		c.closeTLS()
-	} else {
+	case c.nc != nil: // nil when reattach failed
 		c.nc.Close()
 	}
 	if c.slot != nil {
@@ -696,7 +709,7 @@ func (c *conn) resume() {
 		c.finish()
 		return
 	}
-	if drain {
+	if drain || (c.detached && !c.reattach()) {
 		c.finish()
 		return
 	}

@@ -10,6 +10,15 @@ func ParksTotal() int64 {
 	return p.parks
 }
 
+// DetachesTotal returns how many times parked connections were detached
+// since start.
+func DetachesTotal() int64 {
+	p := parker()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.detaches
+}
+
 // Serving returns how many connections the http configuration of cy
 // serves, and whether that configuration has begun to drain (its
 // connections then know it).

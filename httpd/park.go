@@ -28,11 +28,14 @@ import (
 
 type parkedConn struct {
 	c        *conn
-	fd       int
 	key      uint64
 	deadline time.Time
-	index    int  // in the deadline heap, -1 when not there
-	parked   bool // EPOLLIN armed: the connection waits for its next request
+	fd       int32
+	index    int32 // in the deadline heap, -1 when not there
+	// seq tells this parking from the entry's earlier ones (for the
+	// detach queue, see detach.go)
+	seq    uint32
+	parked bool // EPOLLIN armed: the connection waits for its next request
 }
 
 // Event masks: a busy connection reports hangups only, a parked one its
@@ -51,11 +54,11 @@ func (h deadlines) Len() int           { return len(h) }
 func (h deadlines) Less(i, j int) bool { return h[i].deadline.Before(h[j].deadline) }
 func (h deadlines) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
-	h[i].index, h[j].index = i, j
+	h[i].index, h[j].index = int32(i), int32(j)
 }
 func (h *deadlines) Push(x any) {
 	p := x.(*parkedConn)
-	p.index = len(*h)
+	p.index = int32(len(*h))
 	*h = append(*h, p)
 }
 func (h *deadlines) Pop() any {
@@ -79,11 +82,15 @@ type parkSet struct {
 	// counts the former
 	items  map[uint64]*parkedConn
 	parked int
-	// parks counts the parkings since start (for tests)
-	parks int64
+	// parks counts the parkings since start, detaches the detaches (for
+	// tests)
+	parks, detaches int64
 	heap  deadlines
 	seq   uint64
 	err   error
+	// detach is the queue of parked connections that may give their
+	// socket's Go side back once parked long enough (detach.go)
+	detach detachQueue
 
 	// the loop's scratch: waitFn collects up to len(events) events
 	events []syscall.EpollEvent
@@ -159,6 +166,7 @@ func (c *conn) park(timeout time.Duration) error {
 	}
 
 	p.mu.Lock()
+	wake := false
 	it, added, err := p.itemLocked(c, parkedEvents)
 	if err == nil && it.parked {
 		err = errNoPark
@@ -167,9 +175,14 @@ func (c *conn) park(timeout time.Duration) error {
 		it.parked = true
 		p.parked++
 		p.parks++
+		now := time.Now()
 		if timeout > 0 {
-			it.deadline = time.Now().Add(timeout)
+			it.deadline = now.Add(timeout)
 			heap.Push(&p.heap, it)
+		}
+		if p.detach.add(it, now) {
+			// the queue's first: the loop's wait must end in time for it
+			wake = true
 		}
 		if !added {
 			// registered before, for hangups: arm EPOLLIN
@@ -189,9 +202,9 @@ func (c *conn) park(timeout time.Duration) error {
 		}
 		return err
 	}
-	if it.index == 0 {
+	if it.index == 0 || wake {
 		// the new earliest deadline
-		p.file.SetReadDeadline(it.deadline)
+		p.file.SetReadDeadline(p.wakeLocked())
 	}
 	p.mu.Unlock()
 	return nil
@@ -206,7 +219,7 @@ func (p *parkSet) itemLocked(c *conn, events uint32) (it *parkedConn, added bool
 	if c.rawSocket() == nil {
 		return nil, false, errNoPark
 	}
-	fd := int(c.sysfd) - 1 // recorded by the connection's reads
+	fd := int(c.sysfd) - 1 // recorded by the connection's reads, or the detached descriptor
 	if fd < 0 {
 		if err := c.rawSocket().Control(func(f uintptr) { fd = int(f) }); err != nil || fd < 0 {
 			return nil, false, errNoPark
@@ -214,7 +227,7 @@ func (p *parkSet) itemLocked(c *conn, events uint32) (it *parkedConn, added bool
 	}
 	p.seq++
 	it = parkedConns.Get().(*parkedConn)
-	*it = parkedConn{c: c, fd: fd, key: p.seq, index: -1}
+	*it = parkedConn{c: c, fd: int32(fd), key: p.seq, index: -1}
 	if err := p.ctlLocked(it, syscall.EPOLL_CTL_ADD, events); err != nil {
 		it.c = nil
 		parkedConns.Put(it)
@@ -228,7 +241,7 @@ func (p *parkSet) itemLocked(c *conn, events uint32) (it *parkedConn, added bool
 func (p *parkSet) ctlLocked(it *parkedConn, op int, events uint32) error {
 	ev := syscall.EpollEvent{Events: events}
 	ev.Fd, ev.Pad = int32(it.key), int32(it.key>>32)
-	return syscall.EpollCtl(p.epfd, op, it.fd, &ev)
+	return syscall.EpollCtl(p.epfd, op, int(it.fd), &ev)
 }
 
 // unparkLocked takes an entry out of the parked state (its EPOLLIN is
@@ -240,7 +253,7 @@ func (p *parkSet) unparkLocked(it *parkedConn) {
 	it.parked = false
 	p.parked--
 	if it.index >= 0 {
-		heap.Remove(&p.heap, it.index)
+		heap.Remove(&p.heap, int(it.index))
 	}
 }
 
@@ -271,14 +284,21 @@ func (p *parkSet) unregister(c *conn) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if it := p.items[c.parkKey]; it != nil && it.c == c {
-		p.unparkLocked(it)
-		delete(p.items, it.key)
-		// nothing else holds the entry: the loop keeps connections,
-		// not entries, once it lets go of the lock
-		*it = parkedConn{}
-		parkedConns.Put(it)
+		p.forgetLocked(it)
 	}
 	c.parkKey = 0
+}
+
+// forgetLocked drops a connection's entry (its socket's registration is
+// the caller's business).
+func (p *parkSet) forgetLocked(it *parkedConn) {
+	p.unparkLocked(it)
+	delete(p.items, it.key)
+	// nothing else holds the entry: the loop keeps connections, not
+	// entries, once it lets go of the lock (the detach queue's stale
+	// references are told apart by seq)
+	*it = parkedConn{}
+	parkedConns.Put(it)
 }
 
 // Parked returns the number of parked connections.
@@ -289,15 +309,25 @@ func Parked() int {
 	return p.parked
 }
 
+// wakeLocked returns when the loop must look again without an event:
+// the earliest parked connection's deadline, or the time the detach
+// queue's first is due; zero for never.
+func (p *parkSet) wakeLocked() time.Time {
+	var next time.Time
+	if len(p.heap) > 0 {
+		next = p.heap[0].deadline
+	}
+	if t, ok := p.detach.due(); ok && (next.IsZero() || t.Before(next)) {
+		next = t
+	}
+	return next
+}
+
 func (p *parkSet) loop() {
 	var ready, expired, hungUp []*conn
 	for {
 		p.mu.Lock()
-		var next time.Time
-		if len(p.heap) > 0 {
-			next = p.heap[0].deadline
-		}
-		p.file.SetReadDeadline(next)
+		p.file.SetReadDeadline(p.wakeLocked())
 		p.mu.Unlock()
 		p.n = 0
 		if err := p.raw.Read(p.waitFn); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
@@ -344,5 +374,6 @@ func (p *parkSet) loop() {
 		for _, c := range expired {
 			go c.expire()
 		}
+		p.detachDue(now)
 	}
 }
