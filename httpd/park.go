@@ -85,9 +85,9 @@ type parkSet struct {
 	// parks counts the parkings since start, detaches the detaches (for
 	// tests)
 	parks, detaches int64
-	heap  deadlines
-	seq   uint64
-	err   error
+	heap            deadlines
+	seq             uint64
+	err             error
 	// detach is the queue of parked connections that may give their
 	// socket's Go side back once parked long enough (detach.go)
 	detach detachQueue
