@@ -146,7 +146,7 @@ error_log error.log info;
 events {}
 http {
     keepalive_timeout 60s;
-    send_timeout 3s;
+    send_timeout 2400ms;
     server {
         listen 127.0.0.1:%%PORT_A%%;
         location = /small { return 200 "ok\n"; }
