@@ -102,7 +102,7 @@ var v2Directives = []conf.Directive{
 		Set: conf.SetFlag(v2srv(func(c *V2SrvConf) *conf.Flag { return &c.Enable }))},
 	{Name: "http2_recv_buffer_size", Context: conf.HTTPMain, Args: conf.Take1, Level: MainLevel,
 		Syntax: "http2_recv_buffer_size size;", Default: "http2_recv_buffer_size 256k;",
-		Doc: "Accepted; each connection reads into a buffer of two 16 KiB frames (the frame size sluice advertises).",
+		Doc: "Accepted; each connection reads into a buffer of two 16 KiB frames (a larger frame into one of its own).",
 		Set: conf.SetSize(func(c *V2MainConf) *conf.Size { return &c.RecvBufferSize })},
 	{Name: "http2_pool_size", Context: httpMS, Args: conf.Take1, Level: SrvLevel,
 		Syntax: "http2_pool_size size;", Default: "http2_pool_size 4k;",

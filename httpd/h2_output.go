@@ -188,7 +188,7 @@ func (r *Request) h2File(p *Piece, end bool, chunk int) bool {
 	}
 	// the buffer is topped up after each frame, so that frames are cut
 	// by the windows and sizes only, not by the reads
-	b := make([]byte, min(int64(max(chunk, h2MaxFrame)), p.N))
+	b := make([]byte, min(int64(max(chunk, h2ReadFrame)), p.N))
 	have, left := 0, p.N
 	for have > 0 || left > 0 {
 		if left > 0 && have < len(b) {

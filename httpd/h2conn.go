@@ -34,6 +34,11 @@ type h2conn struct {
 
 	rbuf        []byte
 	rpos, rlast int
+	// small is the read buffer of its usual size, rbuf again once a
+	// large frame is read; skip is what is left of a payload not read
+	// (bigFrame)
+	small []byte
+	skip  int
 
 	// wmu orders frames on the wire and guards wbuf, enc and wdead
 	wmu    sync.Mutex
@@ -88,9 +93,14 @@ func (h *h2conn) partialHeaders() uint32 {
 	return 0
 }
 
-// h2 limits of our own, sent in the first SETTINGS frame.
+// h2MaxFrame is the largest frame accepted, sent in the first SETTINGS
+// frame: nginx's NGX_HTTP_V2_MAX_FRAME_SIZE. The read buffer holds two
+// frames of h2ReadFrame, the default size; a larger frame is read into a
+// buffer of its own when what it may carry is bounded, and its payload
+// skipped otherwise (bigFrame).
 const (
-	h2MaxFrame = http2.DefaultMaxFrameSize
+	h2MaxFrame  = http2.MaxFrameSizeLimit
+	h2ReadFrame = http2.DefaultMaxFrameSize
 )
 
 // h2Preface reports whether the bytes read so far on a plain address with
@@ -136,8 +146,9 @@ func (c *conn) serveH2() {
 	h.enc = hpack.NewEncoder(&h.encBuf)
 	h.dec = hpack.NewDecoder(4096, h.field)
 	h.dec.SetMaxStringLength(int(lb.Size))
-	size := 2 * (http2.FrameHeaderLen + h2MaxFrame)
+	size := 2 * (http2.FrameHeaderLen + h2ReadFrame)
 	h.rbuf = make([]byte, max(size, c.last-c.pos))
+	h.small = h.rbuf
 	h.rlast = copy(h.rbuf, c.in[c.pos:c.last])
 	c.pos = c.last
 	c.releaseBuffers()
@@ -178,11 +189,22 @@ func (h *h2conn) run() {
 		}
 		stop := false
 		for preface && !stop {
+			if h.skip > 0 {
+				n := min(h.skip, h.rlast-h.rpos)
+				h.rpos += n
+				h.skip -= n
+				if h.skip > 0 {
+					break
+				}
+			}
 			fh, p, n, err := http2.ReadFrame(h.rbuf[h.rpos:h.rlast], h2MaxFrame)
 			if errors.Is(err, http2.ErrNeedMore) {
 				if h.rlast-h.rpos >= http2.FrameHeaderLen && fh.Type == http2.FramePushPromise {
 					// refused on its header, as nginx's state machine does
 					stop = !h.frame(fh, nil)
+				} else if h.rlast-h.rpos >= http2.FrameHeaderLen && http2.FrameHeaderLen+int(fh.Length) > len(h.rbuf) {
+					stop = !h.bigFrame(fh)
+					continue
 				}
 				break
 			}
@@ -198,9 +220,16 @@ func (h *h2conn) run() {
 		if stop {
 			break
 		}
-		if h.rpos == h.rlast {
+		switch {
+		case len(h.rbuf) > len(h.small) && h.rlast-h.rpos <= len(h.small) &&
+			(h.rlast-h.rpos < http2.FrameHeaderLen ||
+				http2.FrameHeaderLen+int(http2.ParseFrameHeader(h.rbuf[h.rpos:]).Length) <= len(h.small)):
+			// the large frame is done: back to the usual buffer
+			h.rlast = copy(h.small, h.rbuf[h.rpos:h.rlast])
+			h.rbuf, h.rpos = h.small, 0
+		case h.rpos == h.rlast:
 			h.rpos, h.rlast = 0, 0
-		} else if h.rpos > 0 {
+		case h.rpos > 0:
 			h.rlast = copy(h.rbuf, h.rbuf[h.rpos:h.rlast])
 			h.rpos = 0
 		}

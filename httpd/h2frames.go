@@ -29,7 +29,7 @@ func (h *h2conn) frame(fh http2.FrameHeader, p []byte) bool {
 			return h.connError(http2.ProtocolError)
 		}
 		h.block = append(h.block, p...)
-		if len(h.block) > h.headerLimit+h2MaxFrame {
+		if len(h.block) > h.headerBlockLimit() {
 			h.logf("client sent too large header")
 			return h.connError(http2.EnhanceYourCalm)
 		}
@@ -40,8 +40,8 @@ func (h *h2conn) frame(fh http2.FrameHeader, p []byte) bool {
 		}
 		return true
 	case http2.FramePriority:
-		if len(p) != 5 {
-			h.logf("client sent PRIORITY frame with incorrect length %d", len(p))
+		if fh.Length != 5 {
+			h.logf("client sent PRIORITY frame with incorrect length %d", fh.Length)
 			return h.connError(http2.FrameSizeError)
 		}
 		if fh.StreamID == 0 {
@@ -50,8 +50,8 @@ func (h *h2conn) frame(fh http2.FrameHeader, p []byte) bool {
 		}
 		return true
 	case http2.FrameRSTStream:
-		if len(p) != 4 {
-			h.logf("client sent RST_STREAM frame with incorrect length %d", len(p))
+		if fh.Length != 4 {
+			h.logf("client sent RST_STREAM frame with incorrect length %d", fh.Length)
 			return h.connError(http2.FrameSizeError)
 		}
 		if fh.StreamID == 0 {
@@ -84,8 +84,8 @@ func (h *h2conn) frame(fh http2.FrameHeader, p []byte) bool {
 		h.logf("client sent PUSH_PROMISE frame")
 		return h.connError(http2.ProtocolError)
 	case http2.FramePing:
-		if len(p) != 8 {
-			h.logf("client sent PING frame with incorrect length %d", len(p))
+		if fh.Length != 8 {
+			h.logf("client sent PING frame with incorrect length %d", fh.Length)
 			return h.connError(http2.FrameSizeError)
 		}
 		if fh.StreamID != 0 {
@@ -97,8 +97,8 @@ func (h *h2conn) frame(fh http2.FrameHeader, p []byte) bool {
 		}
 		return true
 	case http2.FrameGoAway:
-		if len(p) < 8 {
-			h.logf("client sent GOAWAY frame with incorrect length %d", len(p))
+		if fh.Length < 8 {
+			h.logf("client sent GOAWAY frame with incorrect length %d", fh.Length)
 			return h.connError(http2.FrameSizeError)
 		}
 		if fh.StreamID != 0 {
@@ -121,7 +121,7 @@ func (h *h2conn) settings(fh http2.FrameHeader, p []byte) bool {
 		return h.connError(http2.ProtocolError)
 	}
 	if fh.Flags&http2.FlagAck != 0 {
-		if len(p) != 0 {
+		if fh.Length != 0 {
 			h.logf("client sent SETTINGS frame with the ACK flag and nonzero length")
 			return h.connError(http2.FrameSizeError)
 		}
@@ -130,8 +130,10 @@ func (h *h2conn) settings(fh http2.FrameHeader, p []byte) bool {
 		h.mu.Unlock()
 		return true
 	}
-	if len(p)%6 != 0 {
-		h.logf("client sent SETTINGS frame with incorrect length %d", len(p))
+	if fh.Length%6 != 0 || p == nil && fh.Length > 0 {
+		// (a SETTINGS frame larger than the read buffer is not read: see
+		// bigFrame)
+		h.logf("client sent SETTINGS frame with incorrect length %d", fh.Length)
 		return h.connError(http2.FrameSizeError)
 	}
 	var tableSize uint32
@@ -166,8 +168,8 @@ func (h *h2conn) settings(fh http2.FrameHeader, p []byte) bool {
 }
 
 func (h *h2conn) windowUpdate(fh http2.FrameHeader, p []byte) bool {
-	if len(p) != 4 {
-		h.logf("client sent WINDOW_UPDATE frame with incorrect length %d", len(p))
+	if fh.Length != 4 {
+		h.logf("client sent WINDOW_UPDATE frame with incorrect length %d", fh.Length)
 		return h.connError(http2.FrameSizeError)
 	}
 	inc := int64(http2.WindowIncrement(p))
@@ -216,11 +218,23 @@ func (h *h2conn) windowUpdate(fh http2.FrameHeader, p []byte) bool {
 }
 
 func (h *h2conn) data(fh http2.FrameHeader, p []byte) bool {
+	// p is nil when the payload is too large to be read (bigFrame): the
+	// frame then fails a check below, or is skipped
+	size := int64(fh.Length)
+	if fh.Flags&http2.FlagPadded != 0 && p != nil {
+		if size == 0 {
+			h.logf("client sent padded DATA frame with incorrect length: 0")
+			return h.connError(http2.FrameSizeError)
+		}
+		if int64(p[0]) >= size {
+			h.logf("client sent padded DATA frame with incorrect length: %d, padding: %d", size, p[0])
+			return h.connError(http2.ProtocolError)
+		}
+	}
 	if fh.StreamID == 0 {
 		h.logf("client sent DATA frame with incorrect identifier")
 		return h.connError(http2.ProtocolError)
 	}
-	size := int64(len(p))
 	h.mu.Lock()
 	if size > h.recvWindow {
 		h.mu.Unlock()
@@ -237,21 +251,18 @@ func (h *h2conn) data(fh http2.FrameHeader, p []byte) bool {
 	if update > 0 && !h.send(http2.AppendWindowUpdate(nil, 0, uint32(update))) {
 		return false
 	}
-	data, err := http2.Unpad(fh.Flags, p)
-	if err != nil {
-		h.logf("client sent padded DATA frame with incorrect length: %d", len(p))
-		return h.connError(http2.ProtocolError)
-	}
-	end := fh.Flags&http2.FlagEndStream != 0
 	h.mu.Lock()
 	st := h.streams[fh.StreamID]
 	if st == nil || st.rst {
+		// an unknown or closed stream's data is skipped, as nginx's
+		// ngx_http_v2_state_data does
 		h.mu.Unlock()
-		if fh.StreamID > h.lastID {
-			h.logf("client sent DATA frame for idle stream %d", fh.StreamID)
-			return h.connError(http2.ProtocolError)
-		}
-		h.rst(fh.StreamID, http2.StreamClosed)
+		return true
+	}
+	if size > st.recvWindow || p == nil {
+		h.mu.Unlock()
+		h.logf("client violated flow control for stream %d: received DATA frame length %d, available window %d", fh.StreamID, size, st.recvWindow)
+		h.resetStream(st, http2.FlowControlError)
 		return true
 	}
 	if st.remoteClosed {
@@ -260,12 +271,8 @@ func (h *h2conn) data(fh http2.FrameHeader, p []byte) bool {
 		h.resetStream(st, http2.StreamClosed)
 		return true
 	}
-	if size > st.recvWindow {
-		h.mu.Unlock()
-		h.logf("client violated flow control for stream %d: received DATA frame length %d, available window %d", fh.StreamID, size, st.recvWindow)
-		h.resetStream(st, http2.FlowControlError)
-		return true
-	}
+	data, _ := http2.Unpad(fh.Flags, p) // its padding checked above
+	end := fh.Flags&http2.FlagEndStream != 0
 	if st.declared >= 0 && st.received+int64(len(data)) > st.declared {
 		st.bodyErr, st.bodyErrNow = "client intended to send body data larger than declared", true
 		st.inEnd = true
@@ -414,4 +421,49 @@ func (h *h2conn) headerBlock(id uint32, flags uint8) bool {
 	copy(fields, h.fields)
 	go st.serve(fields)
 	return true
+}
+
+// headerBlockLimit bounds a header block as it is received: the header
+// limit (large_client_header_buffers) and a frame's worth more, as the
+// block is HPACK-compressed and its fields are counted once decoded.
+func (h *h2conn) headerBlockLimit() int { return h.headerLimit + h2ReadFrame }
+
+// bigFrame handles a frame whose header is read and which does not fit in
+// the read buffer (nginx reads any frame up to h2MaxFrame piece by piece).
+// What may be read whole is: a DATA frame within the flow-control windows
+// of its connection and stream, a HEADERS or CONTINUATION frame within
+// the header block's limit; the read buffer grows to hold it. Any other
+// frame is handled on its header, with no payload (it is either one of a
+// fixed size, which fails its length check, a GOAWAY, whose debug data is
+// not used, or of an unknown type), and its payload is skipped; a DATA
+// frame over its windows fails their checks, and a header block over its
+// limit is too large. A SETTINGS frame larger than the buffer (over 5,000
+// parameters) is refused as of incorrect length.
+func (h *h2conn) bigFrame(fh http2.FrameHeader) bool {
+	size := int(fh.Length)
+	fits := false
+	switch fh.Type {
+	case http2.FrameData:
+		h.mu.Lock()
+		st := h.streams[fh.StreamID]
+		fits = int64(size) <= h.recvWindow && st != nil && !st.rst && !st.remoteClosed &&
+			int64(size) <= st.recvWindow
+		h.mu.Unlock()
+	case http2.FrameHeaders, http2.FrameContinuation:
+		if size > h.headerBlockLimit() {
+			h.logf("client sent too large header")
+			return h.connError(http2.EnhanceYourCalm)
+		}
+		fits = true
+	}
+	if fits {
+		// windows only grow until this goroutine takes the frame
+		b := make([]byte, http2.FrameHeaderLen+size)
+		h.rlast = copy(b, h.rbuf[h.rpos:h.rlast])
+		h.rbuf, h.rpos = b, 0
+		return true
+	}
+	h.rpos += http2.FrameHeaderLen
+	h.skip = size
+	return h.frame(fh, nil)
 }
