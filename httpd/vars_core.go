@@ -128,7 +128,9 @@ func (vr *varRegistry) addCore() {
 	add("query_string", func(r *Request, _ string, _ int) (string, bool) { return r.Args, r.Args != "" }, VarNoCacheable)
 	vr.defs["args"] = &Variable{Name: "args", Flags: VarChangeable | VarNoCacheable,
 		Get: func(r *Request, _ string, _ int) (string, bool) { return r.Args, r.Args != "" },
-		Set: func(r *Request, _ string, _ int, v string) { r.Args = v }}
+		// a request whose arguments were set is no longer passed on as
+		// it came (ngx_http_variable_set_args)
+		Set: func(r *Request, _ string, _ int, v string) { r.Args, r.ValidUnparsedURI = v, false }}
 	add("is_args", func(r *Request, _ string, _ int) (string, bool) {
 		if r.Args != "" {
 			return "?", true

@@ -102,6 +102,10 @@ func TestDiffRequests(t *testing.T) {
             proxy_set_body "hello $arg_a";
             proxy_pass http://BACKEND;
         }
+        location /setargs {
+            set $args $arg_c;
+            proxy_pass http://BACKEND;
+        }
 `)
 	reqs := []struct{ name, req string }{
 		{"plain", get("/nouri/a%20b/../c?x=1")},
@@ -118,6 +122,8 @@ func TestDiffRequests(t *testing.T) {
 		{"empty value dropped, xff joined", "GET /empty HTTP/1.0\r\nHost: localhost\r\nX-Forwarded-For: 1.1.1.1\r\nX-Forwarded-For: 2.2.2.2\r\n\r\n"},
 		{"no body, chunked", "POST /nobody HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"},
 		{"encoded uri part", get("/uri/%7Efoo%2Fbar?x=%20")},
+		{"set $args, emptied", get("/setargs%20x?f")},
+		{"set $args", get("/setargs%20x?c=1&d=2")},
 		{"chunked body", "POST /nouri/c HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"},
 	}
 	for _, tc := range reqs {
