@@ -308,3 +308,76 @@ func TestH2LargeFrames(t *testing.T) {
 		})
 	}
 }
+
+// TestH2EmptyResponseEnds: a response of length 0 ends with its HEADERS
+// frame (END_STREAM), with no DATA frame after, even when its head goes
+// out before the upstream response is over (proxy_buffering off), as
+// ngx_http_v2_header_filter sets fin.
+func TestH2EmptyResponseEnds(t *testing.T) {
+	be := testutil.StartBackendFunc(t, func(int) testutil.Script {
+		return testutil.Script{testutil.ReadRequest(), testutil.Write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nX-A: a\r\n\r\n")}
+	})
+	conf := strings.ReplaceAll(`
+events {}
+http {
+    server {
+        listen 127.0.0.1:%%PORT_0%% http2;
+        location / { proxy_pass http://BACKEND; proxy_buffering off; }
+    }
+}
+`, "BACKEND", be.Addr())
+	n := oracle.Start(t, conf)
+	s := servertest.Start(t, conf)
+	get := []string{":method", "GET", ":scheme", "http", ":path", "/", ":authority", "localhost"}
+	raw := h2Headers(1, http2.FlagEndHeaders|http2.FlagEndStream, get...)
+	const want = "[HEADERS(1, 200, END_STREAM)]"
+	a := fmt.Sprint(h2ExchangeEnds(t, n.Addr(0), raw))
+	b := fmt.Sprint(h2ExchangeEnds(t, s.Addr("0"), raw))
+	if a != want {
+		t.Errorf("nginx 1.22 answers %s, the test expects %s", a, want)
+	}
+	if b != a {
+		t.Errorf("frames:\nnginx  %s\nsluice %s", a, b)
+	}
+}
+
+// h2ExchangeEnds is h2Exchange reporting the HEADERS and DATA frames with
+// their END_STREAM flags.
+func h2ExchangeEnds(t *testing.T, addr string, raw []byte) []string {
+	t.Helper()
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.Write(append(append([]byte(http2.Preface), http2.AppendSettings(nil)...), raw...))
+	nc.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+	b, _ := io.ReadAll(nc)
+	dec := hpack.NewDecoder(4096, nil)
+	var out []string
+	for {
+		h, p, n, err := http2.ReadFrame(b, 1<<24)
+		if err != nil {
+			break
+		}
+		b = b[n:]
+		end := ""
+		if h.Flags&http2.FlagEndStream != 0 {
+			end = ", END_STREAM"
+		}
+		switch h.Type {
+		case http2.FrameHeaders:
+			fs, _ := dec.DecodeFull(p)
+			status := ""
+			for _, x := range fs {
+				if x.Name == ":status" {
+					status = x.Value
+				}
+			}
+			out = append(out, fmt.Sprintf("HEADERS(%d, %s%s)", h.StreamID, status, end))
+		case http2.FrameData:
+			out = append(out, fmt.Sprintf("DATA(%d, %d%s)", h.StreamID, len(p), end))
+		}
+	}
+	return out
+}

@@ -116,7 +116,10 @@ func (r *Request) writeH2(c *Chain) Status {
 	}
 	if cn.act.headPending {
 		cn.act.headPending = false
-		end := r.HeaderOnly || (c.Last && c.Size() == 0 && len(trailers) == 0)
+		// a response of length 0 that expects no trailers ends with its
+		// HEADERS, whatever follows (ngx_http_v2_header_filter's fin)
+		end := r.HeaderOnly || (c.Last && c.Size() == 0 && len(trailers) == 0) ||
+			(r.Out.ContentLengthN == 0 && len(r.Out.Trailers) == 0)
 		n, ok := st.sendHeaders(st.resp, end)
 		r.HeaderSize = int64(n)
 		r.BytesSent += int64(n)
