@@ -35,6 +35,10 @@ type Head struct {
 	Method    string
 	Path      string
 	HasLength bool
+	// Uncounted is how many lines of Text are not fields the client sent
+	// as such (the Host made from :authority, the joined cookie line):
+	// nginx does not count them against max_headers.
+	Uncounted int
 }
 
 // HeadRules are the server's settings the checks depend on.
@@ -195,8 +199,10 @@ func BuildHead(dst []byte, fields []Field, rules HeadRules) (Head, error) {
 	}
 	if haveAuthority && !haveHost {
 		b = appendLine(b, "host", authority)
+		h.Uncounted++
 	}
 	if cookies >= 0 {
+		h.Uncounted++
 		b = append(b, "cookie: "...)
 		first := true
 		for _, f := range fields {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluicehq/sluice/http2"
 	"github.com/sluicehq/sluice/internal/servertest"
 	"github.com/sluicehq/sluice/internal/testutil"
 )
@@ -145,5 +146,41 @@ func TestH2ResetEndsUpstream(t *testing.T) {
 		if time.Now().After(end) {
 			t.Fatalf("no 499 in the access log:\n%s", s.ReadFile("access.log"))
 		}
+	}
+}
+
+// TestH2MaxHeaders: over HTTP/2, max_headers counts the regular fields the
+// client sent: not the Host header made from :authority nor the cookie
+// line that joins the cookie fields (ngx_http_v2_state_process_header
+// counts neither); one field too many is 400 (494).
+func TestH2MaxHeaders(t *testing.T) {
+	s := servertest.Start(t, `
+events {}
+http {
+    server {
+        listen 127.0.0.1:%%PORT_0%% http2;
+        max_headers 2;
+        location / { return 200 "ok\n"; }
+    }
+}`)
+	req := func(fields ...string) []byte {
+		kv := append([]string{":method", "GET", ":scheme", "http", ":path", "/", ":authority", "localhost"}, fields...)
+		return h2Headers(1, http2.FlagEndHeaders|http2.FlagEndStream, kv...)
+	}
+	for _, tc := range []struct {
+		name   string
+		fields []string
+		want   string
+	}{
+		{"two fields, two cookies", []string{"x-a", "1", "cookie", "a=1", "x-b", "2", "cookie", "b=2"}, "[HEADERS(1, 200)]"},
+		{"three fields", []string{"x-a", "1", "x-b", "2", "x-c", "3"}, "[HEADERS(1, 400)]"},
+		{"host and a field", []string{"host", "localhost", "x-a", "1"}, "[HEADERS(1, 200)]"},
+		{"host and two fields", []string{"host", "localhost", "x-a", "1", "x-b", "2"}, "[HEADERS(1, 400)]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := fmt.Sprint(h2Exchange(t, s.Addr("0"), req(tc.fields...), true)); got != tc.want {
+				t.Errorf("frames %s, want %s", got, tc.want)
+			}
+		})
 	}
 }

@@ -18,6 +18,8 @@ type h2stream struct {
 	h  *h2conn
 	id uint32
 	c  *conn
+	// uncounted: see http2.Head
+	uncounted int
 
 	// (mu) the windows: what we may send, what the client may send;
 	// credit is body bytes read and not yet given back by WINDOW_UPDATE
@@ -112,6 +114,7 @@ func (st *h2stream) serve(fields []http2.Field) {
 		r.Finalize(Status(he.Status))
 	} else {
 		c.in, c.pos, c.last = head.Text, 0, len(head.Text)
+		st.uncounted = head.Uncounted
 		r.readAndProcess()
 	}
 	r.Keepalive = false

@@ -79,6 +79,11 @@ func (r *Request) readHead() Status {
 	// counts in $request_length once parsed, as nginx counts them
 	lineStart := rl.Pos
 	lowBuf := make([]byte, 0, 64)
+	// an HTTP/2 head has lines nginx does not count against max_headers
+	uncounted := 0
+	if h2 := c.act.h2; h2 != nil {
+		uncounted = h2.uncounted
+	}
 	for {
 		cs = r.CoreSrv() // the Host header may change the server
 		hp.AllowUnderscores = cs.UnderscoresInHeaders.Get()
@@ -92,7 +97,7 @@ func (r *Request) readHead() Status {
 				r.logf(errlog.Info, nil, "client sent invalid header line: \"%s\"", line[hp.NameStart:hp.ValueEnd])
 				continue
 			}
-			if len(r.In.List) >= cs.MaxHeaders.Get() {
+			if len(r.In.List) >= cs.MaxHeaders.Get()+uncounted {
 				r.LingeringClose = true
 				r.logf(errlog.Info, nil, "client sent too many header lines")
 				return StatusRequestHeaderTooLarge
