@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"golang.org/x/net/http2/hpack"
-
 	"github.com/sluicehq/sluice/core"
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/http2"
@@ -120,7 +118,7 @@ func (r *Request) writeH2(c *Chain) Status {
 		// HEADERS, whatever follows (ngx_http_v2_header_filter's fin)
 		end := r.HeaderOnly || (c.Last && c.Size() == 0 && len(trailers) == 0) ||
 			(r.Out.ContentLengthN == 0 && len(r.Out.Trailers) == 0)
-		n, ok := st.sendHeaders(st.resp, end)
+		n, ok := st.sendHeaders(st.resp, end, false)
 		r.HeaderSize = int64(n)
 		r.BytesSent += int64(n)
 		if !ok {
@@ -166,7 +164,7 @@ func (r *Request) writeH2(c *Chain) Status {
 	if c.Last {
 		switch {
 		case len(trailers) > 0:
-			n, ok := st.sendHeaders(trailers, true)
+			n, ok := st.sendHeaders(trailers, true, true)
 			r.BytesSent += int64(n)
 			if !ok {
 				return r.h2WriteFailed()
@@ -234,9 +232,10 @@ func (r *Request) h2WriteFailed() Status {
 	return Error
 }
 
-// sendHeaders HPACK-encodes fields and sends them as HEADERS (and
-// CONTINUATION) frames; it returns the block's size.
-func (st *h2stream) sendHeaders(fields []hfield, end bool) (int, bool) {
+// sendHeaders HPACK-encodes fields as nginx does (http2.AppendField, or
+// AppendTrailer for trailers) and sends them as HEADERS (and CONTINUATION)
+// frames; it returns the block's size.
+func (st *h2stream) sendHeaders(fields []hfield, end, trailers bool) (int, bool) {
 	h := st.h
 	h.wmu.Lock()
 	defer h.wmu.Unlock()
@@ -247,11 +246,19 @@ func (st *h2stream) sendHeaders(fields []hfield, end bool) (int, bool) {
 	if rst {
 		return 0, false
 	}
-	h.encBuf.Reset()
-	for _, f := range fields {
-		h.enc.WriteField(hpack.HeaderField{Name: f.name, Value: f.value})
+	block := h.hblock[:0]
+	if h.tableUpdate && !trailers {
+		block = append(block, 0x20)
+		h.tableUpdate = false
 	}
-	block := h.encBuf.Bytes()
+	for _, f := range fields {
+		if trailers {
+			block = http2.AppendTrailer(block, f.name, f.value)
+		} else {
+			block = http2.AppendField(block, f.name, f.value)
+		}
+	}
+	h.hblock = block
 	size := len(block)
 	b := h.wbuf[:0]
 	var flags uint8

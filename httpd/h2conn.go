@@ -1,7 +1,6 @@
 package httpd
 
 import (
-	"bytes"
 	"errors"
 	"net"
 	"os"
@@ -40,12 +39,14 @@ type h2conn struct {
 	small []byte
 	skip  int
 
-	// wmu orders frames on the wire and guards wbuf, enc and wdead
-	wmu    sync.Mutex
-	wbuf   []byte
-	enc    *hpack.Encoder
-	encBuf bytes.Buffer
-	wdead  bool
+	// wmu orders frames on the wire and guards wbuf, block, tableUpdate
+	// and wdead; block is the header block being encoded, tableUpdate
+	// set when the client's SETTINGS named a header table size
+	wmu         sync.Mutex
+	wbuf        []byte
+	hblock      []byte
+	tableUpdate bool
+	wdead       bool
 
 	dec         *hpack.Decoder
 	fields      []http2.Field
@@ -143,7 +144,6 @@ func (c *conn) serveH2() {
 	h.recvWindow = http2.MaxWindow
 	lb := h.cs.LargeClientHeaderBuffers.Get()
 	h.headerLimit = int(lb.Size) * lb.Num
-	h.enc = hpack.NewEncoder(&h.encBuf)
 	h.dec = hpack.NewDecoder(4096, h.field)
 	h.dec.SetMaxStringLength(int(lb.Size))
 	size := 2 * (http2.FrameHeaderLen + h2ReadFrame)

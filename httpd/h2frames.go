@@ -136,7 +136,6 @@ func (h *h2conn) settings(fh http2.FrameHeader, p []byte) bool {
 		h.logf("client sent SETTINGS frame with incorrect length %d", fh.Length)
 		return h.connError(http2.FrameSizeError)
 	}
-	var tableSize uint32
 	var table bool
 	h.mu.Lock()
 	err := http2.ParseSettings(p, func(s http2.Setting) {
@@ -150,7 +149,7 @@ func (h *h2conn) settings(fh http2.FrameHeader, p []byte) bool {
 		case http2.SettingMaxFrameSize:
 			h.maxFrame = int(s.Val)
 		case http2.SettingHeaderTableSize:
-			tableSize, table = s.Val, true
+			table = true
 		}
 	})
 	h.cond.Broadcast()
@@ -162,7 +161,9 @@ func (h *h2conn) settings(fh http2.FrameHeader, p []byte) bool {
 	h.wmu.Lock()
 	defer h.wmu.Unlock()
 	if table {
-		h.enc.SetMaxDynamicTableSizeLimit(min(tableSize, 4096))
+		// the next response block starts with a table size update to
+		// 0, as nginx's does (the encoder refers to no dynamic entry)
+		h.tableUpdate = true
 	}
 	return h.sendLocked(http2.AppendSettingsAck(nil))
 }
