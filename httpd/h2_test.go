@@ -184,3 +184,40 @@ http {
 		})
 	}
 }
+
+// TestH2ConnectionVariables: a stream's $connection_requests counts the
+// connection's streams and $connection_time the connection's age, as
+// nginx gives them to each request on an HTTP/2 connection; a stream
+// after keepalive_time still runs, on the same connection, with GOAWAY.
+func TestH2ConnectionVariables(t *testing.T) {
+	s := servertest.Start(t, `
+events {}
+http {
+    server {
+        listen 127.0.0.1:%%PORT_0%% http2;
+        keepalive_time 1s;
+        add_header X-Conn $connection:$connection_requests:$connection_time;
+        location / { return 200 "ok\n"; }
+    }
+}`)
+	c := h2cClient()
+	defer c.CloseIdleConnections()
+	var got []string
+	for i := 0; i < 2; i++ {
+		if i == 1 {
+			time.Sleep(1100 * time.Millisecond) // past keepalive_time
+		}
+		resp, err := c.Get("http://" + s.Addr("0") + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.ReadAll(resp.Body)
+		resp.Body.Close()
+		got = append(got, resp.Header.Get("X-Conn"))
+	}
+	a, b := strings.Split(got[0], ":"), strings.Split(got[1], ":")
+	if len(a) != 3 || len(b) != 3 || a[0] != b[0] || a[1] != "1" || b[1] != "2" ||
+		!strings.HasPrefix(a[2], "0.") || strings.HasPrefix(b[2], "0.") {
+		t.Errorf("X-Conn %q then %q, want the same connection, requests 1 then 2, the second after a second", got[0], got[1])
+	}
+}
