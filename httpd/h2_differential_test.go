@@ -2,6 +2,7 @@ package httpd_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -131,8 +132,27 @@ func h2Exchange(t *testing.T, addr string, raw []byte, preface bool) []h2Frame {
 		out = append([]byte(http2.Preface), http2.AppendSettings(nil)...)
 	}
 	nc.Write(append(out, raw...))
-	nc.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
-	b, _ := io.ReadAll(nc)
+	// Read until the server closes, or until it has been quiet for 500 ms
+	// once every stream the client ended has its answer: a server slowed
+	// by load may take longer than that quiet period to answer, and an
+	// answer cut off there would read as a different answer.
+	want := h2EndedStreams(raw)
+	hard := time.Now().Add(testutil.DefaultTimeout)
+	var b []byte
+	buf := make([]byte, 4096)
+	for {
+		nc.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+		m, err := nc.Read(buf)
+		b = append(b, buf[:m]...)
+		if err == nil {
+			continue
+		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() && !h2Answered(b, want) && time.Now().Before(hard) {
+			continue
+		}
+		break
+	}
 	var frames []h2Frame
 	dec := hpack.NewDecoder(4096, nil)
 	for {
@@ -161,6 +181,50 @@ func h2Exchange(t *testing.T, addr string, raw []byte, preface bool) []h2Frame {
 		frames = append(frames, f)
 	}
 	return frames
+}
+
+// h2EndedStreams lists the streams whose request the client's raw frames
+// end (a HEADERS frame with END_STREAM): each of them gets an answer, a
+// response or a reset, unless the connection fails first.
+func h2EndedStreams(raw []byte) []uint32 {
+	var ids []uint32
+	for {
+		h, _, n, err := http2.ReadFrame(raw, 1<<24)
+		if err != nil {
+			return ids
+		}
+		raw = raw[n:]
+		if h.Type == http2.FrameHeaders && h.Flags&http2.FlagEndStream != 0 {
+			ids = append(ids, h.StreamID)
+		}
+	}
+}
+
+// h2Answered reports whether the server's bytes so far answer every
+// stream in want (a frame with END_STREAM, or RST_STREAM) or end the
+// connection (GOAWAY).
+func h2Answered(b []byte, want []uint32) bool {
+	done := map[uint32]bool{}
+	for {
+		h, _, n, err := http2.ReadFrame(b, 1<<24)
+		if err != nil {
+			break
+		}
+		b = b[n:]
+		switch {
+		case h.Type == http2.FrameGoAway:
+			return true
+		case h.Type == http2.FrameRSTStream,
+			(h.Type == http2.FrameHeaders || h.Type == http2.FrameData) && h.Flags&http2.FlagEndStream != 0:
+			done[h.StreamID] = true
+		}
+	}
+	for _, id := range want {
+		if !done[id] {
+			return false
+		}
+	}
+	return true
 }
 
 func h2Headers(stream uint32, flags uint8, kv ...string) []byte {

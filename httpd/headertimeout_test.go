@@ -28,8 +28,9 @@ http {
 // ngx_http_init_connection); a later request's head gets the whole
 // timeout from its first bytes. The clients below wait 0.7 s, then send
 // part of a head: the connection closes about 1 s after the accept, and
-// 1.7 s after the previous response on a keepalive connection. The bounds
-// are loose (a quarter second from the other answer).
+// 1.7 s after the previous response on a keepalive connection. Each bound
+// lies just short of the earliest time the other answer can come, so that
+// a server slowed by load still passes.
 func TestDifferentialHeaderTimeout(t *testing.T) {
 	n := oracle.Start(t, headerTimeoutConf)
 	s := servertest.Start(t, headerTimeoutConf)
@@ -45,7 +46,10 @@ func TestDifferentialHeaderTimeout(t *testing.T) {
 			if closed, _, _ := c.WaitClosed(3 * time.Second); !closed {
 				t.Fatal("not closed")
 			}
-			if d := time.Since(start); d > 1450*time.Millisecond {
+			// a timer from the first bytes closes 1.7 s after the
+			// connect at the earliest: anything below that is the timer
+			// from the accept, however late a loaded machine runs it
+			if d := time.Since(start); d >= 1650*time.Millisecond {
 				t.Errorf("closed %v after the connect, want about 1s", d)
 			}
 		})
@@ -66,7 +70,7 @@ func TestDifferentialHeaderTimeout(t *testing.T) {
 			if closed, _, _ := c.WaitClosed(3 * time.Second); !closed {
 				t.Fatal("not closed")
 			}
-			if d := time.Since(start); d < 1450*time.Millisecond {
+			if d := time.Since(start); d < 1650*time.Millisecond {
 				t.Errorf("closed %v after the response, want about 1.7s", d)
 			}
 		})

@@ -26,7 +26,7 @@ http {
     add_header X-PPS $proxy_protocol_server_addr!$proxy_protocol_server_port;
     server {
         listen 127.0.0.1:%%PORT_0%% proxy_protocol;
-        client_header_timeout 300ms;
+        client_header_timeout 1s;
         set_real_ip_from 127.0.0.1/32;
         location / { return 200 "ok\n"; }
         location /real {

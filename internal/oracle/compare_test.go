@@ -73,6 +73,28 @@ func TestDiff(t *testing.T) {
 			cmp: func() Comparison { c := DefaultComparison(); c.CloseWait = -1; return c },
 		},
 		{
+			name: "expires at the same offset from date, seconds apart",
+			a:    "HTTP/1.1 200 OK\r\nDate: Mon, 07 Dec 2026 06:12:20 GMT\r\nExpires: Mon, 07 Dec 2026 06:12:19 GMT\r\nContent-Length: 0\r\n\r\n",
+			b:    "HTTP/1.1 200 OK\r\nDate: Mon, 07 Dec 2026 06:12:21 GMT\r\nExpires: Mon, 07 Dec 2026 06:12:20 GMT\r\nContent-Length: 0\r\n\r\n",
+		},
+		{
+			name: "expires at another offset from date",
+			a:    "HTTP/1.1 200 OK\r\nDate: Mon, 07 Dec 2026 06:12:20 GMT\r\nExpires: Mon, 07 Dec 2026 06:12:19 GMT\r\nContent-Length: 0\r\n\r\n",
+			b:    "HTTP/1.1 200 OK\r\nDate: Mon, 07 Dec 2026 06:12:20 GMT\r\nExpires: Mon, 07 Dec 2026 07:12:20 GMT\r\nContent-Length: 0\r\n\r\n",
+			want: []string{"header Expires", "06:12:19", "07:12:20"},
+		},
+		{
+			name: "the same fixed expires, dates apart",
+			a:    "HTTP/1.1 200 OK\r\nDate: Mon, 07 Dec 2026 06:12:20 GMT\r\nExpires: Thu, 01 Jan 1970 00:00:01 GMT\r\nContent-Length: 0\r\n\r\n",
+			b:    "HTTP/1.1 200 OK\r\nDate: Mon, 07 Dec 2026 06:12:21 GMT\r\nExpires: Thu, 01 Jan 1970 00:00:01 GMT\r\nContent-Length: 0\r\n\r\n",
+		},
+		{
+			name: "expires without a date to measure from",
+			a:    "HTTP/1.1 200 OK\r\nExpires: Mon, 07 Dec 2026 06:12:19 GMT\r\nContent-Length: 0\r\n\r\n",
+			b:    "HTTP/1.1 200 OK\r\nExpires: Mon, 07 Dec 2026 06:12:20 GMT\r\nContent-Length: 0\r\n\r\n",
+			want: []string{"header Expires"},
+		},
+		{
 			name: "body ignored",
 			a:    "HTTP/1.1 200 OK\r\n\r\nx",
 			b:    "HTTP/1.1 200 OK\r\n\r\ny",

@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -184,6 +186,32 @@ func CheckNoFDsUnder(t testing.TB, dir string) {
 		if time.Now().After(deadline) {
 			slices.Sort(open)
 			t.Errorf("testutil: %s", strings.Join(open, "\n"))
+			return
+		}
+		time.Sleep(leakPoll) // polling for a condition, bounded by deadline
+	}
+}
+
+// CheckNoFilesUnder waits up to DefaultLeakTimeout, polling, until no file
+// is left under dir (directories may stay), and fails the test naming
+// those left. A server removes a request's temp files as the request ends,
+// which can be a moment after the client has read the response.
+func CheckNoFilesUnder(t testing.TB, dir string) {
+	t.Helper()
+	deadline := time.Now().Add(DefaultLeakTimeout)
+	for {
+		var left []string
+		filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				left = append(left, p)
+			}
+			return nil
+		})
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("testutil: files left under %s: %s", dir, strings.Join(left, ", "))
 			return
 		}
 		time.Sleep(leakPoll) // polling for a condition, bounded by deadline

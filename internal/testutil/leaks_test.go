@@ -202,3 +202,48 @@ func TestParseGoroutine(t *testing.T) {
 }
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+func TestCheckNoFilesUnder(t *testing.T) {
+	tests := []struct {
+		name string
+		// setup fills dir; it may start removing what it made
+		setup func(t *testing.T, dir string)
+		fail  bool
+	}{
+		{name: "empty", setup: func(t *testing.T, dir string) {}},
+		{name: "directories only", setup: func(t *testing.T, dir string) {
+			if err := os.MkdirAll(filepath.Join(dir, "1", "23"), 0o700); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "file removed a moment later", setup: func(t *testing.T, dir string) {
+			p := filepath.Join(dir, "0000000001")
+			if err := os.WriteFile(p, nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan struct{})
+			go func() { defer close(done); time.Sleep(50 * time.Millisecond); os.Remove(p) }()
+			t.Cleanup(func() { <-done })
+		}},
+		{name: "file left in a level directory", fail: true, setup: func(t *testing.T, dir string) {
+			os.MkdirAll(filepath.Join(dir, "1"), 0o700)
+			if err := os.WriteFile(filepath.Join(dir, "1", "0000000001"), nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			tc.setup(t, dir)
+			f := &fakeTB{}
+			CheckNoFilesUnder(f, dir)
+			if failed := len(f.errors) > 0; failed != tc.fail {
+				t.Fatalf("failed %v, want %v: %q", failed, tc.fail, f.errors)
+			}
+			if tc.fail && !strings.Contains(f.errors[0], "0000000001") {
+				t.Errorf("the failure does not name the file: %q", f.errors[0])
+			}
+		})
+	}
+}

@@ -86,9 +86,7 @@ func TestPutLarge(t *testing.T) {
 		t.Errorf("PUT onto a directory: status %d, want 409", r.StatusCode)
 	}
 	testutil.CheckNoFDsUnder(t, s.Prefix()+"client_temp")
-	if left, _ := os.ReadDir(s.Prefix() + "client_temp"); len(left) > 0 {
-		t.Errorf("temp files left: %v", left)
-	}
+	testutil.CheckNoFilesUnder(t, s.Prefix()+"client_temp")
 }
 
 // TestConfErrors checks the directives' errors against Debian's "nginx -t".

@@ -211,9 +211,7 @@ func TestDifferentialDAV(t *testing.T) {
 	// no body temp file is left behind, none is held open
 	testutil.CheckNoFDsUnder(t, filepath.Join(s.Prefix(), "html"))
 	testutil.CheckNoFDsUnder(t, filepath.Join(s.Prefix(), "client_temp"))
-	if left, _ := os.ReadDir(filepath.Join(s.Prefix(), "client_temp")); len(left) > 0 {
-		t.Errorf("temp files left: %v", left)
-	}
+	testutil.CheckNoFilesUnder(t, filepath.Join(s.Prefix(), "client_temp"))
 }
 
 // tempName is a body temp file's name: the two servers number theirs

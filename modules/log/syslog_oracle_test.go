@@ -128,8 +128,11 @@ func TestOracleSyslog(t *testing.T) {
 		pick := func(s syslogSide) *syslogReceiver {
 			return map[string]*syslogReceiver{"access": s.acc, "error": s.errs, "unix": s.ux}[name]
 		}
-		want := norm(ngx.Prefix(), pick(ngxSide).collect(300*time.Millisecond))
-		got := norm(s.Prefix(), pick(sluSide).collect(300*time.Millisecond))
+		// sluice is waited for until it sent as many datagrams as nginx
+		ngxMsgs := pick(ngxSide).collect(1, 300*time.Millisecond)
+		n := len(ngxMsgs)
+		want := norm(ngx.Prefix(), ngxMsgs)
+		got := norm(s.Prefix(), pick(sluSide).collect(n, 300*time.Millisecond))
 		if want == "" {
 			t.Errorf("%s: nginx sent nothing, the test compares nothing", name)
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/internal/servertest"
+	"github.com/sluicehq/sluice/internal/testutil"
 )
 
 // syslogReceiver is a datagram socket standing for a syslog server.
@@ -53,12 +54,20 @@ func (r *syslogReceiver) server() string {
 
 func (r *syslogReceiver) port() int { return r.pc.LocalAddr().(*net.UDPAddr).Port }
 
-// collect returns the datagrams received until none came for idle.
-func (r *syslogReceiver) collect(idle time.Duration) []string {
+// collect returns the datagrams received until none came for idle, once
+// the first want have come: those are waited for up to
+// testutil.DefaultTimeout, since a request is logged after its response
+// is sent, and a server slowed by load may log later than idle.
+func (r *syslogReceiver) collect(want int, idle time.Duration) []string {
 	var out []string
 	buf := make([]byte, 1<<17)
+	hard := time.Now().Add(testutil.DefaultTimeout)
 	for {
-		r.pc.SetReadDeadline(time.Now().Add(idle))
+		if len(out) < want {
+			r.pc.SetReadDeadline(hard)
+		} else {
+			r.pc.SetReadDeadline(time.Now().Add(idle))
+		}
 		n, _, err := r.pc.ReadFrom(buf)
 		if err != nil {
 			return out
@@ -173,7 +182,7 @@ http {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			get(t, s.Addr("A"), tc.path)
-			got := tc.r.collect(100 * time.Millisecond)
+			got := tc.r.collect(len(tc.want), 100*time.Millisecond)
 			for i := range got {
 				got[i] = norm(got[i])
 			}
@@ -189,7 +198,7 @@ http {
 		t.Errorf("loc.log: %q", got)
 	}
 	// the main level's syslog got nothing: no notice or more severe line
-	if got := mainLog.collect(50 * time.Millisecond); len(got) != 0 {
+	if got := mainLog.collect(0, 50*time.Millisecond); len(got) != 0 {
 		t.Errorf("main error_log syslog: %q", got)
 	}
 }
@@ -224,7 +233,7 @@ http {
 		get(t, s.Addr("A"), "/")
 		time.Sleep(5 * time.Millisecond)
 	}
-	got := mainLog.collect(100 * time.Millisecond)
+	got := mainLog.collect(2, 100*time.Millisecond)
 	want := []string{
 		// the peer's failure on the main log, at level error (local3 = 19)
 		"<155>STAMP HOST nginx: TIME [error] PID: send() failed (111: Connection refused) while logging to syslog, server: " + closedAddr,
@@ -311,7 +320,7 @@ http {
 	}
 	get(t, s.Addr("A"), "/")
 	get(t, s.Addr("A"), "/missing")
-	if got := rcv.collect(100 * time.Millisecond); len(got) != 2 || !strings.HasSuffix(got[0], " first: /:200") || !strings.Contains(got[1], " srv: ") {
+	if got := rcv.collect(2, 100*time.Millisecond); len(got) != 2 || !strings.HasSuffix(got[0], " first: /:200") || !strings.Contains(got[1], " srv: ") {
 		t.Fatalf("datagrams %q", got)
 	}
 	if n := udpSocketsTo(t, rcv.port()); n != 2 {
@@ -321,7 +330,7 @@ http {
 		s.Reload(strings.ReplaceAll(conf, "TAG", "reload"+strconv.Itoa(i)))
 		get(t, s.Addr("A"), "/")
 		waitFor(t, "the old configuration's sockets to close", func() bool { return udpSocketsTo(t, rcv.port()) == 1 })
-		if got := rcv.collect(100 * time.Millisecond); len(got) != 1 || !strings.Contains(got[0], " reload"+strconv.Itoa(i)+": /:200") {
+		if got := rcv.collect(1, 100*time.Millisecond); len(got) != 1 || !strings.Contains(got[0], " reload"+strconv.Itoa(i)+": /:200") {
 			t.Fatalf("datagrams %q", got)
 		}
 	}
@@ -330,7 +339,7 @@ http {
 		t.Fatal("a bad configuration loaded")
 	}
 	s.Cycle().Log.Logf(errlog.Warn, nil, nil, "a main level message")
-	if got := rcv.collect(100 * time.Millisecond); len(got) != 1 || !strings.Contains(got[0], "<188>") || !strings.Contains(got[0], " main: ") || !strings.HasSuffix(got[0], ": a main level message") {
+	if got := rcv.collect(1, 100*time.Millisecond); len(got) != 1 || !strings.Contains(got[0], "<188>") || !strings.Contains(got[0], " main: ") || !strings.HasSuffix(got[0], ": a main level message") {
 		t.Fatalf("datagrams %q", got)
 	}
 	if n := udpSocketsTo(t, rcv.port()); n != 2 {

@@ -142,11 +142,13 @@ func TestReuseAfterReadTimeoutPassedWhileIdle(t *testing.T) {
 	for _, tc := range []struct{ name, req string }{{"GET", getReq}, {"POST", post}} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := testutil.StartBackend(t, testutil.Script{testutil.Loop(testutil.ReadRequest(), testutil.Write(testutil.HTTPResponse(200, "ok")))})
-			s := servertest.Start(t, keepaliveConf(b.Addr(), "", "proxy_read_timeout 150ms;"))
+			s := servertest.Start(t, keepaliveConf(b.Addr(), "", "proxy_read_timeout 500ms;"))
 			for i := range 3 {
 				if i > 0 {
 					// idle past the read deadline the last exchange armed
-					time.Sleep(250 * time.Millisecond)
+					// (the timeout leaves an exchange on a loaded machine
+					// room not to time out)
+					time.Sleep(600 * time.Millisecond)
 				}
 				if resp := roundTrip(t, s, tc.req); resp.StatusCode != 200 {
 					t.Fatalf("request %d: status %d\n%s", i, resp.StatusCode, s.ErrorLog())

@@ -80,7 +80,7 @@ http {
             proxy_http_version 1.1;
             proxy_set_header Upgrade $http_upgrade;
             proxy_set_header Connection "Upgrade";
-            proxy_read_timeout 300ms;
+            proxy_read_timeout 1s;
         }
     }
 }
