@@ -122,6 +122,41 @@ func (f h2Frame) String() string {
 // out: their sizes differ by design).
 func h2Exchange(t *testing.T, addr string, raw []byte, preface bool) []h2Frame {
 	t.Helper()
+	b := h2RoundTrip(t, addr, raw, preface)
+	var frames []h2Frame
+	dec := hpack.NewDecoder(4096, nil)
+	for {
+		h, p, n, err := http2.ReadFrame(b, 1<<24)
+		if err != nil {
+			break
+		}
+		b = b[n:]
+		f := h2Frame{typ: h.Type, flags: h.Flags, stream: h.StreamID}
+		switch h.Type {
+		case http2.FrameRSTStream:
+			f.code = http2.RSTCode(p)
+		case http2.FrameGoAway:
+			f.code = http2.RSTCode(p[4:])
+		case http2.FrameHeaders:
+			fs, _ := dec.DecodeFull(p)
+			for _, x := range fs {
+				if x.Name == ":status" {
+					f.status = x.Value
+				}
+			}
+		case http2.FramePing:
+		default:
+			continue
+		}
+		frames = append(frames, f)
+	}
+	return frames
+}
+
+// h2RoundTrip writes raw bytes (after the preface and an empty SETTINGS
+// when preface is set) and returns what the server sent back.
+func h2RoundTrip(t *testing.T, addr string, raw []byte, preface bool) []byte {
+	t.Helper()
 	nc, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -153,38 +188,11 @@ func h2Exchange(t *testing.T, addr string, raw []byte, preface bool) []h2Frame {
 		}
 		break
 	}
-	var frames []h2Frame
-	dec := hpack.NewDecoder(4096, nil)
-	for {
-		h, p, n, err := http2.ReadFrame(b, 1<<24)
-		if err != nil {
-			break
-		}
-		b = b[n:]
-		f := h2Frame{typ: h.Type, flags: h.Flags, stream: h.StreamID}
-		switch h.Type {
-		case http2.FrameRSTStream:
-			f.code = http2.RSTCode(p)
-		case http2.FrameGoAway:
-			f.code = http2.RSTCode(p[4:])
-		case http2.FrameHeaders:
-			fs, _ := dec.DecodeFull(p)
-			for _, x := range fs {
-				if x.Name == ":status" {
-					f.status = x.Value
-				}
-			}
-		case http2.FramePing:
-		default:
-			continue
-		}
-		frames = append(frames, f)
-	}
-	return frames
+	return b
 }
 
 // h2EndedStreams lists the streams whose request the client's raw frames
-// end (a HEADERS frame with END_STREAM): each of them gets an answer, a
+// end (a HEADERS or DATA frame with END_STREAM): each of them gets an answer, a
 // response or a reset, unless the connection fails first.
 func h2EndedStreams(raw []byte) []uint32 {
 	var ids []uint32
@@ -194,7 +202,7 @@ func h2EndedStreams(raw []byte) []uint32 {
 			return ids
 		}
 		raw = raw[n:]
-		if h.Type == http2.FrameHeaders && h.Flags&http2.FlagEndStream != 0 {
+		if (h.Type == http2.FrameHeaders || h.Type == http2.FrameData) && h.Flags&http2.FlagEndStream != 0 {
 			ids = append(ids, h.StreamID)
 		}
 	}
@@ -409,14 +417,7 @@ http {
 // their END_STREAM flags.
 func h2ExchangeEnds(t *testing.T, addr string, raw []byte) []string {
 	t.Helper()
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	nc.Write(append(append([]byte(http2.Preface), http2.AppendSettings(nil)...), raw...))
-	nc.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
-	b, _ := io.ReadAll(nc)
+	b := h2RoundTrip(t, addr, raw, true)
 	dec := hpack.NewDecoder(4096, nil)
 	var out []string
 	for {
