@@ -24,7 +24,9 @@ type RequestBody struct {
 	Size int64
 	// Complete is set once the whole body was read.
 	Complete bool
-	keep     bool
+	// keep: the file stays after the request (client_body_in_file_only
+	// on); unlinked: it was removed as soon as it was made
+	keep, unlinked bool
 }
 
 // newBody returns the connection's request body object, emptied; its
@@ -51,7 +53,7 @@ func (b *RequestBody) release() {
 	if b.File != nil {
 		name := b.File.Name()
 		b.File.Close()
-		if !b.keep {
+		if !b.keep && !b.unlinked {
 			os.Remove(name)
 		}
 		b.File = nil
@@ -370,6 +372,13 @@ func (r *Request) bodyToFile() Status {
 	if cl.ClientBodyInFileOnly.Get() != BodyFileOff {
 		lv = errlog.Notice
 		r.Body.keep = cl.ClientBodyInFileOnly.Get() == BodyFileOn
+	} else if !r.BodyInFileOnly {
+		// a temp file that need not persist is unlinked as soon as it is
+		// open, as nginx's ngx_open_tempfile does: only the descriptor
+		// holds it, and nothing is left behind whatever ends the request
+		// (dav's PUT, like client_body_in_file_only, wants it by name)
+		os.Remove(f.Name())
+		r.Body.unlinked = true
 	}
 	if !r.BodyInFileOnly {
 		r.logf(lv, nil, "a client request body is buffered to a temporary file %s", f.Name())
@@ -378,7 +387,9 @@ func (r *Request) bodyToFile() Status {
 		if _, err := f.Write(r.Body.Data); err != nil {
 			r.logf(errlog.Crit, err, "write() \"%s\" failed", f.Name())
 			f.Close()
-			os.Remove(f.Name())
+			if !r.Body.unlinked {
+				os.Remove(f.Name())
+			}
 			return 500
 		}
 		r.Body.Data = nil

@@ -3,6 +3,7 @@ package proxy_test
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -64,5 +65,54 @@ func TestClientBodyInFileOnly(t *testing.T) {
 				t.Errorf("files left %q, want %q", got, tc.files)
 			}
 		})
+	}
+}
+
+// TestClientBodyTempUnlinked: a body spilled to a temp file that need not
+// persist (client_body_in_file_only off) is unlinked as soon as the file
+// is open, as nginx's ngx_open_tempfile does: while the upstream holds the
+// request, client_body_temp_path holds no file, and the upstream gets the
+// whole body from the descriptor.
+func TestClientBodyTempUnlinked(t *testing.T) {
+	testutil.CheckLeaks(t)
+	got, release := make(chan struct{}), make(chan struct{})
+	b := testutil.StartBackend(t, testutil.Script{
+		testutil.ReadRequest(),
+		testutil.Func(func(*testutil.BackendConn) error { close(got); return nil }),
+		testutil.Hold(release),
+		testutil.Write(testutil.HTTPResponse(200, "ok")),
+	})
+	s := servertest.Start(t, conf(b.Addr(), `
+        client_body_temp_path %%PREFIX%%/body;
+        client_body_buffer_size 1k;
+        location / { proxy_pass http://BACKEND; }
+`))
+	body := strings.Repeat("0123456789abcdef", 4096)
+	c := testutil.Dial(t, s.Addr("A"))
+	defer c.Close()
+	if err := c.WriteString("POST / HTTP/1.0\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body); err != nil {
+		t.Fatal(err)
+	}
+	<-got
+	var files []string
+	filepath.WalkDir(filepath.Join(s.Prefix(), "body"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			files = append(files, p)
+		}
+		return nil
+	})
+	close(release)
+	if len(files) != 0 {
+		t.Errorf("files under client_body_temp_path while the request runs: %v", files)
+	}
+	resp, err := c.ReadResponse()
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("response %v, err %v", resp, err)
+	}
+	if reqs := b.Requests(); len(reqs) != 1 || string(reqs[0].Body) != body {
+		t.Errorf("the upstream got %d requests, the body intact: %v", len(reqs), len(reqs) == 1 && string(reqs[0].Body) == body)
+	}
+	if !strings.Contains(s.ErrorLog(), "a client request body is buffered to a temporary file") {
+		t.Errorf("no temp-file warning in the log:\n%s", s.ErrorLog())
 	}
 }

@@ -153,8 +153,9 @@ func TestFaults(t *testing.T) {
 				if errs := b.Errors(); len(errs) > 0 {
 					t.Fatal(errs)
 				}
-				// the body's temp file is removed as the request ends,
-				// which may be after the client has the response
+				// the upstream's temp files are removed as the request
+				// ends, which may be after the client has the response
+				// (the body's is unlinked as soon as it is made)
 				for _, d := range []string{"temp", "body"} {
 					testutil.CheckNoFilesUnder(t, filepath.Join(s.Prefix(), d))
 				}
