@@ -4,6 +4,8 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -213,16 +215,33 @@ func (u *Upstream) tunnel() httpd.Status {
 		}
 	}
 	done := make(chan error, 2)
+	// stopped (under mu) ends the tunnel: a direction arming its read
+	// deadline after the other ended must not wait out a whole timeout
+	// (the deadline set to wake it would be overwritten)
+	var mu sync.Mutex
+	stopped := false
 	pump := func(dst, src net.Conn, rt, wt time.Duration, count *atomic.Int64) {
 		b := buf.Get(int(u.Conf.BufferSize.Get()))
 		defer buf.Put(b)
 		for {
+			mu.Lock()
+			if stopped {
+				mu.Unlock()
+				done <- os.ErrDeadlineExceeded
+				return
+			}
 			if rt > 0 {
 				src.SetReadDeadline(time.Now().Add(rt))
 			}
+			mu.Unlock()
 			n, err := src.Read(b)
 			if n > 0 {
-				if werr := writeAll(dst, b[:n], wt); werr != nil {
+				mu.Lock()
+				if !stopped && wt > 0 {
+					dst.SetWriteDeadline(time.Now().Add(wt))
+				}
+				mu.Unlock()
+				if werr := writeAll(dst, b[:n], 0); werr != nil {
 					done <- werr
 					return
 				}
@@ -243,8 +262,11 @@ func (u *Upstream) tunnel() httpd.Status {
 		u.Logf(errlog.Error, errTimedOut, "upstream timed out")
 	}
 	// wake the other direction
+	mu.Lock()
+	stopped = true
 	up.SetDeadline(time.Now())
 	client.SetDeadline(time.Now())
+	mu.Unlock()
 	<-done
 	// relayed bytes count in $bytes_sent and $body_bytes_sent, as nginx's
 	// c->sent does

@@ -136,3 +136,44 @@ http {
 		}
 	}
 }
+
+// TestUpgradeTunnelUpstreamClosesAtOnce: an upstream that closes right
+// after its 101 head ends the tunnel at once, the client's connection
+// closed too (ngx_http_upstream_process_upgraded on the upstream's EOF),
+// whichever direction of the relay started first. The direction reading
+// the client used to arm its read deadline after the other had ended and
+// woken it, and so waited out proxy_read_timeout (nginx-tests
+// proxy_connection_headers.t, "upgrade in 101").
+func TestUpgradeTunnelUpstreamClosesAtOnce(t *testing.T) {
+	testutil.CheckLeaks(t)
+	b := testutil.StartBackendFunc(t, func(int) testutil.Script {
+		return testutil.Script{testutil.ReadHead(),
+			testutil.Write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"),
+			testutil.Close()}
+	})
+	s := servertest.Start(t, `
+events {}
+http {
+    server {
+        listen 127.0.0.1:%%PORT_A%%;
+        location / {
+            proxy_pass http://`+b.Addr()+`;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection upgrade;
+            proxy_read_timeout 60s;
+        }
+    }
+}`)
+	for i := 0; i < 10; i++ {
+		c := testutil.Dial(t, s.Addr("A"))
+		if err := c.WriteString("GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		closed, data, _ := c.WaitClosed(10 * time.Second)
+		c.Close()
+		if !closed || !strings.HasPrefix(string(data), "HTTP/1.1 101 ") {
+			t.Fatalf("attempt %d: closed %v after %q", i, closed, data)
+		}
+	}
+}
