@@ -11,6 +11,7 @@ import (
 
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/http2"
+	"github.com/sluicehq/sluice/internal/buf"
 )
 
 // HTTP/2 connections (ngx_http_v2.c). The connection's goroutine reads
@@ -153,7 +154,17 @@ func (c *conn) serveH2() {
 	c.pos = c.last
 	c.releaseBuffers()
 	h.run()
+	h.dropLarge()
 	c.finish()
+}
+
+// dropLarge gives the buffer of a large frame back to its pool, the usual
+// read buffer taking its place (its unread bytes are the caller's).
+func (h *h2conn) dropLarge() {
+	if len(h.rbuf) > len(h.small) {
+		buf.Put(h.rbuf)
+		h.rbuf = h.small
+	}
 }
 
 func (h *h2conn) field(f hpack.HeaderField) {
@@ -199,12 +210,15 @@ func (h *h2conn) run() {
 			}
 			fh, p, n, err := http2.ReadFrame(h.rbuf[h.rpos:h.rlast], h2MaxFrame)
 			if errors.Is(err, http2.ErrNeedMore) {
-				if h.rlast-h.rpos >= http2.FrameHeaderLen && fh.Type == http2.FramePushPromise {
-					// refused on its header, as nginx's state machine does
-					stop = !h.frame(fh, nil)
-				} else if h.rlast-h.rpos >= http2.FrameHeaderLen && http2.FrameHeaderLen+int(fh.Length) > len(h.rbuf) {
-					stop = !h.bigFrame(fh)
-					continue
+				if h.rlast-h.rpos >= http2.FrameHeaderLen {
+					switch {
+					case fh.Type == http2.FramePushPromise:
+						// refused on its header, as nginx's state machine does
+						stop = !h.frame(fh, nil)
+					case http2.FrameHeaderLen+int(fh.Length) > len(h.rbuf):
+						stop = !h.bigFrame(fh)
+						continue
+					}
 				}
 				break
 			}
@@ -226,7 +240,8 @@ func (h *h2conn) run() {
 				http2.FrameHeaderLen+int(http2.ParseFrameHeader(h.rbuf[h.rpos:]).Length) <= len(h.small)):
 			// the large frame is done: back to the usual buffer
 			h.rlast = copy(h.small, h.rbuf[h.rpos:h.rlast])
-			h.rbuf, h.rpos = h.small, 0
+			h.rpos = 0
+			h.dropLarge()
 		case h.rpos == h.rlast:
 			h.rpos, h.rlast = 0, 0
 		case h.rpos > 0:

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/http2"
+	"github.com/sluicehq/sluice/internal/buf"
 )
 
 // frame handles one frame read from the client (the ngx_http_v2_state_*
@@ -458,9 +459,12 @@ func (h *h2conn) bigFrame(fh http2.FrameHeader) bool {
 		fits = true
 	}
 	if fits {
-		// windows only grow until this goroutine takes the frame
-		b := make([]byte, http2.FrameHeaderLen+size)
+		// windows only grow until this goroutine takes the frame; the
+		// buffer is pooled (frames of a window's size may follow one
+		// another on an upload)
+		b := buf.Get(http2.FrameHeaderLen + size)
 		h.rlast = copy(b, h.rbuf[h.rpos:h.rlast])
+		h.dropLarge()
 		h.rbuf, h.rpos = b, 0
 		return true
 	}
