@@ -180,10 +180,8 @@ func (c *conn) park(timeout time.Duration) error {
 			it.deadline = now.Add(timeout)
 			heap.Push(&p.heap, it)
 		}
-		if p.detach.add(it, now) {
-			// the queue's first: the loop's wait must end in time for it
-			wake = true
-		}
+		// the detach queue's first: the loop's wait must end in time
+		wake = p.detach.add(it, now)
 		if !added {
 			// registered before, for hangups: arm EPOLLIN
 			err = p.ctlLocked(it, syscall.EPOLL_CTL_MOD, parkedEvents)
@@ -203,7 +201,7 @@ func (c *conn) park(timeout time.Duration) error {
 		return err
 	}
 	if it.index == 0 || wake {
-		// the new earliest deadline
+		// the new earliest deadline, or the first detach due
 		p.file.SetReadDeadline(p.wakeLocked())
 	}
 	p.mu.Unlock()
