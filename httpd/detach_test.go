@@ -110,26 +110,7 @@ func TestDetachedConnectionCloses(t *testing.T) {
 			// the server's side of the socket is closed too: only what
 			// was open before the connection remains (the client's
 			// side closed above)
-			deadline := time.Now().Add(5 * time.Second)
-			for {
-				now, err := testutil.OpenFDs()
-				if err != nil {
-					t.Fatal(err)
-				}
-				var extra []string
-				for fd, target := range now {
-					if _, ok := fds[fd]; !ok {
-						extra = append(extra, target)
-					}
-				}
-				if len(extra) == 0 {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("descriptors left open: %v", extra)
-				}
-				time.Sleep(5 * time.Millisecond)
-			}
+			testutil.WaitFDs(t, fds)
 		})
 	}
 }

@@ -85,19 +85,33 @@ func CheckLeaksWith(t testing.TB, opts LeakOptions) {
 	}
 
 	t.Cleanup(func() {
-		deadline := time.Now().Add(timeout)
-		for {
-			report := leakReport(opts, baseG, baseFD, baseD)
-			if report == "" {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Errorf("testutil: leaks still present %v after the test:\n%s", timeout, report)
-				return
-			}
-			time.Sleep(leakPoll) // polling for a condition, bounded by deadline
+		if report := waitReport(timeout, func() string { return leakReport(opts, baseG, baseFD, baseD) }); report != "" {
+			t.Errorf("testutil: leaks still present %v after the test:\n%s", timeout, report)
 		}
 	})
+}
+
+// WaitFDs waits (up to DefaultLeakTimeout) until the descriptors open are
+// those of base (from OpenFDs) again, failing the test with the others:
+// for a check in the middle of a test that something was closed.
+func WaitFDs(t testing.TB, base map[int]string) {
+	t.Helper()
+	if report := waitReport(DefaultLeakTimeout, func() string { return leakReport(LeakOptions{}, nil, base, nil) }); report != "" {
+		t.Fatalf("testutil: descriptors still open after %v:\n%s", DefaultLeakTimeout, report)
+	}
+}
+
+// waitReport polls report until it returns "" or timeout passes, and
+// returns its last answer.
+func waitReport(timeout time.Duration, report func() string) string {
+	deadline := time.Now().Add(timeout)
+	for {
+		r := report()
+		if r == "" || time.Now().After(deadline) {
+			return r
+		}
+		time.Sleep(leakPoll) // polling for a condition, bounded by deadline
+	}
 }
 
 // leakReport describes everything that differs from the baseline, or returns
