@@ -243,6 +243,10 @@ func (s *bodySource) count(n int64) {
 
 var errClientClosed = errors.New("client closed")
 
+// errBodyInterrupted ends a streamed body's read that InterruptBody
+// stopped: the exchange it fed ended first.
+var errBodyInterrupted = errors.New("body reading interrupted")
+
 func (s *bodySource) recv(b []byte) (int, error) {
 	r, c := s.r, s.r.conn
 	if !s.deadline.IsZero() {
@@ -250,9 +254,17 @@ func (s *bodySource) recv(b []byte) (int, error) {
 	} else if d := r.Loc.core.ClientBodyTimeout.Get(); d > 0 {
 		c.nc.SetReadDeadline(time.Now().Add(d))
 	}
+	// checked after the deadline is set: InterruptBody sets the flag
+	// before it moves the deadline
+	if r.bodyStop.Load() {
+		return 0, errBodyInterrupted
+	}
 	n, err := c.nc.Read(b)
 	if n > 0 {
 		return n, nil
+	}
+	if r.bodyStop.Load() {
+		return 0, errBodyInterrupted
 	}
 	if he, ok := err.(*h2BodyError); ok {
 		r.logf(errlog.Info, nil, "%s", he.Text)

@@ -285,6 +285,28 @@ func (s *BodyStream) Stop() {
 	s.abandon()
 }
 
+// InterruptBody makes a BodyStream read that waits, on another goroutine
+// than the request's, return at once, and every read after it until
+// ResumeBody: the exchange the body was streamed to ended first (nginx
+// then stops reading it too). A read so ended abandons the stream, as
+// Stop does, and logs nothing.
+func (r *Request) InterruptBody() {
+	r.bodyStop.Store(true)
+	nc := r.conn.nc
+	nc.SetReadDeadline(time.Now())
+	if st, ok := nc.(*h2stream); ok {
+		st.wakeReader()
+	}
+}
+
+// ResumeBody undoes InterruptBody, once the goroutine that read the body
+// is done with it: the connection's read deadline is cleared.
+func (r *Request) ResumeBody() {
+	if r.bodyStop.Swap(false) {
+		r.conn.nc.SetReadDeadline(time.Time{})
+	}
+}
+
 // BodyError maps a BodyStream read error to the status nginx finalizes a
 // request with when reading its body fails (413, 400, 408...).
 func BodyError(err error) Status { return bodyError(err) }

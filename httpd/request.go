@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -443,6 +444,8 @@ type Request struct {
 	// readingBody is set while the body is being read.
 	readingBody   bool
 	bodyDiscarded bool
+	// bodyStop: InterruptBody ended the reading of a streamed body
+	bodyStop atomic.Bool
 	// misdirected: the Host chose another server than the TLS
 	// handshake's, one that verifies client certificates (421)
 	misdirected bool

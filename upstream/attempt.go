@@ -313,13 +313,11 @@ func (u *Upstream) send() uint32 {
 		u.sent = true
 	}
 	if sb, ok := u.Proto.(BodySender); ok && u.RequestBodyNoBuffering {
-		if err := sb.SendBody(u); err != nil {
-			if isTimeout(err) {
-				return FtTimeout
-			}
-			logIOError(r, c, err, "writev() failed", "SSL_write() failed")
-			return FtError
-		}
+		// the body follows as it arrives, while the response is read
+		// (bodypump.go); the response's read timeout starts once it is
+		// all out
+		u.startPump(sb)
+		return 0
 	}
 	u.sentAll = true
 	return 0
@@ -328,15 +326,32 @@ func (u *Upstream) send() uint32 {
 // BodySender is implemented by protocols that stream the request body
 // after the head (request_buffering off), writing it with u.WriteBody. A
 // request that streams sets RequestBodyNoBuffering: SendBody is called for
-// it only.
+// it only. SendBody runs on a goroutine of its own while the response is
+// read and processed (bodypump.go): what it shares with the protocol's
+// response side needs a lock, and the upstream is written only through
+// WriteBody. It returns nil once the whole body is out, an error from
+// WriteBody or the BodyStream when either failed, and anything once
+// WaitSendable reports the exchange's end.
 type BodySender interface {
 	SendBody(u *Upstream) error
 }
 
-// WriteBody sends b to the upstream within send_timeout (for a
+// WriteBody sends the byte slices to the upstream, one after the other
+// with nothing else written between them, within send_timeout (for a
 // BodySender's SendBody).
-func (u *Upstream) WriteBody(b []byte) error {
-	return u.conn.write(b, u.Conf.SendTimeout.Get())
+func (u *Upstream) WriteBody(bs ...[]byte) error {
+	u.wmu.Lock()
+	var err error
+	if len(bs) == 1 {
+		err = u.conn.write(bs[0], u.Conf.SendTimeout.Get())
+	} else {
+		err = u.conn.writeBuffers(net.Buffers(bs), u.Conf.SendTimeout.Get())
+	}
+	u.wmu.Unlock()
+	if err != nil {
+		return &upstreamWriteError{err}
+	}
+	return nil
 }
 
 // readHeader reads the response head into Buffer and lets the protocol
@@ -357,6 +372,8 @@ func (u *Upstream) readHeader() uint32 {
 	u.Pos, u.Last = 0, 0
 	for {
 		if !waited {
+			// while a pump sends the body, the read timeout only wakes
+			// the loop to check on it (below)
 			c.SetReadTimeout(timeout)
 		}
 		waited = false
@@ -389,6 +406,24 @@ func (u *Upstream) readHeader() uint32 {
 			default:
 				u.finalizeLater = 500
 				return ftInternal
+			}
+		}
+		if u.pump != nil {
+			if u.pumpError() != nil {
+				// the streamed body failed and interrupted the read: next
+				// says how the exchange ends
+				return FtError
+			}
+			if isTimeout(err) && !c.stopped.Load() {
+				// read_timeout counts from the end of the body
+				if u.pumpBusy() {
+					continue
+				}
+				if end := u.pumpFinished().Add(timeout); time.Until(end) > 0 {
+					c.SetReadDeadline(end)
+					waited = true
+					continue
+				}
 			}
 		}
 		switch {
@@ -425,6 +460,11 @@ func (u *Upstream) sendOutgoing() error {
 	if err != nil {
 		return err
 	}
+	if len(pieces) == 0 {
+		return nil
+	}
+	u.wmu.Lock()
+	defer u.wmu.Unlock()
 	for _, p := range pieces {
 		var err error
 		if p.File != nil {

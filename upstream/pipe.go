@@ -363,6 +363,9 @@ func (p *pipe) finish(rc int) {
 		p.mu.Unlock()
 		return
 	}
+	// a streamed request body stops with the response, before the
+	// connection is released
+	u.stopPump()
 	if rc == 0 {
 		// a complete body is in the cache before the client gets its last
 		// bytes (the writer holds a partial buffer until done), as nginx

@@ -160,6 +160,13 @@ func (u *Upstream) relayUnbuffered() httpd.Status {
 // (close-delimited). call names the failed call in the log as nginx names
 // it: recv() unbuffered, readv() in the buffered pipe.
 func (u *Upstream) readFailed(err error, call string) int {
+	if perr := u.pumpError(); perr != nil {
+		// the streamed body failed and interrupted the read
+		if _, st := u.pumpFailure(perr); st != 0 {
+			return st
+		}
+		return 502
+	}
 	if u.clientAborted() || u.isInterrupted() {
 		return httpd.StatusClientClosedRequest
 	}

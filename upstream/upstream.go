@@ -105,6 +105,13 @@ type Upstream struct {
 	finalizeLater int
 	upgraded      bool
 
+	// pump streams the request body while the response is read
+	// (bodypump.go); pumpErr is its own failure, once stopped. wmu
+	// serialises the writes to conn of the pump and of the exchange.
+	pump    *bodyPump
+	pumpErr error
+	wmu     sync.Mutex
+
 	// mu guards conn and interrupted against the client watch.
 	mu          sync.Mutex
 	interrupted bool
@@ -218,6 +225,7 @@ func Run(r *httpd.Request, c *Conf, t Target, p Protocol) (st httpd.Status) {
 			r.Log().Logf(errlog.Alert, r, nil, "upstream module panic: %v", v)
 			st = u.finalize(500)
 		}
+		u.stopPump()
 		u.release()
 	}()
 	if c.Cache.Enabled() {
@@ -296,6 +304,16 @@ func (u *Upstream) release() {
 // another peer, or the final status.
 func (u *Upstream) next(ft uint32) (httpd.Status, bool) {
 	r := u.R
+	u.stopPump()
+	if u.pumpErr != nil {
+		// the streamed body's failure ended the attempt
+		pft, st := u.pumpFailure(u.pumpErr)
+		if st != 0 {
+			u.endConn()
+			return u.finalize(st), false
+		}
+		ft = pft
+	}
 	if ft == ftInternal {
 		u.endConn()
 		return u.finalize(u.finalizeLater), false
@@ -449,6 +467,7 @@ func (u *Upstream) finalize(rc int) httpd.Status {
 		return httpd.Done
 	}
 	u.finalized = true
+	u.stopPump()
 	u.cacheFinalize(rc)
 	if s := u.state; s != nil && s.ResponseTime < 0 {
 		s.ResponseTime = time.Since(s.start)

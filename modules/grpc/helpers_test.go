@@ -73,6 +73,24 @@ func goHandler(w http.ResponseWriter, r *http.Request) {
 		w.Write(grpcFrame("Hello " + name))
 		w.Header().Set("Grpc-Status", "0")
 		w.Header().Set("Grpc-Message", "OK")
+	case "/bidi":
+		// each message is answered before the next is read
+		w.Header().Set("Content-Type", "application/grpc")
+		w.Header().Set("Trailer", "Grpc-Status")
+		w.WriteHeader(200)
+		for i := 0; ; i++ {
+			var h [5]byte
+			if _, err := io.ReadFull(r.Body, h[:]); err != nil {
+				break
+			}
+			msg := make([]byte, binary.BigEndian.Uint32(h[1:]))
+			if _, err := io.ReadFull(r.Body, msg); err != nil {
+				break
+			}
+			w.Write(grpcFrame(strings.Replace(string(msg), "ping", "pong", 1)))
+			w.(http.Flusher).Flush()
+		}
+		w.Header().Set("Grpc-Status", "0")
 	case "/fail":
 		w.Header().Set("Content-Type", "application/grpc")
 		w.Header().Set("Grpc-Status", "12")

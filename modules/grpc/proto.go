@@ -3,6 +3,7 @@ package grpc
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/httpd"
@@ -53,6 +54,10 @@ type proto struct {
 	id         uint32
 	sendWindow int64
 	recvWindow int64
+	// mu guards the send side (sendWindow, conn's initWindow and
+	// sendWindow, outputClosed) between the response side and SendBody,
+	// which streams the body on a goroutine of its own
+	mu sync.Mutex
 
 	// the response
 	fp       frameParser
@@ -81,6 +86,13 @@ var errCreate = errors.New("grpc: cannot create the request")
 
 // errLogged is a response error whose line was logged.
 var errLogged = errors.New("grpc: invalid upstream response")
+
+// closedOutput reports whether the request stream was ended.
+func (p *proto) closedOutput() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.outputClosed
+}
 
 // resetStream forgets the per-attempt state (ngx_http_grpc_reinit_request).
 func (p *proto) resetStream() {
@@ -300,16 +312,21 @@ func (p *proto) windowUpdate(b []byte) (int, int, error) {
 		return k, stepMore, nil
 	}
 	inc := int64(be32(p.col.buf[:4]) & 0x7fffffff)
+	p.mu.Lock()
+	w := &p.conn.sendWindow
 	if p.fp.Head.StreamID != 0 {
-		if inc > maxWindow-p.sendWindow {
-			return k, 0, p.fail("upstream sent too large window update")
-		}
-		p.sendWindow += inc
-	} else {
-		if inc > maxWindow-p.conn.sendWindow {
-			return k, 0, p.fail("upstream sent too large window update")
-		}
-		p.conn.sendWindow += inc
+		w = &p.sendWindow
+	}
+	tooLarge := inc > maxWindow-*w
+	if !tooLarge {
+		*w += inc
+	}
+	p.mu.Unlock()
+	if tooLarge {
+		return k, 0, p.fail("upstream sent too large window update")
+	}
+	if p.stream != nil {
+		p.u.WakeSender()
 	}
 	return k, stepFrame, nil
 }
@@ -350,12 +367,20 @@ func (p *proto) settingsFrame(b []byte) (int, int, error) {
 		if v > maxWindow {
 			return i, 0, p.fail("upstream sent settings frame with too large initial window size: %d", v)
 		}
+		p.mu.Lock()
 		delta := v - p.conn.initWindow
 		p.conn.initWindow = v
-		if p.sendWindow > 0 && delta > maxWindow-p.sendWindow {
+		tooLarge := p.sendWindow > 0 && delta > maxWindow-p.sendWindow
+		if !tooLarge {
+			p.sendWindow += delta
+		}
+		p.mu.Unlock()
+		if tooLarge {
 			return i, 0, p.fail("upstream sent settings frame with too large initial window size: %d", v)
 		}
-		p.sendWindow += delta
+		if p.stream != nil {
+			p.u.WakeSender()
+		}
 	}
 	p.ctrl = appendFrameHeader(p.ctrl, 0, frameSettings, flagAck, 0)
 	return i, stepFrame, nil
@@ -660,7 +685,7 @@ func (p *proto) InitBody(u *upstream.Upstream) error {
 	}
 	u.Length = 0
 	p.done = true
-	u.Keepalive = p.outputClosed && !p.goaway && u.Pos == u.Last
+	u.Keepalive = p.closedOutput() && !p.goaway && u.Pos == u.Last
 	return nil
 }
 
@@ -677,6 +702,6 @@ func (p *proto) FilterBody(u *upstream.Upstream, raw []byte) error {
 		return p.fail("upstream prematurely closed stream")
 	}
 	u.Length = 0
-	u.Keepalive = p.outputClosed && !p.goaway && p.fp.n == 0
+	u.Keepalive = p.closedOutput() && !p.goaway && p.fp.n == 0
 	return nil
 }

@@ -1,6 +1,7 @@
 package grpc
 
 import (
+	"errors"
 	"io"
 
 	"github.com/sluicehq/sluice/errlog"
@@ -223,51 +224,29 @@ func (p *proto) appendData(dst []httpd.Piece) []httpd.Piece {
 }
 
 // Outgoing returns the control frames queued while parsing, then the DATA
-// frames the windows now allow (reading more of a streamed body from the
-// client; an error is the client's).
+// frames the windows now allow of a buffered body (a streamed one goes
+// out from SendBody, which the window updates wake).
 func (p *proto) Outgoing(u *upstream.Upstream) ([]httpd.Piece, error) {
 	out := p.outPieces[:0]
 	if len(p.ctrl) > 0 {
 		out = append(out, httpd.Piece{Data: p.ctrl})
 		p.ctrl = nil
 	}
-	var err error
-	switch {
-	case p.outputClosed:
-	case p.stream != nil:
-		err = p.pumpBody(func(hdr, data []byte) error {
-			out = append(out, httpd.Piece{Data: hdr}, httpd.Piece{Data: data})
-			return nil
-		})
-	default:
+	if p.stream == nil && !p.outputClosed {
 		out = p.appendData(out)
 	}
 	p.outPieces = out
-	return out, err
+	return out, nil
 }
 
-// SendBody implements upstream.BodySender: the streamed body goes out
-// after the HEADERS frame, as far as the windows allow; the rest when
-// WINDOW_UPDATE frames open them (Outgoing).
+// SendBody implements upstream.BodySender (ngx_http_grpc_body_output_filter
+// with request_body_no_buffering): the client's body is framed as DATA as
+// it arrives, what arrived together going out together, as far as the
+// windows allow; the last frame carries END_STREAM (an empty DATA frame
+// when the end comes alone). When the windows are closed it waits for the
+// response side's WINDOW_UPDATE or SETTINGS (upstream.WaitSendable).
 func (p *proto) SendBody(u *upstream.Upstream) error {
-	return p.pumpBody(func(hdr, data []byte) error {
-		if err := u.WriteBody(hdr); err != nil {
-			return err
-		}
-		if len(data) == 0 {
-			return nil
-		}
-		return u.WriteBody(data)
-	})
-}
-
-// pumpBody reads the client's streamed body and frames it as DATA within
-// the windows (ngx_http_grpc_body_output_filter with
-// request_body_no_buffering): what arrived together goes out together,
-// the last frame carries END_STREAM (an empty DATA frame when the end
-// comes alone). It stops when the windows are closed.
-func (p *proto) pumpBody(emit func(hdr, data []byte) error) error {
-	for !p.outputClosed {
+	for {
 		if len(p.pending) == 0 && !p.streamDone {
 			b, err := p.stream.Read()
 			if err == io.EOF {
@@ -277,7 +256,7 @@ func (p *proto) pumpBody(emit func(hdr, data []byte) error) error {
 			if err != nil {
 				return err
 			}
-			// a copy of its own: queued frames point into it
+			// a copy of its own: frames are cut from it
 			data, last, err := p.stream.AppendReady(append([]byte(nil), b...))
 			if err != nil {
 				return err
@@ -285,27 +264,51 @@ func (p *proto) pumpBody(emit func(hdr, data []byte) error) error {
 			p.pending, p.streamDone = data, last
 			continue
 		}
-		if len(p.pending) == 0 {
-			p.outputClosed = true
-			return emit(appendFrameHeader(nil, 0, frameData, flagEndStream, p.id), nil)
-		}
-		limit := min(p.sendWindow, p.conn.sendWindow)
-		if limit <= 0 {
+		hdr, data, ok, closed := p.nextFrame()
+		if closed {
 			return nil
 		}
-		k := int(min(int64(len(p.pending)), limit, defaultFrameSize))
-		flags := byte(0)
-		if k == len(p.pending) && p.streamDone {
-			flags = flagEndStream
-			p.outputClosed = true
+		if !ok {
+			if !u.WaitSendable() {
+				return errStopped
+			}
+			continue
 		}
-		data := p.pending[:k]
-		p.pending = p.pending[k:]
-		p.sendWindow -= int64(k)
-		p.conn.sendWindow -= int64(k)
-		if err := emit(appendFrameHeader(nil, k, frameData, flags, p.id), data); err != nil {
+		if err := u.WriteBody(hdr, data); err != nil {
 			return err
 		}
 	}
-	return nil
+}
+
+// errStopped ends SendBody when the exchange ended first.
+var errStopped = errors.New("grpc: request body stopped")
+
+// nextFrame cuts the next DATA frame of the streamed body within the
+// windows: ok is false when they are closed, closed true when the stream
+// was ended already.
+func (p *proto) nextFrame() (hdr, data []byte, ok, closed bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.outputClosed {
+		return nil, nil, false, true
+	}
+	if len(p.pending) == 0 {
+		p.outputClosed = true
+		return appendFrameHeader(nil, 0, frameData, flagEndStream, p.id), nil, true, false
+	}
+	limit := min(p.sendWindow, p.conn.sendWindow)
+	if limit <= 0 {
+		return nil, nil, false, false
+	}
+	k := int(min(int64(len(p.pending)), limit, defaultFrameSize))
+	flags := byte(0)
+	if k == len(p.pending) && p.streamDone {
+		flags = flagEndStream
+		p.outputClosed = true
+	}
+	data = p.pending[:k]
+	p.pending = p.pending[k:]
+	p.sendWindow -= int64(k)
+	p.conn.sendWindow -= int64(k)
+	return appendFrameHeader(nil, k, frameData, flags, p.id), data, true, false
 }
