@@ -202,8 +202,8 @@ func (s *bodySource) read(tmp []byte) ([]byte, error) {
 		case http1.OK:
 			data := s.raw[s.chunked.DataStart:s.chunked.DataEnd]
 			if max := r.Loc.core.ClientMaxBodySize.Get(); max != 0 && s.total+int64(len(data)) > max {
-				r.logf(errlog.Error, nil, "client intended to send too large chunked body: %d+%d bytes", s.total, len(data))
-				r.LingeringClose = true
+				r.bodyLogf(errlog.Error, nil, "client intended to send too large chunked body: %d+%d bytes", s.total, len(data))
+				r.bodyEffect(bodyLinger)
 				return nil, errBodyTooLarge
 			}
 			s.total += int64(len(data))
@@ -220,14 +220,14 @@ func (s *bodySource) read(tmp []byte) ([]byte, error) {
 				} else {
 					// cannot happen (reads stop at the body's end); never
 					// guess where the next request starts
-					r.Keepalive = false
+					r.bodyEffect(bodyNoKeepalive)
 				}
 			}
 			return nil, io.EOF
 		case http1.NeedMore:
 			s.raw = nil
 		default:
-			r.logf(errlog.Error, nil, "client sent invalid chunked body")
+			r.bodyLogf(errlog.Error, nil, "client sent invalid chunked body")
 			s.err = errBodyInvalid
 			return nil, errBodyInvalid
 		}
@@ -236,7 +236,11 @@ func (s *bodySource) read(tmp []byte) ([]byte, error) {
 
 // count adds n body bytes received to $request_length.
 func (s *bodySource) count(n int64) {
-	if !s.noCount {
+	switch {
+	case s.noCount:
+	case s.r.bodyAsync:
+		s.r.bodyLater.length += n
+	default:
 		s.r.RequestLength += n
 	}
 }
@@ -267,22 +271,22 @@ func (s *bodySource) recv(b []byte) (int, error) {
 		return 0, errBodyInterrupted
 	}
 	if he, ok := err.(*h2BodyError); ok {
-		r.logf(errlog.Info, nil, "%s", he.Text)
+		r.bodyLogf(errlog.Info, nil, "%s", he.Text)
 		return 0, errBodyInvalid
 	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		if !s.quiet && !r.DiscardBody {
 			// nginx logs nothing for client_body_timeout
-			c.timedOut = true
+			r.bodyEffect(bodyTimedOut)
 		}
 		return 0, err
 	}
-	c.failed = true
+	r.bodyEffect(bodyFailed)
 	if err == nil || errors.Is(err, io.EOF) {
-		r.logf(errlog.Info, nil, "client prematurely closed connection")
+		r.bodyLogf(errlog.Info, nil, "client prematurely closed connection")
 		return 0, errClientClosed
 	}
-	r.logf(errlog.Info, err, "%s failed", r.conn.readCall())
+	r.bodyLogf(errlog.Info, err, "%s failed", r.conn.readCall())
 	return 0, err
 }
 
@@ -323,8 +327,6 @@ func (r *Request) ReadBody() Status {
 		return OK
 	}
 	cl := r.Loc.core
-	r.readingBody = true
-	defer func() { r.readingBody = false }()
 	src := r.newBodySource()
 	limit := cl.ClientBodyBufferSize.Get()
 	inFile := r.BodyInFileOnly || cl.ClientBodyInFileOnly.Get() != BodyFileOff

@@ -156,16 +156,16 @@ func (s *BodyStream) next(wait bool) ([]byte, error) {
 		} else {
 			n, err = recvNow(c.nc, buf)
 			if he, ok := err.(*h2BodyError); ok {
-				r.logf(errlog.Info, nil, "%s", he.Text)
+				r.bodyLogf(errlog.Info, nil, "%s", he.Text)
 				return nil, s.fail(errBodyInvalid)
 			}
 			if err != nil {
-				c.failed = true
+				r.bodyEffect(bodyFailed)
 				if err == io.EOF {
-					r.logf(errlog.Info, nil, "client prematurely closed connection")
+					r.bodyLogf(errlog.Info, nil, "client prematurely closed connection")
 					err = errClientClosed
 				} else {
-					r.logf(errlog.Info, err, "%s failed", r.conn.readCall())
+					r.bodyLogf(errlog.Info, err, "%s failed", r.conn.readCall())
 				}
 				return nil, s.fail(err)
 			}
@@ -202,13 +202,7 @@ func (s *BodyStream) fail(err error) error {
 // client still sends); nothing else tries to read the body.
 func (s *BodyStream) abandon() {
 	s.done = true
-	r := s.r
-	r.Keepalive = false
-	r.LingeringClose = true
-	r.discard = nil
-	if r.Body == nil {
-		r.Body = r.newBody()
-	}
+	s.r.bodyEffect(bodyAbandoned)
 }
 
 // Read returns the next decoded body bytes (valid until the next call),
@@ -225,12 +219,10 @@ func (s *BodyStream) Read() ([]byte, error) {
 	if s.done {
 		return nil, io.EOF
 	}
-	s.r.readingBody = true
 	b, err := s.next(true)
-	s.r.readingBody = false
 	if err == io.EOF {
 		s.done = true
-		s.r.bodyDiscarded = true
+		s.r.bodyEffect(bodyComplete)
 		return nil, io.EOF
 	}
 	if err != nil {
@@ -249,7 +241,7 @@ func (s *BodyStream) AppendReady(dst []byte) (out []byte, last bool, err error) 
 		b, err := s.next(false)
 		if err == io.EOF {
 			s.done = true
-			s.r.bodyDiscarded = true
+			s.r.bodyEffect(bodyComplete)
 			break
 		}
 		if err != nil {
@@ -285,6 +277,16 @@ func (s *BodyStream) Stop() {
 	s.abandon()
 }
 
+// ReadBodyElsewhere announces that the request's BodyStream is read on
+// another goroutine than the request's from now on, until ResumeBody: the
+// reads' log lines name action (nginx's "sending request to upstream"),
+// and what a read changes on the request (no keepalive after a failure,
+// $request_length) is applied by ResumeBody.
+func (r *Request) ReadBodyElsewhere(action string) {
+	r.bodyAsync = true
+	r.bodyLog = ActionLog{R: r, Action: action}
+}
+
 // InterruptBody makes a BodyStream read that waits, on another goroutine
 // than the request's, return at once, and every read after it until
 // ResumeBody: the exchange the body was streamed to ended first (nginx
@@ -305,6 +307,81 @@ func (r *Request) ResumeBody() {
 	if r.bodyStop.Swap(false) {
 		r.conn.nc.SetReadDeadline(time.Time{})
 	}
+	if !r.bodyAsync {
+		return
+	}
+	r.bodyAsync = false
+	later := r.bodyLater
+	r.bodyLater = bodyEffects{}
+	r.RequestLength += later.length
+	for e := bodyEffect(1); e <= bodyComplete; e <<= 1 {
+		if later.set&e != 0 {
+			r.applyBodyEffect(e)
+		}
+	}
+}
+
+// bodyEffect is a change a body read makes on the request or connection.
+type bodyEffect uint8
+
+const (
+	bodyTimedOut    bodyEffect = 1 << iota // the client timed out
+	bodyFailed                             // the client's connection failed
+	bodyLinger                             // close with a lingering close
+	bodyNoKeepalive                        // do not keep the connection alive
+	bodyAbandoned                          // the body will not be read to its end
+	bodyComplete                           // the body was read to its end
+)
+
+// bodyEffects are what reads on another goroutine left for ResumeBody.
+type bodyEffects struct {
+	set    bodyEffect
+	length int64
+}
+
+// bodyEffect makes e now, or at ResumeBody while the body is read on
+// another goroutine.
+func (r *Request) bodyEffect(e bodyEffect) {
+	if r.bodyAsync {
+		r.bodyLater.set |= e
+		return
+	}
+	r.applyBodyEffect(e)
+}
+
+func (r *Request) applyBodyEffect(e bodyEffect) {
+	switch e {
+	case bodyTimedOut:
+		r.conn.timedOut = true
+	case bodyFailed:
+		r.conn.failed = true
+	case bodyLinger:
+		r.LingeringClose = true
+	case bodyNoKeepalive:
+		r.Keepalive = false
+	case bodyComplete:
+		r.bodyDiscarded = true
+	case bodyAbandoned:
+		// as nginx does when a request ends while its body is still
+		// being read: no keepalive, a lingering close (which drains what
+		// the client still sends); nothing else tries to read the body
+		r.Keepalive = false
+		r.LingeringClose = true
+		r.discard = nil
+		if r.Body == nil {
+			r.Body = r.newBody()
+		}
+	}
+}
+
+// bodyLogf logs for a body read, in the context ReadBodyElsewhere set
+// while the body is read on another goroutine.
+func (r *Request) bodyLogf(lv errlog.Level, err error, format string, args ...any) {
+	if r.bodyAsync {
+		r.Log().Logf(lv, &r.bodyLog, err, format, args...)
+		return
+	}
+	r.logf(lv, err, format, args...)
 }
 
 // BodyError maps a BodyStream read error to the status nginx finalizes a

@@ -441,11 +441,16 @@ type Request struct {
 	validLocation bool
 	// addURIToAlias is set by try_files for regex-location aliases.
 	addURIToAlias bool
-	// readingBody is set while the body is being read.
-	readingBody   bool
 	bodyDiscarded bool
 	// bodyStop: InterruptBody ended the reading of a streamed body
 	bodyStop atomic.Bool
+	// bodyAsync: a streamed body is read on another goroutine
+	// (ReadBodyElsewhere): its reads log as bodyLog says, and what they
+	// would change on the request and its connection waits in bodyLater
+	// until ResumeBody
+	bodyAsync bool
+	bodyLog   ActionLog
+	bodyLater bodyEffects
 	// misdirected: the Host chose another server than the TLS
 	// handshake's, one that verifies client certificates (421)
 	misdirected bool

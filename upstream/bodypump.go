@@ -56,6 +56,8 @@ func (e *upstreamWriteError) Unwrap() error { return e.err }
 func (u *Upstream) startPump(sb BodySender) {
 	p := &bodyPump{done: make(chan struct{}), wake: make(chan struct{}, 1)}
 	u.pump = p
+	// the client's failures log as nginx's do at that point
+	u.R.ReadBodyElsewhere(actionSending)
 	go u.runPump(p, sb)
 }
 
