@@ -20,7 +20,9 @@
 //     upstream{} group through its balancer); connect is bounded by
 //     connect_timeout, and so is the TLS handshake that follows it when
 //     the protocol set Upstream.TLS (Conf.TLS configures it, tls.go);
-//     sending is bounded by send_timeout.
+//     sending is bounded by send_timeout. A body streamed as it arrives
+//     (RequestBodyNoBuffering, BodySender) goes out on a goroutine of its
+//     own while steps 4 and on run (bodypump.go).
 //  4. Response bytes land in Upstream.Buffer; ProcessHeader is called each
 //     time new bytes arrive and answers NeedMore (a full buffer is "upstream
 //     sent too big header"), HeaderDone, or Invalid (next upstream, else 502).

@@ -40,7 +40,12 @@
 // The protocol writes through the framework's upstream.Writer capability:
 // Connected fits the request to the connection (preface or not, stream
 // id, DATA frames within the windows), Outgoing returns the control
-// frames and body bytes to send after each read. The connection's state
+// frames and buffered body bytes to send after each read. A body streamed
+// as it arrives goes out from SendBody (upstream.BodySender), which the
+// framework runs on a goroutine of its own while the response is read
+// (bidirectional streaming RPCs work as through nginx): it waits for the
+// windows with upstream.WaitSendable, which the WINDOW_UPDATE and SETTINGS
+// frames the response side reads wake. The connection's state
 // (last stream id, windows) lives in the framework's per-connection slot,
 // Upstream.ConnData, so an upstream{} keepalive pool reuses connections
 // for new streams as nginx does.
@@ -105,18 +110,6 @@
 // contains "trailers", else not found.
 //
 // # Differences from nginx
-//
-// The request body is streamed to the server as it arrives
-// (request_body_no_buffering), as nginx does, but the framework runs one
-// goroutine per exchange: while it waits for the client's next body
-// bytes it does not read the server, so control frames that arrive then
-// (the server's SETTINGS, PING) are answered once those bytes came and
-// were sent, after the DATA frame nginx would send after them; and once
-// the server's windows are open again, the rest of the body is read from
-// the client before the server's next frames are. Unary and
-// server-streaming RPCs are not affected; a bidirectional streaming RPC
-// whose server answers before the client's body is complete gets its
-// answer relayed once the client sent more or ended.
 //
 // A response header field whose name is empty (a Huffman-coded empty
 // string) is dropped, as nginx's header filters never output it; nginx
