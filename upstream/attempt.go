@@ -341,13 +341,13 @@ type BodySender interface {
 // BodySender's SendBody).
 func (u *Upstream) WriteBody(bs ...[]byte) error {
 	u.wmu.Lock()
+	defer u.wmu.Unlock()
 	var err error
 	if len(bs) == 1 {
 		err = u.conn.write(bs[0], u.Conf.SendTimeout.Get())
 	} else {
 		err = u.conn.writeBuffers(net.Buffers(bs), u.Conf.SendTimeout.Get())
 	}
-	u.wmu.Unlock()
 	if err != nil {
 		return &upstreamWriteError{err}
 	}

@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"errors"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -36,6 +37,8 @@ type bodyPump struct {
 	// wake is signalled by WakeSender and by stopPump (capacity 1)
 	wake     chan struct{}
 	stopping atomic.Bool
+	// halt makes haltPump's work happen once, whoever calls it
+	halt sync.Once
 	// finished is when the whole body went out (Unix nanoseconds), 0
 	// until then
 	finished atomic.Int64
@@ -65,7 +68,7 @@ func (u *Upstream) runPump(p *bodyPump, sb BodySender) {
 	defer close(p.done)
 	defer func() {
 		if v := recover(); v != nil {
-			u.R.Log().Logf(errlog.Alert, u.R, nil, "upstream module panic: %v", v)
+			u.R.Log().Logf(errlog.Alert, u.R.WithAction(actionSending), nil, "upstream module panic: %v", v)
 			p.err = errPumpPanic
 			p.failed.Store(true)
 			if c := u.currentConn(); c != nil {
@@ -92,46 +95,50 @@ func (u *Upstream) runPump(p *bodyPump, sb BodySender) {
 
 var errPumpPanic = errors.New("request body pump panicked")
 
-// stopPump ends the pump, if one runs, and waits for it; afterwards
-// u.sentAll says whether the whole body went out and u.pumpErr holds the
-// pump's own failure.
-func (u *Upstream) stopPump() {
+// haltPump ends the pump, if one runs, and waits for it; afterwards
+// u.sentAll says whether the whole body went out. It may be called on
+// another goroutine than the request's (the buffered pipe's reader, before
+// it releases the connection), and more than once.
+func (u *Upstream) haltPump() {
 	p := u.pump
 	if p == nil {
 		return
 	}
-	p.stopping.Store(true)
-	stopped := false
-	if p.finished.Load() == 0 {
-		u.R.InterruptBody()
-		// a write blocked on the upstream: the request is incomplete
-		// there, the connection will not be reused
-		if c := u.currentConn(); c != nil {
-			c.stop()
-			stopped = true
+	p.halt.Do(func() {
+		p.stopping.Store(true)
+		stopped := false
+		if p.finished.Load() == 0 {
+			u.R.InterruptBody()
+			// a write blocked on the upstream: the request is
+			// incomplete there, the connection will not be reused
+			if c := u.currentConn(); c != nil {
+				c.stop()
+				stopped = true
+			}
 		}
+		select {
+		case p.wake <- struct{}{}:
+		default:
+		}
+		<-p.done
+		u.sentAll = p.finished.Load() != 0 && !stopped
+	})
+}
+
+// stopPump is haltPump on the request's goroutine, which then takes back
+// the reading of the body (httpd's ResumeBody applies what the pump's
+// reads did to the request).
+func (u *Upstream) stopPump() {
+	if u.pump == nil {
+		return
 	}
-	select {
-	case p.wake <- struct{}{}:
-	default:
-	}
-	<-p.done
-	// cleared only now: the pump reads it (WaitSendable) until done
-	u.pump = nil
+	u.haltPump()
 	u.R.ResumeBody()
-	u.sentAll = p.finished.Load() != 0 && !stopped
-	if p.failed.Load() {
-		u.pumpErr = p.err
-	}
 }
 
 // pumpError is the pump's own failure, nil if it has none (yet); it may be
-// called on another goroutine than the request's (the buffered pipe's
-// reader).
+// called on another goroutine than the request's.
 func (u *Upstream) pumpError() error {
-	if u.pumpErr != nil {
-		return u.pumpErr
-	}
 	if p := u.pump; p != nil && p.failed.Load() {
 		return p.err
 	}

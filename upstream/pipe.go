@@ -365,7 +365,7 @@ func (p *pipe) finish(rc int) {
 	}
 	// a streamed request body stops with the response, before the
 	// connection is released
-	u.stopPump()
+	u.haltPump()
 	if rc == 0 {
 		// a complete body is in the cache before the client gets its last
 		// bytes (the writer holds a partial buffer until done), as nginx

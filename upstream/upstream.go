@@ -106,11 +106,10 @@ type Upstream struct {
 	upgraded      bool
 
 	// pump streams the request body while the response is read
-	// (bodypump.go); pumpErr is its own failure, once stopped. wmu
-	// serialises the writes to conn of the pump and of the exchange.
-	pump    *bodyPump
-	pumpErr error
-	wmu     sync.Mutex
+	// (bodypump.go); wmu serialises the writes to conn of the pump and
+	// of the exchange.
+	pump *bodyPump
+	wmu  sync.Mutex
 
 	// mu guards conn and interrupted against the client watch.
 	mu          sync.Mutex
@@ -305,9 +304,9 @@ func (u *Upstream) release() {
 func (u *Upstream) next(ft uint32) (httpd.Status, bool) {
 	r := u.R
 	u.stopPump()
-	if u.pumpErr != nil {
+	if perr := u.pumpError(); perr != nil {
 		// the streamed body's failure ended the attempt
-		pft, st := u.pumpFailure(u.pumpErr)
+		pft, st := u.pumpFailure(perr)
 		if st != 0 {
 			u.endConn()
 			return u.finalize(st), false
@@ -394,6 +393,7 @@ func (u *Upstream) reinit() {
 	u.Keepalive = false
 	u.Upgrade = false
 	u.sent, u.sentAll, u.received = false, false, false
+	u.pump = nil // stopped by next
 	u.closeEnded = false
 	u.Buffering = u.Conf.Buffering.Get()
 	u.R.Out.List = u.R.Out.List[:0]

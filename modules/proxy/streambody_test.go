@@ -29,6 +29,10 @@ http {
             proxy_read_timeout 400ms;
             proxy_pass http://BACKEND;
         }
+        location /nb/ {
+            proxy_buffering off;
+            proxy_pass http://BACKEND;
+        }
         location /cbt/ {
             client_body_timeout 300ms;
             proxy_pass http://BACKEND;
@@ -63,23 +67,29 @@ func TestStreamedBodyEarlyResponse(t *testing.T) {
 		testutil.Close(),
 	})
 	for _, srv := range servers {
-		t.Run(srv.name, func(t *testing.T) {
-			c := testutil.Dial(t, srv.addr)
-			defer c.Close()
-			if err := c.WriteString("POST /up HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n0123456789"); err != nil {
-				t.Fatal(err)
-			}
-			resp, err := c.ReadResponse()
-			if err != nil {
-				t.Fatalf("%v\n%s", err, srv.log())
-			}
-			if resp.StatusCode != 200 || string(resp.Body) != "early\n" {
-				t.Fatalf("%d %q\n%s", resp.StatusCode, resp.Body, srv.log())
-			}
-			if closed, _, err := c.WaitClosed(5 * time.Second); !closed {
-				t.Fatalf("the connection stayed open (%v)", err)
-			}
-		})
+		for _, uri := range []string{"/up", "/nb/up"} {
+			t.Run(srv.name+uri, func(t *testing.T) {
+				earlyResponse(t, srv.addr, uri, srv.log)
+			})
+		}
+	}
+}
+
+func earlyResponse(t *testing.T, addr, uri string, log func() string) {
+	c := testutil.Dial(t, addr)
+	defer c.Close()
+	if err := c.WriteString("POST " + uri + " HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n0123456789"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.ReadResponse()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log())
+	}
+	if resp.StatusCode != 200 || string(resp.Body) != "early\n" {
+		t.Fatalf("%d %q\n%s", resp.StatusCode, resp.Body, log())
+	}
+	if closed, _, err := c.WaitClosed(5 * time.Second); !closed {
+		t.Fatalf("the connection stayed open (%v)", err)
 	}
 }
 
