@@ -117,10 +117,18 @@ func (s *Server) ErrorLog() string {
 // response), failing the test with the log when it does not.
 func (s *Server) WaitErrorLog(t testing.TB, want string) {
 	t.Helper()
+	s.WaitFile(t, "error.log", want)
+}
+
+// WaitFile waits up to five seconds for the file name under the prefix
+// (a log) to hold want, failing the test with its contents when it does
+// not.
+func (s *Server) WaitFile(t testing.TB, name, want string) {
+	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(s.ErrorLog(), want) {
+	for !strings.Contains(s.ReadFile(name), want) {
 		if time.Now().After(deadline) {
-			t.Fatalf("error log lacks %q:\n%s", want, s.ErrorLog())
+			t.Fatalf("%s lacks %q:\n%s", name, want, s.ReadFile(name))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
