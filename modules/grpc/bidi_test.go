@@ -20,6 +20,7 @@ http {
     server {
         listen 127.0.0.1:%%PORT_0%% http2;
         server_name localhost;
+        client_max_body_size 0;
         location / {
             grpc_pass grpc://GO;
         }
@@ -41,8 +42,9 @@ func readMsg(r io.Reader) (string, error) {
 }
 
 // pingPong runs a bidirectional stream to addr: each message is answered
-// before the next is sent.
-func pingPong(t *testing.T, addr string) {
+// before the next is sent. pad lengthens the messages (past the server's
+// flow-control windows when large).
+func pingPong(t *testing.T, addr string, pad int) {
 	var p http.Protocols
 	p.SetUnencryptedHTTP2(true)
 	tr := &http.Transport{Protocols: &p}
@@ -53,7 +55,9 @@ func pingPong(t *testing.T, addr string) {
 	req, _ := http.NewRequestWithContext(ctx, "POST", "http://"+addr+"/bidi", pr)
 	req.Header.Set("Content-Type", "application/grpc")
 	req.Header.Set("TE", "trailers")
-	go pw.Write(grpcFrame("ping 0"))
+	tail := strings.Repeat("x", pad)
+	send := func(i int) { pw.Write(grpcFrame(fmt.Sprintf("ping %d ", i) + tail)) }
+	go send(0)
 	resp, err := tr.RoundTrip(req)
 	if err != nil {
 		t.Fatalf("round trip: %v", err)
@@ -61,11 +65,11 @@ func pingPong(t *testing.T, addr string) {
 	defer resp.Body.Close()
 	for i := 0; i < 3; i++ {
 		got, err := readMsg(resp.Body)
-		if err != nil || got != fmt.Sprintf("pong %d", i) {
-			t.Fatalf("message %d: %q, %v", i, got, err)
+		if want := fmt.Sprintf("pong %d ", i) + tail; err != nil || got != want {
+			t.Fatalf("message %d: %d bytes %.20q, %v", i, len(got), got, err)
 		}
 		if i < 2 {
-			go pw.Write(grpcFrame(fmt.Sprintf("ping %d", i+1)))
+			go send(i + 1)
 		}
 	}
 	pw.Close()
@@ -83,6 +87,9 @@ func TestBidiStreaming(t *testing.T) {
 	conf := strings.ReplaceAll(bidiConf, "GO", g.addr())
 	n := oracle.Start(t, conf)
 	s := servertest.Start(t, "daemon off;\nerror_log %%PREFIX%%/error.log info;\nevents {}\n"+conf)
-	t.Run("nginx", func(t *testing.T) { pingPong(t, n.Addr(0)) })
-	t.Run("sluice", func(t *testing.T) { pingPong(t, s.Addr("0")) })
+	for _, srv := range []struct{ name, addr string }{{"nginx", n.Addr(0)}, {"sluice", s.Addr("0")}} {
+		t.Run(srv.name, func(t *testing.T) { pingPong(t, srv.addr, 0) })
+		// 3 MiB messages: more than the server's windows (1 MiB)
+		t.Run(srv.name+" past the windows", func(t *testing.T) { pingPong(t, srv.addr, 3<<20) })
+	}
 }

@@ -78,16 +78,12 @@ func goHandler(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/grpc")
 		w.Header().Set("Trailer", "Grpc-Status")
 		w.WriteHeader(200)
-		for i := 0; ; i++ {
-			var h [5]byte
-			if _, err := io.ReadFull(r.Body, h[:]); err != nil {
+		for {
+			msg, err := readMsg(r.Body)
+			if err != nil {
 				break
 			}
-			msg := make([]byte, binary.BigEndian.Uint32(h[1:]))
-			if _, err := io.ReadFull(r.Body, msg); err != nil {
-				break
-			}
-			w.Write(grpcFrame(strings.Replace(string(msg), "ping", "pong", 1)))
+			w.Write(grpcFrame(strings.Replace(msg, "ping", "pong", 1)))
 			w.(http.Flusher).Flush()
 		}
 		w.Header().Set("Grpc-Status", "0")
