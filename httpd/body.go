@@ -117,6 +117,8 @@ type bodySource struct {
 	quiet bool
 	// deadline, when set, replaces client_body_timeout for reads.
 	deadline time.Time
+	// endOnly: recv waits for the end of an HTTP/2 stream (h2End)
+	endOnly bool
 }
 
 func (r *Request) newBodySource() *bodySource {
@@ -141,6 +143,11 @@ func (s *bodySource) read(tmp []byte) ([]byte, error) {
 	}
 	if s.rest >= 0 {
 		if s.rest == 0 {
+			if st, ok := c.nc.(*h2stream); ok {
+				if err := s.h2End(st); err != nil {
+					return nil, err
+				}
+			}
 			s.done = true
 			return nil, io.EOF
 		}
@@ -270,6 +277,9 @@ func (s *bodySource) recv(b []byte) (int, error) {
 	if r.bodyStop.Load() {
 		return 0, errBodyInterrupted
 	}
+	if s.endOnly && err == io.EOF {
+		return 0, io.EOF
+	}
 	if he, ok := err.(*h2BodyError); ok {
 		r.bodyLogf(errlog.Info, nil, "%s", he.Text)
 		return 0, errBodyInvalid
@@ -288,6 +298,25 @@ func (s *bodySource) recv(b []byte) (int, error) {
 	}
 	r.bodyLogf(errlog.Info, err, "%s failed", r.conn.readCall())
 	return 0, err
+}
+
+// h2End waits, once an HTTP/2 body has its declared length, for the end
+// of its stream: nginx ends such a body with END_STREAM only, and data
+// past the length is "client intended to send body data larger than
+// declared" (400), which the stream reports.
+func (s *bodySource) h2End(st *h2stream) error {
+	var one [1]byte
+	s.endOnly = true
+	n, err := s.recv(one[:])
+	s.endOnly = false
+	switch {
+	case err == io.EOF:
+		return nil
+	case n > 0:
+		// cannot happen: the stream holds no data past the length
+		return errBodyInvalid
+	}
+	return err
 }
 
 // bodyError maps a body read failure to the status nginx finalizes with.

@@ -54,7 +54,9 @@ func (r *Request) StreamBody(bufSize int) (*BodyStream, Status) {
 	if st := r.testExpect(); st != OK {
 		return nil, st
 	}
-	if r.In.ContentLengthN <= 0 && !r.In.Chunked {
+	if r.In.ContentLengthN < 0 && !r.In.Chunked || r.In.ContentLengthN == 0 && !r.h2BodyOpen() {
+		// (an HTTP/2 body of length 0 ends with its stream, which may
+		// come later)
 		return nil, OK
 	}
 	if bufSize <= 0 {
@@ -92,6 +94,18 @@ func (r *Request) StreamBody(bufSize int) (*BodyStream, Status) {
 	s.pre = pre
 	s.Size = int64(len(pre))
 	return s, OK
+}
+
+// h2BodyOpen reports whether the request came over HTTP/2 and its stream
+// is still open for the body.
+func (r *Request) h2BodyOpen() bool {
+	st, ok := r.conn.nc.(*h2stream)
+	if !ok {
+		return false
+	}
+	st.h.mu.Lock()
+	defer st.h.mu.Unlock()
+	return !st.inEnd && !st.rst
 }
 
 // errNothingYet is next's "no bytes without waiting".
@@ -148,6 +162,14 @@ func (s *BodyStream) next(wait bool) ([]byte, error) {
 		}
 		var n int
 		var err error
+		if wait && src.rest == 0 {
+			// an HTTP/2 body at its length: its stream's end
+			b, err := src.read(s.tmp)
+			if err != nil && err != io.EOF {
+				return nil, s.fail(err)
+			}
+			return b, err
+		}
 		if wait {
 			n, err = src.recv(buf)
 			if err != nil {
