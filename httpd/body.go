@@ -209,7 +209,12 @@ func (s *bodySource) read(tmp []byte) ([]byte, error) {
 		case http1.OK:
 			data := s.raw[s.chunked.DataStart:s.chunked.DataEnd]
 			if max := r.Loc.core.ClientMaxBodySize.Get(); max != 0 && s.total+int64(len(data)) > max {
-				r.bodyLogf(errlog.Error, nil, "client intended to send too large chunked body: %d+%d bytes", s.total, len(data))
+				if _, h2 := c.nc.(*h2stream); h2 {
+					// nginx's HTTP/2 words it with the bytes received
+					r.bodyLogf(errlog.Error, nil, "client intended to send too large chunked body: %d bytes", s.total+int64(len(data)))
+				} else {
+					r.bodyLogf(errlog.Error, nil, "client intended to send too large chunked body: %d+%d bytes", s.total, len(data))
+				}
 				r.bodyEffect(bodyLinger)
 				return nil, errBodyTooLarge
 			}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"io"
 	"net"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -122,6 +123,48 @@ http {
 			}
 			if got := h2Status(t, s.Addr("0"), first, between, then); got != "400" {
 				t.Errorf("sluice: status %q, want 400\n%s", got, s.ErrorLog())
+			}
+		})
+	}
+}
+
+// TestH2BodyTooLarge checks an HTTP/2 body without content-length that
+// goes past client_max_body_size: 413, and nginx's HTTP/2 wording of the
+// log line (the bytes received, not HTTP/1's "total+chunk").
+func TestH2BodyTooLarge(t *testing.T) {
+	testutil.CheckLeaks(t)
+	text := `
+error_log %%PREFIX%%/error.log info;
+events {}
+http {
+    access_log off;
+    server {
+        listen 127.0.0.1:%%PORT_0%% http2;
+        client_max_body_size 1k;
+        location / { proxy_pass http://127.0.0.1:1; }
+    }
+}
+`
+	n := oracle.Start(t, "daemon off;\n"+text)
+	s := servertest.Start(t, "daemon off;\n"+text)
+	var block bytes.Buffer
+	enc := hpack.NewEncoder(&block)
+	for _, f := range [][2]string{{":method", "POST"}, {":scheme", "http"}, {":path", "/"}, {":authority", "localhost"}} {
+		enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]})
+	}
+	first := h2Frame(1, 4, 1, block.Bytes())
+	then := h2Frame(0, 1, 1, bytes.Repeat([]byte("x"), 2000))
+	line := regexp.MustCompile(`\[error\] .* client intended to send too large chunked body: \d+ bytes, client`)
+	for _, srv := range []struct {
+		name, addr string
+		log        func() string
+	}{{"nginx", n.Addr(0), n.ErrorLog}, {"sluice", s.Addr("0"), s.ErrorLog}} {
+		t.Run(srv.name, func(t *testing.T) {
+			if got := h2Status(t, srv.addr, first, func() {}, then); got != "413" {
+				t.Errorf("status %q, want 413", got)
+			}
+			if !line.MatchString(srv.log()) {
+				t.Errorf("error log lacks %s:\n%s", line, srv.log())
 			}
 		})
 	}
