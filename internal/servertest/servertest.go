@@ -125,10 +125,17 @@ func (s *Server) WaitErrorLog(t testing.TB, want string) {
 // not.
 func (s *Server) WaitFile(t testing.TB, name, want string) {
 	t.Helper()
+	s.WaitFileMatch(t, name, regexp.QuoteMeta(want))
+}
+
+// WaitFileMatch is WaitFile for a regular expression.
+func (s *Server) WaitFileMatch(t testing.TB, name, re string) {
+	t.Helper()
+	x := regexp.MustCompile(re)
 	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(s.ReadFile(name), want) {
+	for !x.MatchString(s.ReadFile(name)) {
 		if time.Now().After(deadline) {
-			t.Fatalf("%s lacks %q:\n%s", name, want, s.ReadFile(name))
+			t.Fatalf("%s does not match %s:\n%s", name, re, s.ReadFile(name))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -224,7 +224,7 @@ func TestDelay(t *testing.T) {
 		c.Close()
 		held.Close()
 		waitLog(t, s, "client prematurely closed connection")
-		waitFile(t, s, "access.log", regexp.QuoteMeta("/hold?k=h 499 DELAYED\n"))
+		s.WaitFile(t, "access.log", "/hold?k=h 499 DELAYED\n")
 		if !regexp.MustCompile(`\[info\] \d+#\d+: \*\d+ client prematurely closed connection, client: 127\.0\.0\.1, server: , request: "GET /hold\?k=h HTTP/1\.1", host: "localhost"`).MatchString(s.ErrorLog()) {
 			t.Errorf("error log:\n%s", s.ErrorLog())
 		}
@@ -242,7 +242,7 @@ func TestDelay(t *testing.T) {
 		if closed, extra, _ := c.WaitClosed(5 * time.Second); !closed || len(extra) != 0 {
 			t.Errorf("closed %v, extra %q: want closed without an answer", closed, extra)
 		}
-		waitFile(t, s, "access.log", regexp.QuoteMeta("/hold?k=half 499 DELAYED\n"))
+		s.WaitFile(t, "access.log", "/hold?k=half 499 DELAYED\n")
 	})
 }
 
@@ -333,19 +333,5 @@ http {
 // waitLog waits until the error log matches re.
 func waitLog(t *testing.T, s *servertest.Server, re string) {
 	t.Helper()
-	waitFile(t, s, "error.log", re)
-}
-
-// waitFile waits until the file under the prefix matches re: the server
-// writes it from the request's goroutine.
-func waitFile(t *testing.T, s *servertest.Server, name, re string) {
-	t.Helper()
-	x := regexp.MustCompile(re)
-	deadline := time.Now().Add(10 * time.Second)
-	for !x.MatchString(s.ReadFile(name)) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s does not match %s:\n%s", name, re, s.ReadFile(name))
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	s.WaitFileMatch(t, "error.log", re)
 }
