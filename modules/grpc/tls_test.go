@@ -37,6 +37,14 @@ http {
             grpc_pass $backend;
         }
     }
+    server {
+        listen 127.0.0.1:%%PORT_1%% http2;
+        server_name localhost;
+        client_max_body_size 0;
+        location / {
+            grpc_pass grpcs://BACKEND;
+        }
+    }
 }
 `
 
@@ -85,6 +93,11 @@ func TestGRPCS(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			oracle.Compare(t, tc.req, n.Addr(0), s.Addr("0"), cmp)
 		})
+	}
+	// a bidirectional stream: the body and the response share the TLS
+	// connection both ways at once
+	for _, srv := range []struct{ name, addr string }{{"nginx", n.Addr(1)}, {"sluice", s.Addr("1")}} {
+		t.Run("bidi "+srv.name, func(t *testing.T) { pingPong(t, srv.addr, 3<<20) })
 	}
 	oracle.CompareErrorLogs(t, n.ErrorLog(), s.ErrorLog())
 	mu.Lock()
