@@ -1,6 +1,7 @@
 package proxy_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -190,6 +191,46 @@ func TestStreamedBodyClientCloses(t *testing.T) {
 					t.Fatalf("no %q in the error log:\n%s", want, srv.log())
 				}
 				time.Sleep(20 * time.Millisecond)
+			}
+		})
+	}
+}
+
+// TestStreamedBodyUpstreamCloses checks a backend that closes while the
+// body is being streamed to it: 502, with the failed send or the early
+// close logged (whichever the server sees first, in nginx as in sluice).
+func TestStreamedBodyUpstreamCloses(t *testing.T) {
+	testutil.CheckLeaks(t)
+	gotHead := make(chan struct{}, 2)
+	servers := startBoth(t, testutil.Script{
+		testutil.ReadHead(),
+		testutil.Func(func(*testutil.BackendConn) error { gotHead <- struct{}{}; return nil }),
+		testutil.Reset(),
+	})
+	logged := regexp.MustCompile(`\[error\] .*(writev\(\) failed \((32: Broken pipe|104: Connection reset by peer)\) while sending request to upstream|upstream prematurely closed connection while reading response header from upstream|recv\(\) failed \(104: Connection reset by peer\) while reading response header from upstream)`)
+	for _, srv := range servers {
+		t.Run(srv.name, func(t *testing.T) {
+			c := testutil.Dial(t, srv.addr)
+			defer c.Close()
+			if err := c.WriteString("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n\r\n0123456789"); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-gotHead:
+			case <-time.After(5 * time.Second):
+				t.Fatal("the backend got no request head")
+			}
+			// more body, for the send that finds the connection gone
+			c.WriteString(strings.Repeat("x", 50000))
+			resp, err := c.ReadResponse()
+			if err != nil {
+				t.Fatalf("%v\n%s", err, srv.log())
+			}
+			if resp.StatusCode != 502 {
+				t.Errorf("status %d, want 502\n%s", resp.StatusCode, srv.log())
+			}
+			if !logged.MatchString(srv.log()) {
+				t.Errorf("error log lacks %s:\n%s", logged, srv.log())
 			}
 		})
 	}
