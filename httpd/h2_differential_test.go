@@ -275,6 +275,10 @@ func TestH2RawFrames(t *testing.T) {
 		{"continuation without headers", http2.AppendFrameHeader(nil, 0, http2.FrameContinuation, http2.FlagEndHeaders, 1), true, "", false},
 		{"window update zero", http2.AppendWindowUpdate(nil, 0, 0), true, "", false},
 		{"push promise", http2.AppendFrameHeader(nil, 4, http2.FramePushPromise, 0, 1), true, "", false},
+		{"priority self dependency", append(http2.AppendFrameHeader(nil, 5, http2.FramePriority, 0, 3), 0, 0, 0, 3, 15), true, "", false},
+		{"priority on another stream", append(http2.AppendFrameHeader(nil, 5, http2.FramePriority, 0, 3), 0, 0, 0, 1, 15), true, "", false},
+		{"too many priority frames", bytes.Repeat(append(http2.AppendFrameHeader(nil, 5, http2.FramePriority, 0, 3), 0, 0, 0, 0, 15), 100), true, "", false},
+		{"priority frames within the limit", bytes.Repeat(append(http2.AppendFrameHeader(nil, 5, http2.FramePriority, 0, 3), 0, 0, 0, 0, 15), 99), true, "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := fmt.Sprint(h2Exchange(t, n.Addr(0), tc.raw, tc.preface))

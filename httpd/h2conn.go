@@ -49,11 +49,14 @@ type h2conn struct {
 	tableUpdate bool
 	wdead       bool
 
-	dec         *hpack.Decoder
-	fields      []http2.Field
-	fieldsSize  int
-	headerLimit int
-	tooLarge    bool
+	dec *hpack.Decoder
+	// priorityLimit is what is left of the PRIORITY frames allowed
+	// (nginx's priority_limit)
+	priorityLimit int
+	fields        []http2.Field
+	fieldsSize    int
+	headerLimit   int
+	tooLarge      bool
 
 	// mu guards the streams, the windows and the flags below; cond is
 	// signalled when a send window grows or a stream ends
@@ -145,6 +148,7 @@ func (c *conn) serveH2() {
 	h.recvWindow = http2.MaxWindow
 	lb := h.cs.LargeClientHeaderBuffers.Get()
 	h.headerLimit = int(lb.Size) * lb.Num
+	h.priorityLimit = max(h.srv.MaxConcurrentStreams.Get(), 100)
 	h.dec = hpack.NewDecoder(4096, h.field)
 	h.dec.SetMaxStringLength(int(lb.Size))
 	size := 2 * (http2.FrameHeaderLen + h2ReadFrame)

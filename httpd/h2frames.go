@@ -45,8 +45,18 @@ func (h *h2conn) frame(fh http2.FrameHeader, p []byte) bool {
 			h.logf("client sent PRIORITY frame with incorrect length %d", fh.Length)
 			return h.connError(http2.FrameSizeError)
 		}
+		// nginx counts PRIORITY frames against a budget that each new
+		// stream raises (priority_limit)
+		if h.priorityLimit--; h.priorityLimit == 0 {
+			h.logf("client sent too many PRIORITY frames")
+			return h.connError(http2.EnhanceYourCalm)
+		}
 		if fh.StreamID == 0 {
 			h.logf("client sent PRIORITY frame with incorrect identifier")
+			return h.connError(http2.ProtocolError)
+		}
+		if dep := uint32(p[0]&0x7f)<<24 | uint32(p[1])<<16 | uint32(p[2])<<8 | uint32(p[3]); dep == fh.StreamID {
+			h.logf("client sent PRIORITY frame for stream %d with incorrect dependency", fh.StreamID)
 			return h.connError(http2.ProtocolError)
 		}
 		return true
@@ -387,6 +397,7 @@ func (h *h2conn) headerBlock(id uint32, flags uint8) bool {
 		h.rst(id, http2.RefusedStream)
 		return true
 	}
+	h.priorityLimit += h.srv.MaxConcurrentStreams.Get()
 	st := &h2stream{h: h, id: id, sendWindow: h.initWindow, recvWindow: h.srv.BodyPrereadSize.Get(),
 		remoteClosed: end, wake: make(chan struct{}, 1), headLen: int64(len(h.block))}
 	if end {
