@@ -8,5 +8,7 @@
 // Nothing here does I/O: the connection loop that reads frames from a
 // socket, keeps the streams and their flow-control windows and runs each
 // stream as an ordinary request lives beside httpd's connection code
-// (httpd/h2conn.go). HPACK is golang.org/x/net/http2/hpack.
+// (httpd/h2conn.go). HPACK is golang.org/x/net/http2/hpack, behind
+// TrimHuffmanPadding, which makes a header block decode as nginx decodes
+// it where the two differ (a Huffman string padded with a whole byte).
 package http2

@@ -3,6 +3,8 @@ package http2
 import (
 	"bytes"
 	"testing"
+
+	"golang.org/x/net/http2/hpack"
 )
 
 // FuzzReadFrame feeds arbitrary bytes to the frame reader: it must never
@@ -61,6 +63,29 @@ func FuzzBuildHead(f *testing.F) {
 			}
 			if !bytes.HasSuffix(lines[0], []byte(" HTTP/1.1")) {
 				t.Fatalf("request line %q", lines[0])
+			}
+		}
+	})
+}
+
+// FuzzTrimHuffmanPadding walks arbitrary header blocks: a block that
+// decodes must come back untouched, a trimmed one must not grow and must
+// not be trimmed again.
+func FuzzTrimHuffmanPadding(f *testing.F) {
+	f.Add([]byte{0x82, 0x86, 0x84, 0x41, 0x8a, 0xa0, 0xe4, 0x1d, 0x13, 0x9d, 0x09, 0xb8, 0xf0, 0x1e, 0x07})
+	f.Add([]byte{0x41, 0x84, 0xc5, 0x83, 0x7f, 0xff})
+	f.Add([]byte{0x3f, 0xe1, 0x1f, 0x00, 0x81, 0xff, 0x81, 0xff})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		out := TrimHuffmanPadding(in)
+		if len(out) > len(in) {
+			t.Fatalf("grew: %x -> %x", in, out)
+		}
+		if !bytes.Equal(out, in) {
+			if _, err := hpack.NewDecoder(4096, nil).DecodeFull(in); err == nil {
+				t.Fatalf("a block that decodes was changed: %x -> %x", in, out)
+			}
+			if again := TrimHuffmanPadding(out); !bytes.Equal(again, out) {
+				t.Fatalf("trimmed twice: %x -> %x -> %x", in, out, again)
 			}
 		}
 	})

@@ -245,6 +245,15 @@ func h2Headers(stream uint32, flags uint8, kv ...string) []byte {
 	return append(b, buf.Bytes()...)
 }
 
+// h2PaddedHuffman is a GET whose :authority is Huffman-coded with a whole
+// byte of ones as padding, as nginx-tests' client pads it.
+func h2PaddedHuffman() []byte {
+	enc := append(hpack.AppendHuffmanString(nil, "localhost"), 0xff)
+	block := append([]byte{0x82, 0x86, 0x84, 0x41, 0x80 | byte(len(enc))}, enc...)
+	b := http2.AppendFrameHeader(nil, len(block), http2.FrameHeaders, http2.FlagEndHeaders|http2.FlagEndStream, 1)
+	return append(b, block...)
+}
+
 func TestH2RawFrames(t *testing.T) {
 	n := oracle.Start(t, h2DiffConf)
 	s := servertest.Start(t, h2DiffConf)
@@ -275,6 +284,7 @@ func TestH2RawFrames(t *testing.T) {
 		{"continuation without headers", http2.AppendFrameHeader(nil, 0, http2.FrameContinuation, http2.FlagEndHeaders, 1), true, "", false},
 		{"window update zero", http2.AppendWindowUpdate(nil, 0, 0), true, "", false},
 		{"push promise", http2.AppendFrameHeader(nil, 4, http2.FramePushPromise, 0, 1), true, "", false},
+		{"huffman string padded with a whole byte", h2PaddedHuffman(), true, "", false},
 		{"priority self dependency", append(http2.AppendFrameHeader(nil, 5, http2.FramePriority, 0, 3), 0, 0, 0, 3, 15), true, "", false},
 		{"priority on another stream", append(http2.AppendFrameHeader(nil, 5, http2.FramePriority, 0, 3), 0, 0, 0, 1, 15), true, "", false},
 		{"too many priority frames", bytes.Repeat(append(http2.AppendFrameHeader(nil, 5, http2.FramePriority, 0, 3), 0, 0, 0, 0, 15), 100), true, "", false},

@@ -366,7 +366,8 @@ func (h *h2conn) headers(fh http2.FrameHeader, p []byte) bool {
 // headerBlock decodes a complete header block and starts its stream.
 func (h *h2conn) headerBlock(id uint32, flags uint8) bool {
 	h.fields, h.fieldsSize, h.tooLarge = h.fields[:0], 0, false
-	_, err := h.dec.Write(h.block)
+	// a string padded with a whole byte of ones decodes, as with nginx
+	_, err := h.dec.Write(http2.TrimHuffmanPadding(h.block))
 	if err == nil {
 		err = h.dec.Close()
 	}
