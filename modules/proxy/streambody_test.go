@@ -27,7 +27,7 @@ http {
             proxy_pass http://BACKEND;
         }
         location /rt/ {
-            proxy_read_timeout 400ms;
+            proxy_read_timeout 600ms;
             proxy_pass http://BACKEND;
         }
         location /nb/ {
@@ -115,8 +115,9 @@ func TestStreamedBodyReadTimeout(t *testing.T) {
 				[]byte("456"),
 				[]byte("789"),
 			}
-			// 2 x 300 ms between the pieces: longer than the read timeout
-			err := c.WritePieces(pieces, func(int) error { time.Sleep(300 * time.Millisecond); return nil })
+			// 2 x 400 ms between the pieces: longer than the read timeout,
+			// which leaves the backend 600 ms to answer once it has all
+			err := c.WritePieces(pieces, func(int) error { time.Sleep(400 * time.Millisecond); return nil })
 			if err != nil {
 				t.Fatal(err)
 			}
