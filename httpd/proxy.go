@@ -177,6 +177,10 @@ func (s *BodyStream) next(wait bool) ([]byte, error) {
 			}
 		} else {
 			n, err = recvNow(c.nc, buf)
+			if err != nil && r.bodyStop.Load() {
+				// InterruptBody's deadline, not the client's failure
+				return nil, s.fail(errBodyInterrupted)
+			}
 			if he, ok := err.(*h2BodyError); ok {
 				r.bodyLogf(errlog.Info, nil, "%s", he.Text)
 				return nil, s.fail(errBodyInvalid)
