@@ -21,9 +21,11 @@ import (
 // SendBody, while the request's goroutine reads the response as usual.
 //
 // The pump only reads the client's body and writes to the upstream (under
-// wmu, with the writes of the request's goroutine, see Writer). The
-// request's goroutine stops it when the exchange ends (stopPump, from
-// next and finalize): a body still being read is interrupted and the
+// wmu, with the writes of the request's goroutine, see Writer). It is
+// stopped and joined when the exchange ends (haltPump, from next, finalize
+// or the buffered pipe's finish, whichever comes first; then stopPump on
+// the request's goroutine takes the body back): a body still being read is
+// interrupted and the
 // stream abandoned, which closes the client connection after the response
 // (nginx's r->reading_body at finalize: no keepalive, lingering close); an
 // upstream connection whose request was not all sent is not kept alive.
@@ -34,7 +36,7 @@ import (
 // bodyPump is the state of one streamed body's pump.
 type bodyPump struct {
 	done chan struct{}
-	// wake is signalled by WakeSender and by stopPump (capacity 1)
+	// wake is signalled by WakeSender and by haltPump (capacity 1)
 	wake     chan struct{}
 	stopping atomic.Bool
 	// halt makes haltPump's work happen once, whoever calls it
@@ -43,7 +45,7 @@ type bodyPump struct {
 	// until then
 	finished atomic.Int64
 	// failed is set, before the exchange's reads are interrupted, when
-	// SendBody failed on its own; err says why (read after done)
+	// SendBody failed on its own; err, written before it, says why
 	failed atomic.Bool
 	err    error
 }
