@@ -51,7 +51,7 @@ func TrimHuffmanPadding(block []byte) []byte {
 			s := block[i+n : i+n+int(l)]
 			if huff && trimmable(s) {
 				out = append(out, block[done:i]...)
-				out = appendHPACKInt(out, 0x80, 7, l-1)
+				out = appendInt(out, 7, 0x80, l-1)
 				out = append(out, s[:l-1]...)
 				done = i + n + int(l)
 			}
@@ -101,18 +101,4 @@ func hpackInt(b []byte, n uint) (v uint64, size int, ok bool) {
 		}
 	}
 	return 0, 0, false
-}
-
-// appendHPACKInt appends v as an HPACK integer with an n-bit prefix, the
-// first byte's other bits being first's.
-func appendHPACKInt(dst []byte, first byte, n uint, v uint64) []byte {
-	mask := uint64(1)<<n - 1
-	if v < mask {
-		return append(dst, first|byte(v))
-	}
-	dst = append(dst, first|byte(mask))
-	for v -= mask; v >= 0x80; v >>= 7 {
-		dst = append(dst, byte(v&0x7f)|0x80)
-	}
-	return append(dst, byte(v))
 }

@@ -28,7 +28,7 @@ func huffLiteral(s string, pad bool) []byte {
 	if pad {
 		enc = append(enc, 0xff)
 	}
-	return append(appendHPACKInt(nil, 0x80, 7, uint64(len(enc))), enc...)
+	return append(appendInt(nil, 7, 0x80, uint64(len(enc))), enc...)
 }
 
 func decodeAll(block []byte) (string, error) {
@@ -92,10 +92,11 @@ func TestTrimHuffmanPadding(t *testing.T) {
 	}
 }
 
-func TestAppendHPACKInt(t *testing.T) {
+// TestHPACKInt decodes what appendInt encodes.
+func TestHPACKInt(t *testing.T) {
 	for _, n := range []uint{4, 5, 6, 7} {
 		for _, v := range []uint64{0, 1, 1<<n - 2, 1<<n - 1, 1 << n, 127, 128, 300, 1 << 20, 1<<32 - 1} {
-			b := appendHPACKInt(nil, 0, n, v)
+			b := appendInt(nil, n, 0, v)
 			got, size, ok := hpackInt(b, n)
 			if !ok || got != v || size != len(b) {
 				t.Errorf("prefix %d, %d: encoded %x, decoded %d (%d bytes, %v)", n, v, b, got, size, ok)
