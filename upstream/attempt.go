@@ -342,13 +342,7 @@ type BodySender interface {
 func (u *Upstream) WriteBody(bs ...[]byte) error {
 	u.wmu.Lock()
 	defer u.wmu.Unlock()
-	var err error
-	if len(bs) == 1 {
-		err = u.conn.write(bs[0], u.Conf.SendTimeout.Get())
-	} else {
-		err = u.conn.writeBuffers(net.Buffers(bs), u.Conf.SendTimeout.Get())
-	}
-	if err != nil {
+	if err := u.conn.writeBuffers(net.Buffers(bs), u.Conf.SendTimeout.Get()); err != nil {
 		return &upstreamWriteError{err}
 	}
 	return nil
