@@ -66,10 +66,7 @@ http {
 `
 			n := oracle.Start(t, text)
 			s := servertest.Start(t, text)
-			for _, srv := range []struct {
-				name, addr string
-				log        func() string
-			}{{"nginx", n.Addr(0), n.ErrorLog}, {"sluice", s.Addr("0"), s.ErrorLog}} {
+			for _, srv := range targets(n, s) {
 				c := testutil.Dial(t, srv.addr)
 				if err := c.WriteString("GET / HTTP/1.0\r\n\r\n"); err != nil {
 					t.Fatal(err)

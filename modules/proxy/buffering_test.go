@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/sluicehq/sluice/internal/servertest"
 	"github.com/sluicehq/sluice/internal/testutil"
@@ -42,13 +41,10 @@ func TestRequestBufferingOff(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			gotHead := make(chan struct{})
+			gotHead := make(chan struct{}, 1)
 			b := testutil.StartBackend(t, testutil.Script{
 				testutil.ReadHead(),
-				testutil.Func(func(c *testutil.BackendConn) error {
-					close(gotHead)
-					return nil
-				}),
+				notify(gotHead),
 				testutil.ReadN(len(tc.raw)),
 				testutil.Write(testutil.HTTPResponse(200, "ok")),
 			})
@@ -64,11 +60,7 @@ func TestRequestBufferingOff(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tc.stream {
-				select {
-				case <-gotHead:
-				case <-time.After(5 * time.Second):
-					t.Fatal("the backend did not get the head before the whole body")
-				}
+				await(t, gotHead, "get the head before the whole body")
 			}
 			if tc.rest != "" {
 				if err := c.WriteString(tc.rest); err != nil {

@@ -2,7 +2,6 @@ package proxy_test
 
 import (
 	"bytes"
-	"encoding/binary"
 	"io"
 	"net"
 	"regexp"
@@ -12,16 +11,28 @@ import (
 
 	"golang.org/x/net/http2/hpack"
 
+	"github.com/sluicehq/sluice/http2"
 	"github.com/sluicehq/sluice/internal/oracle"
 	"github.com/sluicehq/sluice/internal/servertest"
 	"github.com/sluicehq/sluice/internal/testutil"
 )
 
-// h2Frame is an HTTP/2 frame: its header, then payload.
-func h2Frame(typ, flags byte, stream uint32, payload []byte) []byte {
-	b := []byte{byte(len(payload) >> 16), byte(len(payload) >> 8), byte(len(payload)), typ, flags, 0, 0, 0, 0}
-	binary.BigEndian.PutUint32(b[5:], stream)
-	return append(b, payload...)
+// h2Frame is a frame of stream 1: its header, then payload.
+func h2Frame(typ http2.FrameType, flags uint8, payload []byte) []byte {
+	return append(http2.AppendFrameHeader(nil, len(payload), typ, flags, 1), payload...)
+}
+
+// h2Request is the HEADERS frame (END_HEADERS, not END_STREAM) of a POST
+// to path on stream 1, with the fields kv (name, value, ...) after the
+// pseudo-headers.
+func h2Request(path string, kv ...string) []byte {
+	var block bytes.Buffer
+	enc := hpack.NewEncoder(&block)
+	kv = append([]string{":method", "POST", ":scheme", "http", ":path", path, ":authority", "localhost"}, kv...)
+	for i := 0; i+1 < len(kv); i += 2 {
+		enc.WriteField(hpack.HeaderField{Name: kv[i], Value: kv[i+1]})
+	}
+	return h2Frame(http2.FrameHeaders, http2.FlagEndHeaders, block.Bytes())
 }
 
 // h2Status sends first (after the client preface and an empty SETTINGS),
@@ -35,7 +46,7 @@ func h2Status(t *testing.T, addr string, first []byte, between func(), then []by
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(5 * time.Second))
-	out := append([]byte("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), h2Frame(4, 0, 0, nil)...)
+	out := http2.AppendFrameHeader([]byte(http2.Preface), 0, http2.FrameSettings, 0, 0)
 	if _, err := c.Write(append(out, first...)); err != nil {
 		t.Fatal(err)
 	}
@@ -44,16 +55,17 @@ func h2Status(t *testing.T, addr string, first []byte, between func(), then []by
 		t.Fatal(err)
 	}
 	dec := hpack.NewDecoder(4096, nil)
-	var h [9]byte
+	var hb [http2.FrameHeaderLen]byte
 	for {
-		if _, err := io.ReadFull(c, h[:]); err != nil {
+		if _, err := io.ReadFull(c, hb[:]); err != nil {
 			return ""
 		}
-		p := make([]byte, int(h[0])<<16|int(h[1])<<8|int(h[2]))
+		h := http2.ParseFrameHeader(hb[:])
+		p := make([]byte, h.Length)
 		if _, err := io.ReadFull(c, p); err != nil {
 			return ""
 		}
-		if h[3] != 1 || binary.BigEndian.Uint32(h[5:])&0x7fffffff != 1 {
+		if h.Type != http2.FrameHeaders || h.StreamID != 1 {
 			continue
 		}
 		fields, err := dec.DecodeFull(p)
@@ -87,42 +99,26 @@ http {
 }
 `
 	gotHead := make(chan struct{}, 2)
-	script := testutil.Script{
-		testutil.ReadHead(),
-		testutil.Func(func(*testutil.BackendConn) error { gotHead <- struct{}{}; return nil }),
-		testutil.Stall(),
-	}
+	script := testutil.Script{testutil.ReadHead(), notify(gotHead), testutil.Stall()}
 	bn, bs := testutil.StartBackend(t, script), testutil.StartBackend(t, script)
 	n := oracle.Start(t, "daemon off;\n"+strings.ReplaceAll(text, "BACKEND", bn.Addr()))
 	s := servertest.Start(t, "daemon off;\n"+strings.ReplaceAll(text, "BACKEND", bs.Addr()))
 	for _, path := range []string{"/", "/stream/"} {
-		var block bytes.Buffer
-		enc := hpack.NewEncoder(&block)
-		for _, f := range [][2]string{{":method", "POST"}, {":scheme", "http"}, {":path", path}, {":authority", "localhost"}, {"content-length", "10"}} {
-			enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]})
-		}
-		first := h2Frame(1, 4, 1, block.Bytes())                         // HEADERS, END_HEADERS
-		first = append(first, h2Frame(0, 0, 1, []byte("0123456789"))...) // DATA: the declared length
-		then := h2Frame(0, 1, 1, []byte("many"))                         // DATA past it, END_STREAM
-		// the extra data comes once the declared length was taken: a
-		// streamed body's head reached the backend; a buffered body
-		// reaches no backend before its stream ends (a pause then)
-		between := func() { time.Sleep(200 * time.Millisecond) }
-		if path == "/stream/" {
-			between = func() {
-				select {
-				case <-gotHead:
-				case <-time.After(5 * time.Second):
-					t.Error("the backend got no request head")
-				}
-			}
-		}
+		first := h2Request(path, "content-length", "10")
+		first = append(first, h2Frame(http2.FrameData, 0, []byte("0123456789"))...) // the declared length
+		then := h2Frame(http2.FrameData, http2.FlagEndStream, []byte("many"))       // past it
 		t.Run(path, func(t *testing.T) {
-			if got := h2Status(t, n.Addr(0), first, between, then); got != "400" {
-				t.Errorf("nginx: status %q, want 400", got)
+			// the extra data comes once the declared length was taken: a
+			// streamed body's head reached the backend; a buffered body
+			// reaches no backend before its stream ends (a pause then)
+			between := func() { time.Sleep(200 * time.Millisecond) }
+			if path == "/stream/" {
+				between = func() { await(t, gotHead, "get the request head") }
 			}
-			if got := h2Status(t, s.Addr("0"), first, between, then); got != "400" {
-				t.Errorf("sluice: status %q, want 400\n%s", got, s.ErrorLog())
+			for _, srv := range targets(n, s) {
+				if got := h2Status(t, srv.addr, first, between, then); got != "400" {
+					t.Errorf("%s: status %q, want 400\n%s", srv.name, got, srv.log())
+				}
 			}
 		})
 	}
@@ -147,18 +143,10 @@ http {
 `
 	n := oracle.Start(t, "daemon off;\n"+text)
 	s := servertest.Start(t, "daemon off;\n"+text)
-	var block bytes.Buffer
-	enc := hpack.NewEncoder(&block)
-	for _, f := range [][2]string{{":method", "POST"}, {":scheme", "http"}, {":path", "/"}, {":authority", "localhost"}} {
-		enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]})
-	}
-	first := h2Frame(1, 4, 1, block.Bytes())
-	then := h2Frame(0, 1, 1, bytes.Repeat([]byte("x"), 2000))
+	first := h2Request("/")
+	then := h2Frame(http2.FrameData, http2.FlagEndStream, bytes.Repeat([]byte("x"), 2000))
 	line := regexp.MustCompile(`\[error\] .* client intended to send too large chunked body: \d+ bytes, client`)
-	for _, srv := range []struct {
-		name, addr string
-		log        func() string
-	}{{"nginx", n.Addr(0), n.ErrorLog}, {"sluice", s.Addr("0"), s.ErrorLog}} {
+	for _, srv := range targets(n, s) {
 		t.Run(srv.name, func(t *testing.T) {
 			if got := h2Status(t, srv.addr, first, func() {}, then); got != "413" {
 				t.Errorf("status %q, want 413", got)

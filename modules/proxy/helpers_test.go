@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluicehq/sluice/internal/oracle"
 	"github.com/sluicehq/sluice/internal/servertest"
 	"github.com/sluicehq/sluice/internal/testutil"
 )
@@ -54,4 +55,42 @@ func lastRequest(t *testing.T, b *testutil.Backend, n int) testutil.Request {
 	}
 	reqs := b.Requests()
 	return reqs[n-1]
+}
+
+// target is one of the two servers a differential test runs a scenario
+// against: Debian's nginx or sluice.
+type target struct {
+	name, addr string
+	log        func() string
+	// waitLog waits up to five seconds for the error log to hold a
+	// string, failing the test when it does not
+	waitLog func(t testing.TB, want string)
+}
+
+// targets returns nginx's and sluice's, in that order, listening on their
+// first port.
+func targets(n *oracle.Nginx, s *servertest.Server) []target {
+	waitNginx := func(t testing.TB, want string) {
+		t.Helper()
+		if !n.WaitErrorLog(want, 5*time.Second) {
+			t.Fatalf("error log lacks %q:\n%s", want, n.ErrorLog())
+		}
+	}
+	return []target{{"nginx", n.Addr(0), n.ErrorLog, waitNginx}, {"sluice", s.Addr("0"), s.ErrorLog, s.WaitErrorLog}}
+}
+
+// notify is a backend step that tells ch the backend got this far (a
+// buffered ch serves both servers' backends).
+func notify(ch chan<- struct{}) testutil.Step {
+	return testutil.Func(func(*testutil.BackendConn) error { ch <- struct{}{}; return nil })
+}
+
+// await waits for a notify step, failing the test after five seconds.
+func await(t testing.TB, ch <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("the backend did not %s", what)
+	}
 }

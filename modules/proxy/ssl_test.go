@@ -463,7 +463,7 @@ func TestProxySSLHandshakeFailures(t *testing.T) {
 		{testutil.ReadN(1), testutil.Close()},
 		{testutil.ReadN(1), testutil.Reset()},
 		// the client hello has come: the proxy is handshaking
-		{testutil.ReadN(1), func(*testutil.BackendConn) error { hello <- struct{}{}; return nil }, testutil.Stall()},
+		{testutil.ReadN(1), notify(hello), testutil.Stall()},
 	}
 	p := startPair(t, func(i int) testutil.Script {
 		if i < len(steps) {
@@ -512,11 +512,7 @@ func TestProxySSLHandshakeFailures(t *testing.T) {
 			if err := c.WriteString(get("/abort")); err != nil {
 				t.Fatal(err)
 			}
-			select {
-			case <-hello:
-			case <-time.After(5 * time.Second):
-				t.Fatal("the backend got no client hello")
-			}
+			await(t, hello, "get a client hello")
 			c.Close()
 		}
 		const logs = "client prematurely closed connection"

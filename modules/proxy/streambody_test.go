@@ -44,17 +44,11 @@ http {
 
 // startBoth serves streamConf with nginx and with sluice, each in front of
 // a backend of its own running script.
-func startBoth(t *testing.T, script testutil.Script) []struct {
-	name, addr string
-	log        func() string
-} {
+func startBoth(t *testing.T, script testutil.Script) []target {
 	bn, bs := testutil.StartBackend(t, script), testutil.StartBackend(t, script)
 	n := oracle.Start(t, "daemon off;\n"+strings.ReplaceAll(streamConf, "BACKEND", bn.Addr()))
 	s := servertest.Start(t, "daemon off;\n"+strings.ReplaceAll(streamConf, "BACKEND", bs.Addr()))
-	return []struct {
-		name, addr string
-		log        func() string
-	}{{"nginx", n.Addr(0), n.ErrorLog}, {"sluice", s.Addr("0"), s.ErrorLog}}
+	return targets(n, s)
 }
 
 // TestStreamedBodyEarlyResponse checks that a response that comes while
@@ -170,7 +164,7 @@ func TestStreamedBodyClientCloses(t *testing.T) {
 	gotHead := make(chan struct{}, 2)
 	servers := startBoth(t, testutil.Script{
 		testutil.ReadHead(),
-		testutil.Func(func(*testutil.BackendConn) error { gotHead <- struct{}{}; return nil }),
+		notify(gotHead),
 		testutil.Stall(),
 	})
 	const want = "client prematurely closed connection while sending request to upstream"
@@ -180,19 +174,9 @@ func TestStreamedBodyClientCloses(t *testing.T) {
 			if err := c.WriteString("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n0123456789"); err != nil {
 				t.Fatal(err)
 			}
-			select {
-			case <-gotHead: // the body is being streamed
-			case <-time.After(5 * time.Second):
-				t.Fatal("the backend got no request head")
-			}
+			await(t, gotHead, "get the request head") // the body is being streamed
 			c.Close()
-			deadline := time.Now().Add(5 * time.Second)
-			for !strings.Contains(srv.log(), want) {
-				if time.Now().After(deadline) {
-					t.Fatalf("no %q in the error log:\n%s", want, srv.log())
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
+			srv.waitLog(t, want)
 		})
 	}
 }
@@ -205,7 +189,7 @@ func TestStreamedBodyUpstreamCloses(t *testing.T) {
 	gotHead := make(chan struct{}, 2)
 	servers := startBoth(t, testutil.Script{
 		testutil.ReadHead(),
-		testutil.Func(func(*testutil.BackendConn) error { gotHead <- struct{}{}; return nil }),
+		notify(gotHead),
 		testutil.Reset(),
 	})
 	logged := regexp.MustCompile(`\[error\] .*(writev\(\) failed \((32: Broken pipe|104: Connection reset by peer)\) while sending request to upstream|upstream prematurely closed connection while reading response header from upstream|recv\(\) failed \(104: Connection reset by peer\) while reading response header from upstream)`)
@@ -216,11 +200,7 @@ func TestStreamedBodyUpstreamCloses(t *testing.T) {
 			if err := c.WriteString("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n\r\n0123456789"); err != nil {
 				t.Fatal(err)
 			}
-			select {
-			case <-gotHead:
-			case <-time.After(5 * time.Second):
-				t.Fatal("the backend got no request head")
-			}
+			await(t, gotHead, "get the request head")
 			// more body, for the send that finds the connection gone
 			c.WriteString(strings.Repeat("x", 50000))
 			resp, err := c.ReadResponse()
