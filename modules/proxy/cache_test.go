@@ -500,7 +500,9 @@ http {
 		t.Fatalf("after the update: %v %q %q, want HIT v2\n%s", err, r.Get("X-Cache"), r.Body, s.ErrorLog())
 	}
 	c.Close()
-	log := waitAccessLog(t, s, 3)
+	// a request's line is written once it ends, after its response
+	s.WaitFileMatch(t, "access.log", `^(.*\n){3}`)
+	log := strings.Split(strings.TrimSpace(s.ReadFile("access.log")), "\n")
 	want := []string{"/b MISS [" + b.Addr() + "] [200]", "/b STALE [-] [-]", "/b HIT [-] [-]"}
 	if strings.Join(log, "\n") != strings.Join(want, "\n") {
 		t.Errorf("access log:\n%s\nwant:\n%s", strings.Join(log, "\n"), strings.Join(want, "\n"))
@@ -548,19 +550,4 @@ func TestProxyCacheBackgroundUpdateInInclude(t *testing.T) {
 	if r, err := c.ReadResponse(); err != nil || string(r.Body) != "[v2]" {
 		t.Fatalf("after the update: %v %q, want [v2]\n%s", err, r, s.ErrorLog())
 	}
-}
-
-// waitAccessLog waits for n lines in the server's access.log.
-func waitAccessLog(t *testing.T, s *servertest.Server, n int) []string {
-	t.Helper()
-	var lines []string
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		b, _ := os.ReadFile(filepath.Join(s.Prefix(), "access.log"))
-		lines = strings.Split(strings.TrimSpace(string(b)), "\n")
-		if len(lines) >= n && lines[0] != "" {
-			return lines
-		}
-	}
-	t.Fatalf("access log: %q, want %d lines", lines, n)
-	return nil
 }
