@@ -5,8 +5,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
+
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // load indexes the files found under the cache directory (nginx's cache
@@ -103,7 +104,7 @@ const loaderMargin = 2 * time.Second
 
 func keyOfName(name string) (Key, bool) {
 	var k Key
-	if len(name) != 32 || strings.ToLower(name) != name {
+	if len(name) != 32 || ascii.ToLower(name) != name {
 		return k, false
 	}
 	if _, err := hex.Decode(k[:], []byte(name)); err != nil {

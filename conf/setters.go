@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // The generic setters. Each takes an accessor from the module's conf type C
@@ -38,9 +40,9 @@ func field[C, F any](c *Cmd, get func(*C) *F) *F {
 // ParseFlag parses "on"/"off" (case-insensitively) with nginx's error.
 func ParseFlag(c *Cmd, s string) (bool, error) {
 	switch {
-	case strings.EqualFold(s, "on"):
+	case ascii.EqualFold(s, "on"):
 		return true, nil
-	case strings.EqualFold(s, "off"):
+	case ascii.EqualFold(s, "off"):
 		return false, nil
 	}
 	return false, c.Errorf("invalid value \"%s\" in \"%s\" directive, it must be \"on\" or \"off\"", s, c.Name)
@@ -189,7 +191,7 @@ func SetEnum[C, T any](e Enum[T], get func(*C) *Val[T]) func(*Cmd) error {
 			return errDuplicate
 		}
 		for _, x := range e {
-			if strings.EqualFold(x.Name, c.Arg(0)) {
+			if ascii.EqualFold(x.Name, c.Arg(0)) {
 				f.Set(x.Value)
 				return nil
 			}
@@ -207,7 +209,7 @@ func SetBitmask[C any, T ~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64](e Enum[T]
 	args:
 		for _, a := range c.Args {
 			for _, x := range e {
-				if strings.EqualFold(x.Name, a) {
+				if ascii.EqualFold(x.Name, a) {
 					if v&x.Value != 0 {
 						c.Warnf("duplicate value \"%s\"", a)
 					} else {

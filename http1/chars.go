@@ -1,5 +1,7 @@
 package http1
 
+import "github.com/sluicehq/sluice/internal/ascii"
+
 // Byte classes shared by the parsers. They are built once from readable
 // rules rather than written out as bitmaps.
 
@@ -60,14 +62,6 @@ func hexVal(c byte) (byte, bool) {
 	return 0, false
 }
 
-// lowerASCII folds A-Z to a-z and leaves every other byte alone.
-func lowerASCII(c byte) byte {
-	if c >= 'A' && c <= 'Z' {
-		return c | 0x20
-	}
-	return c
-}
-
 // equalFold reports whether a and b are equal when A-Z are folded to a-z
 // (the comparison of nginx's ngx_strncasecmp, without locale rules).
 func equalFold(a, b []byte) bool {
@@ -75,14 +69,9 @@ func equalFold(a, b []byte) bool {
 		return false
 	}
 	for i := range a {
-		if a[i] != b[i] && lowerASCII(a[i]) != lowerASCII(b[i]) {
+		if a[i] != b[i] && ascii.Lower(a[i]) != ascii.Lower(b[i]) {
 			return false
 		}
 	}
 	return true
 }
-
-// EqualFold reports whether a and b are equal ignoring ASCII case, the
-// comparison nginx uses for header names, cookie names and argument names.
-// It does not allocate.
-func EqualFold(a, b []byte) bool { return equalFold(a, b) }

@@ -82,7 +82,7 @@ headers:
 		if rl.Version < 1001 {
 			return 400 // HTTP/1.0 request with "Transfer-Encoding"
 		}
-		if !EqualFold(te, []byte("chunked")) {
+		if !equalFold(te, []byte("chunked")) {
 			return 501 // unknown "Transfer-Encoding"
 		}
 		if hasCL {

@@ -1,5 +1,7 @@
 package http1
 
+import "github.com/sluicehq/sluice/internal/ascii"
+
 // hState is the header-line parser's position in the grammar.
 type hState uint8
 
@@ -118,7 +120,7 @@ func (h *HeaderParser) LowerName() []byte {
 // AppendLower appends name with A-Z folded to a-z to dst.
 func AppendLower(dst, name []byte) []byte {
 	for _, c := range name {
-		dst = append(dst, lowerASCII(c))
+		dst = append(dst, ascii.Lower(c))
 	}
 	return dst
 }

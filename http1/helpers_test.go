@@ -240,8 +240,8 @@ func TestEqualFold(t *testing.T) {
 		{"@", "`", false},
 	}
 	for _, tt := range tests {
-		if got := EqualFold([]byte(tt.a), []byte(tt.b)); got != tt.want {
-			t.Errorf("EqualFold(%q, %q) = %v", tt.a, tt.b, got)
+		if got := equalFold([]byte(tt.a), []byte(tt.b)); got != tt.want {
+			t.Errorf("equalFold(%q, %q) = %v", tt.a, tt.b, got)
 		}
 	}
 }

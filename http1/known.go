@@ -1,5 +1,7 @@
 package http1
 
+import "github.com/sluicehq/sluice/internal/ascii"
+
 // Header identifies a header name the server or the upstream framework
 // handles specially. HeaderOther is every other name.
 type Header uint8
@@ -129,7 +131,7 @@ func LookupHeader(name []byte) Header {
 	}
 	var low [maxKnownHeaderLen]byte
 	for i, c := range name {
-		low[i] = lowerASCII(c)
+		low[i] = ascii.Lower(c)
 	}
 	// A switch on a converted byte slice compiles to comparisons without
 	// allocating.

@@ -1,5 +1,7 @@
 package httpd
 
+import "github.com/sluicehq/sluice/internal/ascii"
+
 // Basic authorization credentials (ngx_http_auth_basic_user), shared by
 // $remote_user and the auth_basic module.
 
@@ -30,7 +32,7 @@ func (r *Request) BasicUser() (user, passwd string, ok bool) {
 // ParseBasic decodes an Authorization header value as BasicUser does.
 func ParseBasic(v string) (user, passwd string, ok bool) {
 	const prefix = "Basic "
-	if len(v) < len(prefix) || !equalFold(v[:len(prefix)], prefix) {
+	if len(v) < len(prefix) || !ascii.EqualFold(v[:len(prefix)], prefix) {
 		return "", "", false
 	}
 	v = v[len(prefix):]

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/http1"
+	"github.com/sluicehq/sluice/internal/ascii"
 	"github.com/sluicehq/sluice/internal/bytesconv"
 	"github.com/sluicehq/sluice/internal/tempfile"
 )
@@ -79,7 +80,7 @@ func (r *Request) testExpect() Status {
 		return OK
 	}
 	r.ExpectTested = true
-	if !equalFold(r.In.Get(r.In.Expect), "100-continue") {
+	if !ascii.EqualFold(r.In.Get(r.In.Expect), "100-continue") {
 		return OK
 	}
 	r.conn.setWriteDeadline(r.Loc.core.SendTimeout.Get())

@@ -6,6 +6,7 @@ import (
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/core"
 	"github.com/sluicehq/sluice/errlog"
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // Core is the HTTP core module (ngx_http_core_module): server and location
@@ -329,7 +330,7 @@ func setTypes(c *conf.Cmd) error {
 	return c.Loader.Walk(&conf.Scope{Context: c.Scope.Context, Parent: c.Scope, Data: c.Scope.Data,
 		Handler: func(t *conf.Cmd) error {
 			for _, ext := range t.Args {
-				ext = strings.ToLower(ext)
+				ext = ascii.ToLower(ext)
 				if old, ok := l.Types[ext]; ok {
 					t.Warnf("duplicate extension \"%s\", content type: \"%s\", previous content type: \"%s\"", ext, t.Name, old)
 				}

@@ -8,6 +8,7 @@ import (
 	"github.com/sluicehq/sluice/core"
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/http2"
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // writeHeaderH2 makes the response head of an HTTP/2 stream
@@ -63,7 +64,7 @@ func (r *Request) writeHeaderH2() Status {
 		if hd.Deleted || h2ConnectionHeader(hd.Key) {
 			continue
 		}
-		f = append(f, hfield{lowerASCII(hd.Key), hd.Value})
+		f = append(f, hfield{ascii.ToLower(hd.Key), hd.Value})
 	}
 	st.resp = f
 	r.conn.act.headPending = true
@@ -76,26 +77,11 @@ func (r *Request) writeHeaderH2() Status {
 // h2ConnectionHeader reports the headers HTTP/2 forbids in a response.
 func h2ConnectionHeader(k string) bool {
 	for _, n := range [...]string{"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"} {
-		if equalFold(k, n) {
+		if ascii.EqualFold(k, n) {
 			return true
 		}
 	}
 	return false
-}
-
-func lowerASCII(s string) string {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 'A' && c <= 'Z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if c := b[j]; c >= 'A' && c <= 'Z' {
-					b[j] = c + 'a' - 'A'
-				}
-			}
-			return string(b)
-		}
-	}
-	return s
 }
 
 // writeH2 sends the pending head and the chain's pieces as frames: DATA
@@ -108,7 +94,7 @@ func (r *Request) writeH2(c *Chain) Status {
 	if c.Last {
 		for _, t := range r.Out.Trailers {
 			if !t.Deleted {
-				trailers = append(trailers, hfield{lowerASCII(t.Key), t.Value})
+				trailers = append(trailers, hfield{ascii.ToLower(t.Key), t.Value})
 			}
 		}
 	}

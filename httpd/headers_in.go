@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/sluicehq/sluice/errlog"
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // Request header handling by name (nginx's ngx_http_headers_in table).
@@ -85,9 +86,9 @@ func (r *Request) addHeader(key, lowKey, value string) Status {
 			r.In.Connection = i
 		}
 		switch {
-		case containsFold(value, "close"):
+		case ascii.ContainsFold(value, "close"):
 			r.In.ConnectionType = ConnClose
-		case containsFold(value, "keep-alive"):
+		case ascii.ContainsFold(value, "keep-alive"):
 			r.In.ConnectionType = ConnKeepAlive
 		}
 	case hUnique:
@@ -143,16 +144,6 @@ func (r *Request) sniffUserAgent(ua string) {
 	}
 }
 
-func containsFold(s, sub string) bool {
-	n := len(sub)
-	for i := 0; i+n <= len(s); i++ {
-		if equalFold(s[i:i+n], sub) {
-			return true
-		}
-	}
-	return false
-}
-
 // processRequestHeader checks the complete head
 // (ngx_http_process_request_header).
 func (r *Request) processRequestHeader() Status {
@@ -177,7 +168,7 @@ func (r *Request) processRequestHeader() Status {
 			return 400
 		}
 		te := r.In.Get(r.In.TransferEncoding)
-		if !equalFold(te, "chunked") {
+		if !ascii.EqualFold(te, "chunked") {
 			r.Log().Logf(errlog.Info, r, nil, "client sent unknown \"Transfer-Encoding\": \"%s\"", te)
 			return 501
 		}

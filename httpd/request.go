@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/errlog"
+	"github.com/sluicehq/sluice/internal/ascii"
 	"github.com/sluicehq/sluice/internal/bytesconv"
 )
 
@@ -96,7 +97,7 @@ func (h *HeadersIn) Get(i int) string {
 // Value returns the first header named name (case-insensitively).
 func (h *HeadersIn) Value(name string) (string, bool) {
 	for i := range h.List {
-		if !h.List[i].Deleted && equalFold(h.List[i].Key, name) {
+		if !h.List[i].Deleted && ascii.EqualFold(h.List[i].Key, name) {
 			return h.List[i].Value, true
 		}
 	}
@@ -208,7 +209,7 @@ func (h *HeadersOut) Delete(i int) {
 // Value returns the first live header named name (case-insensitively).
 func (h *HeadersOut) Value(name string) (string, bool) {
 	for i := range h.List {
-		if !h.List[i].Deleted && equalFold(h.List[i].Key, name) {
+		if !h.List[i].Deleted && ascii.EqualFold(h.List[i].Key, name) {
 			return h.List[i].Value, true
 		}
 	}
@@ -593,22 +594,3 @@ func (r *Request) SetLimitRateAfter(n int64) {
 // Scratch returns the request's scratch buffer for building values that
 // live until the request ends; append to it and take a sub-slice.
 func (r *Request) Scratch() *[]byte { return &r.scratch }
-
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		ca, cb := a[i], b[i]
-		if ca >= 'A' && ca <= 'Z' {
-			ca += 'a' - 'A'
-		}
-		if cb >= 'A' && cb <= 'Z' {
-			cb += 'a' - 'A'
-		}
-		if ca != cb {
-			return false
-		}
-	}
-	return true
-}

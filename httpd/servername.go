@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/sluicehq/sluice/conf"
+	"github.com/sluicehq/sluice/internal/ascii"
 	"github.com/sluicehq/sluice/internal/hostmatch"
 )
 
@@ -39,13 +40,13 @@ func setServerName(c *conf.Cmd) error {
 			c.Warnf("server name \"%s\" has suspicious symbols", a)
 		}
 		sn := &serverName{srv: s}
-		if strings.EqualFold(a, "$hostname") {
+		if ascii.EqualFold(a, "$hostname") {
 			sn.name = hostname()
 		} else {
 			sn.name = a
 		}
 		if a[0] != '~' {
-			sn.name = strings.ToLower(sn.name)
+			sn.name = ascii.ToLower(sn.name)
 			s.Names = append(s.Names, sn)
 			continue
 		}

@@ -1,9 +1,8 @@
 package httpd
 
 import (
-	"strings"
-
 	"github.com/sluicehq/sluice/conf"
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // Types is the set of MIME types a filter applies to, as directives such
@@ -41,7 +40,7 @@ func SetTypes[C any](get func(*C) *Types, defaults ...string) func(*conf.Cmd) er
 				t.any, t.list = true, nil
 				return nil
 			}
-			v = strings.ToLower(v)
+			v = ascii.ToLower(v)
 			for _, have := range t.list {
 				if have == v {
 					c.Warnf("duplicate MIME type \"%s\"", v)
@@ -86,7 +85,7 @@ func (t *Types) Match(r *Request) bool {
 		ct = ct[:n]
 	}
 	for _, v := range t.list {
-		if equalFold(v, ct) {
+		if ascii.EqualFold(v, ct) {
 			return true
 		}
 	}

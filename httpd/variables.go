@@ -6,6 +6,7 @@ import (
 
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/errlog"
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // VarFlags are a variable's properties (nginx's NGX_HTTP_VAR_*).
@@ -69,7 +70,7 @@ func newVarRegistry() *varRegistry {
 func (cf *Config) AddVariable(v *Variable) (*Variable, error) {
 	vr := cf.vars
 	// variable names are case-insensitive, as in nginx
-	v.Name = strings.ToLower(v.Name)
+	v.Name = ascii.ToLower(v.Name)
 	if v.Flags&VarPrefix != 0 {
 		for _, p := range vr.prefixes {
 			if p.Name == v.Name {
@@ -101,7 +102,7 @@ func (cf *Config) LookupVariable(name string) *Variable {
 }
 
 func (vr *varRegistry) lookup(name string) *Variable {
-	name = strings.ToLower(name)
+	name = ascii.ToLower(name)
 	if v := vr.defs[name]; v != nil {
 		return v
 	}
@@ -119,7 +120,7 @@ func (vr *varRegistry) lookup(name string) *Variable {
 // "unknown "name" variable").
 func (cf *Config) VariableIndex(name string) int {
 	vr := cf.vars
-	name = strings.ToLower(name)
+	name = ascii.ToLower(name)
 	if i, ok := vr.byName[name]; ok {
 		return i
 	}
@@ -218,7 +219,7 @@ func (r *Request) FlushVar(i int) {
 
 // VarByName evaluates a variable that may not be indexed.
 func (r *Request) VarByName(name string) (string, bool) {
-	name = strings.ToLower(name)
+	name = ascii.ToLower(name)
 	if i, ok := r.Config.vars.byName[name]; ok {
 		return r.Var(i)
 	}

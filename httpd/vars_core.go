@@ -6,11 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/sluicehq/sluice/core"
 	"github.com/sluicehq/sluice/http1"
+	"github.com/sluicehq/sluice/internal/ascii"
 	"github.com/sluicehq/sluice/internal/bytesconv"
 )
 
@@ -316,7 +316,7 @@ var hostname = func() func() string {
 	if err != nil {
 		h = "localhost"
 	}
-	h = strings.ToLower(h)
+	h = ascii.ToLower(h)
 	return func() string { return h }
 }()
 
@@ -332,7 +332,7 @@ func (r *Request) Cookie(name string) (string, bool) {
 func (r *Request) CookieLine(name string) (value, line string, ok bool) {
 	for i := range r.In.List {
 		h := &r.In.List[i]
-		if h.Deleted || !equalFold(h.Key, "cookie") {
+		if h.Deleted || !ascii.EqualFold(h.Key, "cookie") {
 			continue
 		}
 		if v, ok := http1.Cookie(bytesconv.Bytes(h.Value), bytesconv.Bytes(name)); ok {
@@ -346,7 +346,7 @@ func (r *Request) CookieLine(name string) (value, line string, ok bool) {
 func (r *Request) joinHeadersIn(name, sep string) (string, bool) {
 	first, n := -1, 0
 	for i := range r.In.List {
-		if !r.In.List[i].Deleted && equalFold(r.In.List[i].Key, name) {
+		if !r.In.List[i].Deleted && ascii.EqualFold(r.In.List[i].Key, name) {
 			if first < 0 {
 				first = i
 			}
@@ -362,7 +362,7 @@ func (r *Request) joinHeadersIn(name, sep string) (string, bool) {
 	return r.appendScratch(func(b []byte) []byte {
 		k := 0
 		for i := range r.In.List {
-			if !r.In.List[i].Deleted && equalFold(r.In.List[i].Key, name) {
+			if !r.In.List[i].Deleted && ascii.EqualFold(r.In.List[i].Key, name) {
 				if k > 0 {
 					b = append(b, sep...)
 				}
@@ -372,27 +372,6 @@ func (r *Request) joinHeadersIn(name, sep string) (string, bool) {
 		}
 		return b
 	}), true
-}
-
-// headerNameMatches compares a header name with a variable suffix:
-// lowercase, "-" as "_".
-func headerNameMatches(key, v string) bool {
-	if len(key) != len(v) {
-		return false
-	}
-	for i := 0; i < len(key); i++ {
-		ch := key[i]
-		switch {
-		case ch >= 'A' && ch <= 'Z':
-			ch |= 0x20
-		case ch == '-':
-			ch = '_'
-		}
-		if ch != v[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // unknownHeaderIn is $http_NAME (ngx_http_variable_unknown_header with the
@@ -412,7 +391,7 @@ func (r *Request) unknownHeaderOut(list []Header, v string) (string, bool) {
 func (r *Request) joinMatching(list []Header, v, sep string) (string, bool) {
 	first, n := -1, 0
 	for i := range list {
-		if !list[i].Deleted && headerNameMatches(list[i].Key, v) {
+		if !list[i].Deleted && ascii.VarNameMatches(list[i].Key, v) {
 			if first < 0 {
 				first = i
 			}
@@ -428,7 +407,7 @@ func (r *Request) joinMatching(list []Header, v, sep string) (string, bool) {
 	return r.appendScratch(func(b []byte) []byte {
 		k := 0
 		for i := range list {
-			if !list[i].Deleted && headerNameMatches(list[i].Key, v) {
+			if !list[i].Deleted && ascii.VarNameMatches(list[i].Key, v) {
 				if k > 0 {
 					b = append(b, sep...)
 				}

@@ -11,6 +11,7 @@ import (
 	"github.com/sluicehq/sluice/cache"
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 	"github.com/sluicehq/sluice/internal/buf"
 )
 
@@ -350,7 +351,7 @@ func (u *Upstream) cacheHeaders() {
 		if h.Deleted {
 			continue
 		}
-		switch strings.ToLower(h.Key) {
+		switch ascii.ToLower(h.Key) {
 		case "x-accel-expires":
 			if xae {
 				continue
@@ -423,7 +424,7 @@ func (u *Upstream) cacheHeaders() {
 // (ngx_http_upstream_process_cache_control).
 func (u *Upstream) cacheControl(v string, xae bool, now int64) {
 	cr := u.cache
-	low := strings.ToLower(v)
+	low := ascii.ToLower(v)
 	if !(cr.validSec != 0 && xae) {
 		if strings.Contains(low, "no-cache") || strings.Contains(low, "no-store") || strings.Contains(low, "private") {
 			cr.noCache = true
@@ -797,13 +798,13 @@ func variantOf(r *httpd.Request, key string) func(string) [16]byte {
 	return func(vary string) [16]byte {
 		h := md5.New()
 		h.Write([]byte(key))
-		for _, name := range strings.FieldsFunc(strings.ToLower(vary), varySep) {
+		for _, name := range strings.FieldsFunc(ascii.ToLower(vary), varySep) {
 			h.Write([]byte(name))
 			h.Write([]byte{':'})
 			normalize := name == "accept-charset" || name == "accept-encoding" || name == "accept-language"
 			multiple := false
 			for _, f := range r.In.List {
-				if f.Deleted || !strings.EqualFold(f.Key, name) {
+				if f.Deleted || !ascii.EqualFold(f.Key, name) {
 					continue
 				}
 				if !normalize {
@@ -857,7 +858,7 @@ func cacheRangeOK(r *httpd.Request, c *CacheConf) bool {
 		return false
 	}
 	v := r.In.Get(r.In.Range)
-	if len(v) < 7 || !strings.EqualFold(v[:6], "bytes=") {
+	if len(v) < 7 || !ascii.EqualFold(v[:6], "bytes=") {
 		return true
 	}
 	v = strings.TrimLeft(v[6:], " ")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // Failure classes of next_upstream (nginx's NGX_HTTP_UPSTREAM_FT_*).
@@ -201,13 +202,13 @@ func (c *Conf) Merge(cf *httpd.Config, p *Conf, prefix string, defaultHide []str
 	c.PassHeaders.InheritOnly(p.PassHeaders)
 	c.Hidden = map[string]bool{}
 	for _, h := range defaultHide {
-		c.Hidden[strings.ToLower(h)] = true
+		c.Hidden[ascii.ToLower(h)] = true
 	}
 	for _, h := range c.HideHeaders.Get() {
-		c.Hidden[strings.ToLower(h)] = true
+		c.Hidden[ascii.ToLower(h)] = true
 	}
 	for _, h := range c.PassHeaders.Get() {
-		delete(c.Hidden, strings.ToLower(h))
+		delete(c.Hidden, ascii.ToLower(h))
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/http1"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // respond processes a complete response head and sends the response
@@ -129,7 +130,7 @@ func (u *Upstream) interceptErrors() (httpd.Status, bool) {
 			}
 			if status == 401 {
 				for _, h := range u.HeadersIn.List {
-					if !h.Deleted && equalFold(h.Key, "WWW-Authenticate") {
+					if !h.Deleted && ascii.EqualFold(h.Key, "WWW-Authenticate") {
 						r.Out.WWWAuthenticate = r.Out.Add(h.Key, h.Value)
 					}
 				}
@@ -175,11 +176,11 @@ func (u *Upstream) processHeaders() (httpd.Status, bool) {
 			}
 			// the headers nginx keeps across the redirect, and the rate
 			// limit, which nginx sets as it reads the header
-			switch strings.ToLower(h.Key) {
+			switch ascii.ToLower(h.Key) {
 			case "x-accel-limit-rate":
 				limitRate(r, &h, ign)
 			case "content-type", "set-cookie", "content-disposition", "cache-control", "expires", "accept-ranges":
-				if u.Conf.Hidden[strings.ToLower(h.Key)] {
+				if u.Conf.Hidden[ascii.ToLower(h.Key)] {
 					continue
 				}
 				u.copyHeader(h)
@@ -284,7 +285,7 @@ func (u *Upstream) copyByName(low string, h *httpd.Header, ign uint32) error {
 		if rw, ok := u.Proto.(RedirectRewriter); ok && hh.Value != "" {
 			prefix := 0
 			if low == "refresh" {
-				i := strings.Index(strings.ToLower(hh.Value), "url=")
+				i := ascii.IndexFold(hh.Value, "url=")
 				if i >= 0 {
 					prefix = i + 4
 				}
@@ -355,7 +356,7 @@ func (u *Upstream) copyByName(low string, h *httpd.Header, ign uint32) error {
 		return nil
 	case "x-accel-buffering":
 		if ign&IgnXAccelBuffering == 0 {
-			switch strings.ToLower(h.Value) {
+			switch ascii.ToLower(h.Value) {
 			case "yes":
 				u.Buffering = true
 			case "no":
@@ -388,7 +389,7 @@ func (u *Upstream) lowerName(s string) string {
 		return s
 	}
 	if len(s) > len(u.lowBuf) {
-		return strings.ToLower(s)
+		return ascii.ToLower(s)
 	}
 	b := u.lowBuf[:len(s)]
 	for j := 0; j < len(s); j++ {
@@ -433,7 +434,7 @@ func contentTypeCharset(v string) string {
 			i++
 		}
 		p := v[i+1:]
-		if len(p) < 8 || !strings.EqualFold(p[:8], "charset=") {
+		if len(p) < 8 || !ascii.EqualFold(p[:8], "charset=") {
 			continue
 		}
 		p = p[8:]

@@ -2,9 +2,9 @@ package upstream
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/sluicehq/sluice/errlog"
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // AddHeader records a response header line parsed by the protocol and
@@ -17,14 +17,14 @@ func (u *Upstream) AddHeader(key, value string) bool {
 	in := &u.HeadersIn
 	if uniqueHeader(key) {
 		for i := range in.List {
-			if h := &in.List[i]; !h.Deleted && equalFold(h.Key, key) {
+			if h := &in.List[i]; !h.Deleted && ascii.EqualFold(h.Key, key) {
 				u.Logf(errlog.Warn, nil, "upstream sent duplicate header line: \"%s: %s\", previous value: \"%s: %s\", ignored", key, value, h.Key, h.Value)
 				return true
 			}
 		}
 	}
 	switch {
-	case equalFold(key, "Content-Length"):
+	case ascii.EqualFold(key, "Content-Length"):
 		if prev, ok := in.Value("Content-Length"); ok {
 			u.Logf(errlog.Error, nil, "upstream sent duplicate header line: \"%s: %s\", previous value: \"Content-Length: %s\"", key, value, prev)
 			return false
@@ -39,7 +39,7 @@ func (u *Upstream) AddHeader(key, value string) bool {
 			return false
 		}
 		in.ContentLengthN = n
-	case equalFold(key, "Transfer-Encoding"):
+	case ascii.EqualFold(key, "Transfer-Encoding"):
 		if prev, ok := in.Value("Transfer-Encoding"); ok {
 			u.Logf(errlog.Error, nil, "upstream sent duplicate header line: \"%s: %s\", previous value: \"Transfer-Encoding: %s\"", key, value, prev)
 			return false
@@ -48,16 +48,16 @@ func (u *Upstream) AddHeader(key, value string) bool {
 			u.Logf(errlog.Error, nil, "upstream sent \"Content-Length\" and \"Transfer-Encoding\" headers at the same time")
 			return false
 		}
-		if !equalFold(value, "chunked") {
+		if !ascii.EqualFold(value, "chunked") {
 			u.Logf(errlog.Error, nil, "upstream sent unknown \"Transfer-Encoding\": \"%s\"", value)
 			return false
 		}
 		in.Chunked = true
-	case equalFold(key, "Connection"):
-		if strings.Contains(strings.ToLower(value), "close") {
+	case ascii.EqualFold(key, "Connection"):
+		if ascii.ContainsFold(value, "close") {
 			in.ConnectionClose = true
 		}
-	case equalFold(key, "Last-Modified"):
+	case ascii.EqualFold(key, "Last-Modified"):
 		if t, err := http.ParseTime(value); err == nil {
 			in.LastModifiedTime = t.Unix()
 		}
@@ -74,23 +74,23 @@ func (u *Upstream) AddHeader(key, value string) bool {
 func uniqueHeader(key string) bool {
 	switch len(key) {
 	case 4:
-		return equalFold(key, "Date") || equalFold(key, "ETag")
+		return ascii.EqualFold(key, "Date") || ascii.EqualFold(key, "ETag")
 	case 6:
-		return equalFold(key, "Status") || equalFold(key, "Server")
+		return ascii.EqualFold(key, "Status") || ascii.EqualFold(key, "Server")
 	case 7:
-		return equalFold(key, "Expires") || equalFold(key, "Refresh")
+		return ascii.EqualFold(key, "Expires") || ascii.EqualFold(key, "Refresh")
 	case 8:
-		return equalFold(key, "Location")
+		return ascii.EqualFold(key, "Location")
 	case 12:
-		return equalFold(key, "Content-Type")
+		return ascii.EqualFold(key, "Content-Type")
 	case 13:
-		return equalFold(key, "Last-Modified")
+		return ascii.EqualFold(key, "Last-Modified")
 	case 15:
-		return equalFold(key, "X-Accel-Expires")
+		return ascii.EqualFold(key, "X-Accel-Expires")
 	case 16:
-		return equalFold(key, "X-Accel-Redirect")
+		return ascii.EqualFold(key, "X-Accel-Redirect")
 	case 18:
-		return equalFold(key, "X-Accel-Limit-Rate")
+		return ascii.EqualFold(key, "X-Accel-Limit-Rate")
 	}
 	return false
 }

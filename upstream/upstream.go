@@ -6,6 +6,7 @@ import (
 
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 	"github.com/sluicehq/sluice/internal/buf"
 )
 
@@ -158,7 +159,7 @@ func (h *HeadersIn) Add(key, value string) {
 // Value returns the first header named name (case-insensitively).
 func (h *HeadersIn) Value(name string) (string, bool) {
 	for i := range h.List {
-		if !h.List[i].Deleted && equalFold(h.List[i].Key, name) {
+		if !h.List[i].Deleted && ascii.EqualFold(h.List[i].Key, name) {
 			return h.List[i].Value, true
 		}
 	}

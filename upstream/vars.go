@@ -2,12 +2,12 @@ package upstream
 
 import (
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/sluicehq/sluice/http1"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 	"github.com/sluicehq/sluice/internal/bytesconv"
 )
 
@@ -186,7 +186,7 @@ func addVariables(cf *httpd.Config) error {
 	})
 	prefix("upstream_cookie_", func(u *Upstream, key string) (string, bool) {
 		for _, h := range u.HeadersIn.List {
-			if h.Deleted || !equalFold(h.Key, "set-cookie") {
+			if h.Deleted || !ascii.EqualFold(h.Key, "set-cookie") {
 				continue
 			}
 			// nginx's ngx_http_parse_set_cookie_lines: the first line
@@ -205,7 +205,7 @@ func addVariables(cf *httpd.Config) error {
 func joinMatching(r *httpd.Request, list []httpd.Header, v string) (string, bool) {
 	first, n := -1, 0
 	for i := range list {
-		if !list[i].Deleted && nameMatches(list[i].Key, v) {
+		if !list[i].Deleted && ascii.VarNameMatches(list[i].Key, v) {
 			if first < 0 {
 				first = i
 			}
@@ -222,7 +222,7 @@ func joinMatching(r *httpd.Request, list []httpd.Header, v string) (string, bool
 	start := len(b)
 	k := 0
 	for i := range list {
-		if !list[i].Deleted && nameMatches(list[i].Key, v) {
+		if !list[i].Deleted && ascii.VarNameMatches(list[i].Key, v) {
 			if k > 0 {
 				b = append(b, ", "...)
 			}
@@ -233,24 +233,3 @@ func joinMatching(r *httpd.Request, list []httpd.Header, v string) (string, bool
 	*r.Scratch() = b
 	return bytesconv.String(b[start:]), true
 }
-
-func nameMatches(key, v string) bool {
-	if len(key) != len(v) {
-		return false
-	}
-	for i := 0; i < len(key); i++ {
-		ch := key[i]
-		switch {
-		case ch >= 'A' && ch <= 'Z':
-			ch |= 0x20
-		case ch == '-':
-			ch = '_'
-		}
-		if ch != v[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func equalFold(a, b string) bool { return strings.EqualFold(a, b) }

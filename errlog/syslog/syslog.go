@@ -44,6 +44,7 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/errlog"
+	"github.com/sluicehq/sluice/internal/ascii"
 	"github.com/sluicehq/sluice/internal/ngxurl"
 )
 
@@ -236,7 +237,7 @@ func hostname() string {
 	if len(h) > maxHostname-1 {
 		h = h[:maxHostname-1]
 	}
-	return strings.ToLower(h)
+	return ascii.ToLower(h)
 }
 
 // AppendHeader appends the PRI and HEADER parts, "<PRI>Mmm dd hh:mm:ss

@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // Table holds names and their values; its zero value is an empty table.
@@ -60,11 +62,11 @@ func (t *Table[V]) Add(key string, v V) error {
 	}
 	switch {
 	case len(key) > 1 && key[0] == '.':
-		return t.addHead(strings.ToLower(key[1:]), v, false)
+		return t.addHead(ascii.ToLower(key[1:]), v, false)
 	case len(key) > 2 && key[0] == '*' && key[1] == '.':
-		return t.addHead(strings.ToLower(key[2:]), v, true)
+		return t.addHead(ascii.ToLower(key[2:]), v, true)
 	case len(key) > 2 && key[len(key)-2] == '.' && key[len(key)-1] == '*':
-		return t.addTail(strings.ToLower(key[:len(key)-2]), v)
+		return t.addTail(ascii.ToLower(key[:len(key)-2]), v)
 	case stars > 0:
 		return ErrInvalid
 	}
@@ -74,7 +76,7 @@ func (t *Table[V]) Add(key string, v V) error {
 // AddExact adds key as an exact name, whatever it holds (map without
 // "hostnames"): it conflicts with the same name in any case.
 func (t *Table[V]) AddExact(key string, v V) error {
-	low := strings.ToLower(key)
+	low := ascii.ToLower(key)
 	if !claim(&t.taken, low) {
 		return ErrConflict
 	}

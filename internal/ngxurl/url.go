@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/sluicehq/sluice/internal/ascii"
 	"github.com/sluicehq/sluice/internal/inet"
 )
 
@@ -70,7 +71,7 @@ func Parse(text string, o Options) (*URL, error) {
 	u := &URL{Text: text}
 	var err error
 	switch {
-	case len(text) >= 5 && strings.EqualFold(text[:5], "unix:"):
+	case len(text) >= 5 && ascii.EqualFold(text[:5], "unix:"):
 		err = u.parseUnix(o)
 	case len(text) > 0 && text[0] == '[':
 		err = u.parseInet6(o)

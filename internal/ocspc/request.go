@@ -5,11 +5,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/netip"
-	"strings"
 
 	xocsp "golang.org/x/crypto/ocsp"
 
 	"github.com/sluicehq/sluice/http1"
+	"github.com/sluicehq/sluice/internal/ascii"
 	"github.com/sluicehq/sluice/internal/ngxurl"
 )
 
@@ -40,7 +40,7 @@ var ErrPrefix = errors.New("invalid URL prefix")
 // ErrPrefix or ngx_parse_url's texts ("invalid port", "host not found").
 func ParseResponder(url string, noResolve bool, lookup func(string) ([]netip.Addr, error)) (*Responder, string, error) {
 	rest := url
-	if len(url) <= 7 || !strings.EqualFold(url[:7], "http://") {
+	if len(url) <= 7 || !ascii.EqualFold(url[:7], "http://") {
 		return nil, rest, ErrPrefix
 	}
 	rest = url[7:]

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluicehq/sluice/internal/ascii"
 	"github.com/sluicehq/sluice/internal/testutil"
 )
 
@@ -161,7 +162,7 @@ func announcesClose(resp *testutil.Response) bool {
 		return false
 	}
 	for _, v := range strings.Split(resp.Get("Connection"), ",") {
-		if strings.EqualFold(strings.TrimSpace(v), "close") {
+		if ascii.EqualFold(strings.TrimSpace(v), "close") {
 			return true
 		}
 	}
@@ -222,7 +223,7 @@ func (c Comparison) diffResponses(a, b *testutil.Response, line func(string, any
 	}
 	for _, name := range c.Headers {
 		va, vb := c.headerValues(a, name), c.headerValues(b, name)
-		if !slices.Equal(va, vb) && !(strings.EqualFold(name, "Expires") && sameDateOffsets(a, b, va, vb)) {
+		if !slices.Equal(va, vb) && !(ascii.EqualFold(name, "Expires") && sameDateOffsets(a, b, va, vb)) {
 			line("header "+name, quoteAll(va), quoteAll(vb))
 		}
 	}
@@ -273,12 +274,12 @@ func sameDateOffsets(a, b *testutil.Response, va, vb []string) bool {
 // headerValues returns a header's values normalised for comparison.
 func (c Comparison) headerValues(r *testutil.Response, name string) []string {
 	vals := r.Values(name)
-	norm := c.Normalize[strings.ToLower(name)]
+	norm := c.Normalize[ascii.ToLower(name)]
 	for i, v := range vals {
 		switch {
 		case norm != nil:
 			vals[i] = norm(v)
-		case c.NormalizeBody != nil && strings.EqualFold(name, "Content-Length") && v == strconv.Itoa(len(r.Body)):
+		case c.NormalizeBody != nil && ascii.EqualFold(name, "Content-Length") && v == strconv.Itoa(len(r.Body)):
 			vals[i] = "<body length>"
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // Script is what a Backend does with one accepted connection, step by step.
@@ -47,7 +49,7 @@ func (r Request) Header(name string) string {
 	lines := strings.Split(r.Head, "\n")
 	for _, l := range lines[1:] {
 		k, v, ok := strings.Cut(strings.TrimSuffix(l, "\r"), ":")
-		if ok && strings.EqualFold(k, name) {
+		if ok && ascii.EqualFold(k, name) {
 			return strings.Trim(v, " \t")
 		}
 	}

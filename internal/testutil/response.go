@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // ErrIncomplete is returned by ParseResponse when the bytes so far do not hold
@@ -127,7 +129,7 @@ type Response struct {
 // or "" if there is none.
 func (r *Response) Get(name string) string {
 	for _, h := range r.Headers {
-		if strings.EqualFold(h.Name, name) {
+		if ascii.EqualFold(h.Name, name) {
 			return h.Value
 		}
 	}
@@ -139,7 +141,7 @@ func (r *Response) Get(name string) string {
 func (r *Response) Values(name string) []string {
 	var vs []string
 	for _, h := range r.Headers {
-		if strings.EqualFold(h.Name, name) {
+		if ascii.EqualFold(h.Name, name) {
 			vs = append(vs, h.Value)
 		}
 	}
@@ -149,7 +151,7 @@ func (r *Response) Values(name string) []string {
 // Has reports whether a header named name (case-insensitive) was received.
 func (r *Response) Has(name string) bool {
 	for _, h := range r.Headers {
-		if strings.EqualFold(h.Name, name) {
+		if ascii.EqualFold(h.Name, name) {
 			return true
 		}
 	}
@@ -350,7 +352,7 @@ func (r *Response) decideFraming(opts ParseOptions) error {
 	}
 	if te := r.Values("Transfer-Encoding"); len(te) > 0 {
 		codings := strings.Split(strings.Join(te, ","), ",")
-		if strings.EqualFold(strings.TrimSpace(codings[len(codings)-1]), "chunked") {
+		if ascii.EqualFold(strings.TrimSpace(codings[len(codings)-1]), "chunked") {
 			r.Framing = FramingChunked
 		} else {
 			r.Framing = FramingClose

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 func isClosedByPeer(err error) bool {
@@ -72,7 +74,7 @@ func ReadRequest() Step {
 		}
 		req := Request{Conn: c.Index, Head: head}
 		switch {
-		case strings.Contains(strings.ToLower(req.Header("Transfer-Encoding")), "chunked"):
+		case strings.Contains(ascii.ToLower(req.Header("Transfer-Encoding")), "chunked"):
 			for {
 				body, n, err := decodeChunked(c.buf, c.eof)
 				if err == nil {

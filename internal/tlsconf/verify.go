@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/errlog"
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // Certificate verification as OpenSSL's X509_verify_cert does it for
@@ -427,7 +428,7 @@ func CheckHost(c *x509.Certificate, name string) bool {
 // matchHost compares a pattern of the certificate with a host name.
 func matchHost(pattern, name string) bool {
 	pattern = strings.TrimSuffix(pattern, ".")
-	if strings.EqualFold(pattern, name) {
+	if ascii.EqualFold(pattern, name) {
 		return true
 	}
 	star := strings.IndexByte(pattern, '*')
@@ -442,7 +443,7 @@ func matchHost(pattern, name string) bool {
 		return false
 	}
 	nd := strings.IndexByte(name, '.')
-	if nd < 0 || !strings.EqualFold(pattern[dot:], name[nd:]) {
+	if nd < 0 || !ascii.EqualFold(pattern[dot:], name[nd:]) {
 		return false
 	}
 	label := name[:nd]
@@ -454,11 +455,11 @@ func matchHost(pattern, name string) bool {
 	if label == "" || (prefix == "" && suffix == "" && len(label) == 0) {
 		return false
 	}
-	return hasPrefixFold(label, prefix) && strings.EqualFold(label[len(label)-len(suffix):], suffix)
+	return hasPrefixFold(label, prefix) && ascii.EqualFold(label[len(label)-len(suffix):], suffix)
 }
 
 func hasPrefixFold(s, prefix string) bool {
-	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+	return len(s) >= len(prefix) && ascii.EqualFold(s[:len(prefix)], prefix)
 }
 
 // ExtendToRoot extends a chain that ends at a trusted intermediate to the

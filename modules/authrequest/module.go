@@ -4,6 +4,7 @@ import (
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 	"github.com/sluicehq/sluice/upstream"
 )
 
@@ -190,13 +191,13 @@ func copyWWWAuthenticate(r, sr *httpd.Request) {
 	}
 	if u, ok := sr.Upstream.(*upstream.Upstream); ok && u != nil {
 		for _, h := range u.HeadersIn.List {
-			if !h.Deleted && equalFold(h.Key, "WWW-Authenticate") {
+			if !h.Deleted && ascii.EqualFold(h.Key, "WWW-Authenticate") {
 				add(h.Key, h.Value)
 			}
 		}
 	} else if i := sr.Out.WWWAuthenticate; i >= 0 {
 		for _, h := range sr.Out.List[i:] {
-			if !h.Deleted && equalFold(h.Key, "WWW-Authenticate") {
+			if !h.Deleted && ascii.EqualFold(h.Key, "WWW-Authenticate") {
 				add(h.Key, h.Value)
 			}
 		}
@@ -204,23 +205,4 @@ func copyWWWAuthenticate(r, sr *httpd.Request) {
 	if first >= 0 {
 		r.Out.WWWAuthenticate = first
 	}
-}
-
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		ca, cb := a[i], b[i]
-		if 'A' <= ca && ca <= 'Z' {
-			ca += 'a' - 'A'
-		}
-		if 'A' <= cb && cb <= 'Z' {
-			cb += 'a' - 'A'
-		}
-		if ca != cb {
-			return false
-		}
-	}
-	return true
 }

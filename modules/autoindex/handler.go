@@ -9,6 +9,7 @@ import (
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/http1"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // Entry is one listed directory entry.
@@ -93,7 +94,7 @@ func handler(r *httpd.Request) httpd.Status {
 	case FormatXML:
 		body = XML(nil, entries)
 	default:
-		utf8 := len(out.Charset) == 5 && equalFold(out.Charset, "utf-8")
+		utf8 := len(out.Charset) == 5 && ascii.EqualFold(out.Charset, "utf-8")
 		body = HTML(nil, r.URI, entries, HTMLOptions{
 			UTF8: utf8, ExactSize: lc.ExactSize.Get(), Localtime: lc.Localtime.Get(),
 		})
@@ -195,25 +196,6 @@ func ValidCallback(name string) bool {
 			continue
 		}
 		return false
-	}
-	return true
-}
-
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if x >= 'A' && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if y >= 'A' && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
 	}
 	return true
 }

@@ -1,10 +1,9 @@
 package charset
 
 import (
-	"strings"
-
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // refKind says what a charset or source_charset value names.
@@ -56,7 +55,7 @@ func (mc *mainConf) add(name string) int {
 	if i := mc.find(name); i >= 0 {
 		return i
 	}
-	mc.charsets = append(mc.charsets, charsetDef{name: name, utf8: strings.EqualFold(name, "utf-8")})
+	mc.charsets = append(mc.charsets, charsetDef{name: name, utf8: ascii.EqualFold(name, "utf-8")})
 	return len(mc.charsets) - 1
 }
 
@@ -64,7 +63,7 @@ func (mc *mainConf) add(name string) int {
 // (ngx_http_get_charset).
 func (mc *mainConf) find(name string) int {
 	for i := range mc.charsets {
-		if len(mc.charsets[i].name) == len(name) && strings.EqualFold(mc.charsets[i].name, name) {
+		if len(mc.charsets[i].name) == len(name) && ascii.EqualFold(mc.charsets[i].name, name) {
 			return i
 		}
 	}

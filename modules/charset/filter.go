@@ -3,6 +3,7 @@ package charset
 import (
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // noCharset is the index of a charset name no directive mentions
@@ -99,19 +100,11 @@ func equalFoldPrefix(src, dst string) bool {
 		return false
 	}
 	for i := 0; i < len(dst); i++ {
-		if lower(src[i]) != lower(dst[i]) {
+		if ascii.Lower(src[i]) != ascii.Lower(dst[i]) {
 			return false
 		}
 	}
 	return true
-}
-
-// lower is c in lower case when it is an ASCII letter.
-func lower(c byte) byte {
-	if c >= 'A' && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
 }
 
 // destination is the charset a main response should name

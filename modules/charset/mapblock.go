@@ -1,9 +1,8 @@
 package charset
 
 import (
-	"strings"
-
 	"github.com/sluicehq/sluice/conf"
+	"github.com/sluicehq/sluice/internal/ascii"
 	"github.com/sluicehq/sluice/internal/ngxutf8"
 )
 
@@ -17,7 +16,7 @@ func setMap(c *conf.Cmd) error {
 	if src == dst {
 		return c.Errorf("\"charset_map\" between the same charsets \"%s\" and \"%s\"", srcName, dstName)
 	}
-	if strings.EqualFold(srcName, "utf-8") {
+	if ascii.EqualFold(srcName, "utf-8") {
 		return c.Errorf("\"charset_map\" with \"utf-8\" charset should be given in the second column")
 	}
 	for _, m := range mc.maps {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 	"github.com/sluicehq/sluice/internal/inet"
 )
 
@@ -103,7 +104,7 @@ func (g *geo) addr(r *httpd.Request) (netip.Addr, bool) {
 	xff := buf[:0]
 	for i := range r.In.List {
 		h := &r.In.List[i]
-		if !h.Deleted && len(h.Key) == len("X-Forwarded-For") && strings.EqualFold(h.Key, "X-Forwarded-For") {
+		if !h.Deleted && len(h.Key) == len("X-Forwarded-For") && ascii.EqualFold(h.Key, "X-Forwarded-For") {
 			xff = append(xff, h.Value)
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"golang.org/x/net/http2/hpack"
+
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // HPACK (RFC 7541) as nginx's grpc module speaks it. nginx announces a
@@ -64,7 +66,7 @@ func appendInt(dst []byte, first byte, n uint, v int) []byte {
 // (ngx_http_v2_string_encode); lower lowercases it first (header names).
 func appendString(dst []byte, s string, lower bool) []byte {
 	if lower {
-		s = lowerASCII(s)
+		s = ascii.ToLower(s)
 	}
 	if n := int(hpack.HuffmanEncodeLength(s)); n < len(s) {
 		dst = appendInt(dst, 0x80, 7, n)
@@ -87,21 +89,6 @@ func appendLiteral(dst []byte, name, value string) []byte {
 	dst = append(dst, 0)
 	dst = appendString(dst, name, true)
 	return appendString(dst, value, false)
-}
-
-func lowerASCII(s string) string {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 'A' && c <= 'Z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if b[j] >= 'A' && b[j] <= 'Z' {
-					b[j] += 'a' - 'A'
-				}
-			}
-			return string(b)
-		}
-	}
-	return s
 }
 
 // Decoder states (ngx_http_grpc_parse_fragment).

@@ -1,10 +1,9 @@
 package grpc
 
 import (
-	"strings"
-
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 	"github.com/sluicehq/sluice/modules/internal/cgiup"
 	"github.com/sluicehq/sluice/upstream"
 )
@@ -206,10 +205,10 @@ var defaultHeaders = []struct{ key, value string }{
 func compileHeaders(cf *httpd.Config, src []headerSrc) (*headerSet, error) {
 	hs := &headerSet{}
 	for _, h := range src {
-		if strings.EqualFold(h.key, "Host") {
+		if ascii.EqualFold(h.key, "Host") {
 			hs.hostSet = true
 		}
-		hs.names = append(hs.names, strings.ToLower(h.key))
+		hs.names = append(hs.names, ascii.ToLower(h.key))
 		if h.value != nil {
 			hs.lines = append(hs.lines, headerLine{key: h.key, value: h.value})
 		}
@@ -217,11 +216,11 @@ func compileHeaders(cf *httpd.Config, src []headerSrc) (*headerSet, error) {
 next:
 	for _, d := range defaultHeaders {
 		for _, h := range src {
-			if strings.EqualFold(h.key, d.key) {
+			if ascii.EqualFold(h.key, d.key) {
 				continue next
 			}
 		}
-		hs.names = append(hs.names, strings.ToLower(d.key))
+		hs.names = append(hs.names, ascii.ToLower(d.key))
 		if d.value != "" {
 			x, err := cf.Compile(nil, d.value)
 			if err != nil {
@@ -236,7 +235,7 @@ next:
 // listed reports whether the client's field is in the set.
 func (hs *headerSet) listed(name string) bool {
 	for _, n := range hs.names {
-		if len(n) == len(name) && strings.EqualFold(n, name) {
+		if len(n) == len(name) && ascii.EqualFold(n, name) {
 			return true
 		}
 	}
@@ -264,7 +263,7 @@ func addVariables(cf *httpd.Config) error {
 	_, err := cf.AddVariable(&httpd.Variable{Name: "grpc_internal_trailers", Flags: httpd.VarNoCacheable,
 		Get: func(r *httpd.Request, _ string, _ int) (string, bool) {
 			te, ok := r.In.Value("TE")
-			if !ok || !strings.Contains(strings.ToLower(te), "trailers") {
+			if !ok || !ascii.ContainsFold(te, "trailers") {
 				return "", false
 			}
 			return "trailers", true

@@ -5,6 +5,7 @@ import (
 
 	"github.com/sluicehq/sluice/http1"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // gzip_proxied bits (nginx's NGX_HTTP_GZIP_PROXIED_*).
@@ -143,7 +144,7 @@ func live(out *httpd.HeadersOut, i int) bool {
 func cacheControlHas(out *httpd.HeadersOut, token string) bool {
 	for i := range out.List {
 		h := &out.List[i]
-		if h.Deleted || !equalFold(h.Key, "Cache-Control") {
+		if h.Deleted || !ascii.EqualFold(h.Key, "Cache-Control") {
 			continue
 		}
 		if listHas(h.Value, token) {
@@ -161,7 +162,7 @@ func listHas(v, token string) bool {
 		return false
 	}
 	for s := 0; s < len(v); {
-		if len(v)-s >= len(token) && equalFold(v[s:s+len(token)], token) {
+		if len(v)-s >= len(token) && ascii.EqualFold(v[s:s+len(token)], token) {
 			e := s + len(token)
 			for e < len(v) && v[e] == ' ' {
 				e++
@@ -281,29 +282,9 @@ func qvalue(s string) int {
 // case, or -1.
 func indexFold(s, w string) int {
 	for i := 0; i+len(w) <= len(s); i++ {
-		if equalFold(s[i:i+len(w)], w) {
+		if ascii.EqualFold(s[i:i+len(w)], w) {
 			return i
 		}
 	}
 	return -1
-}
-
-// equalFold compares ASCII strings ignoring case.
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if x >= 'A' && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if y >= 'A' && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }

@@ -3,11 +3,11 @@ package headers
 import (
 	"errors"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 	"github.com/sluicehq/sluice/internal/bytesconv"
 )
 
@@ -127,7 +127,7 @@ func applyExpires(r *httpd.Request, lc *LocConf) {
 	} else {
 		// only the first Cache-Control line stays, with the new value
 		for i := range out.List {
-			if i != cc && !out.List[i].Deleted && strings.EqualFold(out.List[i].Key, "cache-control") {
+			if i != cc && !out.List[i].Deleted && ascii.EqualFold(out.List[i].Key, "cache-control") {
 				out.List[i].Deleted = true
 			}
 		}

@@ -1,10 +1,9 @@
 package headers
 
 import (
-	"strings"
-
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // self is the module's identity for conf lookups (see httpd.Handle).
@@ -129,7 +128,7 @@ func setAdd(trailer bool) func(c *conf.Cmd) error {
 		lc := c.Conf.(*LocConf)
 		f := &field{key: c.Arg(0)}
 		if !trailer {
-			switch strings.ToLower(f.key) {
+			switch ascii.ToLower(f.key) {
 			case "cache-control":
 				f.kind = cacheControlField
 			case "link":

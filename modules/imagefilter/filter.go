@@ -1,10 +1,9 @@
 package imagefilter
 
 import (
-	"strings"
-
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // phase is where a response is in the filter (nginx's NGX_HTTP_IMAGE_*).
@@ -50,7 +49,7 @@ func headerFilter(r *httpd.Request) httpd.Status {
 		return httpd.OK
 	}
 	const multipart = "multipart/x-mixed-replace"
-	if len(out.ContentType) >= len(multipart) && strings.EqualFold(out.ContentType[:len(multipart)], multipart) {
+	if len(out.ContentType) >= len(multipart) && ascii.EqualFold(out.ContentType[:len(multipart)], multipart) {
 		r.Log().Logf(errlog.Error, r, nil, "image filter: multipart/x-mixed-replace response")
 		return httpd.Error
 	}

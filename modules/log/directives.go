@@ -8,6 +8,7 @@ import (
 	"github.com/sluicehq/sluice/core"
 	"github.com/sluicehq/sluice/errlog/syslog"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // setFormat is "log_format name [escape=...] string ..."
@@ -70,7 +71,7 @@ func setAccessLog(c *conf.Cmd) error {
 		name = c.Arg(1)
 	}
 	for _, f := range mc.formats {
-		if strings.EqualFold(f.name, name) {
+		if ascii.EqualFold(f.name, name) {
 			l.format = f
 			break
 		}

@@ -1,10 +1,9 @@
 package mapmod
 
 import (
-	"strings"
-
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 	"github.com/sluicehq/sluice/internal/bytesconv"
 	"github.com/sluicehq/sluice/internal/hostmatch"
 )
@@ -85,7 +84,7 @@ func setMap(c *conf.Cmd) error {
 				return e.Errorf("invalid hostname or wildcard \"%s\"", keyName(key))
 			default:
 				// nginx lowercases the key in place before it finds the conflict
-				return e.Errorf("conflicting parameter \"%s\"", strings.ToLower(keyName(key)))
+				return e.Errorf("conflicting parameter \"%s\"", ascii.ToLower(keyName(key)))
 			}
 		}}, c.Block)
 	if err != nil {

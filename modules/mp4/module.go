@@ -8,6 +8,7 @@ import (
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/http1"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 	"github.com/sluicehq/sluice/internal/bytesconv"
 	"github.com/sluicehq/sluice/modules/static"
 )
@@ -79,9 +80,9 @@ func setLimitRate(c *conf.Cmd) error {
 	}
 	v := c.Arg(0)
 	switch {
-	case strings.EqualFold(v, "on"):
+	case ascii.EqualFold(v, "on"):
 		lc.LimitRate.Set(1.1)
-	case strings.EqualFold(v, "off"):
+	case ascii.EqualFold(v, "off"):
 		lc.LimitRate.Set(0)
 	default:
 		f, err := strconv.ParseFloat(v, 64)

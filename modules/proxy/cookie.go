@@ -5,6 +5,7 @@ import (
 
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 	"github.com/sluicehq/sluice/upstream"
 )
 
@@ -97,9 +98,9 @@ func (p *proto) RewriteCookie(u *upstream.Upstream, h *httpd.Header) error {
 		}
 		var rules []*rewriteRule
 		switch {
-		case domains != nil && strings.EqualFold(a.key, "domain"):
+		case domains != nil && ascii.EqualFold(a.key, "domain"):
 			rules = domains
-		case paths != nil && strings.EqualFold(a.key, "path"):
+		case paths != nil && ascii.EqualFold(a.key, "path"):
 			rules = paths
 		}
 		for _, rule := range rules {
@@ -149,7 +150,7 @@ func rewriteFlags(r *httpd.Request, attrs []cookieAttr, rules []*cookieFlags) ([
 			}
 			continue
 		}
-		if strings.EqualFold(cf.name.eval(r), attrs[0].key) {
+		if ascii.EqualFold(cf.name.eval(r), attrs[0].key) {
 			rule = cf
 			break
 		}
@@ -164,7 +165,7 @@ func rewriteFlags(r *httpd.Request, attrs []cookieAttr, rules []*cookieFlags) ([
 			continue
 		}
 		for _, fn := range flagNames {
-			if strings.EqualFold(fn.name, v) {
+			if ascii.EqualFold(fn.name, v) {
 				f |= fn.bits
 				break
 			}
@@ -182,22 +183,22 @@ func editFlags(attrs []cookieAttr, f uint) []cookieAttr {
 	for i := 1; i < len(attrs); i++ {
 		a := &attrs[i]
 		switch {
-		case strings.EqualFold(a.key, "secure"):
+		case ascii.EqualFold(a.key, "secure"):
 			if f&flagSecureOn != 0 {
 				f &^= flagSecureOn
 			} else if f&flagSecureOff != 0 {
 				a.deleted = true
 			}
-		case strings.EqualFold(a.key, "httponly"):
+		case ascii.EqualFold(a.key, "httponly"):
 			if f&flagHTTPOnlyOn != 0 {
 				f &^= flagHTTPOnlyOn
 			} else if f&flagHTTPOnlyOff != 0 {
 				a.deleted = true
 			}
-		case strings.EqualFold(a.key, "samesite"):
+		case ascii.EqualFold(a.key, "samesite"):
 			set := func(want, name string, bit uint) {
 				f &^= bit
-				if !a.hasValue || !strings.EqualFold(a.value, want) {
+				if !a.hasValue || !ascii.EqualFold(a.value, want) {
 					a.key, a.value, a.hasValue = "SameSite", name, true
 				}
 			}

@@ -107,9 +107,17 @@ func TestDiffResponses(t *testing.T) {
 		"/early":      {""},
 		"/103":        {"HTTP/1.1 103 Early Hints\r\nLink: </s>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"},
 		"/100":        {"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"},
+		// names that Go's Unicode case folding (strings.EqualFold) takes
+		// for Transfer-Encoding and Keep-Alive; nginx compares ASCII
+		// letters only, and passes them on as ordinary headers
+		"/foldte": {"HTTP/1.1 200 OK\r\nTran\u017ffer-Encoding: chunked\r\nContent-Length: 15\r\n\r\n5\r\nhello\r\n0\r\n\r\n"},
+		"/foldka": {"HTTP/1.1 200 OK\r\n\u212aeep-Alive: timeout=5\r\nContent-Length: 2\r\n\r\nok"},
 	})
 	b.out["/redirect"] = []string{"HTTP/1.1 302 Found\r\nLocation: http://" + b.addr() + "/x?y\r\nContent-Length: 0\r\n\r\n"}
 	b.out["/refresh"] = []string{"HTTP/1.1 200 OK\r\nRefresh: 5; url=http://" + b.addr() + "/z\r\nContent-Length: 0\r\n\r\n"}
+	// "İ" is two bytes, and three once strings.ToLower lowers it: "url="
+	// must be found in the value itself
+	b.out["/foldrefresh"] = []string{"HTTP/1.1 200 OK\r\nRefresh: \u0130\u0130; url=http://" + b.addr() + "/z\r\nContent-Length: 0\r\n\r\n"}
 	server := func(listen string) string {
 		return "http {\n    server {\n        listen 127.0.0.1:" + listen + ";\n        server_name localhost;\n" + strings.ReplaceAll(`
         location / { proxy_pass http://BACKEND; }
@@ -131,7 +139,8 @@ func TestDiffResponses(t *testing.T) {
 	ng := oracle.Start(t, "daemon off;\n"+server("%%PORT_0%%"))
 	s := servertest.Start(t, "daemon off;\nevents {}\n"+server("%%PORT_A%%"))
 	cmp := oracle.DefaultComparison()
-	cmp.Headers = append(cmp.Headers, "X-Foo", "X-Pad", "X-Accel-Charset", "X-Accel-Buffering", "X-Accel-Limit-Rate", "X-Accel-Expires", "Trailer", "X-Trailer")
+	cmp.Headers = append(cmp.Headers, "X-Foo", "X-Pad", "X-Accel-Charset", "X-Accel-Buffering", "X-Accel-Limit-Rate", "X-Accel-Expires", "Trailer", "X-Trailer",
+		"Tran\u017ffer-Encoding", "\u212aeep-Alive", "Refresh")
 	cmp.CloseWait = 300 * time.Millisecond
 	cmp.Normalize["date"] = func(v string) string {
 		if v == "Thu, 01 Jan 1970 00:00:00 GMT" {
@@ -150,7 +159,7 @@ func TestDiffResponses(t *testing.T) {
 	// connection without completing the response.
 	paths := []string{"/normal", "/serverdate", "/chunked", "/close", "/short", "/cutchunked",
 		"/extra", "/huge", "/http09", "/badheader", "/nostatus", "/custom", "/204", "/304", "/404", "/redirect",
-		"/relative", "/refresh", "/cookies", "/xaccel", "/early", "/100"}
+		"/relative", "/refresh", "/cookies", "/xaccel", "/early", "/100", "/foldte", "/foldka"}
 	for _, prefix := range []string{"", "/nobuf"} {
 		for _, path := range paths {
 			for _, proto := range []string{"HTTP/1.0", "HTTP/1.1"} {
@@ -166,6 +175,7 @@ func TestDiffResponses(t *testing.T) {
 		{"trailers dropped", "GET /trailers HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"},
 		{"redirect default", "GET /redir/redirect HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"},
 		{"refresh", "GET /redir/refresh HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"},
+		{"refresh after a multi-byte letter", "GET /redir/foldrefresh HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"},
 		{"cookies rewritten", "GET /redir/cookies HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"},
 		{"hide and pass", "GET /hide/normal HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"},
 		{"pass server", "GET /hide/serverdate HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"},

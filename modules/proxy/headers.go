@@ -2,10 +2,10 @@ package proxy
 
 import (
 	"strconv"
-	"strings"
 
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // headerSrc is one proxy_set_header line.
@@ -72,7 +72,7 @@ func compileHeaders(src []headerSrc) *headerSet {
 func compileHeadersWith(src []headerSrc, defaults []defaultHeader) *headerSet {
 	hs := &headerSet{}
 	for _, h := range src {
-		hs.names = append(hs.names, strings.ToLower(h.key))
+		hs.names = append(hs.names, ascii.ToLower(h.key))
 		if h.value != nil {
 			hs.lines = append(hs.lines, headerLine{key: h.key, kind: valComplex, cx: h.value})
 		}
@@ -80,11 +80,11 @@ func compileHeadersWith(src []headerSrc, defaults []defaultHeader) *headerSet {
 next:
 	for _, d := range defaults {
 		for _, h := range src {
-			if strings.EqualFold(h.key, d.key) {
+			if ascii.EqualFold(h.key, d.key) {
 				continue next
 			}
 		}
-		hs.names = append(hs.names, strings.ToLower(d.key))
+		hs.names = append(hs.names, ascii.ToLower(d.key))
 		if d.keep {
 			hs.lines = append(hs.lines, headerLine{key: d.key, kind: d.kind})
 		}
@@ -96,7 +96,7 @@ next:
 // is not passed as is).
 func (hs *headerSet) listed(name string) bool {
 	for _, n := range hs.names {
-		if len(n) == len(name) && strings.EqualFold(n, name) {
+		if len(n) == len(name) && ascii.EqualFold(n, name) {
 			return true
 		}
 	}

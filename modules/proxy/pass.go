@@ -7,6 +7,7 @@ import (
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 	"github.com/sluicehq/sluice/upstream"
 	"github.com/sluicehq/sluice/upstream/balancer"
 )
@@ -60,9 +61,9 @@ func varsOf(u *balancer.URL, schema string, defaultPort int) proxyVars {
 // splitSchema checks the URL prefix (nginx accepts it in any case).
 func splitSchema(url string) (schema string, rest string, port int, ok bool) {
 	switch {
-	case len(url) >= 7 && strings.EqualFold(url[:7], "http://"):
+	case len(url) >= 7 && ascii.EqualFold(url[:7], "http://"):
 		return url[:7], url[7:], 80, true
-	case len(url) >= 8 && strings.EqualFold(url[:8], "https://"):
+	case len(url) >= 8 && ascii.EqualFold(url[:8], "https://"):
 		return url[:8], url[8:], 443, true
 	}
 	return "", "", 0, false

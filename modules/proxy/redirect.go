@@ -5,6 +5,7 @@ import (
 
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 	"github.com/sluicehq/sluice/upstream"
 )
 
@@ -69,7 +70,7 @@ func (rule *rewriteRule) apply(r *httpd.Request, value string, prefix int) (stri
 			prefix++
 			rest = rest[1:]
 		}
-		if !strings.EqualFold(pat, rest) {
+		if !ascii.EqualFold(pat, rest) {
 			return value, false
 		}
 		n = len(rest)

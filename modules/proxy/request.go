@@ -4,12 +4,12 @@ import (
 	"errors"
 	"io"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/http1"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 	"github.com/sluicehq/sluice/upstream"
 	"github.com/sluicehq/sluice/upstream/balancer"
 )
@@ -130,7 +130,7 @@ func (p *proto) CreateRequest(u *upstream.Upstream) error {
 	} else if x := lc.method.Get(); x != nil {
 		method = x.Eval(r)
 	}
-	p.head = strings.EqualFold(method, "HEAD")
+	p.head = ascii.EqualFold(method, "HEAD")
 
 	uri := p.requestURI(r)
 	if uri == "" {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // addVariables defines $proxy_host, $proxy_port,
@@ -56,7 +57,7 @@ func addVariables(cf *httpd.Config) error {
 func addXForwardedFor(r *httpd.Request, _ string, _ int) (string, bool) {
 	var b strings.Builder
 	for _, h := range r.In.List {
-		if h.Deleted || !strings.EqualFold(h.Key, "X-Forwarded-For") {
+		if h.Deleted || !ascii.EqualFold(h.Key, "X-Forwarded-For") {
 			continue
 		}
 		b.WriteString(h.Value)

@@ -1,6 +1,7 @@
 package realip
 
 import (
+	"github.com/sluicehq/sluice/internal/ascii"
 	"github.com/sluicehq/sluice/internal/inet"
 	"net"
 	"net/netip"
@@ -26,7 +27,7 @@ func handler(r *httpd.Request) httpd.Status {
 	case headerXFF:
 		for i := range in.List {
 			h := &in.List[i]
-			if !h.Deleted && equalFold(h.Key, "X-Forwarded-For") {
+			if !h.Deleted && ascii.EqualFold(h.Key, "X-Forwarded-For") {
 				values = append(values, h.Value)
 			}
 		}
@@ -62,23 +63,4 @@ func handler(r *httpd.Request) httpd.Status {
 // ngx_http_get_forwarded_addr (see inet.Forwarded), starting from the peer.
 func forwarded(peer net.Addr, values []string, from *trusted, recursive bool) (netip.AddrPort, bool) {
 	return inet.Forwarded(from.contains(peer), values, from, recursive)
-}
-
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		ca, cb := a[i], b[i]
-		if ca >= 'A' && ca <= 'Z' {
-			ca += 'a' - 'A'
-		}
-		if cb >= 'A' && cb <= 'Z' {
-			cb += 'a' - 'A'
-		}
-		if ca != cb {
-			return false
-		}
-	}
-	return true
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 	"github.com/sluicehq/sluice/internal/hostmatch"
 )
 
@@ -116,7 +117,7 @@ func addReferer(c *conf.Cmd, k *hostmatch.Table[*string], host, uri string) erro
 		return posErr(c, fmt.Sprintf("invalid hostname or wildcard \"%s\"", host))
 	case hostmatch.ErrConflict:
 		// nginx lowercased the name in place before finding the conflict
-		return posErr(c, fmt.Sprintf("conflicting parameter \"%s\"", strings.ToLower(host)))
+		return posErr(c, fmt.Sprintf("conflicting parameter \"%s\"", ascii.ToLower(host)))
 	}
 	return nil
 }

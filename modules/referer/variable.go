@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 	"github.com/sluicehq/sluice/internal/bytesconv"
 )
 
@@ -34,9 +35,9 @@ func Valid(lc *LocConf, ref string, present bool, r *httpd.Request) bool {
 		return lc.noReferer.Get()
 	}
 	switch {
-	case len(ref) >= len("http://i.ru") && strings.EqualFold(ref[:7], "http://"):
+	case len(ref) >= len("http://i.ru") && ascii.EqualFold(ref[:7], "http://"):
 		ref = ref[7:]
-	case len(ref) >= len("http://i.ru") && strings.EqualFold(ref[:8], "https://"):
+	case len(ref) >= len("http://i.ru") && ascii.EqualFold(ref[:8], "https://"):
 		ref = ref[8:]
 	default:
 		return lc.blocked.Get()

@@ -3,10 +3,10 @@ package slice
 import (
 	"math"
 	"strconv"
-	"strings"
 
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // self is the module's identity for conf and context lookups.
@@ -103,7 +103,7 @@ func clientStart(r *httpd.Request) int64 {
 		return 0
 	}
 	v := r.In.Get(r.In.Range)
-	if len(v) < 7 || !strings.EqualFold(v[:6], "bytes=") {
+	if len(v) < 7 || !ascii.EqualFold(v[:6], "bytes=") {
 		return 0
 	}
 	v = v[6:]

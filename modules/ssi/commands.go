@@ -1,11 +1,10 @@
 package ssi
 
 import (
-	"strings"
-
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/http1"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // ssiError is a command's failure: the error text is output
@@ -221,8 +220,8 @@ func (x *ctx) include(r *httpd.Request, a *args) httpd.Status {
 			return ssiError
 		}
 		switch {
-		case strings.EqualFold(wait.val, "no"):
-		case strings.EqualFold(wait.val, "yes"):
+		case ascii.EqualFold(wait.val, "no"):
+		case ascii.EqualFold(wait.val, "yes"):
 			waited = true
 		default:
 			x.logf(r, "invalid value \"%s\" in the \"wait\" parameter", wait.val)
@@ -262,7 +261,7 @@ func (x *ctx) include(r *httpd.Request, a *args) httpd.Status {
 		post = stubOutput(content)
 	}
 	if set.ok {
-		name := strings.ToLower(set.val)
+		name := ascii.ToLower(set.val)
 		if _, exists := x.m.get(name); !exists {
 			x.m.set(name, "")
 		}
@@ -311,7 +310,7 @@ func stubOutput(content []byte) httpd.PostSubrequest {
 
 // echo outputs a variable (ngx_http_ssi_echo).
 func (x *ctx) echo(r *httpd.Request, a *args) httpd.Status {
-	name := strings.ToLower(a[echoVar].val)
+	name := ascii.ToLower(a[echoVar].val)
 	value, found := x.m.get(name)
 	if !found {
 		value, found = r.VarByName(name)
@@ -369,7 +368,7 @@ func (x *ctx) set(r *httpd.Request, a *args) httpd.Status {
 	if !ok {
 		return ssiError
 	}
-	x.m.set(strings.ToLower(a[0].val), value)
+	x.m.set(ascii.ToLower(a[0].val), value)
 	return httpd.OK
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // ifCommand is "if" and "elif" (ngx_http_ssi_if). The expression is
@@ -135,7 +136,7 @@ func (x *ctx) match(r *httpd.Request, pattern, s string) (bool, httpd.Status) {
 		if m[2*i] >= 0 {
 			v = s[m[2*i]:m[2*i+1]]
 		}
-		ms.set(strings.ToLower(name), v)
+		ms.set(ascii.ToLower(name), v)
 	}
 	return true, httpd.OK
 }

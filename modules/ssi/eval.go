@@ -3,6 +3,8 @@ package ssi
 import (
 	"fmt"
 	"strings"
+
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // Evaluation of parameter values (ngx_http_ssi_evaluate_string): "$name"
@@ -91,7 +93,7 @@ func Evaluate(text, uri string, addPrefix bool, lookup Lookup) (string, error) {
 		if name == "" {
 			return "", invalidVariable(text)
 		}
-		v, ok := lookup(strings.ToLower(name))
+		v, ok := lookup(ascii.ToLower(name))
 		if !ok {
 			continue
 		}

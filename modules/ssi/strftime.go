@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // Strftime formats t with a C strftime() format in the "C" locale, as the
@@ -69,7 +71,7 @@ func Strftime(format string, t time.Time, zone string) string {
 		}
 		if upper || swap && !num {
 			if swap && !upper && (format[i] == 'Z' || format[i] == 'p') {
-				v = strings.ToLower(v)
+				v = ascii.ToLower(v)
 			} else {
 				v = strings.ToUpper(v)
 			}

@@ -14,6 +14,7 @@ import (
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 	"github.com/sluicehq/sluice/internal/tlsconf"
 )
 
@@ -183,7 +184,7 @@ func curves(spec string) ([]tls.CurveID, error) {
 	}
 	var out []tls.CurveID
 	for _, n := range strings.Split(spec, ":") {
-		id, ok := groups[strings.ToLower(n)]
+		id, ok := groups[ascii.ToLower(n)]
 		if !ok {
 			return nil, noPos("SSL_CTX_set1_curves_list(\"%s\") failed (SSL: error:0A080106:SSL routines::passed invalid argument:group '%s' cannot be set)", spec, n)
 		}

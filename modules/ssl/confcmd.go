@@ -6,6 +6,7 @@ import (
 
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 	"github.com/sluicehq/sluice/internal/tlsconf"
 )
 
@@ -49,7 +50,7 @@ func parseConfCommands(cf *httpd.Config, kvs []conf.KeyVal) (confCommands, error
 		return noPos("SSL_CONF_cmd(\"%s\", \"%s\") failed (SSL: error:0A000180:SSL routines::bad value:cmd=%s, value=%s)", kv.Key, kv.Value, kv.Key, kv.Value)
 	}
 	for _, kv := range kvs {
-		switch strings.ToLower(kv.Key) {
+		switch ascii.ToLower(kv.Key) {
 		case "certificate":
 			cc.cert = conf.FullName(cf.Cycle.ConfPrefix, kv.Value)
 		case "privatekey":
@@ -68,11 +69,11 @@ func parseConfCommands(cf *httpd.Config, kvs []conf.KeyVal) (confCommands, error
 				}
 			}
 		case "minprotocol", "maxprotocol":
-			v, ok := protocolVersions[strings.ToLower(kv.Value)]
+			v, ok := protocolVersions[ascii.ToLower(kv.Value)]
 			if !ok {
 				return cc, bad(kv)
 			}
-			if strings.EqualFold(kv.Key, "minprotocol") {
+			if ascii.EqualFold(kv.Key, "minprotocol") {
 				cc.min = v
 			} else {
 				cc.max = v
@@ -87,7 +88,7 @@ func parseConfCommands(cf *httpd.Config, kvs []conf.KeyVal) (confCommands, error
 			c, err := curves(kv.Value)
 			if err != nil {
 				for _, n := range strings.Split(kv.Value, ":") {
-					if _, ok := groups[strings.ToLower(n)]; !ok {
+					if _, ok := groups[ascii.ToLower(n)]; !ok {
 						return cc, noPos("SSL_CONF_cmd(\"%s\", \"%s\") failed (SSL: error:0A080106:SSL routines::passed invalid argument:group '%s' cannot be set error:0A000180:SSL routines::bad value:cmd=%s, value=%s)", kv.Key, kv.Value, n, kv.Key, kv.Value)
 					}
 				}

@@ -1,5 +1,7 @@
 package sub
 
+import "github.com/sluicehq/sluice/internal/ascii"
+
 // The matcher: a streaming, case-insensitive search for several patterns
 // at once, with nginx's rules for which match wins (see
 // ngx_http_sub_parse):
@@ -46,18 +48,10 @@ type table struct {
 	first [257]uint16
 }
 
-// lower is ASCII lowercasing (ngx_tolower).
-func lower(c byte) byte {
-	if c >= 'A' && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
-}
-
 func lowerBytes(s string) []byte {
 	b := []byte(s)
 	for i, c := range b {
-		b[i] = lower(c)
+		b[i] = ascii.Lower(c)
 	}
 	return b
 }
@@ -177,7 +171,7 @@ func (w *window) matchAt(s int, p []byte) int {
 	n := len(w.a) + len(w.b)
 	k := 0
 	for ; k < len(p) && s+k < n; k++ {
-		if lower(w.at(s+k)) != p[k] {
+		if ascii.Lower(w.at(s+k)) != p[k] {
 			return declined
 		}
 	}
@@ -210,7 +204,7 @@ scan:
 			st.held = nil
 			return
 		}
-		c := lower(w.at(s + t.min - 1))
+		c := ascii.Lower(w.at(s + t.min - 1))
 		if d := int(t.shift[c]); d > 0 {
 			s += d
 			k0 = 0

@@ -2,11 +2,11 @@ package balancer
 
 import (
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // Add is ngx_http_upstream_add for pass directives (proxy_pass,
@@ -42,7 +42,7 @@ func Add(c *conf.Cmd, text string, o URLOptions) (*Group, *URL, error) {
 func (m *Main) add(c *conf.Cmd, u *URL, flags Flags) (*Group, error) {
 	create := flags&FlagCreate != 0
 	for _, g := range m.groups {
-		if !strings.EqualFold(g.host, u.Host) {
+		if !ascii.EqualFold(g.host, u.Host) {
 			continue
 		}
 		if create && g.Explicit() {
@@ -91,7 +91,7 @@ func Find(r *httpd.Request, host string, port int, noPort bool) *Group {
 	}
 	for _, g := range m.groups {
 		if len(g.host) == len(host) && ((g.port == 0 && noPort) || g.port == port) &&
-			strings.EqualFold(g.host, host) {
+			ascii.EqualFold(g.host, host) {
 			return g
 		}
 	}

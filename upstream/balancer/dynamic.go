@@ -3,10 +3,10 @@ package balancer
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 	"github.com/sluicehq/sluice/upstream"
 )
 
@@ -49,7 +49,7 @@ func Dynamic(r *httpd.Request, u *URL) (upstream.Target, httpd.Status) {
 			code, text = re.Code, re.Text
 		}
 		// nginx's resolver lowercases the name in place before logging it
-		r.Log().Logf(errlog.Error, r, nil, "%s could not be resolved (%d: %s)", strings.ToLower(u.Host), code, text)
+		r.Log().Logf(errlog.Error, r, nil, "%s could not be resolved (%d: %s)", ascii.ToLower(u.Host), code, text)
 		return nil, 502
 	}
 	addrs := make([]Addr, 0, len(ips))

@@ -4,8 +4,8 @@ import (
 	"hash/crc32"
 	"slices"
 	"strconv"
-	"strings"
 
+	"github.com/sluicehq/sluice/internal/ascii"
 	"github.com/sluicehq/sluice/internal/bytesconv"
 )
 
@@ -104,7 +104,7 @@ func buildPoints(set *peerSet) []chashPoint {
 // hashing uses: "unix:" paths have no port; otherwise the port is the
 // digits after the last ':' (none when the name does not end that way).
 func splitServer(s string) (host, port string) {
-	if len(s) >= 5 && strings.EqualFold(s[:5], "unix:") {
+	if len(s) >= 5 && ascii.EqualFold(s[:5], "unix:") {
 		return s[5:], ""
 	}
 	for j := len(s) - 1; j >= 0; j-- {

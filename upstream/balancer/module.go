@@ -1,10 +1,9 @@
 package balancer
 
 import (
-	"strings"
-
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // self is the upstream block module's identity for conf lookups (see
@@ -56,7 +55,7 @@ func (m *Main) Groups() []*Group { return m.groups }
 // Group returns the explicit group declared as name, or nil.
 func (m *Main) Group(name string) *Group {
 	for _, g := range m.groups {
-		if g.Explicit() && strings.EqualFold(g.host, name) {
+		if g.Explicit() && ascii.EqualFold(g.host, name) {
 			return g
 		}
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // defaultValid is how long run-time resolution results are used when the
@@ -324,7 +325,7 @@ func (rs *resolveState) chase(ctx context.Context, name string) (string, bool) {
 	}
 	c, err := rs.cname(ctx, name)
 	c = strings.TrimSuffix(c, ".")
-	if err != nil || c == "" || strings.EqualFold(c, strings.TrimSuffix(name, ".")) {
+	if err != nil || c == "" || ascii.EqualFold(c, strings.TrimSuffix(name, ".")) {
 		return "", false
 	}
 	return c, true

@@ -5,6 +5,7 @@ import (
 
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 // Param is one X_param line (ngx_http_upstream_param_t).
@@ -118,7 +119,7 @@ func Compile(src []Param, defaults []Param) *Set {
 next:
 	for _, d := range defaults {
 		for _, p := range src {
-			if strings.EqualFold(p.Key, d.Key) {
+			if ascii.EqualFold(p.Key, d.Key) {
 				continue next
 			}
 		}
@@ -128,7 +129,7 @@ next:
 	s := &Set{}
 	for _, p := range all {
 		if len(p.Key) > len("HTTP_") && strings.HasPrefix(p.Key, "HTTP_") {
-			s.hidden = append(s.hidden, strings.ToLower(p.Key[len("HTTP_"):]))
+			s.hidden = append(s.hidden, ascii.ToLower(p.Key[len("HTTP_"):]))
 			if p.empty || (p.Value == nil && p.Func == nil) {
 				continue
 			}
@@ -237,7 +238,7 @@ func (s *Set) EachHeader(list []httpd.Header, fn func(i int)) {
 // name (case-insensitively).
 func FirstOfName(list []httpd.Header, i int) bool {
 	for j := 0; j < i; j++ {
-		if !list[j].Deleted && strings.EqualFold(list[j].Key, list[i].Key) {
+		if !list[j].Deleted && ascii.EqualFold(list[j].Key, list[i].Key) {
 			return false
 		}
 	}
@@ -246,7 +247,7 @@ func FirstOfName(list []httpd.Header, i int) bool {
 
 // joinSep is the separator of joined values of a header.
 func joinSep(name string) string {
-	if strings.EqualFold(name, "Cookie") {
+	if ascii.EqualFold(name, "Cookie") {
 		return "; "
 	}
 	return ", "
@@ -256,7 +257,7 @@ func joinSep(name string) string {
 func JoinedLen(list []httpd.Header, i int) int {
 	n := len(list[i].Value)
 	for j := i + 1; j < len(list); j++ {
-		if !list[j].Deleted && strings.EqualFold(list[j].Key, list[i].Key) {
+		if !list[j].Deleted && ascii.EqualFold(list[j].Key, list[i].Key) {
 			n += 2 + len(list[j].Value)
 		}
 	}
@@ -269,7 +270,7 @@ func AppendJoined(dst []byte, list []httpd.Header, i int) []byte {
 	dst = append(dst, list[i].Value...)
 	sep := ""
 	for j := i + 1; j < len(list); j++ {
-		if !list[j].Deleted && strings.EqualFold(list[j].Key, list[i].Key) {
+		if !list[j].Deleted && ascii.EqualFold(list[j].Key, list[i].Key) {
 			if sep == "" {
 				sep = joinSep(list[i].Key)
 			}

@@ -6,6 +6,7 @@ import (
 	"github.com/sluicehq/sluice/conf"
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/httpd"
+	"github.com/sluicehq/sluice/internal/ascii"
 	"github.com/sluicehq/sluice/upstream"
 	"github.com/sluicehq/sluice/upstream/balancer"
 )
@@ -67,9 +68,9 @@ func ParsePass(c *conf.Cmd, handler httpd.ContentHandler, def string, schemes ..
 	}
 	rest := arg
 	for _, s := range schemes {
-		if len(arg) >= len(s.Prefix) && strings.EqualFold(arg[:len(s.Prefix)], s.Prefix) {
+		if len(arg) >= len(s.Prefix) && ascii.EqualFold(arg[:len(s.Prefix)], s.Prefix) {
 			rest = arg[len(s.Prefix):]
-			p.Schema, p.TLS = strings.ToLower(s.Prefix), s.TLS
+			p.Schema, p.TLS = ascii.ToLower(s.Prefix), s.TLS
 			break
 		}
 	}
@@ -117,7 +118,7 @@ func (p *Pass) Resolve(r *httpd.Request) (Where, httpd.Status) {
 	w := Where{Schema: p.def}
 	for _, s := range p.schemes {
 		// nginx strips a scheme only when something follows it
-		if len(url) > len(s.Prefix) && strings.EqualFold(url[:len(s.Prefix)], s.Prefix) {
+		if len(url) > len(s.Prefix) && ascii.EqualFold(url[:len(s.Prefix)], s.Prefix) {
 			w.Schema, w.TLS = url[:len(s.Prefix)], s.TLS
 			url = url[len(s.Prefix):]
 			break
