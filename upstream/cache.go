@@ -4,6 +4,7 @@ import (
 	"crypto/md5"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -409,7 +410,9 @@ func (u *Upstream) cacheHeaders() {
 	}
 	if len(varies) > 0 && ign&IgnVary == 0 && cr.cacheable {
 		vary := strings.Join(varies, ", ")
-		if len(varies) == 1 && strings.TrimSpace(vary) == "*" {
+		// a line of "*", whichever Vary line it is, makes the response
+		// uncacheable (ngx_http_upstream_process_vary)
+		if slices.Contains(varies, "*") {
 			cr.cacheable = false
 		} else {
 			if len(vary) > cache.VaryLen {

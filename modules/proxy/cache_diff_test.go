@@ -167,6 +167,18 @@ func TestProxyCacheDiff(t *testing.T) {
 				{req: ae("/v", "foobar"), status: 200, xcache: "MISS", body: "v", hits: 4},
 				{req: ae("/v", "deflate"), status: 200, xcache: "HIT", body: "v", hits: 4},
 			}},
+		// a Vary line of "*" makes the response uncacheable, whichever of
+		// the Vary lines it is (ngx_http_upstream_process_vary)
+		{name: "vary star in a second line",
+			loc: `location / { proxy_pass http://BACKEND; proxy_cache z; proxy_cache_valid 200 1h; }`,
+			routes: map[string]string{"/s": ok200("s", "Vary: Accept-Encoding\r\nVary: *\r\n"),
+				"/f": ok200("f", "Vary: *\r\nVary: Accept-Encoding\r\n")},
+			steps: []cacheDiffStep{
+				{req: ae("/s", "gzip"), status: 200, xcache: "MISS", body: "s", hits: 1},
+				{req: ae("/s", "gzip"), status: 200, xcache: "MISS", body: "s", hits: 2},
+				{req: ae("/f", "gzip"), status: 200, xcache: "MISS", body: "f", hits: 1},
+				{req: ae("/f", "gzip"), status: 200, xcache: "MISS", body: "f", hits: 2},
+			}},
 		// Vary names split at spaces and commas, in any case
 		{name: "vary with a complex list",
 			loc:    `location / { proxy_pass http://BACKEND; proxy_cache z; proxy_cache_valid 200 1h; }`,
