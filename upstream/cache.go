@@ -502,17 +502,6 @@ func addSec(t, n int64) int64 {
 	return t + n
 }
 
-func atoi(s string) (int64, bool) {
-	if s == "" {
-		return 0, false
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 || s[0] == '+' {
-		return 0, false
-	}
-	return n, true
-}
-
 // cacheError caches an upstream error status handed to error_page, for
 // the validity the response gave (Cache-Control, X-Accel-Expires, Expires)
 // or else cache_valid; a request finding it is answered with the status

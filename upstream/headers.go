@@ -2,7 +2,6 @@ package upstream
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 	"unsafe"
@@ -148,7 +147,7 @@ func (u *Upstream) interceptErrors() (httpd.Status, bool) {
 // names it.
 func limitRate(r *httpd.Request, h *httpd.Header, ign uint32) {
 	if ign&IgnXAccelLimitRate == 0 {
-		if n, ok := parseDecimal(h.Value); ok {
+		if n, ok := atoi(h.Value); ok {
 			r.SetLimitRate(n)
 		}
 	}
@@ -400,11 +399,6 @@ func (u *Upstream) lowerName(s string) string {
 		b[j] = c
 	}
 	return unsafe.String(&b[0], len(b))
-}
-
-func parseDecimal(s string) (int64, bool) {
-	n, err := strconv.ParseInt(s, 10, 64)
-	return n, err == nil && n >= 0
 }
 
 // passTrailers copies the upstream's trailers to the response when

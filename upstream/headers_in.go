@@ -1,6 +1,7 @@
 package upstream
 
 import (
+	"math"
 	"net/http"
 
 	"github.com/sluicehq/sluice/errlog"
@@ -33,8 +34,8 @@ func (u *Upstream) AddHeader(key, value string) bool {
 			u.Logf(errlog.Error, nil, "upstream sent \"Content-Length\" and \"Transfer-Encoding\" headers at the same time")
 			return false
 		}
-		n, ok := parseDecimal(value)
-		if !ok || !allDigits(value) {
+		n, ok := atoi(value)
+		if !ok {
 			u.Logf(errlog.Error, nil, "upstream sent invalid \"Content-Length\" header: \"%s: %s\"", key, value)
 			return false
 		}
@@ -95,11 +96,19 @@ func uniqueHeader(key string) bool {
 	return false
 }
 
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
+// atoi parses s as ngx_atoi does: one or more decimal digits and nothing
+// else (no sign, no space), within int64.
+func atoi(s string) (int64, bool) {
+	if s == "" {
+		return 0, false
 	}
-	return s != ""
+	var n int64
+	for i := 0; i < len(s); i++ {
+		d := int64(s[i]) - '0'
+		if d < 0 || d > 9 || n > (math.MaxInt64-d)/10 {
+			return 0, false
+		}
+		n = n*10 + d
+	}
+	return n, true
 }

@@ -179,6 +179,18 @@ func TestProxyCacheDiff(t *testing.T) {
 				{req: ae("/f", "gzip"), status: 200, xcache: "MISS", body: "f", hits: 1},
 				{req: ae("/f", "gzip"), status: 200, xcache: "MISS", body: "f", hits: 2},
 			}},
+		// X-Accel-Expires is read as ngx_atoi reads it: "-0" is no number
+		// and leaves proxy_cache_valid in force, "0" forbids caching
+		{name: "x-accel-expires numbers",
+			loc: `location / { proxy_pass http://BACKEND; proxy_cache z; proxy_cache_valid 200 1h; }`,
+			routes: map[string]string{"/m": ok200("m", "X-Accel-Expires: -0\r\n"),
+				"/z": ok200("z", "X-Accel-Expires: 0\r\n")},
+			steps: []cacheDiffStep{
+				{req: "/m", status: 200, xcache: "MISS", body: "m", hits: 1},
+				{req: "/m", status: 200, xcache: "HIT", body: "m", hits: 1},
+				{req: "/z", status: 200, xcache: "MISS", body: "z", hits: 1},
+				{req: "/z", status: 200, xcache: "MISS", body: "z", hits: 2},
+			}},
 		// Vary names split at spaces and commas, in any case
 		{name: "vary with a complex list",
 			loc:    `location / { proxy_pass http://BACKEND; proxy_cache z; proxy_cache_valid 200 1h; }`,
