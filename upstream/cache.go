@@ -11,6 +11,7 @@ import (
 
 	"github.com/sluicehq/sluice/cache"
 	"github.com/sluicehq/sluice/errlog"
+	"github.com/sluicehq/sluice/http1"
 	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/internal/ascii"
 	"github.com/sluicehq/sluice/internal/buf"
@@ -394,12 +395,12 @@ func (u *Upstream) cacheHeaders() {
 			if ign&IgnExpires != 0 || cr.validSec != 0 {
 				continue
 			}
-			t, err := http.ParseTime(h.Value)
-			if err != nil || t.Unix() < now {
+			t := http1.ParseHTTPTime(h.Value)
+			if t == -1 || t < now {
 				cr.expired = true
 				continue
 			}
-			cr.validSec = t.Unix()
+			cr.validSec = t
 		case "set-cookie":
 			if ign&IgnSetCookie == 0 {
 				cr.cacheable = false

@@ -1,7 +1,6 @@
 package upstream
 
 import (
-	"net/http"
 	"strings"
 	"time"
 	"unsafe"
@@ -264,9 +263,8 @@ func (u *Upstream) copyByName(low string, h *httpd.Header, ign uint32) error {
 		return nil
 	case "last-modified":
 		out.LastModified = out.Add(h.Key, h.Value)
-		if t, err := http.ParseTime(h.Value); err == nil {
-			out.LastModifiedTime = t.Unix()
-		}
+		// -1 when it is no date (ngx_http_upstream_copy_last_modified)
+		out.LastModifiedTime = http1.ParseHTTPTime(h.Value)
 		return nil
 	case "date":
 		out.Date = out.Add(h.Key, h.Value)

@@ -2,9 +2,9 @@ package upstream
 
 import (
 	"math"
-	"net/http"
 
 	"github.com/sluicehq/sluice/errlog"
+	"github.com/sluicehq/sluice/http1"
 	"github.com/sluicehq/sluice/internal/ascii"
 )
 
@@ -59,9 +59,7 @@ func (u *Upstream) AddHeader(key, value string) bool {
 			in.ConnectionClose = true
 		}
 	case ascii.EqualFold(key, "Last-Modified"):
-		if t, err := http.ParseTime(value); err == nil {
-			in.LastModifiedTime = t.Unix()
-		}
+		in.LastModifiedTime = http1.ParseHTTPTime(value)
 	}
 	in.Add(key, value)
 	return true

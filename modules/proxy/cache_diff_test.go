@@ -191,6 +191,19 @@ func TestProxyCacheDiff(t *testing.T) {
 				{req: "/z", status: 200, xcache: "MISS", body: "z", hits: 1},
 				{req: "/z", status: 200, xcache: "MISS", body: "z", hits: 2},
 			}},
+		// Expires and Last-Modified are read by ngx_parse_http_time, which
+		// skips the weekday: the entry is kept until 2099, and answers a
+		// matching If-Modified-Since with 304
+		{name: "expires and last-modified with an odd weekday",
+			loc: `location / { proxy_pass http://BACKEND; proxy_cache z; }`,
+			routes: map[string]string{"/e": ok200("e", "Expires: Foo, 01 Jan 2099 00:00:00 GMT\r\n"+
+				"Last-Modified: Foo, 06 Nov 1994 08:49:37 GMT\r\n")},
+			steps: []cacheDiffStep{
+				{req: "/e", status: 200, xcache: "MISS", body: "e", hits: 1},
+				{req: "/e", status: 200, xcache: "HIT", body: "e", hits: 1},
+				{req: "GET /e HTTP/1.0\r\nHost: localhost\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n",
+					status: 304, xcache: "HIT", hits: 1},
+			}},
 		// Vary names split at spaces and commas, in any case
 		{name: "vary with a complex list",
 			loc:    `location / { proxy_pass http://BACKEND; proxy_cache z; proxy_cache_valid 200 1h; }`,
