@@ -542,23 +542,8 @@ func (u *Upstream) cacheTestNext() (httpd.Status, bool) {
 	if status == 304 && cr.conf.Revalidate.Get() {
 		return u.cacheRevalidate(), true
 	}
-	var mask uint32
-	switch status {
-	case 500:
-		mask = FtHTTP500
-	case 502:
-		mask = FtHTTP502
-	case 503:
-		mask = FtHTTP503
-	case 504:
-		mask = FtHTTP504
-	case 403:
-		mask = FtHTTP403
-	case 404:
-		mask = FtHTTP404
-	case 429:
-		mask = FtHTTP429
-	default:
+	mask := statusFt(status)
+	if mask == 0 {
 		return 0, false
 	}
 	if cr.conf.UseStale.Get()&mask == 0 {

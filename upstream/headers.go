@@ -57,27 +57,34 @@ func (u *Upstream) respond() httpd.Status {
 	return u.relayBody()
 }
 
+// statusFt is the next_upstream (and cache_use_stale) flag of a response
+// status, 0 for a status that has none.
+func statusFt(status int) uint32 {
+	switch status {
+	case 500:
+		return FtHTTP500
+	case 502:
+		return FtHTTP502
+	case 503:
+		return FtHTTP503
+	case 504:
+		return FtHTTP504
+	case 403:
+		return FtHTTP403
+	case 404:
+		return FtHTTP404
+	case 429:
+		return FtHTTP429
+	}
+	return 0
+}
+
 // testNext tries the next peer for statuses listed in next_upstream
 // (ngx_http_upstream_test_next).
 func (u *Upstream) testNext() (httpd.Status, bool) {
 	r := u.R
-	var mask uint32
-	switch u.HeadersIn.StatusN {
-	case 500:
-		mask = FtHTTP500
-	case 502:
-		mask = FtHTTP502
-	case 503:
-		mask = FtHTTP503
-	case 504:
-		mask = FtHTTP504
-	case 403:
-		mask = FtHTTP403
-	case 404:
-		mask = FtHTTP404
-	case 429:
-		mask = FtHTTP429
-	default:
+	mask := statusFt(u.HeadersIn.StatusN)
+	if mask == 0 {
 		return 0, false
 	}
 	m := mask
