@@ -240,8 +240,11 @@ func (r *Request) writeHeader() Status {
 	}
 	out := &r.Out
 	if out.LastModifiedTime != -1 && out.Status != 200 && out.Status != 206 && out.Status != 304 {
+		// the time is dropped and the field unlinked, not deleted: a
+		// Last-Modified line the response carries (an upstream's, an
+		// add_header's) is still sent, as ngx_http_header_filter leaves
+		// it in the list
 		out.LastModifiedTime = -1
-		out.Delete(out.LastModified)
 		out.LastModified = -1
 	}
 	if r.conn.act.h2 != nil {
@@ -367,8 +370,8 @@ func (r *Request) bodilessStatus(s int) {
 	case 204:
 		r.HeaderOnly = true
 		out.ContentType, out.ContentTypeLen = "", 0
+		// unlinked, not deleted (see writeHeader)
 		out.LastModifiedTime = -1
-		out.Delete(out.LastModified)
 		out.LastModified = -1
 		out.Delete(out.ContentLength)
 		out.ContentLength = -1

@@ -112,6 +112,12 @@ func TestDiffResponses(t *testing.T) {
 		// letters only, and passes them on as ordinary headers
 		"/foldte": {"HTTP/1.1 200 OK\r\nTran\u017ffer-Encoding: chunked\r\nContent-Length: 15\r\n\r\n5\r\nhello\r\n0\r\n\r\n"},
 		"/foldka": {"HTTP/1.1 200 OK\r\n\u212aeep-Alive: timeout=5\r\nContent-Length: 2\r\n\r\nok"},
+		// ngx_http_header_filter unlinks Last-Modified from a response
+		// that is not 200, 206 or 304, but the upstream's line stays in
+		// the list and is sent
+		"/lm301": {"HTTP/1.1 301 Moved\r\nLocation: /x\r\nLast-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Length: 0\r\n\r\n"},
+		"/lm204": {"HTTP/1.1 204 No Content\r\nLast-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n"},
+		"/lm404": {"HTTP/1.1 404 Not Found\r\nLast-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Length: 4\r\n\r\nnope"},
 	})
 	b.out["/redirect"] = []string{"HTTP/1.1 302 Found\r\nLocation: http://" + b.addr() + "/x?y\r\nContent-Length: 0\r\n\r\n"}
 	b.out["/refresh"] = []string{"HTTP/1.1 200 OK\r\nRefresh: 5; url=http://" + b.addr() + "/z\r\nContent-Length: 0\r\n\r\n"}
@@ -159,7 +165,7 @@ func TestDiffResponses(t *testing.T) {
 	// connection without completing the response.
 	paths := []string{"/normal", "/serverdate", "/chunked", "/close", "/short", "/cutchunked",
 		"/extra", "/huge", "/http09", "/badheader", "/nostatus", "/custom", "/204", "/304", "/404", "/redirect",
-		"/relative", "/refresh", "/cookies", "/xaccel", "/early", "/100", "/foldte", "/foldka"}
+		"/relative", "/refresh", "/cookies", "/xaccel", "/early", "/100", "/foldte", "/foldka", "/lm301", "/lm204", "/lm404"}
 	for _, prefix := range []string{"", "/nobuf"} {
 		for _, path := range paths {
 			for _, proto := range []string{"HTTP/1.0", "HTTP/1.1"} {
