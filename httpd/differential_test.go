@@ -56,6 +56,8 @@ var diffRequests = []struct{ name, req string }{
 	{"keep-alive 1.0", "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"},
 	{"head", "HEAD / HTTP/1.1\r\nHost: localhost\r\n\r\n"},
 	{"http 0.9", "GET /\r\n"},
+	{"http 0.9 post", "POST /exact\r\n"},
+	{"http 0.9 head", "HEAD /\r\n"},
 	{"server addr", "GET /addr HTTP/1.0\r\n\r\n"},
 	{"redirect relative", "GET /redir HTTP/1.1\r\nHost: localhost\r\n\r\n"},
 	{"redirect host port", "GET /redir HTTP/1.1\r\nHost: localhost:8080\r\n\r\n"},

@@ -37,7 +37,10 @@ func (r *Request) readHead() Status {
 			break
 		}
 		if res != http1.NeedMore {
-			if rl.Version >= 1000 {
+			if rl.Version >= 1000 || res == http1.Invalid09Method {
+				// an HTTP/0.9 request gets its error page as HTTP/0.9:
+				// the body alone (nginx sets the version before it checks
+				// the method)
 				r.HTTPVersion = rl.Version
 			}
 			r.partialLine = r.lineSoFar(rl.RequestStart)
