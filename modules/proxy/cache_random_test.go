@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/internal/oracle"
-	"github.com/sluicehq/sluice/internal/servertest"
 	"github.com/sluicehq/sluice/internal/testutil"
 )
 
@@ -84,33 +83,19 @@ func TestProxyCacheDiffRandom(t *testing.T) {
             location /any/ { proxy_pass http://BACKEND/; proxy_cache z; proxy_cache_valid any 1h; proxy_cache_key $uri; }
             location /none/ { proxy_pass http://BACKEND/; proxy_cache z; proxy_cache_key $uri; }
             location /ign/ { proxy_pass http://BACKEND/; proxy_cache z; proxy_cache_key $uri; proxy_cache_valid 200 1h; proxy_ignore_headers Cache-Control Expires X-Accel-Expires Set-Cookie Vary; }`
-	server := func(listen, addr string) string {
-		return "http {\n    proxy_cache_path %%PREFIX%%/cache levels=1:2 keys_zone=z:1m;\n" +
-			"    server {\n        listen 127.0.0.1:" + listen + ";\n        server_name localhost;\n" +
-			"        add_header X-Cache $upstream_cache_status always;\n" +
-			strings.ReplaceAll(loc, "BACKEND", addr) + "\n    }\n}\n"
-	}
-	ng := oracle.Start(t, "daemon off;\n"+server("%%PORT_0%%", nb.Addr()))
-	s := servertest.Start(t, "daemon off;\nevents {}\n"+server("%%PORT_A%%", sb.Addr()))
+	ng, s := startCachePair(t, loc, nb, sb)
 	for _, prefix := range []string{"", "/any", "/none", "/ign"} {
 		for _, name := range names {
 			t.Run(prefix+name, func(t *testing.T) {
-				for step := 0; step < 2; step++ {
+				for step := range 2 {
 					req := "GET " + prefix + name + " HTTP/1.0\r\nHost: localhost\r\nAccept-Encoding: gzip\r\n\r\n"
 					cmp := oracle.Comparison{CloseWait: 5 * time.Second}
 					ngr := oracle.Exchange(ng.Addr(0), []byte(req), cmp)
 					sr := oracle.Exchange(s.Addr("A"), []byte(req), cmp)
 					if ngr.Resp == nil || sr.Resp == nil {
-						t.Fatalf("no response")
+						t.Fatalf("step %d: no response (nginx %v, sluice %v)", step, ngr.Err, sr.Err)
 					}
-					describe := func(r *testutil.Response, n int) string {
-						body := string(r.Body)
-						if r.StatusCode >= 300 && len(body) > 10 {
-							body = "<error page>"
-						}
-						return fmt.Sprintf("%s | X-Cache %q | %q | backend asked %d", r.StatusLine, r.Get("X-Cache"), body, n)
-					}
-					ngs, ss := describe(ngr.Resp, nb.count(name)), describe(sr.Resp, sb.count(name))
+					ngs, ss := describeCached(ngr.Resp, nb.count(name)), describeCached(sr.Resp, sb.count(name))
 					if ngs != ss {
 						t.Errorf("step %d %s, upstream %q:\nnginx:  %s\nsluice: %s", step, prefix+name, routes[name], ngs, ss)
 						return
