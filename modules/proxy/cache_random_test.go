@@ -20,10 +20,11 @@ import (
 // times by status; "any"; none; the headers ignored), asks for each twice
 // and compares the answers, $upstream_cache_status and how often the
 // backend was asked. X-Accel-Expires, Cache-Control and Expires come in
-// that order: when they come in another, nginx 1.22 and 1.23+ (which
-// sluice follows) differ, as 1.23 made X-Accel-Expires and Cache-Control
-// win whatever their place. 240 routes of other seeds showed no other
-// difference.
+// that order: in another, nginx 1.22 and 1.23+ (which sluice follows)
+// differ, as 1.23.0 changed how they combine ("nginx did not cache the
+// response if the Expires response header line disabled caching, but
+// following Cache-Control header line enabled caching"). 240 routes of
+// other seeds showed no other difference.
 func TestProxyCacheDiffRandom(t *testing.T) {
 	testutil.CheckLeaks(t)
 	const n = 80
