@@ -1,7 +1,5 @@
 package http1
 
-import "github.com/sluicehq/sluice/internal/ascii"
-
 // hState is the header-line parser's position in the grammar.
 type hState uint8
 
@@ -109,20 +107,12 @@ func (h *HeaderParser) Value(buf []byte) []byte { return buf[h.ValueStart:h.Valu
 // the parser (valid until the next Parse call), when the name is at most
 // LowerNameLen bytes of letters, digits, '-' and (if allowed) '_'.
 // Otherwise it returns nil and the caller lowercases the name itself, as
-// nginx does; AppendLower does that.
+// nginx does; ascii.AppendLower does that.
 func (h *HeaderParser) LowerName() []byte {
 	if !h.lowOK || h.nlower > LowerNameLen || h.nlower != h.NameEnd-h.NameStart {
 		return nil
 	}
 	return h.lower[:h.nlower]
-}
-
-// AppendLower appends name with A-Z folded to a-z to dst.
-func AppendLower(dst, name []byte) []byte {
-	for _, c := range name {
-		dst = append(dst, ascii.Lower(c))
-	}
-	return dst
 }
 
 // addLower records one more lowercase name byte.

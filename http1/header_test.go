@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/sluicehq/sluice/internal/ascii"
 )
 
 func TestHeaderLine(t *testing.T) {
@@ -171,8 +173,8 @@ func TestHeaderLowerName(t *testing.T) {
 			if l != nil && string(l) != want {
 				t.Errorf("LowerName = %q", l)
 			}
-			if got := string(AppendLower(nil, h.Name(in))); got != want {
-				t.Errorf("AppendLower = %q", got)
+			if got := string(ascii.AppendLower(nil, h.Name(in))); got != want {
+				t.Errorf("ascii.AppendLower = %q", got)
 			}
 		})
 	}

@@ -1,6 +1,10 @@
 package http1
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/sluicehq/sluice/internal/ascii"
+)
 
 func TestArg(t *testing.T) {
 	tests := []struct {
@@ -203,7 +207,7 @@ func TestLookupHeader(t *testing.T) {
 			if got := LookupHeader([]byte(name)); got != h {
 				t.Errorf("LookupHeader(%q) = %v", name, got)
 			}
-			if got := LookupHeader(AppendLower(nil, []byte(name))); got != h {
+			if got := LookupHeader(ascii.AppendLower(nil, []byte(name))); got != h {
 				t.Errorf("lowercase lookup = %v", got)
 			}
 		})

@@ -1,5 +1,7 @@
 package http1
 
+import "github.com/sluicehq/sluice/internal/ascii"
+
 // ValidateHost checks and normalises a Host header value or the authority
 // of an absolute-form request target, the way nginx's
 // ngx_http_validate_host does, and returns the host without port and
@@ -103,7 +105,7 @@ func ValidateHost(dst, host []byte) (h []byte, port int, ok bool) {
 		return host[:hostLen], port, true
 	}
 	start := len(dst)
-	dst = AppendLower(dst, host[:hostLen])
+	dst = ascii.AppendLower(dst, host[:hostLen])
 	return dst[start:], port, true
 }
 

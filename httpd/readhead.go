@@ -8,6 +8,7 @@ import (
 
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/http1"
+	"github.com/sluicehq/sluice/internal/ascii"
 	"github.com/sluicehq/sluice/internal/buf"
 	"github.com/sluicehq/sluice/internal/bytesconv"
 )
@@ -108,7 +109,7 @@ func (r *Request) readHead() Status {
 			name := hp.Name(line)
 			low := hp.LowerName()
 			if low == nil {
-				lowBuf = http1.AppendLower(lowBuf[:0], name)
+				lowBuf = ascii.AppendLower(lowBuf[:0], name)
 				low = lowBuf
 			}
 			if st := r.addHeader(bytesconv.String(name), string(low), bytesconv.String(hp.Value(line))); st != OK {

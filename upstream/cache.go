@@ -353,7 +353,7 @@ func (u *Upstream) cacheHeaders() {
 		if h.Deleted {
 			continue
 		}
-		switch ascii.ToLower(h.Key) {
+		switch u.lowerName(h.Key) {
 		case "x-accel-expires":
 			if xae {
 				continue

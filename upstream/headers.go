@@ -3,12 +3,12 @@ package upstream
 import (
 	"strings"
 	"time"
-	"unsafe"
 
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/http1"
 	"github.com/sluicehq/sluice/httpd"
 	"github.com/sluicehq/sluice/internal/ascii"
+	"github.com/sluicehq/sluice/internal/bytesconv"
 )
 
 // respond processes a complete response head and sends the response
@@ -181,11 +181,11 @@ func (u *Upstream) processHeaders() (httpd.Status, bool) {
 			}
 			// the headers nginx keeps across the redirect, and the rate
 			// limit, which nginx sets as it reads the header
-			switch ascii.ToLower(h.Key) {
+			switch low := u.lowerName(h.Key); low {
 			case "x-accel-limit-rate":
 				limitRate(r, &h, ign)
 			case "content-type", "set-cookie", "content-disposition", "cache-control", "expires", "accept-ranges":
-				if u.Conf.Hidden[ascii.ToLower(h.Key)] {
+				if u.Conf.Hidden[low] {
 					continue
 				}
 				u.copyHeader(h)
@@ -395,15 +395,7 @@ func (u *Upstream) lowerName(s string) string {
 	if len(s) > len(u.lowBuf) {
 		return ascii.ToLower(s)
 	}
-	b := u.lowBuf[:len(s)]
-	for j := 0; j < len(s); j++ {
-		c := s[j]
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		b[j] = c
-	}
-	return unsafe.String(&b[0], len(b))
+	return bytesconv.String(ascii.AppendLower(u.lowBuf[:0], s))
 }
 
 // passTrailers copies the upstream's trailers to the response when

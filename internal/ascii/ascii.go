@@ -12,6 +12,8 @@
 // Every function keeps bytes that are not ASCII letters as they are.
 package ascii
 
+import "github.com/sluicehq/sluice/internal/bytesconv"
+
 // Lower returns c in lower case when it is an ASCII letter, else c.
 func Lower(c byte) byte {
 	if c >= 'A' && c <= 'Z' {
@@ -67,12 +69,15 @@ func ToLower(s string) string {
 	if i == len(s) {
 		return s
 	}
-	b := make([]byte, len(s))
-	copy(b, s[:i])
-	for ; i < len(s); i++ {
-		b[i] = Lower(s[i])
+	return bytesconv.String(AppendLower(make([]byte, 0, len(s)), s))
+}
+
+// AppendLower appends s to dst with its ASCII upper-case letters lowered.
+func AppendLower[S ~string | ~[]byte](dst []byte, s S) []byte {
+	for i := 0; i < len(s); i++ {
+		dst = append(dst, Lower(s[i]))
 	}
-	return string(b)
+	return dst
 }
 
 // VarNameMatches reports whether a header's name is the one a variable
