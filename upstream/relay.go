@@ -96,12 +96,29 @@ func (u *Upstream) relayUnbuffered() httpd.Status {
 		u.bodyBuf = buf.Get(int(u.Conf.BufferSize.Get()))
 	}
 	chain := &httpd.Chain{}
-	looping := false
+	// The log action follows nginx's events. The preread bytes are
+	// filtered under the head's action (ngx_http_upstream_send_response)
+	// and passed on under "sending to client"
+	// (ngx_http_upstream_process_non_buffered_downstream), whose loop
+	// reads on while the upstream's read event stays ready: after a read
+	// that filled the buffer, or once the close is known. A short read
+	// leaves it not ready, and what comes next comes with the next read
+	// event, under "reading upstream"
+	// (ngx_http_upstream_process_non_buffered_upstream). A filter's log
+	// line (gunzip's) and the error that ends the body say which.
+	first := false
+	reading := func() {
+		first = false
+		u.setAction("reading upstream")
+	}
 	send := func(raw []byte) int {
 		u.state.ResponseLength += int64(len(raw))
 		err := u.filter(raw)
 		if err != nil && !errors.Is(err, ErrBodyShort) {
 			return int(httpd.Error)
+		}
+		if first {
+			u.setAction("sending to client")
 		}
 		if u.bodyComplete() {
 			u.releaseConn()
@@ -112,13 +129,6 @@ func (u *Upstream) relayUnbuffered() httpd.Status {
 		}
 		chain.Flush = true
 		if len(chain.Pieces) > 0 {
-			// bytes read in the loop go out under "reading upstream", as
-			// nginx's ngx_http_upstream_process_non_buffered_upstream
-			// passes them on (the preread ones under "sending to client"):
-			// a filter's log line (gunzip's) says so
-			if !looping {
-				u.setAction("sending to client")
-			}
 			if r.Output(chain) != httpd.OK {
 				return httpd.StatusClientClosedRequest
 			}
@@ -128,19 +138,28 @@ func (u *Upstream) relayUnbuffered() httpd.Status {
 		}
 		return 0
 	}
+	// ready is nginx's ready flag of the upstream's read event
+	ready := false
 	if pre := u.preread(); len(pre) > 0 {
+		first, ready = true, u.Last == len(u.Buffer)
 		if rc := send(pre); rc != 0 {
 			return u.finalize(rc)
 		}
-	} else if r.Output(&httpd.Chain{Flush: true}) != httpd.OK {
-		return u.finalize(httpd.StatusClientClosedRequest)
+	} else {
+		reading()
+		if r.Output(&httpd.Chain{Flush: true}) != httpd.OK {
+			return u.finalize(httpd.StatusClientClosedRequest)
+		}
 	}
 	timeout := u.Conf.ReadTimeout.Get()
-	looping = true
 	for !u.bodyComplete() {
-		u.setAction("reading upstream")
 		c.SetReadTimeout(timeout)
-		n, err := c.Read(u.bodyBuf)
+		n, err := c.readOrWait(u.bodyBuf, reading)
+		if first && !ready && n > 0 {
+			// bytes nginx reads at its next read event
+			reading()
+		}
+		ready = n == len(u.bodyBuf)
 		if n > 0 {
 			u.state.BytesReceived += int64(n)
 			if rc := send(u.bodyBuf[:n]); rc != 0 {

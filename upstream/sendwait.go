@@ -1,6 +1,8 @@
 package upstream
 
 import (
+	"io"
+	"os"
 	"syscall"
 	"unsafe"
 
@@ -112,4 +114,41 @@ func (sw *sendWaitState) clear() {
 		sw.iov[i] = syscall.Iovec{}
 	}
 	sw.niov = 0
+}
+
+// readOrWait reads into b as Read does, and calls waiting once, just
+// before it waits, when nothing is there to read yet. nginx's
+// non-buffered loop goes on reading while the upstream has bytes ready,
+// under the log action of the event that started it; the action changes
+// only with the next read event, after such a wait. A connection without
+// a descriptor of its own (TLS, whose layer may hold decrypted bytes)
+// calls waiting first.
+func (c *Conn) readOrWait(b []byte, waiting func()) (int, error) {
+	if _, ok := c.rawReady(); !ok || c.tcp != nil {
+		waiting()
+		return c.Conn.Read(b)
+	}
+	var n int
+	var rerr error
+	waited := false
+	err := c.raw.Read(func(fd uintptr) bool {
+		n, rerr = syscall.Read(int(fd), b)
+		if rerr == syscall.EAGAIN {
+			if !waited {
+				waited = true
+				waiting()
+			}
+			return false
+		}
+		return rerr != syscall.EINTR
+	})
+	switch {
+	case err != nil:
+		return 0, err
+	case rerr != nil:
+		return 0, os.NewSyscallError("read", rerr)
+	case n == 0 && len(b) > 0:
+		return 0, io.EOF
+	}
+	return n, nil
 }

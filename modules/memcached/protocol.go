@@ -151,16 +151,18 @@ func (p *protocol) value(u *upstream.Upstream, line, rest []byte, lf int) upstre
 		}
 		gzip = flags&p.gzipFlag != 0
 	}
-	n, ok := decimal(lengthField)
-	if !ok || n > uint64(maxLength) {
-		u.Logf(errlog.Error, nil, "memcached sent invalid length in response \"%s\" for key \"%s\"", line, p.key)
-		return upstream.Invalid
-	}
 	if gzip {
+		// set before the length is read, as nginx pushes the header: an
+		// invalid length then leaves it on the 502 error page
 		p.gzip = true
 		if u.R != nil {
 			u.R.Out.ContentEncoding = u.R.Out.Add("Content-Encoding", "gzip")
 		}
+	}
+	n, ok := decimal(lengthField)
+	if !ok || n > uint64(maxLength) {
+		u.Logf(errlog.Error, nil, "memcached sent invalid length in response \"%s\" for key \"%s\"", line, p.key)
+		return upstream.Invalid
 	}
 	u.HeadersIn.StatusN = 200
 	u.HeadersIn.ContentLengthN = int64(n)
