@@ -101,6 +101,7 @@ type Conn struct {
 	peekBuf [1]byte
 	peekOK  bool
 	sw      sendWaitState
+	rw      readWaitState
 }
 
 // stop interrupts whatever the exchange does on the connection: its
@@ -365,6 +366,7 @@ func (c *Conn) rawReady() (sock, ok bool) {
 		return true
 	}
 	c.sw.fn = c.sendWaitStep
+	c.rw.fn = c.readStep
 	return true, true
 }
 

@@ -75,6 +75,9 @@ type pipeKeep struct {
 	spillTimer *time.Timer
 	// read is p.read, bound once for the reader goroutine
 	read func()
+	// reading is the Upstream's readingUpstream, bound once for the
+	// non-buffered relay's waits
+	reading func()
 }
 
 // spillAfter is how long a batch may be in the writer's hands before the

@@ -107,9 +107,8 @@ func (u *Upstream) relayUnbuffered() httpd.Status {
 	// (ngx_http_upstream_process_non_buffered_upstream). A filter's log
 	// line (gunzip's) and the error that ends the body say which.
 	first := false
-	reading := func() {
-		first = false
-		u.setAction("reading upstream")
+	if u.pipe.keep.reading == nil {
+		u.pipe.keep.reading = u.readingUpstream
 	}
 	send := func(raw []byte) int {
 		u.state.ResponseLength += int64(len(raw))
@@ -146,7 +145,7 @@ func (u *Upstream) relayUnbuffered() httpd.Status {
 			return u.finalize(rc)
 		}
 	} else {
-		reading()
+		u.readingUpstream()
 		if r.Output(&httpd.Chain{Flush: true}) != httpd.OK {
 			return u.finalize(httpd.StatusClientClosedRequest)
 		}
@@ -154,10 +153,13 @@ func (u *Upstream) relayUnbuffered() httpd.Status {
 	timeout := u.Conf.ReadTimeout.Get()
 	for !u.bodyComplete() {
 		c.SetReadTimeout(timeout)
-		n, err := c.readOrWait(u.bodyBuf, reading)
-		if first && !ready && n > 0 {
-			// bytes nginx reads at its next read event
-			reading()
+		n, waited, err := c.readOrWait(u.bodyBuf, u.pipe.keep.reading)
+		if first && (waited || !ready && n > 0) {
+			first = false
+			if !waited {
+				// bytes nginx reads at its next read event
+				u.readingUpstream()
+			}
 		}
 		ready = n == len(u.bodyBuf)
 		if n > 0 {
@@ -173,6 +175,10 @@ func (u *Upstream) relayUnbuffered() httpd.Status {
 	}
 	return u.finalize(0)
 }
+
+// readingUpstream sets the action of a read the upstream's read event
+// started (ngx_http_upstream_process_non_buffered_upstream).
+func (u *Upstream) readingUpstream() { u.setAction("reading upstream") }
 
 // readFailed handles an upstream read error while reading the body; it
 // returns the finalize code, or -1 when the body ended normally

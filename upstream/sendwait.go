@@ -116,39 +116,58 @@ func (sw *sendWaitState) clear() {
 	sw.niov = 0
 }
 
+// readWaitState is readOrWait's: the step bound once, and the read's
+// buffer, result and callback.
+type readWaitState struct {
+	fn      func(fd uintptr) bool
+	b       []byte
+	n       int
+	err     error
+	waited  bool
+	waiting func()
+}
+
 // readOrWait reads into b as Read does, and calls waiting once, just
-// before it waits, when nothing is there to read yet. nginx's
-// non-buffered loop goes on reading while the upstream has bytes ready,
-// under the log action of the event that started it; the action changes
-// only with the next read event, after such a wait. A connection without
-// a descriptor of its own (TLS, whose layer may hold decrypted bytes)
-// calls waiting first.
-func (c *Conn) readOrWait(b []byte, waiting func()) (int, error) {
+// before it waits, when nothing is there to read yet; waited says it did.
+// nginx's non-buffered loop goes on reading while the upstream has bytes
+// ready, under the log action of the event that started it; the action
+// changes only with the next read event, after such a wait. A connection
+// without a descriptor of its own (TLS, whose layer may hold decrypted
+// bytes) calls waiting first.
+func (c *Conn) readOrWait(b []byte, waiting func()) (n int, waited bool, err error) {
 	if _, ok := c.rawReady(); !ok || c.tcp != nil {
 		waiting()
-		return c.Conn.Read(b)
+		n, err = c.Conn.Read(b)
+		return n, true, err
 	}
-	var n int
-	var rerr error
-	waited := false
-	err := c.raw.Read(func(fd uintptr) bool {
-		n, rerr = syscall.Read(int(fd), b)
-		if rerr == syscall.EAGAIN {
-			if !waited {
-				waited = true
-				waiting()
-			}
-			return false
-		}
-		return rerr != syscall.EINTR
-	})
+	rw := &c.rw
+	rw.b, rw.waiting, rw.waited = b, waiting, false
+	err = c.raw.Read(rw.fn)
+	n, waited = rw.n, rw.waited
+	rerr := rw.err
+	rw.b, rw.waiting = nil, nil
 	switch {
 	case err != nil:
-		return 0, err
+		return 0, waited, err
 	case rerr != nil:
-		return 0, os.NewSyscallError("read", rerr)
+		return 0, waited, os.NewSyscallError("read", rerr)
 	case n == 0 && len(b) > 0:
-		return 0, io.EOF
+		return 0, waited, io.EOF
 	}
-	return n, nil
+	return n, waited, nil
+}
+
+// readStep is readOrWait's step on the descriptor: one read, and false
+// (wait) when there is nothing to read yet.
+func (c *Conn) readStep(fd uintptr) bool {
+	rw := &c.rw
+	rw.n, rw.err = syscall.Read(int(fd), rw.b)
+	if rw.err == syscall.EAGAIN {
+		if !rw.waited {
+			rw.waited = true
+			rw.waiting()
+		}
+		return false
+	}
+	return rw.err != syscall.EINTR
 }
