@@ -291,7 +291,8 @@ type BackendConn struct {
 }
 
 // LastRequest is the last request a step of this connection read and
-// recorded (ReadSCGI, ReadUWSGI), for a step that answers according to it.
+// recorded (ReadHead, ReadRequest, ReadSCGI, ReadUWSGI), for a step that
+// answers according to it.
 func (c *BackendConn) LastRequest() Request { return c.last }
 
 // Done is closed when the backend is shutting down.

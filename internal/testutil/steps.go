@@ -59,7 +59,8 @@ func ReadHead() Step {
 		if err != nil {
 			return err
 		}
-		c.backend.recordRequest(Request{Conn: c.Index, Head: head})
+		c.last = Request{Conn: c.Index, Head: head}
+		c.backend.recordRequest(c.last)
 		return nil
 	}
 }
@@ -100,6 +101,7 @@ func ReadRequest() Step {
 			}
 			req.Body, req.RawBody = body, body
 		}
+		c.last = req
 		c.backend.recordRequest(req)
 		return nil
 	}
@@ -142,6 +144,29 @@ func Expect(want string) Step {
 // Write sends s in one write.
 func Write(s string) Step {
 	return func(c *BackendConn) error { return c.write([]byte(s)) }
+}
+
+// Pieces sends the pieces choose picks for the connection (by the request
+// a step before read, say), one write each, and pauses for pause at each
+// "<pause>" (the wait ends early when the backend closes).
+func Pieces(choose func(c *BackendConn) ([]string, error), pause time.Duration) Step {
+	return func(c *BackendConn) error {
+		pieces, err := choose(c)
+		if err != nil {
+			return err
+		}
+		for _, p := range pieces {
+			if p == "<pause>" {
+				err = c.wait(pause)
+			} else {
+				err = c.write([]byte(p))
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }
 
 // WriteSlowly sends s one byte at a time, waiting delay after each byte

@@ -1,75 +1,33 @@
 package memcached_test
 
 import (
-	"bufio"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/sluicehq/sluice/internal/oracle"
 	"github.com/sluicehq/sluice/internal/servertest"
+	"github.com/sluicehq/sluice/internal/testutil"
 )
 
-// rawMemcached answers "get KEY" with the pieces scripted for KEY,
-// pausing 30 ms at each "<pause>", and closes 30 ms after the last.
-type rawMemcached struct {
-	ln  net.Listener
-	out map[string][]string
-	wg  sync.WaitGroup
-}
-
-func startRawMemcached(t *testing.T, out map[string][]string) *rawMemcached {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &rawMemcached{ln: ln, out: out}
-	m.wg.Add(1)
-	go m.serve()
-	t.Cleanup(func() { ln.Close(); m.wg.Wait() })
-	return m
-}
-
-func (m *rawMemcached) serve() {
-	defer m.wg.Done()
-	for {
-		c, err := m.ln.Accept()
-		if err != nil {
-			return
-		}
-		m.wg.Add(1)
-		go func() {
-			defer m.wg.Done()
-			defer c.Close()
-			c.SetDeadline(time.Now().Add(10 * time.Second))
-			line, err := bufio.NewReader(c).ReadString('\n')
-			key, ok := strings.CutPrefix(strings.TrimSuffix(line, "\r\n"), "get ")
-			if err != nil || !ok {
-				return
+// startRawMemcached starts a server that answers "get KEY" with the
+// pieces out[KEY] ("<pause>" waits 30 ms) and closes 30 ms after the
+// last: whether a server has seen the close when it reads the last bytes
+// is a race (nginx reads on at once if it has, under the action it is
+// in).
+func startRawMemcached(t *testing.T, out map[string][]string) *testutil.Backend {
+	return testutil.StartBackendFunc(t, func(int) testutil.Script {
+		return testutil.Script{testutil.Pieces(func(c *testutil.BackendConn) ([]string, error) {
+			key, err := readKey(c)
+			if err != nil || len(out[key]) == 0 {
+				return nil, err
 			}
-			for _, piece := range m.out[key] {
-				if piece == "<pause>" {
-					time.Sleep(30 * time.Millisecond)
-					continue
-				}
-				if _, err := c.Write([]byte(piece)); err != nil {
-					return
-				}
-			}
-			if len(m.out[key]) > 0 {
-				// the close comes apart from the last bytes: whether a
-				// server has seen it when it reads them is a race (nginx
-				// reads on at once if it has, under the action it is in)
-				time.Sleep(30 * time.Millisecond)
-			}
-		}()
-	}
+			return append(out[key][:len(out[key]):len(out[key])], "<pause>"), nil
+		}, 30*time.Millisecond)}
+	})
 }
 
 // randomMemcachedAnswer builds an answer to "get KEY": a VALUE line whose
@@ -173,7 +131,7 @@ http {
         }
     }
 }
-`, "MEMD", m.ln.Addr().String())
+`, "MEMD", m.Addr())
 	n := oracle.Start(t, conf)
 	s := servertest.Start(t, "daemon off;\nerror_log %%PREFIX%%/error.log info;\nevents {}\n"+conf)
 	cmp := comparison()

@@ -14,19 +14,26 @@ import (
 // the connection, byte by byte so that nothing after it is consumed.
 func readGet() testutil.Step {
 	return testutil.Func(func(c *testutil.BackendConn) error {
-		c.SetReadDeadline(time.Now().Add(testutil.DefaultTimeout))
-		line, err := bufio.NewReaderSize(oneByte{c}, 16).ReadString('\n')
-		if err != nil {
-			if line == "" {
-				return testutil.ErrStop
-			}
-			return err
-		}
-		if !strings.HasPrefix(line, "get ") || !strings.HasSuffix(line, "\r\n") {
-			return errors.New("not a get command: " + line)
-		}
-		return nil
+		_, err := readKey(c)
+		return err
 	})
+}
+
+// readKey reads a "get KEY\r\n" line as readGet does and returns KEY.
+func readKey(c *testutil.BackendConn) (string, error) {
+	c.SetReadDeadline(time.Now().Add(testutil.DefaultTimeout))
+	line, err := bufio.NewReaderSize(oneByte{c}, 16).ReadString('\n')
+	if err != nil {
+		if line == "" {
+			return "", testutil.ErrStop
+		}
+		return "", err
+	}
+	key, ok := strings.CutPrefix(line, "get ")
+	if !ok || !strings.HasSuffix(line, "\r\n") {
+		return "", errors.New("not a get command: " + line)
+	}
+	return strings.TrimSuffix(key, "\r\n"), nil
 }
 
 // oneByte reads one byte at a time, so that a bufio.Reader over it never

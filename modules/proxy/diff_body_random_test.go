@@ -53,15 +53,7 @@ func randomBody(rng *rand.Rand) []string {
 		broken := rng.IntN(4) == 0
 		for i := range rng.IntN(4) {
 			d := data()
-			size := strconv.FormatInt(int64(len(d)), 16)
-			switch rng.IntN(6) {
-			case 0:
-				size = strings.ToUpper(size)
-			case 1:
-				size = "000" + size
-			case 2:
-				size += pick([]string{";ext", ";a=b", ";a=\"q;x\"", " ", "\t", " ;x"})
-			}
+			size := oddChunkSize(rng, len(d))
 			line := size + "\r\n" + d + "\r\n"
 			if broken && i == 0 {
 				// short, so that what comes before it in its write was
@@ -71,15 +63,8 @@ func randomBody(rng *rand.Rand) []string {
 				// is a race between its reader and its writer
 				d = d[:min(len(d), 12)]
 				size = strconv.FormatInt(int64(len(d)), 16)
-				line = pick([]string{
-					"zz\r\n" + d + "\r\n",
-					"0x" + size + "\r\n" + d + "\r\n",
-					"-" + size + "\r\n" + d + "\r\n",
-					size + "\r\n" + d + "XX\r\n",
-					size + "\r\n" + d,
-					"ffffffffffffffffff\r\n" + d + "\r\n",
-					size + "\r\n" + d[:len(d)/2],
-				})
+				// one of those, or the chunk cut by the close
+				line = pick(append(brokenChunks(size, d), size+"\r\n"+d, size+"\r\n"+d[:len(d)/2]))
 			}
 			if rng.IntN(3) == 0 && len(line) > 4 {
 				// split inside the size line or the data
@@ -132,6 +117,30 @@ func randomBody(rng *rand.Rand) []string {
 	return out
 }
 
+// oddChunkSize spells n as a chunk size line may, and nginx 1.22 and the
+// nginx sluice follows both take: in upper case, with leading zeros, with
+// an extension or white space after it, or plainly.
+func oddChunkSize(rng *rand.Rand, n int) string {
+	size := strconv.FormatInt(int64(n), 16)
+	switch rng.IntN(6) {
+	case 0:
+		size = strings.ToUpper(size)
+	case 1:
+		size = "000" + size
+	case 2:
+		exts := []string{";ext", ";a=b", ";a=\"q;x\"", " ", "\t", " ;x"}
+		size += exts[rng.IntN(len(exts))]
+	}
+	return size
+}
+
+// brokenChunks are chunks of the data d that nginx refuses: a size not in
+// hex, in C's hex, negative or past 64 bits, or data not followed by CRLF.
+func brokenChunks(size, d string) []string {
+	return []string{"zz\r\n" + d + "\r\n", "0x" + size + "\r\n" + d + "\r\n", "-" + size + "\r\n" + d + "\r\n",
+		size + "\r\n" + d + "XX\r\n", "ffffffffffffffffff\r\n" + d + "\r\n"}
+}
+
 // TestDiffRandomBodies sends upstream bodies of random framing (fixed
 // seed) through nginx and sluice, buffered and not, to GET over HTTP/1.1
 // and HTTP/1.0, and compares what the client gets: status, framing, body,
@@ -158,7 +167,7 @@ func diffRandomBodies(t *testing.T, seed uint64, cases int) {
         location /nobuf/ { proxy_buffering off; proxy_pass http://BACKEND/; }
         location /v11/ { proxy_http_version 1.1; proxy_pass http://BACKEND/; }
         location /v11nobuf/ { proxy_http_version 1.1; proxy_buffering off; proxy_pass http://BACKEND/; }
-`, "BACKEND", b.addr()) + "\n    }\n}\n"
+`, "BACKEND", b.Addr()) + "\n    }\n}\n"
 	}
 	ng := oracle.Start(t, "daemon off;\n"+server("%%PORT_0%%"))
 	s := servertest.Start(t, "daemon off;\nevents {}\n"+server("%%PORT_A%%"))
@@ -234,18 +243,9 @@ func randomRequestBody(rng *rand.Rand) string {
 	broken := rng.IntN(4) == 0
 	for i := range rng.IntN(4) {
 		d := data()
-		size := strconv.FormatInt(int64(len(d)), 16)
-		switch rng.IntN(6) {
-		case 0:
-			size = strings.ToUpper(size)
-		case 1:
-			size = "00" + size
-		case 2:
-			size += pick([]string{";ext", ";a=b", ";a=\"q;x\"", " ", "\t"})
-		}
+		size := oddChunkSize(rng, len(d))
 		if broken && i == 0 {
-			b.WriteString(pick([]string{"zz\r\n" + d + "\r\n", "0x" + size + "\r\n" + d + "\r\n", "-" + size + "\r\n" + d + "\r\n",
-				size + "\r\n" + d + "XX\r\n", "ffffffffffffffffff\r\n" + d + "\r\n"}))
+			b.WriteString(pick(brokenChunks(size, d)))
 			continue
 		}
 		b.WriteString(size + "\r\n" + d + "\r\n")

@@ -96,14 +96,14 @@ func TestDiffRandomHeads(t *testing.T) {
 	}
 	b := startRaw(t, heads)
 	for _, name := range names {
-		heads[name][0] = strings.ReplaceAll(heads[name][0], "BACKEND", b.addr())
+		heads[name][0] = strings.ReplaceAll(heads[name][0], "BACKEND", b.Addr())
 	}
 	server := func(listen string) string {
 		return "http {\n    server {\n        listen 127.0.0.1:" + listen + ";\n        server_name localhost;\n" + strings.ReplaceAll(`
         location / { proxy_pass http://BACKEND; }
         location /nobuf/ { proxy_buffering off; proxy_pass http://BACKEND/; }
         location /internal { return 200 "redirected\n"; }
-`, "BACKEND", b.addr()) + "\n    }\n}\n"
+`, "BACKEND", b.Addr()) + "\n    }\n}\n"
 	}
 	ng := oracle.Start(t, "daemon off;\n"+server("%%PORT_0%%"))
 	s := servertest.Start(t, "daemon off;\nevents {}\n"+server("%%PORT_A%%"))

@@ -1,89 +1,40 @@
 package proxy_test
 
 import (
-	"bufio"
-	"net"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/sluicehq/sluice/internal/oracle"
 	"github.com/sluicehq/sluice/internal/servertest"
+	"github.com/sluicehq/sluice/internal/testutil"
 )
 
-// rawBackend answers each connection's request with the raw bytes
-// responses[path] (by the request line's path, arguments dropped), then
-// closes. It stands in for a misbehaving or unusual upstream.
-type rawBackend struct {
-	ln  net.Listener
-	wg  sync.WaitGroup
-	out map[string][]string
-}
-
-func startRaw(t *testing.T, out map[string][]string) *rawBackend {
+// startRaw starts a backend that answers each connection's request with
+// the raw pieces out[path] (by the request line's path, arguments
+// dropped; "<pause>" waits 50 ms), then closes. It stands in for a
+// misbehaving or unusual upstream.
+func startRaw(t *testing.T, out map[string][]string) *testutil.Backend {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := &rawBackend{ln: ln, out: out}
-	b.wg.Add(1)
-	go b.serve()
-	t.Cleanup(func() { ln.Close(); b.wg.Wait() })
-	return b
-}
-
-func (b *rawBackend) serve() {
-	defer b.wg.Done()
-	for {
-		c, err := b.ln.Accept()
-		if err != nil {
-			return
-		}
-		b.wg.Add(1)
-		go func() {
-			defer b.wg.Done()
-			defer c.Close()
-			c.SetDeadline(time.Now().Add(10 * time.Second))
-			br := bufio.NewReader(c)
-			line, err := br.ReadString('\n')
-			if err != nil {
-				return
-			}
-			for {
-				l, err := br.ReadString('\n')
-				if err != nil || l == "\r\n" || l == "\n" {
-					break
-				}
-			}
-			f := strings.Fields(line)
+	return testutil.StartBackendFunc(t, func(int) testutil.Script {
+		return testutil.Script{testutil.ReadRequest(), testutil.Pieces(func(c *testutil.BackendConn) ([]string, error) {
+			f := strings.Fields(c.LastRequest().Line())
 			if len(f) < 2 {
-				return
+				return nil, testutil.ErrStop
 			}
 			path, _, _ := strings.Cut(f[1], "?")
-			for _, piece := range b.out[path] {
-				if piece == "<pause>" {
-					time.Sleep(50 * time.Millisecond)
-					continue
-				}
-				if _, err := c.Write([]byte(piece)); err != nil {
-					return
-				}
-			}
-		}()
-	}
+			return out[path], nil
+		}, 50*time.Millisecond)}
+	})
 }
-
-func (b *rawBackend) addr() string { return b.ln.Addr().String() }
 
 // TestDiffResponses sends the same requests through nginx and sluice to
 // the same raw upstream answers and compares what the client gets: status
 // line, protocol headers, body, completeness, close.
 func TestDiffResponses(t *testing.T) {
 	big := strings.Repeat("x", 5000)
-	b := startRaw(t, map[string][]string{
+	out := map[string][]string{
 		"/normal":     {"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nX-Foo: bar\r\nX-Pad: pad\r\nX-Accel-Charset: koi8-r\r\n\r\nhello"},
 		"/serverdate": {"HTTP/1.1 200 OK\r\nServer: backend/1\r\nDate: Thu, 01 Jan 1970 00:00:00 GMT\r\nContent-Length: 2\r\n\r\nok"},
 		"/chunked":    {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n", "<pause>", "6\r\n world\r\n0\r\n\r\n"},
@@ -118,12 +69,13 @@ func TestDiffResponses(t *testing.T) {
 		"/lm301": {"HTTP/1.1 301 Moved\r\nLocation: /x\r\nLast-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Length: 0\r\n\r\n"},
 		"/lm204": {"HTTP/1.1 204 No Content\r\nLast-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n"},
 		"/lm404": {"HTTP/1.1 404 Not Found\r\nLast-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Length: 4\r\n\r\nnope"},
-	})
-	b.out["/redirect"] = []string{"HTTP/1.1 302 Found\r\nLocation: http://" + b.addr() + "/x?y\r\nContent-Length: 0\r\n\r\n"}
-	b.out["/refresh"] = []string{"HTTP/1.1 200 OK\r\nRefresh: 5; url=http://" + b.addr() + "/z\r\nContent-Length: 0\r\n\r\n"}
+	}
+	b := startRaw(t, out)
+	out["/redirect"] = []string{"HTTP/1.1 302 Found\r\nLocation: http://" + b.Addr() + "/x?y\r\nContent-Length: 0\r\n\r\n"}
+	out["/refresh"] = []string{"HTTP/1.1 200 OK\r\nRefresh: 5; url=http://" + b.Addr() + "/z\r\nContent-Length: 0\r\n\r\n"}
 	// "İ" is two bytes, and three once strings.ToLower lowers it: "url="
 	// must be found in the value itself
-	b.out["/foldrefresh"] = []string{"HTTP/1.1 200 OK\r\nRefresh: \u0130\u0130; url=http://" + b.addr() + "/z\r\nContent-Length: 0\r\n\r\n"}
+	out["/foldrefresh"] = []string{"HTTP/1.1 200 OK\r\nRefresh: \u0130\u0130; url=http://" + b.Addr() + "/z\r\nContent-Length: 0\r\n\r\n"}
 	server := func(listen string) string {
 		return "http {\n    server {\n        listen 127.0.0.1:" + listen + ";\n        server_name localhost;\n" + strings.ReplaceAll(`
         location / { proxy_pass http://BACKEND; }
@@ -140,7 +92,7 @@ func TestDiffResponses(t *testing.T) {
             proxy_pass_header Server;
             proxy_pass http://BACKEND/;
         }
-`, "BACKEND", b.addr()) + "\n    }\n}\n"
+`, "BACKEND", b.Addr()) + "\n    }\n}\n"
 	}
 	ng := oracle.Start(t, "daemon off;\n"+server("%%PORT_0%%"))
 	s := servertest.Start(t, "daemon off;\nevents {}\n"+server("%%PORT_A%%"))
