@@ -69,7 +69,6 @@ func (u *Upstream) attempt() uint32 {
 // pool, or a new one within connect_timeout
 // (ngx_event_connect_peer).
 func (u *Upstream) connect() uint32 {
-	r := u.R
 	// a request that cannot be retried should a kept-alive connection
 	// turn out closed must have it peeked at first
 	must := u.R.MethodBit&(httpd.MethodPOST|httpd.MethodLOCK|httpd.MethodPATCH) != 0 ||
@@ -84,7 +83,28 @@ func (u *Upstream) connect() uint32 {
 	if u.TLS {
 		start = time.Now() // the handshake shares connect_timeout
 	}
-	d := net.Dialer{Timeout: u.Conf.ConnectTimeout.Get()}
+	nc, local, err := u.dial()
+	if err != nil {
+		return u.dialFailed(err, local)
+	}
+	if u.TLS {
+		return u.handshake(nc, start)
+	}
+	// Go's TCP connections have TCP_NODELAY set already, as nginx sets
+	// it on upstream connections
+	u.setConn(&Conn{Conn: nc, Start: time.Now()})
+	return 0
+}
+
+// dial makes a new connection to u.Peer within connect_timeout, from
+// proxy_bind's address (returned as evaluated) and with
+// proxy_socket_keepalive. The dialer lives in the Upstream, out of the
+// proxying goroutine's stack.
+func (u *Upstream) dial() (net.Conn, string, error) {
+	r := u.R
+	d := &u.dialer
+	*d = net.Dialer{}
+	d.Timeout = u.Conf.ConnectTimeout.Get()
 	var local string
 	if x := u.Conf.Bind.Get(); x != nil && u.Peer.Network != "unix" {
 		if addr := x.Eval(r); addr != "" {
@@ -103,22 +123,28 @@ func (u *Upstream) connect() uint32 {
 	} else {
 		d.KeepAlive = -1
 	}
-	var terr *transparentError
+	if dl, ok := u.Target.(Dialer); ok {
+		nc, err := dl.Dial(u.Peer.Network, u.Peer.Address, d.Timeout)
+		return nc, local, err
+	}
 	switch {
 	case d.LocalAddr == nil:
-		d.Control = connectEarly
+		d.Control = u.earlyHook(u.Peer.Address)
 	case u.Conf.BindTransparent:
 		d.Control = func(network, _ string, c syscall.RawConn) error {
 			return setTransparent(network, c)
 		}
 	}
-	var nc net.Conn
-	var err error
-	if dl, ok := u.Target.(Dialer); ok {
-		nc, err = dl.Dial(u.Peer.Network, u.Peer.Address, d.Timeout)
-	} else {
-		nc, err = d.Dial(u.Peer.Network, u.Peer.Address)
-	}
+	nc, err := d.Dial(u.Peer.Network, u.Peer.Address)
+	return nc, local, err
+}
+
+// dialFailed logs a failed dial as nginx does and returns its failure
+// class: a proxy_bind that could not be applied ends the request with 500,
+// a timeout or a refusal goes to the next peer.
+func (u *Upstream) dialFailed(err error, local string) uint32 {
+	r := u.R
+	var terr *transparentError
 	if errors.As(err, &terr) {
 		// ngx_event_connect_set_transparent: the request ends with 500
 		r.Log().Logf(errlog.Alert, r, terr.errno, "setsockopt(%s) failed", terr.option)
@@ -132,20 +158,11 @@ func (u *Upstream) connect() uint32 {
 		u.finalizeLater = 500
 		return ftInternal
 	}
-	if err != nil {
-		if isTimeout(err) {
-			return FtTimeout
-		}
-		r.Log().Logf(errlog.Error, r, syscallErr(err), "connect() failed")
-		return FtError
+	if isTimeout(err) {
+		return FtTimeout
 	}
-	if u.TLS {
-		return u.handshake(nc, start)
-	}
-	// Go's TCP connections have TCP_NODELAY set already, as nginx sets
-	// it on upstream connections
-	u.setConn(&Conn{Conn: nc, Start: time.Now()})
-	return 0
+	r.Log().Logf(errlog.Error, r, syscallErr(err), "connect() failed")
+	return FtError
 }
 
 // transparentError is a failure to make a socket transparent
@@ -181,38 +198,78 @@ func setTransparent(network string, c syscall.RawConn) error {
 // lacks.
 const ipv6Transparent = 75
 
-// connectEarly is the dialer's Control hook: it starts the connection
-// itself, before Go's dialer does. A loopback (or otherwise quick) peer
-// has completed the handshake by the time the dialer connects in turn,
-// which then finds the socket connected (EISCONN) and returns at once,
-// where it would wait for the netpoller to report the socket writable: on
-// a busy server that wait lasts until every goroutine ready to run has
-// had its turn, and made each request that needed a new connection take
-// about twice as long as the others. A connection still being made is
-// waited for as before; an immediate failure is the dial's error. Not
-// used with proxy_bind (the dialer binds after Control).
-func connectEarly(network, address string, c syscall.RawConn) error {
-	var sa syscall.Sockaddr
-	ap, err := netip.ParseAddrPort(address)
+// earlyHook returns the pooled Upstream's earlyConnect hook, aimed at
+// address (parsed here, where the stack is shallow; a name or a unix path
+// leaves it nothing to do).
+func (u *Upstream) earlyHook(address string) func(network, address string, c syscall.RawConn) error {
+	e := u.pipe.keep.early
+	if e == nil {
+		e = newEarlyConnect()
+		u.pipe.keep.early = e
+	}
+	e.ap, _ = netip.ParseAddrPort(address)
+	return e.hook
+}
+
+// earlyConnect is the dialer's Control hook that starts the connection
+// to ap itself, before Go's dialer does. A loopback (or otherwise quick)
+// peer has completed the handshake by the time the dialer connects in
+// turn, which then finds the socket connected (EISCONN) and returns at
+// once, where it would wait for the netpoller to report the socket
+// writable: on a busy server that wait lasts until every goroutine ready
+// to run has had its turn, and made each request that needed a new
+// connection take about twice as long as the others. A connection still
+// being made is waited for as before; an immediate failure is the dial's
+// error. Not used with proxy_bind (the dialer binds after Control). A
+// pooled Upstream keeps one, its functions bound once, so that a dial
+// allocates nothing for it.
+type earlyConnect struct {
+	ap   netip.AddrPort
+	sa4  syscall.SockaddrInet4
+	sa6  syscall.SockaddrInet6
+	sa   syscall.Sockaddr
+	err  error
+	hook func(network, address string, c syscall.RawConn) error
+	fdFn func(fd uintptr)
+}
+
+func newEarlyConnect() *earlyConnect {
+	e := &earlyConnect{}
+	e.hook = e.control
+	e.fdFn = e.connect
+	return e
+}
+
+// control is the hook: network is the dialer's ("tcp4", "tcp6").
+func (e *earlyConnect) control(network, _ string, c syscall.RawConn) error {
+	ap := e.ap
 	switch {
-	case err != nil:
+	case !ap.IsValid():
 		return nil
 	case network == "tcp4" && ap.Addr().Is4():
-		sa = &syscall.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().As4()}
+		e.sa4 = syscall.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().As4()}
+		e.sa = &e.sa4
 	case network == "tcp6" && ap.Addr().Is6() && ap.Addr().Zone() == "":
-		sa = &syscall.SockaddrInet6{Port: int(ap.Port()), Addr: ap.Addr().As16()}
+		e.sa6 = syscall.SockaddrInet6{Port: int(ap.Port()), Addr: ap.Addr().As16()}
+		e.sa = &e.sa6
 	default:
 		return nil
 	}
-	var cerr error
-	if err := c.Control(func(fd uintptr) { cerr = syscall.Connect(int(fd), sa) }); err != nil {
+	e.err = nil
+	if err := c.Control(e.fdFn); err != nil {
 		return nil
 	}
+	cerr := e.err
+	e.err = nil
 	switch cerr {
 	case nil, syscall.EINPROGRESS, syscall.EALREADY, syscall.EINTR:
 		return nil
 	}
 	return os.NewSyscallError("connect", cerr)
+}
+
+func (e *earlyConnect) connect(fd uintptr) {
+	e.err = syscall.Connect(int(fd), e.sa)
 }
 
 // parseAddrPort parses a local address as nginx's ngx_parse_addr_port:

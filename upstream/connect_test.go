@@ -3,6 +3,7 @@ package upstream
 import (
 	"errors"
 	"net"
+	"net/netip"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -47,7 +48,9 @@ func TestConnectEarly(t *testing.T) {
 			}
 			var again error // the dialer's own connect, as it will find the socket
 			d := net.Dialer{Timeout: 5 * time.Second, Control: func(network, address string, c syscall.RawConn) error {
-				err := connectEarly(network, address, c)
+				e := newEarlyConnect()
+				e.ap, _ = netip.ParseAddrPort(address) // not valid for the unix socket
+				err := e.control(network, address, c)
 				if err == nil && network != "unix" {
 					c.Control(func(fd uintptr) {
 						sa, _ := syscall.Getpeername(int(fd))

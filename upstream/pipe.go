@@ -78,6 +78,8 @@ type pipeKeep struct {
 	// reading is the Upstream's readingUpstream, bound once for the
 	// non-buffered relay's waits
 	reading func()
+	// early is the dialer's Control hook
+	early *earlyConnect
 }
 
 // spillAfter is how long a batch may be in the writer's hands before the
@@ -86,8 +88,12 @@ const spillAfter = time.Millisecond
 
 func (u *Upstream) relayBuffered() httpd.Status {
 	// the pipe lives in the Upstream (one allocation per request)
+	// cleared in place: a composite literal would be built in this
+	// frame first (2 KiB of stack for every proxying goroutine)
 	p := &u.pipe
-	*p = pipe{u: u, keep: p.keep}
+	keep := p.keep
+	*p = pipe{}
+	p.u, p.keep = u, keep
 	p.cond.L = &p.mu
 	p.segs = p.keep.segs[:0]
 	defer p.cleanup()

@@ -1,6 +1,7 @@
 package upstream
 
 import (
+	"net"
 	"sync"
 	"time"
 
@@ -127,6 +128,7 @@ type Upstream struct {
 	iov      [4][]byte // writev's vector for the request
 	last     httpd.Chain
 	action   string
+	dialer   net.Dialer // dial's, out of the goroutine's stack
 }
 
 // HeadersIn is the response head as the protocol parsed it

@@ -12,22 +12,28 @@ import (
 
 // keepaliveProxy starts sluice proxying to a keepalive backend (its
 // answer "hello", or a body of size bytes ending in "hello") with a
-// keepalive group, and returns a function making one request over one
+// keepalive group (none unless upstreamKeepalive: each request then dials
+// the backend, whose accept and buffers count in the allocations), and
+// returns a function making one request over one
 // client keepalive connection: a lean client (one buffer, no parsing
 // beyond the head's end), so that allocations are the server's and the
 // backend's (none) alone.
-func keepaliveProxy(tb testing.TB, size int) (round func()) {
+func keepaliveProxy(tb testing.TB, size int, upstreamKeepalive bool) (round func()) {
 	body := "hello"
 	if size > 0 {
 		body = strings.Repeat("x", size-5) + body
 	}
 	addr := testutil.StartKeepaliveBackend(tb, []byte(testutil.HTTPResponse(200, body, "Content-Type: text/plain")))
-	s := servertest.Start(tb, strings.ReplaceAll(`
+	keepalive := "keepalive 4;"
+	if !upstreamKeepalive {
+		keepalive = "keepalive 0;" // a group keeps connections by default
+	}
+	s := servertest.Start(tb, strings.NewReplacer("BACKEND", addr, "KEEPALIVE", keepalive).Replace(`
 daemon off;
 error_log %%PREFIX%%/error.log info;
 events {}
 http {
-    upstream u { server BACKEND; keepalive 4; }
+    upstream u { server BACKEND; KEEPALIVE }
     server {
         listen 127.0.0.1:%%PORT_A%%;
         keepalive_requests 100000000;
@@ -38,7 +44,7 @@ http {
         }
     }
 }
-`, "BACKEND", addr))
+`))
 	c, err := net.Dial("tcp", s.Addr("A"))
 	if err != nil {
 		tb.Fatal(err)
@@ -110,7 +116,20 @@ http {
 // (allocations are the whole process's: the server's, as the client and
 // the backend allocate nothing per request).
 func BenchmarkProxyKeepalive(b *testing.B) {
-	round := keepaliveProxy(b, 0)
+	round := keepaliveProxy(b, 0, true)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		round()
+	}
+}
+
+// BenchmarkProxyNewUpstreamConnection is a proxied request over a
+// keepalive client connection that dials a new upstream connection (no
+// keepalive in the upstream group), as most first requests of the bench's
+// 1,000-connection storm do: the dial, the exchange, the close.
+func BenchmarkProxyNewUpstreamConnection(b *testing.B) {
+	round := keepaliveProxy(b, 0, false)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -121,7 +140,7 @@ func BenchmarkProxyKeepalive(b *testing.B) {
 // BenchmarkProxyKeepalive1MiB is BenchmarkProxyKeepalive with a 1 MiB
 // response, the bench's second scenario.
 func BenchmarkProxyKeepalive1MiB(b *testing.B) {
-	round := keepaliveProxy(b, 1<<20)
+	round := keepaliveProxy(b, 1<<20, true)
 	b.ReportAllocs()
 	b.SetBytes(1 << 20)
 	b.ResetTimer()
@@ -149,7 +168,7 @@ func TestProxyKeepaliveAllocs(t *testing.T) {
 		{"1MiB", 1 << 20, 50},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			round := keepaliveProxy(t, tc.size)
+			round := keepaliveProxy(t, tc.size, true)
 			for i := 0; i < 100; i++ {
 				round()
 			}
