@@ -87,7 +87,11 @@ type Conf struct {
 	// Intercept404 is set by protocols whose 404 carries no page of its
 	// own (memcached): the upstream's 404 becomes the server's 404 page,
 	// error_page aware, whatever intercept_errors says.
-	Intercept404    bool
+	Intercept404 bool
+	// ChangeBuffering is set by protocols whose responses may turn
+	// buffering on or off with X-Accel-Buffering (proxy, fastcgi, scgi,
+	// uwsgi: nginx's change_buffering).
+	ChangeBuffering bool
 	ForceRanges     conf.Flag
 	SocketKeepalive conf.Flag
 	TempPath        conf.Str

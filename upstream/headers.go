@@ -148,16 +148,12 @@ func (u *Upstream) interceptErrors() (httpd.Status, bool) {
 	return 0, false
 }
 
-// limitRate applies X-Accel-Limit-Rate to the response
-// (ngx_http_upstream_process_limit_rate) unless proxy_ignore_headers
-// names it.
-func limitRate(r *httpd.Request, h *httpd.Header, ign uint32) {
-	if ign&IgnXAccelLimitRate == 0 {
-		if n, ok := atoi(h.Value); ok {
-			r.SetLimitRate(n)
-		}
-	}
-}
+// redirectedFrom is what a request redirected by X-Accel-Redirect keeps
+// of its Upstream: the `upstream: "..."` of its log lines.
+type redirectedFrom string
+
+// LogUpstream implements httpd.UpstreamLogger.
+func (s redirectedFrom) LogUpstream() string { return string(s) }
 
 // processHeaders copies the upstream head to the client response with
 // nginx's per-header rules (ngx_http_upstream_process_headers). done means
@@ -179,11 +175,8 @@ func (u *Upstream) processHeaders() (httpd.Status, bool) {
 			if h.Deleted {
 				continue
 			}
-			// the headers nginx keeps across the redirect, and the rate
-			// limit, which nginx sets as it reads the header
+			// the headers nginx keeps across the redirect
 			switch low := u.lowerName(h.Key); low {
-			case "x-accel-limit-rate":
-				limitRate(r, &h, ign)
 			case "content-type", "set-cookie", "content-disposition", "cache-control", "expires", "accept-ranges":
 				if u.Conf.Hidden[low] {
 					continue
@@ -192,7 +185,9 @@ func (u *Upstream) processHeaders() (httpd.Status, bool) {
 			}
 		}
 		u.ctx.last = u
-		r.Upstream = nil
+		// the Upstream goes back to its pool; the redirected request's log
+		// lines still name the peer, as nginx's (r->upstream stays)
+		r.Upstream = redirectedFrom(u.LogUpstream())
 		if strings.HasPrefix(xar, "@") {
 			return r.NamedLocation(xar), true
 		}
@@ -211,16 +206,6 @@ func (u *Upstream) processHeaders() (httpd.Status, bool) {
 			continue
 		}
 		low := u.lowerName(h.Key)
-		if low == "x-accel-limit-rate" {
-			// applied as nginx reads it, hidden or not (proxy_hide_header
-			// hides it by default)
-			limitRate(r, h, ign)
-		}
-		if low == "x-accel-charset" && ign&IgnXAccelCharset == 0 && h.Value != "off" {
-			// also read as nginx reads it (ngx_http_upstream_process_charset),
-			// hidden or not: the charset filter recodes into it
-			r.Out.OverrideCharset = h.Value
-		}
 		if u.Conf.Hidden[low] {
 			continue
 		}
@@ -357,17 +342,6 @@ func (u *Upstream) copyByName(low string, h *httpd.Header, ign uint32) error {
 		if out.WWWAuthenticate < 0 {
 			out.WWWAuthenticate = i
 		}
-		return nil
-	case "x-accel-buffering":
-		if ign&IgnXAccelBuffering == 0 {
-			switch ascii.ToLower(h.Value) {
-			case "yes":
-				u.Buffering = true
-			case "no":
-				u.Buffering = false
-			}
-		}
-		out.Add(h.Key, h.Value)
 		return nil
 	default:
 		out.Add(h.Key, h.Value)

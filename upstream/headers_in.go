@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"math"
+	"strings"
 
 	"github.com/sluicehq/sluice/errlog"
 	"github.com/sluicehq/sluice/http1"
@@ -60,9 +61,47 @@ func (u *Upstream) AddHeader(key, value string) bool {
 		}
 	case ascii.EqualFold(key, "Last-Modified"):
 		in.LastModifiedTime = http1.ParseHTTPTime(value)
+	case len(key) > 8 && ascii.EqualFold(key[:8], "X-Accel-"):
+		u.accelHeader(key[8:], value)
 	}
 	in.Add(key, value)
 	return true
+}
+
+// accelHeader applies an X-Accel-Charset, X-Accel-Buffering or
+// X-Accel-Limit-Rate line as nginx does, while the head is read and
+// whether the field is then hidden or not (ngx_http_upstream_process_charset,
+// _buffering, _limit_rate): what it set stays should the head turn out
+// invalid (the 502 page has the charset) or the request go on to another
+// peer.
+func (u *Upstream) accelHeader(name, value string) {
+	r := u.R
+	if r == nil || u.Conf == nil {
+		return
+	}
+	ign := u.Conf.IgnoreHeaders.Get()
+	switch {
+	case ascii.EqualFold(name, "Charset"):
+		if ign&IgnXAccelCharset == 0 {
+			// a copy: the head's buffer takes the next peer's head
+			r.Out.OverrideCharset = strings.Clone(value)
+		}
+	case ascii.EqualFold(name, "Buffering"):
+		if ign&IgnXAccelBuffering == 0 && u.Conf.ChangeBuffering {
+			switch ascii.ToLower(value) {
+			case "yes":
+				u.Buffering = true
+			case "no":
+				u.Buffering = false
+			}
+		}
+	case ascii.EqualFold(name, "Limit-Rate"):
+		if ign&IgnXAccelLimitRate == 0 {
+			if n, ok := atoi(value); ok {
+				r.SetLimitRate(n)
+			}
+		}
+	}
 }
 
 // uniqueHeader reports whether nginx keeps only the first line of the

@@ -398,7 +398,9 @@ func (u *Upstream) reinit() {
 	u.sent, u.sentAll, u.received = false, false, false
 	u.pump = nil // stopped by next
 	u.closeEnded = false
-	u.Buffering = u.Conf.Buffering.Get()
+	// u.Buffering is kept: an X-Accel-Buffering of the failed answer
+	// stays for the next peer's, as in nginx (whose reinit leaves
+	// u->buffering), like the rate limit and charset it may have set
 	u.R.Out.List = u.R.Out.List[:0]
 }
 

@@ -57,7 +57,7 @@ type mainConf struct {
 }
 
 func createLoc(*httpd.Config) any {
-	lc := &LocConf{}
+	lc := &LocConf{U: upstream.Conf{ChangeBuffering: true}}
 	// fastcgi has no cache_convert_head: a HEAD is cached as a HEAD
 	lc.U.Cache.ConvertHead.Set(false)
 	return lc

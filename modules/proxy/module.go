@@ -18,7 +18,7 @@ var Module = &httpd.Module{
 	Handle:            &self,
 	Directives:        directives(),
 	CreateMain:        func(*httpd.Config) any { return &mainConf{} },
-	CreateLoc:         func(*httpd.Config) any { return &LocConf{} },
+	CreateLoc:         func(*httpd.Config) any { return &LocConf{U: upstream.Conf{ChangeBuffering: true}} },
 	MergeLoc:          mergeLoc,
 	Preconfiguration:  addVariables,
 	Postconfiguration: postconfiguration,

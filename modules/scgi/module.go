@@ -20,7 +20,7 @@ var Module = &httpd.Module{
 	Handle:            &self,
 	Directives:        directives(),
 	CreateMain:        glue.CreateMain,
-	CreateLoc:         func(*httpd.Config) any { return &LocConf{} },
+	CreateLoc:         func(*httpd.Config) any { return &LocConf{Base: cgiup.NewBase()} },
 	MergeLoc:          mergeLoc,
 	Postconfiguration: glue.Postconfiguration,
 }

@@ -21,6 +21,12 @@ type Base struct {
 	Pass *Pass
 }
 
+// NewBase is the configuration a location starts from: SCGI and uwsgi
+// answers may turn buffering on or off (X-Accel-Buffering).
+func NewBase() Base {
+	return Base{U: upstream.Conf{ChangeBuffering: true}}
+}
+
 // Encoder appends the request head of one exchange (the netstring, the
 // packet) to dst: the params of set, the client's headers when the
 // location passes them; bodyLength is the length of the body that follows
