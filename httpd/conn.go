@@ -160,9 +160,21 @@ type active struct {
 	// on an HTTP/1 connection. It lives here, not in conn, so that conn
 	// stays within its size class (TestConnSize).
 	h2 *h2stream
+	// outAborted is set by AbortOutput: the response's output ends, and
+	// its failed write is not logged; pauseWake wakes a rate pause in
+	// progress (AbortOutput may run inside hupFn, under hupMu)
+	outAborted atomic.Bool
+	pauseWake  atomic.Pointer[chan struct{}]
 }
 
 var activePool = sync.Pool{New: func() any { return new(active) }}
+
+// getActive takes a request's state from the pool.
+func getActive() *active {
+	a := activePool.Get().(*active)
+	a.outAborted.Store(false)
+	return a
+}
 
 // serve runs an accepted connection; it returns when the connection closes
 // or is parked (idle, waiting for its next request without a goroutine).
@@ -484,7 +496,7 @@ func (c *conn) run() {
 			c.mu.Unlock()
 		}
 		if c.act == nil {
-			c.act = activePool.Get().(*active)
+			c.act = getActive()
 		}
 		r := &c.act.req
 		c.newRequest(r)

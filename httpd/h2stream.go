@@ -81,7 +81,7 @@ func (st *h2stream) serve(fields []http2.Field) {
 	if reset {
 		c.hup.Store(true)
 	}
-	c.act = activePool.Get().(*active)
+	c.act = getActive()
 	c.act.h2 = st
 	r := &c.act.req
 	defer func() {

@@ -621,28 +621,32 @@ func (r *Request) writeLimited(b []byte, timeout time.Duration) bool {
 // nginx's ngx_http_test_reading does, the read handler of a request whose
 // output is delayed: "client prematurely closed connection" at info, with
 // the socket's pending error, and false. The connection's hangup watch is
-// used only when nobody else (an upstream exchange) holds it; the hangup
-// then shows once the pause ends, at the next write.
+// used only when nobody else (an upstream exchange) holds it; an exchange
+// that holds it ends the pause through AbortOutput.
 func (r *Request) ratePause(d time.Duration) bool {
 	c := r.conn
+	hup := make(chan struct{}, 1)
+	wake := func() {
+		select {
+		case hup <- struct{}{}:
+		default:
+		}
+	}
 	c.hupMu.Lock()
 	free := c.hupFn == nil
 	c.hupMu.Unlock()
-	var hup chan struct{}
-	if free {
-		hup = make(chan struct{}, 1)
-		if r.WatchHangup(func() {
-			select {
-			case hup <- struct{}{}:
-			default:
-			}
-		}) {
-			defer r.UnwatchHangup()
-		} else {
-			hup = nil
-		}
+	a := c.act
+	a.pauseWake.Store(&hup)
+	defer a.pauseWake.Store(nil)
+	own := false
+	if free && r.WatchHangup(wake) {
+		own = true
+		defer r.UnwatchHangup()
 	}
-	if hup == nil || !r.HungUp() {
+	if a.outAborted.Load() {
+		return false
+	}
+	if !own || !r.HungUp() {
 		t := time.NewTimer(d)
 		defer t.Stop()
 		select {
@@ -650,6 +654,9 @@ func (r *Request) ratePause(d time.Duration) bool {
 			return true
 		case <-hup:
 		}
+	}
+	if a.outAborted.Load() {
+		return false // logged by AbortOutput's caller
 	}
 	var err error
 	if rc := c.rawSocket(); rc != nil {
@@ -665,6 +672,30 @@ func (r *Request) ratePause(d time.Duration) bool {
 	r.Keepalive = false
 	r.Log().Logf(errlog.Info, r, err, "client prematurely closed connection")
 	return false
+}
+
+// AbortOutput ends the response's output after the client went away, as
+// nginx finalizes a request whose client closed while its output was
+// being sent (ngx_http_test_reading); the caller logs the close. A rate
+// pause in progress ends at once, a write blocked on a full socket
+// returns, and the write that fails is not logged. It may be called from
+// another goroutine than the request's.
+func (r *Request) AbortOutput() {
+	c := r.conn
+	if c == nil || c.act == nil || r.IsStream() {
+		return
+	}
+	a := c.act
+	a.outAborted.Store(true)
+	if w := a.pauseWake.Load(); w != nil {
+		select {
+		case *w <- struct{}{}:
+		default:
+		}
+	}
+	if c.nc != nil {
+		c.nc.SetWriteDeadline(time.Now())
+	}
 }
 
 // setLimitRate evaluates limit_rate and limit_rate_after when the first
@@ -736,6 +767,9 @@ func (r *Request) writeFailed(err error) {
 	cn := r.conn
 	cn.failed = true
 	r.Keepalive = false
+	if cn.act != nil && cn.act.outAborted.Load() {
+		return // the client's close was logged by AbortOutput's caller
+	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		cn.timedOut = true
 		r.Log().Logf(errlog.Info, r, errTimedOut, "client timed out")

@@ -115,12 +115,21 @@ func (w *clientWatch) check() {
 		return
 	}
 	connected := u.conn != nil || action == actionConnecting
+	done := u.upstreamDone
 	u.mu.Unlock()
 	if w.rc == nil {
 		// an HTTP/2 stream reset or ended: nginx finalizes with 499
 		// without a line (the fake connection's error)
 		w.gone.Store(true)
 		u.interrupt()
+		return
+	}
+	if done {
+		// nginx finalized the upstream request once the body was read;
+		// the rest of the output meets the close in ngx_http_test_reading
+		u.R.Log().Logf(errlog.Info, u.R.WithAction("sending to client"), err, "client prematurely closed connection")
+		w.gone.Store(true)
+		u.R.AbortOutput()
 		return
 	}
 	msg := "epoll_wait() reported that client prematurely closed connection"

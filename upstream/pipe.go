@@ -75,9 +75,6 @@ type pipeKeep struct {
 	spillTimer *time.Timer
 	// read is p.read, bound once for the reader goroutine
 	read func()
-	// reading is the Upstream's readingUpstream, bound once for the
-	// non-buffered relay's waits
-	reading func()
 	// early is the dialer's Control hook
 	early *earlyConnect
 }
@@ -393,6 +390,11 @@ func (p *pipe) finish(rc int) {
 	}
 	if rc == 0 {
 		u.releaseConn()
+		// the upstream's part is over: nginx finalizes the upstream
+		// request here, what is left goes out as the request's output
+		u.mu.Lock()
+		u.upstreamDone = true
+		u.mu.Unlock()
 	}
 	c := u.takeConn()
 	p.cond.Broadcast()

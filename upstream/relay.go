@@ -107,9 +107,6 @@ func (u *Upstream) relayUnbuffered() httpd.Status {
 	// (ngx_http_upstream_process_non_buffered_upstream). A filter's log
 	// line (gunzip's) and the error that ends the body say which.
 	first := false
-	if u.pipe.keep.reading == nil {
-		u.pipe.keep.reading = u.readingUpstream
-	}
 	send := func(raw []byte) int {
 		u.state.ResponseLength += int64(len(raw))
 		err := u.filter(raw)
@@ -153,13 +150,13 @@ func (u *Upstream) relayUnbuffered() httpd.Status {
 	timeout := u.Conf.ReadTimeout.Get()
 	for !u.bodyComplete() {
 		c.SetReadTimeout(timeout)
-		n, waited, err := c.readOrWait(u.bodyBuf, u.pipe.keep.reading)
+		n, waited, err := c.readOrWait(u.bodyBuf)
 		if first && (waited || !ready && n > 0) {
+			// what ended the wait, or bytes nginx reads at its next read
+			// event: the upstream's read event (a client that leaves
+			// during the wait meets the action before it)
 			first = false
-			if !waited {
-				// bytes nginx reads at its next read event
-				u.readingUpstream()
-			}
+			u.readingUpstream()
 		}
 		ready = n == len(u.bodyBuf)
 		if n > 0 {

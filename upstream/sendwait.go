@@ -117,35 +117,32 @@ func (sw *sendWaitState) clear() {
 }
 
 // readWaitState is readOrWait's: the step bound once, and the read's
-// buffer, result and callback.
+// buffer and result.
 type readWaitState struct {
-	fn      func(fd uintptr) bool
-	b       []byte
-	n       int
-	err     error
-	waited  bool
-	waiting func()
+	fn     func(fd uintptr) bool
+	b      []byte
+	n      int
+	err    error
+	waited bool
 }
 
-// readOrWait reads into b as Read does, and calls waiting once, just
-// before it waits, when nothing is there to read yet; waited says it did.
-// nginx's non-buffered loop goes on reading while the upstream has bytes
-// ready, under the log action of the event that started it; the action
-// changes only with the next read event, after such a wait. A connection
-// without a descriptor of its own (TLS, whose layer may hold decrypted
-// bytes) calls waiting first.
-func (c *Conn) readOrWait(b []byte, waiting func()) (n int, waited bool, err error) {
+// readOrWait reads into b as Read does; waited says it had to wait for
+// the bytes (or the end, or the timeout). nginx's non-buffered loop goes
+// on reading while the upstream has bytes ready, under the log action of
+// the event that started it; the action changes only with the next read
+// event, which ends such a wait. A connection without a descriptor of its
+// own (TLS, whose layer may hold decrypted bytes) counts as waiting.
+func (c *Conn) readOrWait(b []byte) (n int, waited bool, err error) {
 	if _, ok := c.rawReady(); !ok || c.tcp != nil {
-		waiting()
 		n, err = c.Conn.Read(b)
 		return n, true, err
 	}
 	rw := &c.rw
-	rw.b, rw.waiting, rw.waited = b, waiting, false
+	rw.b, rw.waited = b, false
 	err = c.raw.Read(rw.fn)
 	n, waited = rw.n, rw.waited
 	rerr := rw.err
-	rw.b, rw.waiting = nil, nil
+	rw.b = nil
 	switch {
 	case err != nil:
 		return 0, waited, err
@@ -163,10 +160,7 @@ func (c *Conn) readStep(fd uintptr) bool {
 	rw := &c.rw
 	rw.n, rw.err = syscall.Read(int(fd), rw.b)
 	if rw.err == syscall.EAGAIN {
-		if !rw.waited {
-			rw.waited = true
-			rw.waiting()
-		}
+		rw.waited = true
 		return false
 	}
 	return rw.err != syscall.EINTR

@@ -116,10 +116,14 @@ type Upstream struct {
 	// mu guards conn and interrupted against the client watch.
 	mu          sync.Mutex
 	interrupted bool
-	watch       *clientWatch
-	watchGone   bool // the client went away (kept when the watch ends)
-	pipe        pipe // the buffered mode's state
-	lowBuf      [64]byte
+	// upstreamDone: the buffered relay read the whole body (nginx has
+	// finalized the upstream request; a client that leaves now meets
+	// ngx_http_test_reading)
+	upstreamDone bool
+	watch        *clientWatch
+	watchGone    bool // the client went away (kept when the watch ends)
+	pipe         pipe // the buffered mode's state
+	lowBuf       [64]byte
 	// inline room for the usual number of header lines and body pieces,
 	// and the last chain
 	headersA [12]httpd.Header
