@@ -79,6 +79,33 @@ func DefaultComparison() Comparison {
 // matters but whose value cannot match (Date, ETag).
 func Present(string) string { return "<present>" }
 
+// PresentUnless is Present but for the values that contain one of keep
+// (dates a test's backend sends, which both servers pass on as they are).
+func PresentUnless(keep ...string) func(string) string {
+	return func(v string) string {
+		for _, k := range keep {
+			if strings.Contains(v, k) {
+				return v
+			}
+		}
+		return "<present>"
+	}
+}
+
+// RequestVariant is the i-th request for path of the random differential
+// tests, which ask in turn with GET over HTTP/1.1 (kept alive), GET over
+// HTTP/1.0 and HEAD over HTTP/1.1 with Connection: close; head says the
+// answer has no body.
+func RequestVariant(path string, i int) (req string, head bool) {
+	switch i % 3 {
+	case 0:
+		return "GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n", false
+	case 1:
+		return "GET " + path + " HTTP/1.0\r\n\r\n", false
+	}
+	return "HEAD " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", true
+}
+
 // serverToken is a product name standing as a word of its own (in
 // "sluicesluice" the second name is not one, and masking the first must not
 // make it one: a normalised text normalises to itself).

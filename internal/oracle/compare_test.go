@@ -136,6 +136,8 @@ func TestNormalizers(t *testing.T) {
 		{"name inside a word kept", "sluicesluice nginx_x", "sluicesluice nginx_x", NormalizeServer},
 		{"path", "/var/lib/nginx/proxy/1", "/var/lib/<server>/proxy/1", NormalizeServer},
 		{"present", "W/\"abc\"", "<present>", Present},
+		{"date kept", "Thu, 01 Jan 1970 00:00:00 GMT", "Thu, 01 Jan 1970 00:00:00 GMT", PresentUnless("1970", "junk")},
+		{"date present", "Mon, 07 Dec 2026 18:00:00 GMT", "<present>", PresentUnless("1970", "junk")},
 		{"body footer", "<hr><center>nginx/1.22.1</center>", "<hr><center><server>/<version></center>",
 			func(s string) string { return string(NormalizeServerTokens([]byte(s))) }},
 	}
@@ -143,6 +145,26 @@ func TestNormalizers(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.f(tc.in); got != tc.want {
 				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestRequestVariant(t *testing.T) {
+	tests := []struct {
+		name string
+		i    int
+		want string
+		head bool
+	}{
+		{"GET over HTTP/1.1", 0, "GET /p HTTP/1.1\r\nHost: localhost\r\n\r\n", false},
+		{"GET over HTTP/1.0", 4, "GET /p HTTP/1.0\r\n\r\n", false},
+		{"HEAD", 5, "HEAD /p HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if req, head := RequestVariant("/p", tc.i); req != tc.want || head != tc.head {
+				t.Errorf("got %q, %v; want %q, %v", req, head, tc.want, tc.head)
 			}
 		})
 	}
