@@ -144,6 +144,8 @@ func TestNextUpstream(t *testing.T) {
 	m1, m2 := startMemcached(t), startMemcached(t)
 	m2.set(t, "/only-on-2", 0, "second")
 	bad := testutil.StartBackend(t, testutil.Script{readGet(), testutil.Write("SERVER_ERROR busy\r\n"), testutil.Close()})
+	// gzip flag set, then an invalid length
+	badgz := testutil.StartBackend(t, testutil.Script{readGet(), testutil.Write("VALUE /only-on-2 2 x\r\n"), testutil.Close()})
 	refused := testutil.RefusedAddr(t)
 	s := serveWith(t, `
     upstream both { server `+m1.addr+`; server `+m2.addr+`; }
@@ -151,7 +153,8 @@ func TestNextUpstream(t *testing.T) {
     upstream bad_then_second { server `+bad.Addr()+`; server `+m2.addr+` backup; }
     upstream refused_then_second { server `+refused+`; server `+m2.addr+` backup; }
     upstream bad_then_second_2 { server `+bad.Addr()+`; server `+m2.addr+` backup; }
-    upstream refused_then_second_2 { server `+refused+`; server `+m2.addr+` backup; }`, `
+    upstream refused_then_second_2 { server `+refused+`; server `+m2.addr+` backup; }
+    upstream badgz_then_second { server `+badgz.Addr()+`; server `+m2.addr+` backup; }`, `
         location /nf/ {
             set $memcached_key "/only-on-2";
             memcached_next_upstream not_found;
@@ -170,6 +173,12 @@ func TestNextUpstream(t *testing.T) {
             set $memcached_key "/only-on-2";
             memcached_next_upstream off;
             memcached_pass bad_then_second_2;
+        }
+        location /invalid-gzip/ {
+            set $memcached_key "/only-on-2";
+            memcached_gzip_flag 2;
+            memcached_next_upstream invalid_response;
+            memcached_pass badgz_then_second;
         }
         location /refused/ {
             set $memcached_key "/only-on-2";
@@ -194,6 +203,9 @@ func TestNextUpstream(t *testing.T) {
 		{name: "invalid_response tries the next server", path: "/invalid/", status: 200, body: "second",
 			log: `memcached sent invalid response: "SERVER_ERROR busy"`},
 		{name: "off", path: "/invalid-off/", status: 502},
+		// nginx keeps the first answer's Content-Encoding (docs/compat.md)
+		{name: "the next server's flags alone decide the encoding", path: "/invalid-gzip/", status: 200, body: "second",
+			log: `memcached sent invalid length in response "VALUE /only-on-2 2 x"`},
 		{name: "error tries the next server", path: "/refused/", status: 200, body: "second",
 			log: "connect() failed (111: Connection refused) while connecting to upstream"},
 		{name: "tries", path: "/tries/", status: 502},
@@ -206,6 +218,9 @@ func TestNextUpstream(t *testing.T) {
 			}
 			if string(resp.Body) != tc.body && tc.status == 200 {
 				t.Errorf("body %q, want %q", resp.Body, tc.body)
+			}
+			if resp.Has("Content-Encoding") {
+				t.Errorf("Content-Encoding %q on a plain answer", resp.Get("Content-Encoding"))
 			}
 			if tc.log != "" {
 				waitLog(t, s, tc.log)
