@@ -89,6 +89,17 @@ func TestDiff(t *testing.T) {
 			b:    "HTTP/1.1 200 OK\r\nDate: Mon, 07 Dec 2026 06:12:21 GMT\r\nExpires: Thu, 01 Jan 1970 00:00:01 GMT\r\nContent-Length: 0\r\n\r\n",
 		},
 		{
+			name: "max-age to the same moment, dates a second apart",
+			a:    "HTTP/1.1 200 OK\r\nDate: Mon, 07 Dec 2026 06:12:20 GMT\r\nCache-Control: max-age=17500\r\nContent-Length: 0\r\n\r\n",
+			b:    "HTTP/1.1 200 OK\r\nDate: Mon, 07 Dec 2026 06:12:21 GMT\r\nCache-Control: max-age=17499\r\nContent-Length: 0\r\n\r\n",
+		},
+		{
+			name: "max-age to another moment",
+			a:    "HTTP/1.1 200 OK\r\nDate: Mon, 07 Dec 2026 06:12:20 GMT\r\nCache-Control: max-age=17500\r\nContent-Length: 0\r\n\r\n",
+			b:    "HTTP/1.1 200 OK\r\nDate: Mon, 07 Dec 2026 06:12:20 GMT\r\nCache-Control: max-age=17499\r\nContent-Length: 0\r\n\r\n",
+			want: []string{"header Cache-Control", "max-age=17500", "max-age=17499"},
+		},
+		{
 			name: "expires without a date to measure from",
 			a:    "HTTP/1.1 200 OK\r\nExpires: Mon, 07 Dec 2026 06:12:19 GMT\r\nContent-Length: 0\r\n\r\n",
 			b:    "HTTP/1.1 200 OK\r\nExpires: Mon, 07 Dec 2026 06:12:20 GMT\r\nContent-Length: 0\r\n\r\n",
