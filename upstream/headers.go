@@ -209,7 +209,7 @@ func (u *Upstream) processHeaders() (httpd.Status, bool) {
 		if u.Conf.Hidden[low] {
 			continue
 		}
-		if err := u.copyByName(low, h, ign); err != nil {
+		if err := u.copyByName(low, h); err != nil {
 			r.Log().Logf(errlog.Error, r, err, "processing upstream header failed")
 			return u.finalize(500), true
 		}
@@ -239,7 +239,7 @@ func (u *Upstream) processHeaders() (httpd.Status, bool) {
 
 // copyByName applies the copy rule of one header (the copy_handler of
 // ngx_http_upstream_headers_in).
-func (u *Upstream) copyByName(low string, h *httpd.Header, ign uint32) error {
+func (u *Upstream) copyByName(low string, h *httpd.Header) error {
 	r := u.R
 	out := &r.Out
 	switch low {
@@ -352,7 +352,7 @@ func (u *Upstream) copyByName(low string, h *httpd.Header, ign uint32) error {
 
 func (u *Upstream) copyHeader(h httpd.Header) {
 	low := u.lowerName(h.Key)
-	u.copyByName(low, &h, u.Conf.IgnoreHeaders.Get())
+	u.copyByName(low, &h)
 }
 
 // lowerName returns s in lower case. A name with capitals is lowered into
