@@ -250,8 +250,8 @@ func (c Comparison) diffResponses(a, b *testutil.Response, line func(string, any
 	}
 	for _, name := range c.Headers {
 		va, vb := c.headerValues(a, name), c.headerValues(b, name)
-		if !slices.Equal(va, vb) && !(ascii.EqualFold(name, "Expires") && sameDateOffsets(a, b, va, vb)) &&
-			!(ascii.EqualFold(name, "Cache-Control") && sameExpiry(a, b, va, vb)) {
+		if !slices.Equal(va, vb) && !(ascii.EqualFold(name, "Expires") && sameAgainstDate(a, b, va, vb, expiresOffset)) &&
+			!(ascii.EqualFold(name, "Cache-Control") && sameAgainstDate(a, b, va, vb, maxAgeEnd)) {
 			line("header "+name, quoteAll(va), quoteAll(vb))
 		}
 	}
@@ -276,11 +276,11 @@ func (c Comparison) diffResponses(a, b *testutil.Response, line func(string, any
 	}
 }
 
-// sameExpiry reports whether the Cache-Control values va of a and vb of b
-// are "max-age=N" counting down to the same moment from their responses'
-// own Date: "expires @33s" (a time of day) makes a max-age that depends on
-// the second each server answered in.
-func sameExpiry(a, b *testutil.Response, va, vb []string) bool {
+// sameAgainstDate reports whether the values va of a and vb of b come to
+// the same once each is read against its response's own Date by key: a
+// value that depends on the second each server answered in matches
+// when two answers sent at once straddle a second.
+func sameAgainstDate(a, b *testutil.Response, va, vb []string, key func(date time.Time, v string) (time.Duration, bool)) bool {
 	if len(va) != len(vb) {
 		return false
 	}
@@ -290,39 +290,27 @@ func sameExpiry(a, b *testutil.Response, va, vb []string) bool {
 		return false
 	}
 	for i := range va {
-		na, okA := strings.CutPrefix(va[i], "max-age=")
-		nb, okB := strings.CutPrefix(vb[i], "max-age=")
-		sa, errA := strconv.Atoi(na)
-		sb, errB := strconv.Atoi(nb)
-		if !okA || !okB || errA != nil || errB != nil ||
-			!da.Add(time.Duration(sa)*time.Second).Equal(db.Add(time.Duration(sb)*time.Second)) {
+		ka, okA := key(da, va[i])
+		kb, okB := key(db, vb[i])
+		if !okA || !okB || ka != kb {
 			return false
 		}
 	}
 	return true
 }
 
-// sameDateOffsets reports whether the Expires values va of a and vb of b
-// lie at the same offsets from their responses' own Date: "expires 1h"
-// makes a value that depends on the second each server answered in, and
-// two answers sent at once may straddle a second.
-func sameDateOffsets(a, b *testutil.Response, va, vb []string) bool {
-	if len(va) != len(vb) {
-		return false
-	}
-	da, errA := http.ParseTime(a.Get("Date"))
-	db, errB := http.ParseTime(b.Get("Date"))
-	if errA != nil || errB != nil {
-		return false
-	}
-	for i := range va {
-		ea, errA := http.ParseTime(va[i])
-		eb, errB := http.ParseTime(vb[i])
-		if errA != nil || errB != nil || ea.Sub(da) != eb.Sub(db) {
-			return false
-		}
-	}
-	return true
+// expiresOffset is an Expires value's offset from Date ("expires 1h").
+func expiresOffset(date time.Time, v string) (time.Duration, bool) {
+	e, err := http.ParseTime(v)
+	return e.Sub(date), err == nil
+}
+
+// maxAgeEnd is the moment a Cache-Control "max-age=N" counts down to from
+// Date ("expires @33s", a time of day), as a duration since the epoch.
+func maxAgeEnd(date time.Time, v string) (time.Duration, bool) {
+	n, ok := strings.CutPrefix(v, "max-age=")
+	s, err := strconv.Atoi(n)
+	return time.Duration(date.Unix()+int64(s)) * time.Second, ok && err == nil
 }
 
 // headerValues returns a header's values normalised for comparison.
