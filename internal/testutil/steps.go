@@ -169,6 +169,20 @@ func Pieces(choose func(c *BackendConn) ([]string, error), pause time.Duration) 
 	}
 }
 
+// AddPiece appends s to the pieces Pieces writes: after a "<pause>" as a
+// piece of its own when pause says so (asked only when a piece comes
+// before), else to the last piece unless that is a pause.
+func AddPiece(pieces []string, s string, pause func() bool) []string {
+	switch n := len(pieces); {
+	case n > 0 && pause():
+		return append(pieces, "<pause>", s)
+	case n > 0 && pieces[n-1] != "<pause>":
+		pieces[n-1] += s
+		return pieces
+	}
+	return append(pieces, s)
+}
+
 // WriteSlowly sends s one byte at a time, waiting delay after each byte
 // (the wait ends early when the backend closes).
 func WriteSlowly(s string, delay time.Duration) Step {

@@ -37,16 +37,8 @@ func startRawMemcached(t *testing.T, out map[string][]string) *testutil.Backend 
 func randomMemcachedAnswer(rng *rand.Rand, key string) []string {
 	pick := func(s []string) string { return s[rng.IntN(len(s))] }
 	var out []string
-	add := func(s string) {
-		switch {
-		case len(out) > 0 && rng.IntN(3) == 0:
-			out = append(out, "<pause>", s)
-		case len(out) > 0 && out[len(out)-1] != "<pause>":
-			out[len(out)-1] += s
-		default:
-			out = append(out, s)
-		}
-	}
+	pause := func() bool { return rng.IntN(3) == 0 }
+	add := func(s string) { out = testutil.AddPiece(out, s, pause) }
 	switch rng.IntN(8) {
 	case 0:
 		add(pick([]string{"END\r\n", "ERROR\r\n", "SERVER_ERROR out of memory\r\n", "CLIENT_ERROR bad\r\n",

@@ -35,18 +35,10 @@ func randomBody(rng *rand.Rand) []string {
 	// out holds writes separated by pauses: pieces with no pause between
 	// them go out in one write, so that each server reads the same splits
 	var out []string
-	add := func(s string) {
-		switch {
-		case len(out) > 0 && (len(out) == 1 || rng.IntN(4) == 0) && rng.IntN(2) == 0:
-			// the head alone, half the time: its reader then sends the
-			// head on before it meets the body
-			out = append(out, "<pause>", s)
-		case len(out) > 0 && out[len(out)-1] != "<pause>":
-			out[len(out)-1] += s
-		default:
-			out = append(out, s)
-		}
-	}
+	// the head alone, half the time: its reader then sends the head on
+	// before it meets the body
+	pause := func() bool { return (len(out) == 1 || rng.IntN(4) == 0) && rng.IntN(2) == 0 }
+	add := func(s string) { out = testutil.AddPiece(out, s, pause) }
 	switch rng.IntN(3) {
 	case 0:
 		add(status + "\r\nTransfer-Encoding: chunked\r\n\r\n")
