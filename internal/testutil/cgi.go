@@ -8,12 +8,13 @@ import (
 	"strings"
 )
 
-// Steps for backends that speak SCGI and uwsgi, the request formats of
-// nginx's scgi and uwsgi modules. A recorded Request's Head is the
-// protocol's name on the first line ("SCGI", or "UWSGI 0 0" with the two
-// modifiers), then one "NAME: value" line per parameter in the order
-// received, so Request.Header finds a parameter by name; Body is the body
-// read after the parameters (CONTENT_LENGTH bytes).
+// Steps for backends that speak SCGI, uwsgi and FastCGI, the request
+// formats of nginx's scgi, uwsgi and fastcgi modules. A recorded Request's
+// Head is the protocol's name on the first line ("SCGI", "UWSGI 0 0" with
+// the two modifiers, or "FASTCGI" and the FCGI_KEEP_CONN flag), then one
+// "NAME: value" line per parameter in the order received, so
+// Request.Header finds a parameter by name; Body is the body read after
+// the parameters (CONTENT_LENGTH bytes; FastCGI's FCGI_STDIN content).
 
 // ReadSCGI reads an SCGI request (a netstring of NUL-separated names and
 // values, then CONTENT_LENGTH bytes of body) and records it.
@@ -118,12 +119,98 @@ func ParseUWSGIParams(b []byte) ([][2]string, error) {
 	return out, nil
 }
 
-func (c *BackendConn) readCGIBody(first string, params [][2]string) error {
+// ReadFastCGI reads a FastCGI request (FCGI_BEGIN_REQUEST, the
+// FCGI_PARAMS records up to an empty one, the FCGI_STDIN records up to an
+// empty one; request id 1, as nginx sends) and records it.
+func ReadFastCGI() Step {
+	return func(c *BackendConn) error {
+		var params, stdin []byte
+		first := "FASTCGI"
+		for {
+			h, err := c.readN(8)
+			if err != nil {
+				return fmt.Errorf("fastcgi: reading record header: %w", err)
+			}
+			if h[0] != 1 || h[2] != 0 || h[3] != 1 {
+				return fmt.Errorf("fastcgi: record header % x", h)
+			}
+			n := int(binary.BigEndian.Uint16(h[4:6]))
+			content, err := c.readN(n + int(h[6]))
+			if err != nil {
+				return fmt.Errorf("fastcgi: reading record of type %d: %w", h[1], err)
+			}
+			content = content[:n]
+			switch h[1] {
+			case 1: // FCGI_BEGIN_REQUEST
+				if n >= 3 && content[2]&1 != 0 {
+					first = "FASTCGI keep_conn"
+				}
+			case 4: // FCGI_PARAMS
+				params = append(params, content...)
+			case 5: // FCGI_STDIN
+				if n == 0 {
+					pairs, err := ParseFastCGIParams(params)
+					if err != nil {
+						return err
+					}
+					req := cgiRequest(c.Index, first, pairs)
+					req.Body, req.RawBody = stdin, stdin
+					c.last = req
+					c.backend.recordRequest(req)
+					return nil
+				}
+				stdin = append(stdin, content...)
+			default:
+				return fmt.Errorf("fastcgi: record type %d in a request", h[1])
+			}
+		}
+	}
+}
+
+// ParseFastCGIParams splits FCGI_PARAMS content into names and values
+// (lengths of one byte, or four with the high bit set).
+func ParseFastCGIParams(b []byte) ([][2]string, error) {
+	length := func() (int, bool) {
+		switch {
+		case len(b) >= 1 && b[0]&0x80 == 0:
+			n := int(b[0])
+			b = b[1:]
+			return n, true
+		case len(b) >= 4:
+			n := int(binary.BigEndian.Uint32(b) & 0x7fffffff)
+			b = b[4:]
+			return n, true
+		}
+		return 0, false
+	}
+	var out [][2]string
+	for len(b) > 0 {
+		k, ok1 := length()
+		v, ok2 := length()
+		if !ok1 || !ok2 || len(b) < k+v {
+			return out, fmt.Errorf("fastcgi: truncated parameter after %d", len(out))
+		}
+		out = append(out, [2]string{string(b[:k]), string(b[k : k+v])})
+		b = b[k+v:]
+	}
+	return out, nil
+}
+
+// cgiRequest is the Request recorded for a CGI-like request: first, then
+// the params as header lines.
+func cgiRequest(conn int, first string, params [][2]string) Request {
 	var head strings.Builder
 	head.WriteString(first + "\r\n")
-	length := 0
 	for _, p := range params {
 		head.WriteString(p[0] + ": " + p[1] + "\r\n")
+	}
+	head.WriteString("\r\n")
+	return Request{Conn: conn, Head: head.String()}
+}
+
+func (c *BackendConn) readCGIBody(first string, params [][2]string) error {
+	length := 0
+	for _, p := range params {
 		if p[0] == "CONTENT_LENGTH" && p[1] != "" {
 			n, err := strconv.Atoi(p[1])
 			if err != nil || n < 0 {
@@ -132,8 +219,7 @@ func (c *BackendConn) readCGIBody(first string, params [][2]string) error {
 			length = n
 		}
 	}
-	head.WriteString("\r\n")
-	req := Request{Conn: c.Index, Head: head.String()}
+	req := cgiRequest(c.Index, first, params)
 	if length > 0 {
 		body, err := c.readN(length)
 		if err != nil {
