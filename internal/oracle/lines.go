@@ -7,6 +7,13 @@ import (
 	"testing"
 )
 
+// maxLogLine is the length of an error log line cut at the limit, and
+// cutLineKeep how much of its text ErrorLines keeps.
+const (
+	maxLogLine  = 2047
+	cutLineKeep = 1900
+)
+
 var (
 	logPrefix = regexp.MustCompile(`^\S+ \S+ \[(\w+)\] \d+#\d+: \*\d+ `)
 	logPort   = regexp.MustCompile(`:[0-9]{2,5}\b`)
@@ -18,7 +25,10 @@ var (
 // masked as ":<port>", without keepalive connection closes and without
 // the "an upstream response is buffered to a temporary file" warning
 // (either server writes it only when the test's client reads slower than
-// the upstream sends, which depends on the machine's load), sorted.
+// the upstream sends, which depends on the machine's load), sorted. A
+// line cut at the log's limit (2,047 bytes, nginx's NGX_MAX_ERROR_STR) is
+// kept to its first cutLineKeep bytes of text: where the cut falls
+// depends on the width of the pid and the connection number.
 func ErrorLines(log string) []string {
 	var out []string
 	for _, l := range strings.Split(log, "\n") {
@@ -27,7 +37,11 @@ func ErrorLines(log string) []string {
 			strings.Contains(l, "an upstream response is buffered to a temporary file") {
 			continue
 		}
-		out = append(out, "["+m[1]+"] "+logPort.ReplaceAllString(l[len(m[0]):], ":<port>"))
+		text := l[len(m[0]):]
+		if len(l) >= maxLogLine {
+			text = text[:min(len(text), cutLineKeep)] + " <cut at the log line's limit>"
+		}
+		out = append(out, "["+m[1]+"] "+logPort.ReplaceAllString(text, ":<port>"))
 	}
 	slices.Sort(out)
 	return out
