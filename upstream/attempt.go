@@ -405,6 +405,15 @@ func (u *Upstream) WriteBody(bs ...[]byte) error {
 	return nil
 }
 
+// headEnd is where the head's reading stops in Buffer: End, or the
+// buffer's end.
+func (u *Upstream) headEnd() int {
+	if u.End > 0 && u.End < len(u.Buffer) {
+		return max(u.End, u.Last)
+	}
+	return len(u.Buffer)
+}
+
 // readHeader reads the response head into Buffer and lets the protocol
 // parse it (ngx_http_upstream_process_header).
 func (u *Upstream) readHeader() uint32 {
@@ -420,7 +429,7 @@ func (u *Upstream) readHeader() uint32 {
 	}
 	c := u.conn
 	timeout := u.Conf.ReadTimeout.Get()
-	u.Pos, u.Last = 0, 0
+	u.Pos, u.Last, u.End = 0, 0, 0
 	for {
 		if !waited {
 			// while a pump sends the body, the read timeout only wakes
@@ -428,7 +437,7 @@ func (u *Upstream) readHeader() uint32 {
 			c.SetReadTimeout(timeout)
 		}
 		waited = false
-		n, err := c.Read(u.Buffer[u.Last:])
+		n, err := c.Read(u.Buffer[u.Last:u.headEnd()])
 		if n > 0 {
 			u.Last += n
 			u.state.BytesReceived += int64(n)
@@ -444,7 +453,7 @@ func (u *Upstream) readHeader() uint32 {
 			}
 			switch res {
 			case NeedMore:
-				if u.Last == len(u.Buffer) {
+				if u.Last >= u.headEnd() {
 					r.Log().Logf(errlog.Error, r, nil, "upstream sent too big header")
 					return FtInvalidHeader
 				}

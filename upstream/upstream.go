@@ -35,6 +35,12 @@ type Upstream struct {
 	// parses Buffer[Pos:Last] and advances Pos.
 	Buffer    []byte
 	Pos, Last int
+	// End, when not 0, is where the head's reading stops in Buffer
+	// instead of its end, set by a protocol that keeps less of the stream
+	// than it read (FastCGI drops record framing from the head it
+	// gathers) so that the room left is what nginx's buffer would have
+	// left: the reads stop there, and a head that reaches it is too big.
+	End int
 	// HeadersIn is the parsed response head.
 	HeadersIn HeadersIn
 

@@ -93,6 +93,27 @@ var rawAnswers = map[string][]string{
 	"/midclose":    {stdout("Content-Type: text/plain\r\n\r\npartial body\n")},
 	"/badbody":     {stdout("Content-Type: text/plain\r\n\r\nfirst\n") + "\x01\x09\x00\x01\x00\x00\x00\x00"},
 	"/lf":          {stdout("Status: 202 Accepted\nContent-Type: text/plain\n\nlf only\n") + stdout("") + endRequest()},
+	// the head's size counts records as read, framing included: 1,000
+	// bytes of head in two-byte records fill nginx's 4k buffer
+	"/framedbig": {inRecords("X-Pad: "+strings.Repeat("p", 991)+"\r\n\r\nbody\n", 2) + stdout("") + endRequest()},
+	// a long FCGI_STDERR before any FCGI_STDOUT frees the buffer, one
+	// after it does not (one write each: where reads end decides how the
+	// stderr is cut into log lines)
+	"/stderrfirst": {stderr(strings.Repeat("e", 3000)) + stderr(strings.Repeat("f", 3000)) +
+		stdout("Content-Type: text/plain\r\n\r\nafter stderr\n") + stdout("") + endRequest()},
+	"/stderrmidhead": {stdout("Content-Type: text/plain\r\n") + stderr(strings.Repeat("e", 3000)) + stderr(strings.Repeat("f", 3000)) +
+		stdout("\r\nafter stderr\n") + stdout("") + endRequest()},
+}
+
+// inRecords frames content in FCGI_STDOUT records of n bytes.
+func inRecords(content string, n int) string {
+	var b strings.Builder
+	for len(content) > 0 {
+		k := min(n, len(content))
+		b.WriteString(stdout(content[:k]))
+		content = content[k:]
+	}
+	return b.String()
 }
 
 func rawAnswer(req *fcgiRequest) []string {

@@ -62,9 +62,15 @@ type proto struct {
 	head    cgi.Head
 	w       int  // end of the de-framed FCGI_STDOUT bytes in the buffer
 	started bool // the head parse has begun
-	rest    int64
-	done    bool
-	frame   [headerLen]byte
+	// raw is how much of the buffer nginx's head would fill by now: the
+	// bytes read, framing included, since the start or since a long
+	// FCGI_STDERR before any FCGI_STDOUT let nginx start over (its
+	// large_stderr); stdout is set once an FCGI_STDOUT record began.
+	raw    int
+	stdout bool
+	rest   int64
+	done   bool
+	frame  [headerLen]byte
 }
 
 // reset prepares p for a request of the location.

@@ -32,6 +32,7 @@ func (p *proto) ProcessHeader(u *upstream.Upstream) upstream.HeaderResult {
 		p.head.Reset(headerLen)
 	}
 	pos := u.Pos
+	p.raw += u.Last - pos // what this read added
 	for {
 		switch {
 		case p.dec.state < stData:
@@ -72,7 +73,11 @@ func (p *proto) ProcessHeader(u *upstream.Upstream) upstream.HeaderResult {
 			if p.stderr(u, msg, true) {
 				return upstream.Invalid
 			}
+			if pos == u.Last && !p.stdout {
+				p.raw = 0
+			}
 		default: // FCGI_STDOUT content
+			p.stdout = true
 			if pos == u.Last && p.dec.length > 0 {
 				return p.needMore(u)
 			}
@@ -93,9 +98,11 @@ func (p *proto) ProcessHeader(u *upstream.Upstream) upstream.HeaderResult {
 }
 
 // needMore keeps the gathered head and drops the decoded record bytes
-// after it: the buffer is free again from there.
+// after it. The room left for the next reads is what nginx, which keeps
+// the records as read, has left in its buffer of the same size.
 func (p *proto) needMore(u *upstream.Upstream) upstream.HeaderResult {
 	u.Pos, u.Last = p.w, p.w
+	u.End = min(p.w+len(u.Buffer)-p.raw, len(u.Buffer))
 	return upstream.NeedMore
 }
 
@@ -321,6 +328,7 @@ func (p *proto) Reinit(u *upstream.Upstream) error {
 	p.head = cgi.Head{}
 	p.started = false
 	p.w = 0
+	p.raw, p.stdout = 0, false
 	p.rest = 0
 	p.done = false
 	return nil
