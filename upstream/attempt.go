@@ -51,7 +51,7 @@ func (u *Upstream) attempt() uint32 {
 	}
 	u.state.ConnectTime = time.Since(u.state.start)
 	if u.Buffer == nil {
-		u.Buffer = buf.Get(int(u.Conf.BufferSize.Get()))
+		u.Buffer = buf.Get(int(u.Conf.BufferSize.Get()) + u.Conf.HeadExtra)
 	}
 	if u.writer != nil {
 		if err := u.writer.Connected(u); err != nil {
@@ -405,13 +405,13 @@ func (u *Upstream) WriteBody(bs ...[]byte) error {
 	return nil
 }
 
-// headEnd is where the head's reading stops in Buffer: End, or the
-// buffer's end.
+// headEnd is where the head's reading stops in Buffer: End, or
+// buffer_size.
 func (u *Upstream) headEnd() int {
-	if u.End > 0 && u.End < len(u.Buffer) {
-		return max(u.End, u.Last)
+	if u.End > 0 {
+		return min(max(u.End, u.Last), len(u.Buffer))
 	}
-	return len(u.Buffer)
+	return len(u.Buffer) - u.Conf.HeadExtra
 }
 
 // readHeader reads the response head into Buffer and lets the protocol
@@ -437,8 +437,10 @@ func (u *Upstream) readHeader() uint32 {
 			c.SetReadTimeout(timeout)
 		}
 		waited = false
-		n, err := c.Read(u.Buffer[u.Last:u.headEnd()])
+		room := u.Buffer[u.Last:u.headEnd()]
+		n, err := c.Read(room)
 		if n > 0 {
+			u.headReadFull = n == len(room)
 			u.Last += n
 			u.state.BytesReceived += int64(n)
 			if !u.received {

@@ -92,6 +92,10 @@ type Conf struct {
 	// buffering on or off with X-Accel-Buffering (proxy, fastcgi, scgi,
 	// uwsgi: nginx's change_buffering).
 	ChangeBuffering bool
+	// HeadExtra is room the protocol needs in the head buffer beyond
+	// buffer_size, at its start (FastCGI frames the head it gathers with
+	// a record header there): the reads are still held to buffer_size.
+	HeadExtra       int
 	ForceRanges     conf.Flag
 	SocketKeepalive conf.Flag
 	TempPath        conf.Str

@@ -96,26 +96,14 @@ func (u *Upstream) relayBuffered() httpd.Status {
 	defer p.cleanup()
 
 	// body bytes that came with the head go through the pipe as read ones
+	// (with FilterFullBuffers, the reader takes them as the start of its
+	// first buffer)
 	u.setAction("reading upstream")
-	if pre := u.preread(); len(pre) > 0 {
+	if pre := u.preread(); len(pre) > 0 && !u.FilterFullBuffers {
 		u.state.ResponseLength += int64(len(pre))
-		err := u.filterTap(pre)
-		if err != nil && !errors.Is(err, ErrBodyShort) {
-			// a body the protocol rejects ends as NGX_ABORT does: the
-			// connection closes and nothing pending is sent
-			p.finish(int(httpd.Error))
-		} else {
-			for _, b := range u.Out {
-				if !p.add(b) {
-					break
-				}
-			}
-			if err != nil {
-				p.finish(502)
-			}
-		}
+		p.feed(pre, false)
 	}
-	if u.bodyComplete() {
+	if u.bodyComplete() && !u.FilterFullBuffers {
 		p.finish(0)
 	} else if !p.done {
 		p.reader.Add(1)
@@ -291,6 +279,16 @@ func (p *pipe) read() {
 	}
 	b := buf.Get(size)
 	defer buf.Put(b)
+	feed := p.feed
+	if u.FilterFullBuffers {
+		var f unitFeeder
+		f.start(p)
+		defer f.release()
+		if !f.add(nil, false) {
+			return
+		}
+		feed = f.add
+	}
 	timeout := u.Conf.ReadTimeout.Get()
 	limit := u.Conf.LimitRate.Get().EvalSize(u.R, 0)
 	start := time.Now()
@@ -309,21 +307,15 @@ func (p *pipe) read() {
 			u.state.BytesReceived += int64(n)
 			u.state.ResponseLength += int64(n)
 			p.mu.Unlock()
-			ferr := u.filterTap(b[:n])
-			if ferr != nil && !errors.Is(ferr, ErrBodyShort) {
-				p.finish(int(httpd.Error))
-				return
-			}
-			for _, o := range u.Out {
-				if !p.add(o) {
-					return
-				}
-			}
-			if ferr != nil {
-				p.finish(502)
+			if !feed(b[:n], false) {
 				return
 			}
 			continue
+		}
+		// the close or a failed read passes on what was read; a timeout
+		// does not (nginx's pipe is not run then)
+		if !isTimeout(err) && !feed(nil, true) {
+			return
 		}
 		if rc := u.readFailed(err, "readv()"); rc >= 0 {
 			if err != nil && !errors.Is(err, io.EOF) {
@@ -336,6 +328,87 @@ func (p *pipe) read() {
 		}
 	}
 	p.finish(0)
+}
+
+// feed passes raw body bytes to the protocol's filter and queues what it
+// decodes; false means the pipe has ended. end says the stream ended
+// (nothing more to read).
+func (p *pipe) feed(raw []byte, end bool) bool {
+	if len(raw) == 0 {
+		return true
+	}
+	u := p.u
+	ferr := u.filterTap(raw)
+	if ferr != nil && !errors.Is(ferr, ErrBodyShort) {
+		// a body the protocol rejects ends as NGX_ABORT does: the
+		// connection closes
+		p.finish(int(httpd.Error))
+		return false
+	}
+	for _, o := range u.Out {
+		if !p.add(o) {
+			return false
+		}
+	}
+	if ferr != nil {
+		p.finish(502)
+		return false
+	}
+	return true
+}
+
+// unitFeeder passes the raw body to the filter as nginx's event pipe
+// passes its raw buffers to the input filter (Upstream.FilterFullBuffers):
+// a buffer at a time, once full, once it holds Length bytes (Length > 0),
+// or when the stream ends. The first buffer is the head's, after the
+// head: the preread bytes and the room left (to End, when the protocol
+// set it, or to buffer_size); the others are proxy_buffers-sized.
+type unitFeeder struct {
+	p    *pipe
+	unit []byte // the current buffer's bytes
+	room int    // its size
+	size int    // the size of the next ones
+	mem  []byte
+}
+
+func (f *unitFeeder) start(p *pipe) {
+	u := p.u
+	f.p = p
+	f.size = int(u.Conf.Bufs.Get().Size)
+	end := len(u.Buffer) - u.Conf.HeadExtra
+	if u.End > 0 {
+		end = u.End
+	}
+	pre := u.preread()
+	f.room = max(end-u.Pos, len(pre), 1)
+	f.mem = buf.Get(max(f.room, f.size))
+	f.unit = append(f.mem[:0], pre...)
+	p.mu.Lock()
+	u.state.ResponseLength += int64(len(pre))
+	p.mu.Unlock()
+}
+
+func (f *unitFeeder) release() { buf.Put(f.mem) }
+
+// add takes raw bytes read (end: the stream ended) and feeds the buffers
+// nginx would pass on by now.
+func (f *unitFeeder) add(raw []byte, end bool) bool {
+	u := f.p.u
+	for {
+		if len(f.unit) == f.room || len(f.unit) > 0 && (end || u.Length > 0 && int64(len(f.unit)) >= u.Length) {
+			ok := f.p.feed(f.unit, end)
+			f.unit, f.room = f.mem[:0], f.size
+			if !ok {
+				return false
+			}
+		}
+		if len(raw) == 0 {
+			return true
+		}
+		k := min(len(raw), f.room-len(f.unit))
+		f.unit = append(f.unit, raw[:k]...)
+		raw = raw[k:]
+	}
 }
 
 // maxPipeRead bounds the reader's buffer.

@@ -137,7 +137,7 @@ func (u *Upstream) relayUnbuffered() httpd.Status {
 	// ready is nginx's ready flag of the upstream's read event
 	ready := false
 	if pre := u.preread(); len(pre) > 0 {
-		first, ready = true, u.Last == len(u.Buffer)
+		first, ready = true, u.headReadFull
 		if rc := send(pre); rc != 0 {
 			return u.finalize(rc)
 		}

@@ -35,9 +35,16 @@ type Upstream struct {
 	// parses Buffer[Pos:Last] and advances Pos.
 	Buffer    []byte
 	Pos, Last int
+	// FilterFullBuffers has the buffered relay pass the body to the
+	// protocol's FilterBody as nginx's event pipe passes raw buffers to
+	// its input filter: a buffer at a time, once full, once it holds
+	// Length bytes, or when the stream ends (see unitFeeder). Set by a
+	// protocol whose filter logs or fails as it decodes (FastCGI's
+	// FCGI_STDERR lines are cut where nginx's buffers end).
+	FilterFullBuffers bool
 	// End, when not 0, is where the head's reading stops in Buffer
-	// instead of its end, set by a protocol that keeps less of the stream
-	// than it read (FastCGI drops record framing from the head it
+	// instead of at buffer_size, set by a protocol that keeps less of the
+	// stream than it read (FastCGI drops record framing from the head it
 	// gathers) so that the room left is what nginx's buffer would have
 	// left: the reads stop there, and a head that reaches it is too big.
 	End int
@@ -99,7 +106,10 @@ type Upstream struct {
 	peerFreed  bool
 	headerSent bool
 	received   bool
-	finalized  bool
+	// headReadFull: the head's last read took all the room it was given
+	// (nginx's upstream read event stays ready after it)
+	headReadFull bool
+	finalized    bool
 	// closeEnded: the body ended with the connection's close (nginx's
 	// p->upstream_eof with p->length -1), not by its own framing
 	closeEnded bool

@@ -57,7 +57,7 @@ type mainConf struct {
 }
 
 func createLoc(*httpd.Config) any {
-	lc := &LocConf{U: upstream.Conf{ChangeBuffering: true}}
+	lc := &LocConf{U: upstream.Conf{ChangeBuffering: true, HeadExtra: headerLen}}
 	// fastcgi has no cache_convert_head: a HEAD is cached as a HEAD
 	lc.U.Cache.ConvertHead.Set(false)
 	return lc

@@ -70,7 +70,11 @@ type proto struct {
 	stdout bool
 	rest   int64
 	done   bool
-	frame  [headerLen]byte
+	// stdoutEnded: an empty FCGI_STDOUT ended the buffered body; the
+	// rest of the bytes at hand are still decoded (nginx's input filter
+	// goes on through its buffer)
+	stdoutEnded bool
+	frame       [headerLen]byte
 }
 
 // reset prepares p for a request of the location.

@@ -102,7 +102,10 @@ func (p *proto) ProcessHeader(u *upstream.Upstream) upstream.HeaderResult {
 // the records as read, has left in its buffer of the same size.
 func (p *proto) needMore(u *upstream.Upstream) upstream.HeaderResult {
 	u.Pos, u.Last = p.w, p.w
-	u.End = min(p.w+len(u.Buffer)-p.raw, len(u.Buffer))
+	// the head's gathered bytes take at most the raw bytes they came in
+	// plus the headerLen bytes before them (Conf.HeadExtra), so that
+	// this is within the buffer
+	u.End = p.w + len(u.Buffer) - headerLen - p.raw
 	return upstream.NeedMore
 }
 
@@ -116,6 +119,9 @@ func (p *proto) headerDone(u *upstream.Upstream, pos int) {
 	rawLen := copy(u.Buffer[p.w:], u.Buffer[pos:u.Last])
 	after := p.w - end
 	u.Pos, u.Last = end, p.w+rawLen
+	// the room nginx's buffer has left after the head: the body's first
+	// buffer (Upstream.FilterFullBuffers)
+	u.End = u.Last + len(u.Buffer) - headerLen - p.raw
 	if p.dec.state == stPadding {
 		p.dec.state, p.dec.length = stData, 0
 	}
@@ -178,11 +184,13 @@ func (p *proto) InitBody(u *upstream.Upstream) error {
 	}
 	u.Keepalive = false
 	u.Length = -1
+	u.FilterFullBuffers = true
 	if p.lc.keepConn.Get() && u.Buffering {
-		// the pipe's length is then what the records still need: a
-		// close before FCGI_END_REQUEST cuts the response; unbuffered,
-		// nginx's u->length stays -1 and a close ends it
-		u.Length = 1
+		// the pipe's length is then what the records still need, a
+		// record header at first: a close before FCGI_END_REQUEST cuts
+		// the response; unbuffered, nginx's u->length stays -1 and a
+		// close ends it
+		u.Length = headerLen
 	}
 	return nil
 }
@@ -193,8 +201,28 @@ var errRecord = errors.New("invalid FastCGI record")
 // body, FCGI_STDERR content is logged, FCGI_END_REQUEST ends it
 // (ngx_http_fastcgi_input_filter and ..._non_buffered_filter). The
 // connection is reusable only when FCGI_END_REQUEST's padding is the last
-// byte received.
+// byte received. With fastcgi_keep_conn and buffering, Length is then the
+// least the records need next, as nginx sets its pipe's length: a byte of
+// a record header, the padding left, or the content left.
 func (p *proto) FilterBody(u *upstream.Upstream, raw []byte) error {
+	err := p.filterBody(u, raw)
+	if err == nil && p.stdoutEnded && !p.done {
+		p.finish(u, false)
+	}
+	if err == nil && !p.done && u.Buffering && p.lc.keepConn.Get() {
+		switch {
+		case p.dec.state == stPadding && p.dec.pad > 0:
+			u.Length = int64(p.dec.pad)
+		case p.dec.state == stData && p.dec.length > 0:
+			u.Length = int64(p.dec.length)
+		default:
+			u.Length = 1
+		}
+	}
+	return err
+}
+
+func (p *proto) filterBody(u *upstream.Upstream, raw []byte) error {
 	if p.done {
 		if len(raw) > 0 {
 			u.Keepalive = false // data after the end
@@ -227,8 +255,9 @@ func (p *proto) FilterBody(u *upstream.Upstream, raw []byte) error {
 					return upstream.ErrBodyShort
 				}
 				if !p.lc.keepConn.Get() {
-					p.finish(u, false)
-					return nil
+					// nginx marks its pipe done and goes on through the
+					// rest of the buffer
+					p.stdoutEnded = true
 				}
 				continue
 			}
@@ -330,6 +359,6 @@ func (p *proto) Reinit(u *upstream.Upstream) error {
 	p.w = 0
 	p.raw, p.stdout = 0, false
 	p.rest = 0
-	p.done = false
+	p.done, p.stdoutEnded = false, false
 	return nil
 }
