@@ -106,6 +106,23 @@ func RequestVariant(path string, i int) (req string, head bool) {
 	return "HEAD " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", true
 }
 
+// CompareVariant compares the two servers' answers to the i-th request
+// for path (RequestVariant) in a parallel subtest named path, as the
+// random differential tests do; a failure also logs sent, what the
+// backend was to answer.
+func CompareVariant(t *testing.T, path string, i int, oracleAddr, subjectAddr string, c Comparison, sent any) {
+	t.Helper()
+	req, head := RequestVariant(path, i)
+	t.Run(path, func(t *testing.T) {
+		t.Parallel()
+		c.NoBody = head
+		Compare(t, req, oracleAddr, subjectAddr, c)
+		if t.Failed() {
+			t.Logf("the backend sent %q", sent)
+		}
+	})
+}
+
 // serverToken is a product name standing as a word of its own (in
 // "sluicesluice" the second name is not one, and masking the first must not
 // make it one: a normalised text normalises to itself).
