@@ -141,6 +141,7 @@ func (u *Upstream) relayUnbuffered() httpd.Status {
 		if rc := send(pre); rc != 0 {
 			return u.finalize(rc)
 		}
+		u.readEventEnds(ready)
 	} else {
 		u.readingUpstream()
 		if r.Output(&httpd.Chain{Flush: true}) != httpd.OK {
@@ -151,7 +152,7 @@ func (u *Upstream) relayUnbuffered() httpd.Status {
 	for !u.bodyComplete() {
 		c.SetReadTimeout(timeout)
 		n, waited, err := c.readOrWait(u.bodyBuf)
-		if first && (waited || !ready && n > 0) {
+		if (first || u.writer != nil) && (waited || !ready && n > 0) {
 			// what ended the wait, or bytes nginx reads at its next read
 			// event: the upstream's read event (a client that leaves
 			// during the wait meets the action before it)
@@ -164,6 +165,7 @@ func (u *Upstream) relayUnbuffered() httpd.Status {
 			if rc := send(u.bodyBuf[:n]); rc != 0 {
 				return u.finalize(rc)
 			}
+			u.readEventEnds(ready)
 			continue
 		}
 		if rc := u.readFailed(err, "recv()"); rc >= 0 {
@@ -176,6 +178,18 @@ func (u *Upstream) relayUnbuffered() httpd.Status {
 // readingUpstream sets the action of a read the upstream's read event
 // started (ngx_http_upstream_process_non_buffered_upstream).
 func (u *Upstream) readingUpstream() { u.setAction("reading upstream") }
+
+// readEventEnds follows the end of nginx's upstream read event (the
+// read did not fill the buffer: ready is false) for a protocol that
+// writes to the upstream while reading its response (gRPC, nginx's
+// preserve_output): epoll reports the socket writable with each read
+// event, and the upstream's write handler, which runs after the read
+// handler, sets its action (ngx_http_upstream_send_request).
+func (u *Upstream) readEventEnds(ready bool) {
+	if u.writer != nil && !ready {
+		u.setAction("sending request to upstream")
+	}
+}
 
 // readFailed handles an upstream read error while reading the body; it
 // returns the finalize code, or -1 when the body ended normally

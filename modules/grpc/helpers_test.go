@@ -130,23 +130,33 @@ func sum(b []byte) int {
 type rawBackend struct {
 	ln      net.Listener
 	answers map[string][]string
-	mu      sync.Mutex
-	got     map[string][]byte // what the client sent, by path, up to END_STREAM
-	wg      sync.WaitGroup
+	// pause follows each write of an answer, so that the writes arrive
+	// in separate reads (5 ms unless set before the first request)
+	pause time.Duration
+	mu    sync.Mutex
+	got   map[string][]byte // what the client sent, by path, up to END_STREAM
+	wg    sync.WaitGroup
 }
 
 func startRaw(t testing.TB, answers map[string][]string) *rawBackend {
+	t.Helper()
+	return startRawPaused(t, answers, 5*time.Millisecond)
+}
+
+// startRawPaused is startRaw with another pause after each write.
+func startRawPaused(t testing.TB, answers map[string][]string, pause time.Duration) *rawBackend {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return startRawOn(t, ln, answers)
+	return startRawOn(t, ln, answers, pause)
 }
 
-// startRawOn is startRaw on a listener of the caller's (a unix socket).
-func startRawOn(t testing.TB, ln net.Listener, answers map[string][]string) *rawBackend {
-	b := &rawBackend{ln: ln, answers: answers, got: map[string][]byte{}}
+// startRawOn is startRawPaused on a listener of the caller's (a unix
+// socket).
+func startRawOn(t testing.TB, ln net.Listener, answers map[string][]string, pause time.Duration) *rawBackend {
+	b := &rawBackend{ln: ln, answers: answers, got: map[string][]byte{}, pause: pause}
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
@@ -297,7 +307,7 @@ func (b *rawBackend) serve(c net.Conn) {
 			if _, err := c.Write([]byte(a)); err != nil {
 				return
 			}
-			time.Sleep(5 * time.Millisecond) // separate reads on the other side
+			time.Sleep(b.pause) // separate reads on the other side
 		}
 		// drain until the client closes or starts another stream
 		if !b.drain(c) {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sluicehq/sluice/internal/oracle"
 	"github.com/sluicehq/sluice/internal/servertest"
@@ -56,7 +57,7 @@ func TestRequestBytes(t *testing.T) {
 	}
 	lnN, addrN := listen()
 	lnS, addrS := listen()
-	rawN, rawS := startRawOn(t, lnN, answers), startRawOn(t, lnS, answers)
+	rawN, rawS := startRawOn(t, lnN, answers, 5*time.Millisecond), startRawOn(t, lnS, answers, 5*time.Millisecond)
 	n := oracle.Start(t, strings.ReplaceAll(requestConf, "RAW", addrN))
 	s := servertest.Start(t, "daemon off;\nerror_log %%PREFIX%%/error.log info;\nevents {}\n"+strings.ReplaceAll(requestConf, "RAW", addrS))
 	long := strings.Repeat("v", 7000)
