@@ -20,6 +20,9 @@ func (r *Request) LogConn() uint64 { return r.conn.number }
 // error lines ("reading response header from upstream"); "" clears it.
 func (r *Request) SetAction(a string) { r.action = a }
 
+// Action returns the action log lines name (SetAction).
+func (r *Request) Action() string { return r.action }
+
 // AppendLogContext implements errlog.Context.
 func (r *Request) AppendLogContext(b []byte) []byte { return r.appendLogContext(b, r.action) }
 

@@ -278,7 +278,15 @@ func (x *ctx) include(r *httpd.Request, a *args) httpd.Status {
 		}
 		flags |= httpd.SubrequestInMemory | httpd.SubrequestWaited
 	}
-	if _, rc := r.Subrequest(string(path), string(query), flags, post); rc != httpd.OK {
+	action := r.Action()
+	_, rc := r.Subrequest(string(path), string(query), flags, post)
+	if flags&httpd.SubrequestWaited == 0 {
+		// nginx runs the subrequest once the filter is through the
+		// buffer at hand: the commands after this one are still logged
+		// in the parent's context
+		r.SetAction(action)
+	}
+	if rc != httpd.OK {
 		if r.Failed() {
 			return httpd.Error
 		}
