@@ -274,7 +274,7 @@ func (u *Upstream) cacheSend(beforeBody func()) (st httpd.Status, invalid bool) 
 		if u.Buffer != nil {
 			u.R.PutBufferAtEnd(u.Buffer)
 		}
-		u.Buffer = buf.Get(max(int(u.Conf.BufferSize.Get()), len(e.Head)))
+		u.Buffer = buf.Get(max(int(u.Conf.BufferSize.Get())+u.Conf.HeadExtra, len(e.Head)))
 	}
 	u.HeadersIn.reset()
 	u.Pos, u.Last = 0, copy(u.Buffer, e.Head)
