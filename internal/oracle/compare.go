@@ -113,12 +113,20 @@ func RequestVariant(path string, i int) (req string, head bool) {
 func CompareVariant(t *testing.T, path string, i int, oracleAddr, subjectAddr string, c Comparison, sent any) {
 	t.Helper()
 	req, head := RequestVariant(path, i)
-	t.Run(path, func(t *testing.T) {
+	c.NoBody = head
+	CompareRequest(t, path, req, oracleAddr, subjectAddr, c, fmt.Sprintf("the backend sent %q", sent))
+}
+
+// CompareRequest compares the two servers' answers to req in a parallel
+// subtest named name; a failure also logs about (what the backend was to
+// answer, the request drawn at random).
+func CompareRequest(t *testing.T, name, req, oracleAddr, subjectAddr string, c Comparison, about string) {
+	t.Helper()
+	t.Run(name, func(t *testing.T) {
 		t.Parallel()
-		c.NoBody = head
 		Compare(t, req, oracleAddr, subjectAddr, c)
 		if t.Failed() {
-			t.Logf("the backend sent %q", sent)
+			t.Log(about)
 		}
 	})
 }

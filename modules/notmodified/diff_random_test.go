@@ -102,15 +102,9 @@ http {
 			p := pick([]string{"", "", "/before", "/off", "/noetag", "/p", "/pw", "/pbefore"}) + "/f.txt"
 			req, noBody := oracle.RequestVariant(p, i)
 			req = strings.Replace(req, "\r\n", "\r\n"+head.String(), 1)
-			t.Run(fmt.Sprintf("%d%s", i, p), func(t *testing.T) {
-				t.Parallel()
-				c := cmp
-				c.NoBody = noBody
-				oracle.Compare(t, req, n.Addr(0), s.Addr("0"), c)
-				if t.Failed() {
-					t.Logf("the request was %q", req)
-				}
-			})
+			c := cmp
+			c.NoBody = noBody
+			oracle.CompareRequest(t, fmt.Sprintf("%d%s", i, p), req, n.Addr(0), s.Addr("0"), c, fmt.Sprintf("the request was %q", req))
 		}
 	})
 	oracle.CompareErrorLogs(t, n.ErrorLog(), s.ErrorLog())

@@ -125,16 +125,9 @@ http {
 			path := fmt.Sprintf("%s/f%d.txt", prefix, size)
 			req, noBody := oracle.RequestVariant(path, i)
 			req = strings.Replace(req, "\r\n", "\r\n"+head, 1)
-			name := fmt.Sprintf("%d%s", i, path)
-			t.Run(name, func(t *testing.T) {
-				t.Parallel()
-				c := cmp
-				c.NoBody = noBody
-				oracle.Compare(t, req, n.Addr(0), s.Addr("0"), c)
-				if t.Failed() {
-					t.Logf("the request was %q", req)
-				}
-			})
+			c := cmp
+			c.NoBody = noBody
+			oracle.CompareRequest(t, fmt.Sprintf("%d%s", i, path), req, n.Addr(0), s.Addr("0"), c, fmt.Sprintf("the request was %q", req))
 		}
 	})
 	oracle.CompareErrorLogs(t, n.ErrorLog(), s.ErrorLog())
