@@ -247,11 +247,7 @@ func (u *Upstream) copyByName(low string, h *httpd.Header) error {
 		return nil
 	case "content-type":
 		out.ContentType = h.Value
-		out.ContentTypeLen = len(h.Value)
-		if i := strings.IndexByte(h.Value, ';'); i >= 0 {
-			out.ContentTypeLen = len(strings.TrimRight(h.Value[:i], " \t"))
-		}
-		out.Charset = contentTypeCharset(h.Value)
+		out.ContentTypeLen, out.Charset = contentTypeCharset(h.Value)
 		return nil
 	case "last-modified":
 		out.LastModified = out.Add(h.Key, h.Value)
@@ -386,19 +382,28 @@ func (u *Upstream) passTrailers() {
 	}
 }
 
-// contentTypeCharset is the value of a Content-Type's charset parameter,
-// quotes removed, as ngx_http_upstream_copy_content_type finds it: the
-// first parameter, after the spaces that follow a ';', that starts with
-// "charset=" (any case); the value runs to the end of the header.
-func contentTypeCharset(v string) string {
+// contentTypeCharset splits an upstream's Content-Type as nginx does
+// (ngx_http_upstream_copy_content_type): the charset parameter's value,
+// and the length of what comes before the ';' that starts it, which is
+// the whole value when there is no charset (nginx's content_type_len: a
+// type with other parameters is not one of charset_types, gzip_types...).
+// The scan is nginx's: after a ';' and its spaces, the next byte is not
+// looked at again.
+func contentTypeCharset(v string) (typeLen int, charset string) {
+	typeLen = len(v)
 	for i := 0; i < len(v); i++ {
 		if v[i] != ';' {
 			continue
 		}
-		for i+1 < len(v) && v[i+1] == ' ' {
+		last := i
+		i++
+		for i < len(v) && v[i] == ' ' {
 			i++
 		}
-		p := v[i+1:]
+		if i == len(v) {
+			return typeLen, ""
+		}
+		p := v[i:]
 		if len(p) < 8 || !ascii.EqualFold(p[:8], "charset=") {
 			continue
 		}
@@ -409,7 +414,7 @@ func contentTypeCharset(v string) string {
 		if p != "" && p[len(p)-1] == '"' {
 			p = p[:len(p)-1]
 		}
-		return p
+		return last, p
 	}
-	return ""
+	return typeLen, ""
 }
