@@ -247,7 +247,7 @@ func (u *Upstream) copyByName(low string, h *httpd.Header) error {
 		return nil
 	case "content-type":
 		out.ContentType = h.Value
-		out.ContentTypeLen, out.Charset = contentTypeCharset(h.Value)
+		out.ContentTypeLen, out.Charset = splitContentType(h.Value)
 		return nil
 	case "last-modified":
 		out.LastModified = out.Add(h.Key, h.Value)
@@ -382,14 +382,14 @@ func (u *Upstream) passTrailers() {
 	}
 }
 
-// contentTypeCharset splits an upstream's Content-Type as nginx does
+// splitContentType splits an upstream's Content-Type as nginx does
 // (ngx_http_upstream_copy_content_type): the charset parameter's value,
 // and the length of what comes before the ';' that starts it, which is
 // the whole value when there is no charset (nginx's content_type_len: a
 // type with other parameters is not one of charset_types, gzip_types...).
 // The scan is nginx's: after a ';' and its spaces, the next byte is not
 // looked at again.
-func contentTypeCharset(v string) (typeLen int, charset string) {
+func splitContentType(v string) (typeLen int, charset string) {
 	typeLen = len(v)
 	for i := 0; i < len(v); i++ {
 		if v[i] != ';' {

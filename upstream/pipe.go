@@ -375,12 +375,8 @@ func (f *unitFeeder) start(p *pipe) {
 	u := p.u
 	f.p = p
 	f.size = int(u.Conf.Bufs.Get().Size)
-	end := len(u.Buffer) - u.Conf.HeadExtra
-	if u.End > 0 {
-		end = u.End
-	}
 	pre := u.preread()
-	f.room = max(end-u.Pos, len(pre), 1)
+	f.room = max(u.headEnd()-u.Pos, len(pre), 1)
 	f.mem = buf.Get(max(f.room, f.size))
 	f.unit = append(f.mem[:0], pre...)
 	p.mu.Lock()

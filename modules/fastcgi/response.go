@@ -102,11 +102,16 @@ func (p *proto) ProcessHeader(u *upstream.Upstream) upstream.HeaderResult {
 // the records as read, has left in its buffer of the same size.
 func (p *proto) needMore(u *upstream.Upstream) upstream.HeaderResult {
 	u.Pos, u.Last = p.w, p.w
-	// the head's gathered bytes take at most the raw bytes they came in
-	// plus the headerLen bytes before them (Conf.HeadExtra), so that
-	// this is within the buffer
-	u.End = p.w + len(u.Buffer) - headerLen - p.raw
+	u.End = p.w + p.roomLeft(u)
 	return upstream.NeedMore
+}
+
+// roomLeft is what nginx's buffer of buffer_size has left once it holds
+// the raw bytes read so far. The head's gathered bytes take at most those
+// raw bytes plus the headerLen bytes before them (Conf.HeadExtra), so
+// that the end it gives is within the buffer.
+func (p *proto) roomLeft(u *upstream.Upstream) int {
+	return len(u.Buffer) - headerLen - p.raw
 }
 
 // headerDone frames the head as one FCGI_STDOUT record, joins the body
@@ -121,7 +126,7 @@ func (p *proto) headerDone(u *upstream.Upstream, pos int) {
 	u.Pos, u.Last = end, p.w+rawLen
 	// the room nginx's buffer has left after the head: the body's first
 	// buffer (Upstream.FilterFullBuffers)
-	u.End = u.Last + len(u.Buffer) - headerLen - p.raw
+	u.End = u.Last + p.roomLeft(u)
 	if p.dec.state == stPadding {
 		p.dec.state, p.dec.length = stData, 0
 	}
